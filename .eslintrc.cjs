@@ -1,0 +1,20 @@
+/* eslint-env node */
+module.exports = {
+  root: true,
+  parser: '@typescript-eslint/parser',
+  parserOptions: { ecmaVersion: 2023, sourceType: 'module' },
+  plugins: ['@typescript-eslint'],
+  extends: ['eslint:recommended', 'plugin:@typescript-eslint/recommended'],
+  env: { node: true, es2023: true },
+  ignorePatterns: ['dist/', 'node_modules/', 'coverage/'],
+  rules: {
+    '@typescript-eslint/consistent-type-imports': 'error',
+    '@typescript-eslint/no-unused-vars': [
+      'error',
+      { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+    ],
+    'no-console': 'error',
+    eqeqeq: ['error', 'always'],
+  },
+  overrides: [{ files: ['bench/**', 'examples/**'], rules: { 'no-console': 'off' } }],
+};

@@ -1,0 +1,17 @@
+// Benchmarks print figures and ratios; they never fail a build. Usage:
+//   npm run bench            every suite
+//   npm run bench -- core    one suite
+import { benchCore } from './core.mjs';
+
+const suites = { core: benchCore };
+const requested = process.argv.slice(2);
+const names = requested.length > 0 ? requested : Object.keys(suites);
+for (const name of names) {
+  const suite = suites[name];
+  if (suite === undefined) {
+    console.error(`unknown benchmark '${name}'; available: ${Object.keys(suites).join(', ')}`);
+    process.exitCode = 2;
+    continue;
+  }
+  await suite();
+}

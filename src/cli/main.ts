@@ -1,0 +1,116 @@
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { EvalHarnessError } from '../errors.js';
+import type { CliIo } from './io.js';
+
+const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Build the commander program; `onExit` receives each action's exit code. */
+export function createProgram(io: CliIo, onExit: (code: number) => void): Command {
+  const program = new Command('eval-harness')
+    .description(
+      'Run golden datasets through an LLM / RAG system, score the answers and gate CI on the result.',
+    )
+    .version(packageJson.version, '-V, --version', 'print the version and exit')
+    .option('--debug', 'print stack traces and error causes')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showSuggestionAfterError(true);
+
+  program
+    .command('run')
+    .description('Run one dataset (a config dataset name or a dataset file) and print its report.')
+    .argument('<dataset>', 'dataset name from the config, or a path to a dataset .yml / .json file')
+    .option(
+      '-c, --config <path>',
+      'config file (default: eval-harness.config.{ts,mts,js,mjs,cjs,json,yaml,yml} in the working directory)',
+    )
+    .option(
+      '--sut <module>',
+      'system under test: a module whose default export is (invocation) => string',
+    )
+    .option(
+      '--metric <name>',
+      'metric to score with (repeatable); overrides the config and the dataset file',
+      collect,
+      [],
+    )
+    .option(
+      '--outputs <file>',
+      'score saved outputs (JSON or YAML {"outputs": {...}}) instead of calling the SUT',
+    )
+    .addOption(new Option('--json', 'print the JSON report').conflicts('markdown'))
+    .option('--markdown', 'print the Markdown report (the default)')
+    .option('--out <path>', 'write the report to this file instead of stdout (folders are created)')
+    .option('--junit <path>', 'also write a JUnit XML report (one test case per sample)')
+    .option(
+      '--fail-under <gate>',
+      'exit 1 when an aggregate is below a value: metric[:mean|p50|p95|pass_rate]=value or macro_f1=value (repeatable)',
+      collect,
+      [],
+    )
+    .option('--debug', 'print stack traces and error causes')
+    .action(async (dataset: string, options) => {
+      const { runCommand } = await import('./commands/run.js');
+      onExit(await runCommand(dataset, options, io));
+    });
+
+  return program;
+}
+
+/** Run the CLI with `argv` (without node and script); returns the process exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const program = createProgram(io, (code) => {
+    exitCode = code;
+  });
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 2;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io, argv.includes('--debug'));
+  }
+}
+
+function reportError(error: unknown, io: CliIo, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed its one-line message; help and version are normal exits.
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    ) {
+      return 0;
+    }
+    return 2;
+  }
+  const isOurs = error instanceof EvalHarnessError;
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(
+    `error: ${isOurs ? message : `unexpected failure: ${message} (rerun with --debug for the stack trace)`}\n`,
+  );
+  if (debug) io.stderr.write(`${describeChain(error)}\n`);
+  return isOurs ? error.exitCode : 3;
+}
+
+function describeChain(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+    if (current !== undefined) parts.push('Caused by:');
+  }
+  return parts.join('\n');
+}

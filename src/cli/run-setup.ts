@@ -1,0 +1,132 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { LoadedConfig } from '../config/index.js';
+import { loadDatasetFile } from '../datasets/index.js';
+import type { EvalEngine, GoldenDataset } from '../engine/index.js';
+import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
+import { importUserModule } from '../load-module.js';
+import { isMetric, type Metric } from '../metrics/index.js';
+import { loadModuleRunner, type SampleRunner } from '../sut/index.js';
+import { debugType } from '../values.js';
+
+/** Register the config's custom metrics (`metrics: { name: { path, export } }`) on the engine. */
+export async function registerConfigMetrics(
+  engine: EvalEngine,
+  loaded: LoadedConfig,
+): Promise<void> {
+  for (const [name, entry] of Object.entries(loaded.config.metrics ?? {})) {
+    const path = resolve(loaded.dir, entry.path);
+    const exportName = entry.export ?? 'default';
+    const where = `metrics.${name} in ${loaded.path ?? 'the config'}`;
+    if (!(await stat(path).catch(() => undefined))?.isFile()) {
+      throw new ConfigError(`Custom metric module not found: ${path} (from ${where}).`);
+    }
+    let module: Record<string, unknown>;
+    try {
+      module = await importUserModule(path);
+    } catch (error) {
+      throw new InfraError(
+        `Custom metric module ${path} (from ${where}) failed to load: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+    const exported = module[exportName];
+    if (!isMetric(exported) && typeof exported !== 'function') {
+      throw new ConfigError(
+        `${where}: export '${exportName}' of ${path} must be a Metric object, a Metric class or a factory function; got ${debugType(exported)}.`,
+      );
+    }
+    engine.metrics.register(name, () => instantiateMetric(exported, where));
+  }
+}
+
+function instantiateMetric(exported: unknown, where: string): unknown {
+  if (isMetric(exported)) return exported;
+  const fn = exported as (...args: unknown[]) => unknown;
+  try {
+    const isClass = /^class[\s{]/.test(Function.prototype.toString.call(fn));
+    return isClass ? new (fn as unknown as new () => Metric)() : fn();
+  } catch (error) {
+    throw new InfraError(`Custom metric factory (${where}) threw: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+export interface DatasetSelection {
+  /** A config dataset name or a dataset file path. */
+  readonly dataset: string;
+  /** `--metric` values; they win over the config and the file's own `metrics:` list. */
+  readonly metricFlags: readonly string[];
+  readonly cwd: string;
+}
+
+/**
+ * Load and register the dataset a command names: a config `datasets` entry when the name is
+ * one, otherwise a dataset file path (relative to the working directory).
+ */
+export async function prepareDataset(
+  engine: EvalEngine,
+  loaded: LoadedConfig,
+  selection: DatasetSelection,
+): Promise<GoldenDataset> {
+  const configured = loaded.config.datasets?.[selection.dataset];
+  const configNames = Object.keys(loaded.config.datasets ?? {});
+  let path: string;
+  if (configured !== undefined) {
+    path = resolve(loaded.dir, configured.path);
+  } else if (
+    looksLikePath(selection.dataset) ||
+    (await stat(resolve(selection.cwd, selection.dataset)).catch(() => undefined))?.isFile()
+  ) {
+    path = resolve(selection.cwd, selection.dataset);
+  } else {
+    const known =
+      configNames.length > 0 ? ` Datasets in ${loaded.path}: ${configNames.join(', ')}.` : '';
+    throw new UsageError(
+      `Dataset '${selection.dataset}' is not registered: it is neither a dataset in the config nor a dataset file.${known} Pass a config dataset name or a path to a .yml file.`,
+      { code: 'E_UNKNOWN_DATASET' },
+    );
+  }
+  const document = await loadDatasetFile(path);
+  const metrics =
+    selection.metricFlags.length > 0
+      ? selection.metricFlags
+      : (configured?.metrics ?? document.metrics);
+  if (metrics === undefined || metrics.length === 0) {
+    throw new UsageError(
+      `Dataset '${document.name}' has no metrics. Pass --metric <name> (repeatable), list metrics under datasets.<name>.metrics in the config, or add a top-level metrics: list to ${path}.`,
+    );
+  }
+  const name = configured !== undefined ? selection.dataset : document.name;
+  return engine.dataset(name).useDocument(document).withMetrics(metrics).register();
+}
+
+function looksLikePath(text: string): boolean {
+  return /[\\/]/.test(text) || /\.(ya?ml|json)$/i.test(text);
+}
+
+/** The runner for a run: `--sut <module>` (cwd-relative) wins over the config's `sut`. */
+export async function resolveRunner(
+  loaded: LoadedConfig,
+  sutFlag: string | undefined,
+  cwd: string,
+): Promise<SampleRunner> {
+  if (sutFlag !== undefined) {
+    if (sutFlag.trim() === '')
+      throw new UsageError('The --sut option requires a non-empty module path.');
+    return loadModuleRunner({ path: resolve(cwd, sutFlag), source: '--sut' });
+  }
+  const sut = loaded.config.sut;
+  if (sut === undefined) {
+    throw new UsageError(
+      'No system under test: set sut in the config file, pass --sut <module>, or pass --outputs <file> to score saved outputs.',
+      { code: 'E_NO_SUT' },
+    );
+  }
+  return loadModuleRunner({
+    path: resolve(loaded.dir, sut.path),
+    exportName: sut.export ?? 'default',
+    source: `sut.path in ${loaded.path ?? 'the config'}`,
+  });
+}

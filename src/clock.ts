@@ -1,0 +1,33 @@
+/**
+ * Time as a dependency. Pure code takes a Clock instead of calling Date.now(), so tests can
+ * control time (style.md §6.10).
+ */
+export interface Clock {
+  /** Wall-clock time in epoch seconds with sub-millisecond precision (reports use it). */
+  nowSeconds(): number;
+  /** A monotonic reading in milliseconds (deadlines and rate windows use it). */
+  monotonicMs(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  // performance.timeOrigin + now() keeps microseconds, so two fast runs get distinct times.
+  nowSeconds: () => (performance.timeOrigin + performance.now()) / 1000,
+  monotonicMs: () => performance.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};

@@ -1,0 +1,50 @@
+import * as z from 'zod';
+import { strictObject } from './strict-object.js';
+
+const nonEmpty = z.string().min(1, 'must be a non-empty string');
+const nonNegativeInt = z.number().int('must be a whole number').min(0, 'must be 0 or more');
+
+/** `datasets.<name>`: a dataset file (path relative to the config file) and its metrics. */
+export const DatasetEntrySchema = strictObject({
+  path: nonEmpty,
+  metrics: z.array(nonEmpty).min(1, 'must list at least one metric').optional(),
+});
+
+/** `sut` of type `module`: a file whose named export is the runner (design.md §5). */
+export const ModuleSutSchema = strictObject({
+  type: z.literal('module'),
+  path: nonEmpty,
+  export: nonEmpty.optional(),
+});
+
+export const SutSchema = z.discriminatedUnion('type', [ModuleSutSchema]);
+
+/** `metrics.<name>`: a custom metric module; the export is a Metric or a factory returning one. */
+export const CustomMetricSchema = strictObject({
+  path: nonEmpty,
+  export: nonEmpty.optional(),
+});
+
+export const RuntimeSchema = strictObject({
+  raiseExceptions: z.boolean().optional(),
+  providerRetryAttempts: nonNegativeInt.optional(),
+  providerRetrySleepMs: nonNegativeInt.optional(),
+});
+
+/** The whole config file. Strict at every level: an unknown key fails with its path. */
+export const ConfigSchema = strictObject({
+  datasets: z.record(nonEmpty, DatasetEntrySchema).optional(),
+  sut: SutSchema.optional(),
+  metrics: z.record(nonEmpty, CustomMetricSchema).optional(),
+  runtime: RuntimeSchema.optional(),
+});
+
+/** What users write (all optional). */
+export type EvalHarnessConfig = z.input<typeof ConfigSchema>;
+export type ParsedConfig = z.output<typeof ConfigSchema>;
+export type SutConfig = z.output<typeof SutSchema>;
+
+/** Identity function that gives a config file type checking and completion. */
+export function defineConfig(config: EvalHarnessConfig): EvalHarnessConfig {
+  return config;
+}

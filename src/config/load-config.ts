@@ -1,0 +1,139 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { ConfigError, InfraError, errorMessage } from '../errors.js';
+import { importUserModule } from '../load-module.js';
+import { isPlainObject } from '../values.js';
+import { parseYaml } from '../yaml.js';
+import { ConfigSchema, type ParsedConfig } from './config-schema.js';
+import { formatIssues } from './format-issues.js';
+import { normalizeBoolean, normalizeNonNegativeInt } from './normalizers.js';
+
+/** Looked for in the working directory, in this order; the first one found is used. */
+export const CONFIG_FILE_NAMES = [
+  'eval-harness.config.ts',
+  'eval-harness.config.mts',
+  'eval-harness.config.js',
+  'eval-harness.config.mjs',
+  'eval-harness.config.cjs',
+  'eval-harness.config.json',
+  'eval-harness.config.yaml',
+  'eval-harness.config.yml',
+] as const;
+
+export interface ResolvedRuntime {
+  readonly raiseExceptions: boolean;
+  readonly providerRetryAttempts: number;
+  readonly providerRetrySleepMs: number;
+}
+
+/** A validated config with its defaults applied; paths stay as written (relative to `dir`). */
+export interface LoadedConfig {
+  /** The config file, or undefined when none was found (a config is optional). */
+  readonly path: string | undefined;
+  /** Folder that relative paths in the config are resolved against. */
+  readonly dir: string;
+  readonly config: ParsedConfig;
+  readonly runtime: ResolvedRuntime;
+}
+
+export interface LoadConfigOptions {
+  readonly cwd: string;
+  /** `-c/--config`; relative to `cwd`. */
+  readonly configPath?: string | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
+  const path =
+    options.configPath !== undefined
+      ? resolve(options.cwd, options.configPath)
+      : await discover(options.cwd);
+  if (path === undefined) {
+    return {
+      path: undefined,
+      dir: options.cwd,
+      config: {},
+      runtime: resolveRuntime({}, options.env),
+    };
+  }
+  const raw = await readConfigFile(path, options.configPath !== undefined);
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new ConfigError(formatIssues(path, parsed.error.issues), { code: 'E_CONFIG_SCHEMA' });
+  return {
+    path,
+    dir: dirname(path),
+    config: parsed.data,
+    runtime: resolveRuntime(parsed.data, options.env),
+  };
+}
+
+/** The config file wins over env vars, which win over built-in defaults (design.md §4). */
+function resolveRuntime(config: ParsedConfig, env: LoadConfigOptions['env']): ResolvedRuntime {
+  return {
+    raiseExceptions:
+      config.runtime?.raiseExceptions ??
+      normalizeBoolean(env['EVAL_HARNESS_RAISE_EXCEPTIONS'], false),
+    providerRetryAttempts:
+      config.runtime?.providerRetryAttempts ??
+      normalizeNonNegativeInt(env['EVAL_HARNESS_PROVIDER_RETRY_ATTEMPTS'], 0),
+    providerRetrySleepMs:
+      config.runtime?.providerRetrySleepMs ??
+      normalizeNonNegativeInt(env['EVAL_HARNESS_PROVIDER_RETRY_SLEEP_MS'], 100),
+  };
+}
+
+async function discover(cwd: string): Promise<string | undefined> {
+  for (const name of CONFIG_FILE_NAMES) {
+    const candidate = resolve(cwd, name);
+    if ((await stat(candidate).catch(() => undefined))?.isFile()) return candidate;
+  }
+  return undefined;
+}
+
+async function readConfigFile(path: string, explicit: boolean): Promise<unknown> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) {
+    throw new ConfigError(
+      `Config file not found: ${path}${explicit ? ' (from --config)' : ''}. Pass an existing eval-harness.config.{ts,js,json,yaml} file.`,
+      { code: 'E_CONFIG_MISSING' },
+    );
+  }
+  const extension = extname(path).toLowerCase();
+  if (extension === '.json' || extension === '.yaml' || extension === '.yml') {
+    const text = await readFile(path, 'utf8');
+    try {
+      return extension === '.json' ? JSON.parse(text) : parseYaml(text);
+    } catch (error) {
+      throw new ConfigError(
+        `${path}: not valid ${extension === '.json' ? 'JSON' : 'YAML'}: ${firstLine(errorMessage(error))}`,
+        {
+          code: 'E_CONFIG_PARSE',
+          cause: error,
+        },
+      );
+    }
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = await importUserModule(path);
+  } catch (error) {
+    // An error thrown while evaluating user code is a runtime failure, not bad input (design.md §11).
+    throw new InfraError(
+      `Config module ${basename(path)} failed to load: ${firstLine(errorMessage(error))}`,
+      { cause: error },
+    );
+  }
+  const config = 'default' in module ? module['default'] : undefined;
+  if (!isPlainObject(config)) {
+    throw new ConfigError(
+      `${path}: the config module must have a default export that is a plain object (export default defineConfig({ ... })).`,
+      { code: 'E_CONFIG_EXPORT' },
+    );
+  }
+  return config;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0] ?? message;
+}

@@ -1,0 +1,31 @@
+import { closest, distance } from 'fastest-levenshtein';
+import * as z from 'zod';
+
+/**
+ * A strict object schema whose unknown-key message names the nearest known key, so a typo such
+ * as `datsets` reads "did you mean "datasets"?" (design.md §4).
+ */
+export function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? unknownKeyMessage(issue.keys, known) : undefined,
+  });
+}
+
+export function unknownKeyMessage(keys: readonly string[], known: readonly string[]): string {
+  return keys
+    .map((key) => {
+      const suggestion = suggestKey(key, known);
+      return `unknown key "${key}"${suggestion === undefined ? ` (known keys: ${known.join(', ')})` : ` (did you mean "${suggestion}"?)`}`;
+    })
+    .join('; ');
+}
+
+/** The closest known key when it is near enough to be a typo. */
+export function suggestKey(key: string, known: readonly string[]): string | undefined {
+  if (known.length === 0) return undefined;
+  const best = closest(key, [...known]);
+  const limit = Math.max(2, Math.floor(best.length / 3));
+  return distance(key.toLowerCase(), best.toLowerCase()) <= limit ? best : undefined;
+}

@@ -1,0 +1,13 @@
+export {
+  DATASET_SCHEMA_V1,
+  SUPPORTED_DATASET_SCHEMAS,
+  createSample,
+  sampleTags,
+  type DatasetSample,
+} from './dataset-sample.js';
+export {
+  loadDatasetFile,
+  parseDatasetYaml,
+  validateDatasetDocument,
+  type DatasetDocument,
+} from './dataset-yaml.js';

@@ -1,0 +1,210 @@
+import { systemClock, type Clock } from '../clock.js';
+import { EvalRunError, SutError, errorMessage } from '../errors.js';
+import { MetricRegistry } from '../metrics/index.js';
+import {
+  createEvalReport,
+  type EvalReport,
+  type SampleFailure,
+  type SampleResult,
+} from '../reports/index.js';
+import {
+  createSampleInvocation,
+  SavedOutputs,
+  type SampleInvocation,
+  type SampleRunner,
+} from '../sut/index.js';
+import { debugType, isPlainObject } from '../values.js';
+import { DatasetBuilder } from './dataset-builder.js';
+import type { GoldenDataset } from './golden-dataset.js';
+import { scoreSample } from './score-sample.js';
+
+export interface RuntimeOptions {
+  /**
+   * Abort the run on the first MetricError instead of recording it as a sample failure.
+   * @defaultValue false
+   */
+  readonly raiseExceptions?: boolean;
+}
+
+export interface EvalEngineOptions {
+  readonly clock?: Clock;
+  readonly metrics?: MetricRegistry;
+  readonly runtime?: RuntimeOptions;
+}
+
+export interface RunOptions {
+  /** Aborts the SUT call in flight and stops the run. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Registers datasets and runs them. One engine per CLI invocation; library users create their
+ * own. No global state.
+ */
+export class EvalEngine {
+  readonly metrics: MetricRegistry;
+  private readonly clock: Clock;
+  private readonly runtime: Required<RuntimeOptions>;
+  private readonly datasets = new Map<string, GoldenDataset>();
+
+  constructor(options: EvalEngineOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.metrics = options.metrics ?? new MetricRegistry();
+    this.runtime = { raiseExceptions: options.runtime?.raiseExceptions ?? false };
+  }
+
+  /** Start a dataset builder; `register()` adds the dataset to this engine. */
+  dataset(name: string): DatasetBuilder {
+    return new DatasetBuilder(name, this.metrics, (dataset) => this.registerDataset(dataset));
+  }
+
+  /** Register (or replace, keeping its first position) a dataset. */
+  registerDataset(dataset: GoldenDataset): void {
+    this.datasets.set(dataset.name, dataset);
+  }
+
+  hasDataset(name: string): boolean {
+    return this.datasets.has(name);
+  }
+
+  registeredDatasetNames(): string[] {
+    return [...this.datasets.keys()];
+  }
+
+  getDataset(name: string): GoldenDataset {
+    const dataset = this.datasets.get(name);
+    if (dataset === undefined) {
+      const known = this.registeredDatasetNames();
+      throw new EvalRunError(
+        `Dataset '${name}' is not registered. Register it with engine.dataset(...).register() first${known.length > 0 ? `; registered datasets: ${known.join(', ')}` : ''}.`,
+        { code: 'E_UNKNOWN_DATASET' },
+      );
+    }
+    return dataset;
+  }
+
+  reset(): void {
+    this.datasets.clear();
+  }
+
+  /**
+   * Run every sample through the SUT, one at a time in dataset order, scoring each output as it
+   * arrives. A SUT that throws or returns a non-string aborts the run (no report).
+   */
+  async run(name: string, sut: SampleRunner, options: RunOptions = {}): Promise<EvalReport> {
+    const startedAt = this.clock.nowSeconds();
+    const dataset = this.getDataset(name);
+    // Build (and validate) every invocation before the first SUT call, so a bad late sample
+    // costs no SUT calls.
+    const invocations = dataset.samples.map((sample) => createSampleInvocation(sample));
+    const signal = options.signal ?? new AbortController().signal;
+    const failures: SampleFailure[] = [];
+    const results: SampleResult[] = [];
+    for (const [index, sample] of dataset.samples.entries()) {
+      const output = await callSut(sut, invocations[index] as SampleInvocation, signal);
+      results.push(await scoreSample(sample, output, dataset.metrics, this.runtime, failures));
+    }
+    return this.finish(dataset, startedAt, results, failures);
+  }
+
+  /** Score precomputed outputs with the dataset's metrics, without a SUT (spec §4.5). */
+  async scoreOutputs(
+    name: string,
+    outputs: SavedOutputs | Record<string, unknown>,
+  ): Promise<EvalReport> {
+    const startedAt = this.clock.nowSeconds();
+    const dataset = this.getDataset(name);
+    const saved = toSavedOutputs(outputs, dataset.name);
+    checkCompleteness(dataset, saved);
+    const failures: SampleFailure[] = [];
+    const results: SampleResult[] = [];
+    for (const sample of dataset.samples) {
+      results.push(
+        await scoreSample(
+          sample,
+          saved.get(sample.id) as string,
+          dataset.metrics,
+          this.runtime,
+          failures,
+        ),
+      );
+    }
+    return this.finish(dataset, startedAt, results, failures);
+  }
+
+  private finish(
+    dataset: GoldenDataset,
+    startedAt: number,
+    results: SampleResult[],
+    failures: SampleFailure[],
+  ): EvalReport {
+    return createEvalReport({
+      datasetName: dataset.name,
+      datasetSchemaVersion: dataset.schemaVersion,
+      startedAt,
+      finishedAt: this.clock.nowSeconds(),
+      sampleResults: results,
+      failures,
+    });
+  }
+}
+
+async function callSut(
+  sut: SampleRunner,
+  invocation: SampleInvocation,
+  signal: AbortSignal,
+): Promise<string> {
+  let output: unknown;
+  try {
+    output = await sut(invocation, { signal });
+  } catch (error) {
+    throw new SutError(
+      `System-under-test failed for sample '${invocation.id}': ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+  if (typeof output !== 'string') {
+    throw new SutError(
+      `System-under-test for sample '${invocation.id}' must return a string; got ${debugType(output)}.`,
+    );
+  }
+  return output;
+}
+
+function toSavedOutputs(
+  outputs: SavedOutputs | Record<string, unknown>,
+  datasetName: string,
+): SavedOutputs {
+  if (outputs instanceof SavedOutputs) return outputs;
+  if (!isPlainObject(outputs)) {
+    throw new EvalRunError(
+      `Saved outputs for dataset '${datasetName}' must be a keyed map of sample id to output string.`,
+    );
+  }
+  return SavedOutputs.fromMap(outputs, datasetName);
+}
+
+/** Missing ids (dataset order), then unknown ids (output order); never trimmed. */
+function checkCompleteness(dataset: GoldenDataset, saved: SavedOutputs): void {
+  const missing = dataset.samples
+    .filter((sample) => saved.get(sample.id) === undefined)
+    .map((sample) => sample.id);
+  if (missing.length > 0) {
+    throw new EvalRunError(
+      `Saved outputs for dataset '${dataset.name}' are missing sample ids: ${listIds(missing)}.`,
+    );
+  }
+  const known = new Set(dataset.samples.map((sample) => sample.id));
+  const unknown = saved.ids().filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new EvalRunError(
+      `Saved outputs for dataset '${dataset.name}' contain unknown sample ids: ${listIds(unknown)}.`,
+    );
+  }
+}
+
+/** At most 20 ids, so a one-line error stays one readable line. */
+function listIds(ids: readonly string[]): string {
+  const shown = ids.slice(0, 20).join(', ');
+  return ids.length > 20 ? `${shown} (and ${ids.length - 20} more)` : shown;
+}

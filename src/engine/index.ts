@@ -1,0 +1,9 @@
+export {
+  EvalEngine,
+  type EvalEngineOptions,
+  type RunOptions,
+  type RuntimeOptions,
+} from './eval-engine.js';
+export { DatasetBuilder } from './dataset-builder.js';
+export { createGoldenDataset, isDatasetSample, type GoldenDataset } from './golden-dataset.js';
+export { scoreSample, type ScoringOptions } from './score-sample.js';

@@ -1,0 +1,15 @@
+export { clampUnit, createMetricScore, isMetric, type Metric, type MetricScore } from './metric.js';
+export { normalizeQuote, tokenizeWords } from './text.js';
+export { ExactMatchMetric } from './exact-match.js';
+export { ContainsMetric } from './contains.js';
+export { RegexMetric } from './regex.js';
+export { compileDelimitedPattern } from './regex-pattern.js';
+export { RougeLMetric, longestCommonSubsequence, type RougeLOptions } from './rouge-l.js';
+export { CitationGroundednessMetric } from './citation-groundedness.js';
+export {
+  MetricRegistry,
+  builtinMetrics,
+  type BuiltinMetricName,
+  type MetricFactory,
+  type MetricSpec,
+} from './metric-registry.js';

@@ -1,0 +1,78 @@
+import { MetricError } from '../errors.js';
+import { debugType } from '../values.js';
+import { CitationGroundednessMetric } from './citation-groundedness.js';
+import { ContainsMetric } from './contains.js';
+import { ExactMatchMetric } from './exact-match.js';
+import { isMetric, type Metric } from './metric.js';
+import { RegexMetric } from './regex.js';
+import { RougeLMetric } from './rouge-l.js';
+
+/** Creates a fresh metric for each resolution. */
+export type MetricFactory = () => unknown;
+
+/** The built-in metrics that need no provider; the provider-backed ones are added by alias too. */
+export const builtinMetrics = {
+  'exact-match': () => new ExactMatchMetric(),
+  contains: () => new ContainsMetric(),
+  regex: () => new RegexMetric(),
+  'rouge-l': () => new RougeLMetric(),
+  'citation-groundedness': () => new CitationGroundednessMetric(),
+} satisfies Record<string, () => Metric>;
+
+export type BuiltinMetricName = keyof typeof builtinMetrics;
+
+/** A metric spec: a Metric, or a registered / built-in name. */
+export type MetricSpec = Metric | string;
+
+/**
+ * Resolves metric specs (spec/harness.md §2.1). User registrations win over built-ins, so a
+ * team can replace `exact-match` with its own normalising variant.
+ */
+export class MetricRegistry {
+  private readonly registered = new Map<string, MetricFactory>();
+
+  register(name: string, factory: MetricFactory): this {
+    if (name === '')
+      throw new MetricError('A metric must be registered under a non-empty name.', { exitCode: 2 });
+    this.registered.set(name, factory);
+    return this;
+  }
+
+  has(name: string): boolean {
+    return this.registered.has(name) || Object.hasOwn(builtinMetrics, name);
+  }
+
+  /** Every name that resolves: built-ins first, then registrations. */
+  names(): string[] {
+    const names = Object.keys(builtinMetrics);
+    for (const name of this.registered.keys()) if (!names.includes(name)) names.push(name);
+    return names;
+  }
+
+  resolve(spec: unknown): Metric {
+    if (isMetric(spec)) return spec;
+    if (typeof spec !== 'string' || spec === '') {
+      throw new MetricError(
+        `Metric spec must be a Metric instance, FQCN, or alias string; got ${debugType(spec)}.`,
+        { exitCode: 2 },
+      );
+    }
+    const factory =
+      this.registered.get(spec) ??
+      (Object.hasOwn(builtinMetrics, spec) ? builtinMetrics[spec as BuiltinMetricName] : undefined);
+    if (factory === undefined) {
+      throw new MetricError(
+        `Metric '${spec}' does not exist: it is neither built in nor registered. Known metrics: ${this.names().join(', ')}.`,
+        { code: 'E_UNKNOWN_METRIC', exitCode: 2 },
+      );
+    }
+    const metric = factory();
+    if (!isMetric(metric)) {
+      throw new MetricError(
+        `Metric '${spec}' resolves to '${debugType(metric)}' which does not implement Metric (it needs a string name and a score(sample, actualOutput) function).`,
+        { exitCode: 2 },
+      );
+    }
+    return metric;
+  }
+}

@@ -1,0 +1,31 @@
+import { MetricError } from '../errors.js';
+import { asciiTrim } from '../values.js';
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** Lowercase, then maximal runs of Unicode letters or digits (spec/harness.md §2.2). */
+export function tokenizeWords(text: string): string[] {
+  return text.toLowerCase().match(WORD) ?? [];
+}
+
+/** ASCII-trim, lowercase, collapse every run of Unicode whitespace to one space. */
+export function normalizeQuote(text: string): string {
+  return asciiTrim(text).toLowerCase().replace(/\s+/gu, ' ');
+}
+
+/**
+ * JS strings cannot hold invalid UTF-8, but can hold lone surrogates; those count as the
+ * invalid text the spec rejects (open point O-7).
+ */
+export function requireWellFormed(
+  text: string,
+  sampleId: string,
+  field: string,
+  metric: string,
+): void {
+  if (!text.isWellFormed()) {
+    throw new MetricError(
+      `Sample '${sampleId}' ${field} must be valid UTF-8 for ${metric} metric.`,
+    );
+  }
+}

@@ -1,0 +1,93 @@
+/** Pure statistics over metric scores (spec/harness.md §5.2, §5.4). */
+
+/** A score at or above this counts as a pass. */
+export const PASS_THRESHOLD = 0.5;
+
+export interface MetricAggregate {
+  readonly mean: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly pass_rate: number;
+}
+
+export const AGGREGATE_NAMES = ['mean', 'p50', 'p95', 'pass_rate'] as const;
+export type AggregateName = (typeof AGGREGATE_NAMES)[number];
+
+export function mean(scores: readonly number[]): number {
+  if (scores.length === 0) return 0;
+  let sum = 0;
+  for (const score of scores) sum += score;
+  return sum / scores.length;
+}
+
+/** Linear interpolation between closest ranks (NumPy "linear"); 0 when empty or p outside [0, 100]. */
+export function percentile(scores: readonly number[], p: number): number {
+  if (scores.length === 0 || p < 0 || p > 100) return 0;
+  return percentileOfSorted(
+    [...scores].sort((a, b) => a - b),
+    p,
+  );
+}
+
+function percentileOfSorted(sorted: readonly number[], p: number): number {
+  const rank = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  const low = sorted[lo] as number;
+  if (lo === hi) return low;
+  const weight = rank - lo;
+  return low * (1 - weight) + (sorted[hi] as number) * weight;
+}
+
+export function passRate(scores: readonly number[]): number {
+  if (scores.length === 0) return 0;
+  let passed = 0;
+  for (const score of scores) if (score >= PASS_THRESHOLD) passed++;
+  return passed / scores.length;
+}
+
+export function aggregateScores(scores: readonly number[]): MetricAggregate {
+  if (scores.length === 0) return { mean: 0, p50: 0, p95: 0, pass_rate: 0 };
+  const sorted = [...scores].sort((a, b) => a - b);
+  return {
+    mean: mean(scores),
+    p50: percentileOfSorted(sorted, 50),
+    p95: percentileOfSorted(sorted, 95),
+    pass_rate: passRate(scores),
+  };
+}
+
+export interface HistogramBucket {
+  readonly min: number;
+  readonly max: number;
+  readonly count: number;
+}
+
+/** Round to 10 decimals so `3 * 0.1` is emitted as 0.3. */
+export function round10(value: number): number {
+  return Math.round(value * 1e10) / 1e10;
+}
+
+/** Equal-width buckets over [0, 1]; the last bucket is closed (spec/harness.md §5.4). */
+export function histogram(scores: readonly number[], buckets = 10): HistogramBucket[] {
+  const count = Math.max(1, Math.floor(buckets));
+  const width = 1 / count;
+  const edges: { min: number; max: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    edges.push({ min: round10(i * width), max: i === count - 1 ? 1 : round10((i + 1) * width) });
+  }
+  const counts = new Array<number>(count).fill(0);
+  for (const raw of scores) {
+    const score = round10(raw);
+    let placed = count - 1;
+    for (let i = 0; i < count - 1; i++) {
+      const edge = edges[i] as { min: number; max: number };
+      if (score >= edge.min && score < edge.max) {
+        placed = i;
+        break;
+      }
+    }
+    counts[placed] = (counts[placed] as number) + 1;
+  }
+  return edges.map((edge, i) => ({ min: edge.min, max: edge.max, count: counts[i] as number }));
+}

@@ -1,0 +1,66 @@
+import {
+  DATASET_SCHEMA_V1,
+  SUPPORTED_DATASET_SCHEMAS,
+  type DatasetSample,
+} from '../datasets/index.js';
+import { ReportSchemaError } from '../errors.js';
+import type { MetricScore } from '../metrics/index.js';
+
+export const REPORT_SCHEMA_V1 = 'eval-harness.report.v1';
+
+/** One sample's output and the scores of the metrics that succeeded on it. */
+export interface SampleResult {
+  readonly sample: DatasetSample;
+  readonly actualOutput: string;
+  /** In the dataset's metric order; metrics that failed on this sample are absent. */
+  readonly metricScores: ReadonlyMap<string, MetricScore>;
+}
+
+/** A metric that threw on a sample, captured instead of aborting the run. */
+export interface SampleFailure {
+  readonly sampleId: string;
+  readonly metricName: string;
+  readonly error: string;
+  /** `{ usage }` when the metric spent provider tokens before failing; feeds the usage summary. */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** The result of one dataset run (spec/harness.md §5.1). */
+export interface EvalReport {
+  readonly schemaVersion: string;
+  readonly datasetSchemaVersion: string;
+  readonly datasetName: string;
+  /** Epoch seconds, fractional. */
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly sampleResults: readonly SampleResult[];
+  readonly failures: readonly SampleFailure[];
+}
+
+export function createEvalReport(report: {
+  datasetName: string;
+  startedAt: number;
+  finishedAt: number;
+  sampleResults: readonly SampleResult[];
+  failures: readonly SampleFailure[];
+  schemaVersion?: string;
+  datasetSchemaVersion?: string;
+}): EvalReport {
+  const schemaVersion = report.schemaVersion ?? REPORT_SCHEMA_V1;
+  const datasetSchemaVersion = report.datasetSchemaVersion ?? DATASET_SCHEMA_V1;
+  if (schemaVersion !== REPORT_SCHEMA_V1) {
+    throw new ReportSchemaError(
+      `Report for dataset '${report.datasetName}' uses unsupported schema version '${schemaVersion}'. Supported version: ${REPORT_SCHEMA_V1}.`,
+    );
+  }
+  if (!SUPPORTED_DATASET_SCHEMAS.includes(datasetSchemaVersion)) {
+    throw new ReportSchemaError(
+      `Report for dataset '${report.datasetName}' references unsupported dataset schema version '${datasetSchemaVersion}'. Supported versions: ${SUPPORTED_DATASET_SCHEMAS.join(', ')}.`,
+    );
+  }
+  return { ...report, schemaVersion, datasetSchemaVersion };
+}
+
+export function durationSeconds(report: EvalReport): number {
+  return Math.max(0, report.finishedAt - report.startedAt);
+}

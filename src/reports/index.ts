@@ -1,0 +1,50 @@
+export {
+  REPORT_SCHEMA_V1,
+  createEvalReport,
+  durationSeconds,
+  type EvalReport,
+  type SampleFailure,
+  type SampleResult,
+} from './eval-report.js';
+export {
+  AGGREGATE_NAMES,
+  PASS_THRESHOLD,
+  aggregateScores,
+  histogram,
+  mean,
+  passRate,
+  percentile,
+  round10,
+  type AggregateName,
+  type HistogramBucket,
+  type MetricAggregate,
+} from './aggregates.js';
+export { summarizeUsage, type UsageSummary } from './usage-summary.js';
+export {
+  compareCodePoints,
+  sampleAdversarial,
+  summarizeAdversarial,
+  type AdversarialSummary,
+  type SampleAdversarial,
+} from './adversarial-summary.js';
+export {
+  reportMetricNames,
+  summarizeReport,
+  type CohortSummary,
+  type ReportSummary,
+} from './report-summary.js';
+export {
+  checkGateMetrics,
+  evaluateScoreGates,
+  parseScoreGate,
+  type ScoreGate,
+  type ScoreGateResult,
+} from './score-gate.js';
+export {
+  buildReportJson,
+  renderJsonReport,
+  renderJsonReportChunks,
+  type ReportJsonExtras,
+} from './json-renderer.js';
+export { renderMarkdownReport, type MarkdownExtras } from './markdown-renderer.js';
+export { renderJunitReport } from './junit-renderer.js';

@@ -1,0 +1,149 @@
+import { ReportSchemaError } from '../errors.js';
+import { findIllFormedString } from '../values.js';
+import { durationSeconds, type EvalReport, type SampleResult } from './eval-report.js';
+import type { ReportSummary } from './report-summary.js';
+import type { ScoreGateResult } from './score-gate.js';
+
+/** Additive keys appended after the spec's keys, only when used. */
+export interface ReportJsonExtras {
+  readonly gates?: readonly ScoreGateResult[];
+}
+
+/** The report's top-level fields except `samples`, in the key order of spec/harness.md §5.7. */
+function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJsonExtras) {
+  const head: Record<string, unknown> = {
+    schema_version: report.schemaVersion,
+    dataset_schema_version: report.datasetSchemaVersion,
+    dataset: report.datasetName,
+    started_at: report.startedAt,
+    finished_at: report.finishedAt,
+    duration_seconds: durationSeconds(report),
+    total_samples: report.sampleResults.length,
+    total_failures: report.failures.length,
+    metrics: summary.metrics,
+    metric_distributions: summary.distributions,
+    usage: summary.usage,
+    cohorts: summary.cohorts,
+    adversarial: summary.adversarial,
+    macro_f1: summary.macroF1,
+  };
+  const tail: Record<string, unknown> = {
+    failures: report.failures.map((failure) => ({
+      sample_id: failure.sampleId,
+      metric: failure.metricName,
+      error: failure.error,
+    })),
+  };
+  if (extras.gates !== undefined) tail['gates'] = extras.gates;
+  return { head, tail };
+}
+
+function sampleRow(
+  result: SampleResult,
+  index: number,
+  summary: ReportSummary,
+): Record<string, unknown> {
+  const scores: Record<string, unknown> = {};
+  for (const [name, score] of result.metricScores)
+    scores[name] = { score: score.score, details: score.details };
+  return {
+    id: result.sample.id,
+    tags: summary.sampleTags[index] ?? [],
+    adversarial: summary.sampleAdversarial[index] ?? null,
+    actual_output: result.actualOutput,
+    scores,
+  };
+}
+
+/** The JSON report as one plain object (for library users and tests). */
+export function buildReportJson(
+  report: EvalReport,
+  summary: ReportSummary,
+  extras: ReportJsonExtras = {},
+): Record<string, unknown> {
+  const { head, tail } = headAndTail(report, summary, extras);
+  return {
+    ...head,
+    samples: report.sampleResults.map((result, i) => sampleRow(result, i, summary)),
+    ...tail,
+  };
+}
+
+/**
+ * The JSON report as a sequence of text chunks whose concatenation equals
+ * `JSON.stringify(buildReportJson(...), null, 4)`. Rendering sample by sample keeps memory flat:
+ * a 100,000-sample report is over 100 MB of text.
+ *
+ * Every string is checked before the first chunk is produced: a string that is not well-formed
+ * Unicode (the JS form of invalid UTF-8) fails the whole encoding instead of being silently
+ * escaped (spec open point O-7), and nothing partial is ever emitted.
+ */
+export function renderJsonReportChunks(
+  report: EvalReport,
+  summary: ReportSummary,
+  extras: ReportJsonExtras = {},
+): Iterable<string> {
+  const { head, tail } = headAndTail(report, summary, extras);
+  const badPath =
+    findIllFormedString(head) ?? findIllFormedString(tail) ?? firstIllFormedSample(report, summary);
+  if (badPath !== undefined) {
+    throw new ReportSchemaError(
+      `Failed to encode report as JSON: malformed UTF-8 at ${badPath}. The report contained values that cannot be serialised (most often invalid UTF-8 in actual_output or metric details).`,
+      { code: 'E_REPORT_ENCODING' },
+    );
+  }
+  return (function* () {
+    const headText = JSON.stringify(head, null, 4);
+    yield headText.slice(0, -2); // drop the closing "\n}"
+    const results = report.sampleResults;
+    if (results.length === 0) {
+      yield ',\n    "samples": []';
+    } else {
+      yield ',\n    "samples": [';
+      for (let i = 0; i < results.length; i++) {
+        const row = JSON.stringify(
+          sampleRow(results[i] as SampleResult, i, summary),
+          null,
+          4,
+        ).replace(/\n/g, '\n        ');
+        yield `${i === 0 ? '' : ','}\n        ${row}`;
+      }
+      yield '\n    ]';
+    }
+    for (const [key, value] of Object.entries(tail)) {
+      yield `,\n    ${JSON.stringify(key)}: ${JSON.stringify(value, null, 4).replace(/\n/g, '\n    ')}`;
+    }
+    yield '\n}';
+  })();
+}
+
+/** The whole JSON report as one string, without a trailing newline. */
+export function renderJsonReport(
+  report: EvalReport,
+  summary: ReportSummary,
+  extras: ReportJsonExtras = {},
+): string {
+  return [...renderJsonReportChunks(report, summary, extras)].join('');
+}
+
+function firstIllFormedSample(report: EvalReport, summary: ReportSummary): string | undefined {
+  for (let i = 0; i < report.sampleResults.length; i++) {
+    const result = report.sampleResults[i] as SampleResult;
+    if (!result.actualOutput.isWellFormed() || !result.sample.id.isWellFormed())
+      return `$.samples[${i}]`;
+    for (const [name, score] of result.metricScores) {
+      if (!name.isWellFormed()) return `$.samples[${i}].scores`;
+      const found = findIllFormedString(score.details, `$.samples[${i}].scores.${name}.details`);
+      if (found !== undefined) return found;
+    }
+    const tags = summary.sampleTags[i];
+    if (tags !== undefined && tags.some((tag) => !tag.isWellFormed()))
+      return `$.samples[${i}].tags`;
+    const adversarial = findIllFormedString(
+      summary.sampleAdversarial[i] ?? null,
+      `$.samples[${i}].adversarial`,
+    );
+    if (adversarial !== undefined) return adversarial;
+  }
+  return undefined;
+}

@@ -1,0 +1,196 @@
+import { durationSeconds, type EvalReport } from './eval-report.js';
+import type { MetricAggregate } from './aggregates.js';
+import type { ReportSummary } from './report-summary.js';
+import type { ScoreGateResult } from './score-gate.js';
+
+export interface MarkdownExtras {
+  readonly gates?: readonly ScoreGateResult[];
+}
+
+/** Render the Markdown report of spec/harness.md §5.8; ends with a newline. */
+export function renderMarkdownReport(
+  report: EvalReport,
+  summary: ReportSummary,
+  extras: MarkdownExtras = {},
+): string {
+  const duration = durationSeconds(report).toFixed(2);
+  const total = report.sampleResults.length;
+  const failures = report.failures.length;
+  const lines: string[] = [
+    `# Eval report — ${heading(report.datasetName)}`,
+    '',
+    `_Run completed in ${duration}s over ${total} samples (${failures} failures captured)._`,
+    '',
+    '## Summary',
+    '',
+    '| total samples | total failures | duration seconds |',
+    '| --- | --- | --- |',
+    `| ${total} | ${failures} | ${duration} |`,
+    '',
+    '## Per-metric aggregates',
+    '',
+    '| metric | mean | p50 | p95 | pass-rate (>= 0.5) |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const name of summary.metricNames) {
+    lines.push(`| ${cell(name)} | ${aggregateCells(summary.metrics[name])} |`);
+  }
+  lines.push(
+    '',
+    `## Macro-F1 (avg pass-rate across all metrics): ${summary.macroF1.toFixed(4)}`,
+    '',
+  );
+
+  const usage = summary.usage;
+  if (usage.observations > 0) {
+    const tokens = (field: 'prompt_tokens' | 'completion_tokens' | 'total_tokens'): string =>
+      usage.reported[field] === 0 ? 'n/a' : String(usage[field]);
+    const latency = (value: number): string =>
+      usage.latency_ms.count === 0 ? 'n/a' : value.toFixed(2);
+    lines.push(
+      '## Usage summary',
+      '',
+      '| observations | prompt tokens | completion tokens | total tokens | cost USD | mean latency ms | max latency ms |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      `| ${usage.observations} | ${tokens('prompt_tokens')} | ${tokens('completion_tokens')} | ${tokens('total_tokens')} | ${usage.reported.cost_usd === 0 ? 'n/a' : usage.cost_usd.toFixed(6)} | ${latency(usage.latency_ms.mean)} | ${latency(usage.latency_ms.max)} |`,
+      '',
+    );
+  }
+
+  if (summary.cohorts.length > 0) {
+    lines.push(
+      '## Cohorts by metadata.tags',
+      '',
+      '| cohort | samples | metric | mean | p50 | p95 | pass-rate (>= 0.5) |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const cohort of summary.cohorts) {
+      for (const name of summary.metricNames) {
+        lines.push(
+          `| ${cell(cohort.label)} | ${cohort.sample_count} | ${cell(name)} | ${aggregateCells(cohort.metrics[name])} |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+
+  const adversarial = summary.adversarial;
+  if (adversarial.total_samples > 0) {
+    lines.push(
+      '## Adversarial coverage',
+      '',
+      '| category | label | severity | samples | frameworks | metric | mean | p50 | p95 | pass-rate (>= 0.5) |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const category of adversarial.categories) {
+      const frameworks =
+        category.compliance_frameworks.length > 0
+          ? category.compliance_frameworks.join(', ')
+          : 'n/a';
+      for (const name of summary.metricNames) {
+        lines.push(
+          `| ${cell(category.category)} | ${cell(category.label)} | ${cell(category.severity ?? 'n/a')} | ${category.sample_count} | ${cell(frameworks)} | ${cell(name)} | ${aggregateCells(category.metrics[name])} |`,
+        );
+      }
+    }
+    lines.push(
+      '',
+      '### Compliance frameworks',
+      '',
+      '| framework | samples | categories |',
+      '| --- | --- | --- |',
+    );
+    for (const framework of adversarial.compliance_frameworks) {
+      const categories = framework.categories.length > 0 ? framework.categories.join(', ') : 'n/a';
+      lines.push(
+        `| ${cell(framework.framework)} | ${framework.sample_count} | ${cell(categories)} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  if (summary.metricNames.length > 0) {
+    lines.push('## Score histograms', '');
+    for (const name of summary.metricNames) {
+      lines.push(`### ${heading(name)}`, '', '| score range | count |', '| --- | --- |');
+      for (const bucket of summary.distributions[name] ?? []) {
+        const inclusive = bucket.max >= 1 ? ' inclusive' : '';
+        lines.push(
+          `| ${bucket.min.toFixed(1)}-${bucket.max.toFixed(1)}${inclusive} | ${bucket.count} |`,
+        );
+      }
+      lines.push('');
+    }
+  }
+
+  if (report.failures.length > 0) {
+    lines.push('## Failures', '');
+    for (const failure of report.failures) {
+      lines.push(
+        `- **sample <code>${code(failure.sampleId)}</code> / metric <code>${code(failure.metricName)}</code>** - ${heading(failure.error)}`,
+      );
+    }
+    lines.push('');
+  }
+
+  // An addition of ours (not in the PHP report): shown only when --fail-under is used.
+  if (extras.gates !== undefined && extras.gates.length > 0) {
+    lines.push(
+      '## Score gates',
+      '',
+      '| metric | aggregate | threshold | actual | result |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const gate of extras.gates) {
+      lines.push(
+        `| ${cell(gate.metric)} | ${gate.aggregate} | ${gate.threshold.toFixed(4)} | ${gate.actual.toFixed(4)} | ${gate.passed ? 'pass' : 'FAIL'} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  return lines.join('\n') + '\n';
+}
+
+function aggregateCells(aggregate: MetricAggregate | undefined): string {
+  const a = aggregate ?? { mean: 0, p50: 0, p95: 0, pass_rate: 0 };
+  return `${a.mean.toFixed(4)} | ${a.p50.toFixed(4)} | ${a.p95.toFixed(4)} | ${a.pass_rate.toFixed(4)}`;
+}
+
+/** Collapse ASCII whitespace runs to one space and trim; replace lone surrogates. */
+function singleLine(text: string): string {
+  return text
+    .toWellFormed()
+    .replace(/[ \t\n\v\f\r]+/g, ' ')
+    .replace(/^ | $/g, '');
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#039;',
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] as string);
+}
+
+/** Table cell: single line, HTML-escaped, then `\`, `|`, backtick escaped. */
+function cell(text: string): string {
+  return escapeHtml(singleLine(text))
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/`/g, '\\`');
+}
+
+/** Headings and failure text: like a cell, but pipes are left alone. */
+function heading(text: string): string {
+  return escapeHtml(singleLine(text)).replace(/\\/g, '\\\\').replace(/`/g, '\\`');
+}
+
+/** Inside <code>: single line and HTML-escaped only. */
+function code(text: string): string {
+  return escapeHtml(singleLine(text));
+}

@@ -1,0 +1,137 @@
+import { sampleTags } from '../datasets/index.js';
+import {
+  aggregateScores,
+  histogram,
+  type HistogramBucket,
+  type MetricAggregate,
+} from './aggregates.js';
+import {
+  compareCodePoints,
+  sampleAdversarial,
+  summarizeAdversarial,
+  type AdversarialSummary,
+  type SampleAdversarial,
+} from './adversarial-summary.js';
+import type { EvalReport } from './eval-report.js';
+import { summarizeUsage, type UsageSummary } from './usage-summary.js';
+
+export interface CohortSummary {
+  name: string | null;
+  label: string;
+  is_untagged: boolean;
+  sample_count: number;
+  metrics: Record<string, MetricAggregate>;
+}
+
+/** Everything the renderers print, computed once per report. */
+export interface ReportSummary {
+  readonly metricNames: readonly string[];
+  readonly metrics: Readonly<Record<string, MetricAggregate>>;
+  readonly distributions: Readonly<Record<string, HistogramBucket[]>>;
+  readonly usage: UsageSummary;
+  readonly cohorts: readonly CohortSummary[];
+  readonly adversarial: AdversarialSummary;
+  /** Mean pass rate over the metrics that have at least one score (a "macro" pass rate). */
+  readonly macroF1: number;
+  readonly sampleTags: readonly string[][];
+  readonly sampleAdversarial: readonly (SampleAdversarial | null)[];
+}
+
+/**
+ * Metric names in first-seen order over sample scores, then those seen only in failures
+ * (spec/harness.md §5.2).
+ */
+export function reportMetricNames(report: EvalReport): string[] {
+  const names = new Set<string>();
+  for (const result of report.sampleResults)
+    for (const name of result.metricScores.keys()) names.add(name);
+  for (const failure of report.failures) names.add(failure.metricName);
+  return [...names];
+}
+
+export function summarizeReport(report: EvalReport): ReportSummary {
+  const metricNames = reportMetricNames(report);
+  const results = report.sampleResults;
+
+  const scoresOf = (name: string, indexes?: readonly number[]): number[] => {
+    const scores: number[] = [];
+    const pick = (i: number): void => {
+      const score = results[i]?.metricScores.get(name);
+      if (score !== undefined) scores.push(score.score);
+    };
+    if (indexes === undefined) for (let i = 0; i < results.length; i++) pick(i);
+    else for (const i of indexes) pick(i);
+    return scores;
+  };
+  const aggregatesFor = (indexes?: readonly number[]): Record<string, MetricAggregate> => {
+    const out: Record<string, MetricAggregate> = {};
+    for (const name of metricNames) out[name] = aggregateScores(scoresOf(name, indexes));
+    return out;
+  };
+
+  const allScores = new Map(metricNames.map((name) => [name, scoresOf(name)]));
+  const metrics: Record<string, MetricAggregate> = {};
+  const distributions: Record<string, HistogramBucket[]> = {};
+  let passRateSum = 0;
+  let scoredMetrics = 0;
+  for (const name of metricNames) {
+    const scores = allScores.get(name) ?? [];
+    const aggregate = aggregateScores(scores);
+    metrics[name] = aggregate;
+    distributions[name] = histogram(scores);
+    if (scores.length > 0) {
+      passRateSum += aggregate.pass_rate;
+      scoredMetrics++;
+    }
+  }
+
+  const tags = results.map((result) => sampleTags(result.sample));
+  const cohortIndexes = new Map<string, number[]>();
+  const untagged: number[] = [];
+  tags.forEach((sampleTagList, index) => {
+    if (sampleTagList.length === 0) untagged.push(index);
+    for (const tag of sampleTagList) {
+      const list = cohortIndexes.get(tag);
+      if (list === undefined) cohortIndexes.set(tag, [index]);
+      else list.push(index);
+    }
+  });
+  const cohorts: CohortSummary[] = [...cohortIndexes.entries()]
+    .sort(([a], [b]) => compareCodePoints(a, b))
+    .map(([tag, indexes]) => ({
+      name: tag,
+      label: tag,
+      is_untagged: false,
+      sample_count: indexes.length,
+      metrics: aggregatesFor(indexes),
+    }));
+  if (untagged.length > 0) {
+    cohorts.push({
+      name: null,
+      label: '(untagged)',
+      is_untagged: true,
+      sample_count: untagged.length,
+      metrics: aggregatesFor(untagged),
+    });
+  }
+
+  const usages: unknown[] = [];
+  for (const result of results)
+    for (const score of result.metricScores.values()) usages.push(score.details['usage']);
+  for (const failure of report.failures) usages.push(failure.details['usage']);
+
+  return {
+    metricNames,
+    metrics,
+    distributions,
+    usage: summarizeUsage(usages),
+    cohorts,
+    adversarial: summarizeAdversarial(
+      results.map((result) => result.sample),
+      aggregatesFor,
+    ),
+    macroF1: scoredMetrics === 0 ? 0 : passRateSum / scoredMetrics,
+    sampleTags: tags,
+    sampleAdversarial: results.map((result) => sampleAdversarial(result.sample)),
+  };
+}

@@ -1,0 +1,5 @@
+export { createSampleInvocation, type SampleInvocation } from './sample-invocation.js';
+export type { SampleRunner, SampleRunnerContext } from './sample-runner.js';
+export { loadModuleRunner, type ModuleRunnerSpec } from './module-runner.js';
+export { SavedOutputs, type SavedOutputEntry } from './saved-outputs.js';
+export { loadSavedOutputsFile, parseSavedOutputs } from './saved-outputs-file.js';

@@ -1,0 +1,122 @@
+import { readFile, stat } from 'node:fs/promises';
+import { EvalRunError } from '../errors.js';
+import { debugType, isPlainObject } from '../values.js';
+import { parseYaml } from '../yaml.js';
+import { SavedOutputs, type SavedOutputEntry } from './saved-outputs.js';
+
+/** Load a saved-outputs file (`{"outputs": {...}}` or `{"outputs": [...]}`, JSON or YAML). */
+export async function loadSavedOutputsFile(path: string): Promise<SavedOutputs> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) {
+    throw new EvalRunError(`Saved outputs file '${path}' does not exist or is not a regular file.`);
+  }
+  let contents: string;
+  try {
+    contents = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'is not readable' : 'could not be read';
+    throw new EvalRunError(`Saved outputs file '${path}' ${why}.`, { cause: error });
+  }
+  return parseSavedOutputs(contents, path);
+}
+
+/** Parse saved outputs from text; `source` names the origin in messages and picks the format. */
+export function parseSavedOutputs(contents: string, source = 'inline saved outputs'): SavedOutputs {
+  if (contents.trim() === '')
+    throw new EvalRunError(`Saved outputs in '${source}' must not be empty.`);
+  const document = parseDocument(contents, source);
+  if (!isPlainObject(document)) {
+    throw new EvalRunError(
+      `Saved outputs in '${source}' must be a JSON/YAML object and must contain an outputs field.`,
+    );
+  }
+  if (!('outputs' in document))
+    throw new EvalRunError(`Saved outputs in '${source}' must contain an outputs field.`);
+  const outputs = document['outputs'];
+
+  let entries: SavedOutputEntry[];
+  if (Array.isArray(outputs)) {
+    entries = outputs.map((entry: unknown, index) => {
+      if (!isPlainObject(entry)) {
+        throw new EvalRunError(
+          `Saved outputs entry at index ${index} in '${source}' must be an object with id and actual_output.`,
+        );
+      }
+      const id = entry['id'];
+      if (typeof id !== 'string' || id === '') {
+        throw new EvalRunError(
+          `Saved outputs entry at index ${index} in '${source}' must contain a non-empty string id.`,
+        );
+      }
+      const output = entry['actual_output'];
+      if (typeof output !== 'string') {
+        throw new EvalRunError(
+          `Saved output for sample '${id}' in '${source}' must contain a string actual_output.`,
+        );
+      }
+      return { id, actual_output: output };
+    });
+  } else if (isPlainObject(outputs)) {
+    entries = Object.entries(outputs).map(([id, output]) => {
+      if (id === '')
+        throw new EvalRunError(`Saved outputs in '${source}' contain an empty sample id.`);
+      if (typeof output !== 'string') {
+        throw new EvalRunError(
+          `Saved output for sample '${id}' in '${source}' must be a string; got ${debugType(output)}.`,
+        );
+      }
+      return { id, actual_output: output };
+    });
+  } else {
+    throw new EvalRunError(`Saved outputs in '${source}' must contain an outputs object or list.`);
+  }
+
+  try {
+    return new SavedOutputs(entries);
+  } catch (error) {
+    if (error instanceof EvalRunError) {
+      throw new EvalRunError(`${error.message} Source: '${source}'.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function parseDocument(contents: string, source: string): unknown {
+  const lower = source.toLowerCase();
+  if (lower.endsWith('.yml') || lower.endsWith('.yaml')) {
+    try {
+      return parseYaml(contents);
+    } catch (error) {
+      throw new EvalRunError(
+        `Saved outputs source '${source}' contains invalid YAML: ${reason(error)}.`,
+        { cause: error },
+      );
+    }
+  }
+  let jsonError: unknown;
+  try {
+    return JSON.parse(contents);
+  } catch (error) {
+    jsonError = error;
+  }
+  if (lower.endsWith('.json')) {
+    throw new EvalRunError(
+      `Saved outputs source '${source}' contains invalid JSON: ${reason(jsonError)}.`,
+      { cause: jsonError },
+    );
+  }
+  try {
+    return parseYaml(contents);
+  } catch (yamlError) {
+    throw new EvalRunError(
+      `Saved outputs source '${source}' could not be parsed as JSON or YAML. JSON error: ${reason(jsonError)}. YAML error: ${reason(yamlError)}.`,
+      { cause: yamlError },
+    );
+  }
+}
+
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n', 1)[0] ?? message).replace(/\.$/, '');
+}

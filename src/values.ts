@@ -1,0 +1,87 @@
+/**
+ * Small value helpers shared by every domain. A leaf: imports nothing.
+ */
+
+/** A JSON value as the harness passes it around. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * The type name used in error messages (spec/harness.md conventions): `null`, `bool`, `int`,
+ * `float`, `string`, `array`, `object`, or a constructor name.
+ */
+export function debugType(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return Number.isInteger(value) ? 'int' : 'float';
+    case 'string':
+      return 'string';
+    case 'bigint':
+      return 'int';
+    case 'function':
+      return 'function';
+    case 'symbol':
+      return 'symbol';
+  }
+  if (Array.isArray(value)) return 'array';
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+  if (proto === null || proto === Object.prototype) return 'object';
+  return proto.constructor?.name || 'object';
+}
+
+/** A plain object (a JSON / YAML map), not an array, class instance or null. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === null || proto === Object.prototype;
+}
+
+const ASCII_WS = ' \t\n\r\0\x0B';
+
+/** Strip only ASCII space, tab, newlines, NUL and vertical tab from both ends (PHP `trim`). */
+export function asciiTrim(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && ASCII_WS.includes(text[start] as string)) start++;
+  while (end > start && ASCII_WS.includes(text[end - 1] as string)) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+const NUMERIC_STRING = /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/;
+
+/**
+ * Parse a number or a PHP-style numeric string (`"0.8"`, `" 1e-1 "`). Booleans, null and other
+ * strings give `undefined`. Non-finite results are returned as they are; callers check range.
+ */
+export function parseNumeric(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && NUMERIC_STRING.test(value)) return Number(value.trim());
+  return undefined;
+}
+
+/** `n` with `s` appended when it is not 1: `pluralize(2, 'sample')` is `2 samples`. */
+export function pluralize(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** JSON encoding with the spec's behaviour for strings that are not well-formed UTF-16. */
+export function findIllFormedString(value: unknown, path = '$'): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findIllFormedString(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      if (!key.isWellFormed()) return `${path}.${key.toWellFormed()}`;
+      const found = findIllFormedString(child, `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}

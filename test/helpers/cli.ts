@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built binary, as a user runs it (`npm test` builds first). */
+export const BIN = fileURLToPath(new URL('../../bin/eval-harness.js', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `eval-harness <args>` as a child process. */
+export function runCli(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env['PATH'] ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A fresh temporary folder holding the given files (paths relative to it). */
+export async function makeWorkspace(files: Record<string, string> = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'eval-harness-test-'));
+  for (const [path, contents] of Object.entries(files)) {
+    const full = join(dir, path);
+    await mkdir(dirname(full), { recursive: true });
+    await writeFile(full, contents);
+  }
+  return dir;
+}
+
+/** A two-sample dataset used by many CLI tests. */
+export const DEMO_DATASET = `name: demo
+samples:
+  - id: s1
+    input: { question: "Capital of France?" }
+    expected_output: Paris
+    metadata: { tags: [geo] }
+  - id: s2
+    input: { question: "Capital of Italy?" }
+    expected_output: Rome
+`;
