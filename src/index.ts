@@ -17,6 +17,21 @@ export {
 } from './errors.js';
 export type { Json } from './values.js';
 export {
+  BATCH_FLAGS,
+  BUILTIN_PROFILES,
+  createBatchOptions,
+  createProfileResolver,
+  effectiveChunkSize,
+  resolveBatchOptions,
+  serialBatchOptions,
+  type BatchFlags,
+  type BatchMode,
+  type BatchOptions,
+  type BatchProfile,
+  type ProfileResolver,
+  type ResolvedBatch,
+} from './batches/index.js';
+export {
   defineConfig,
   loadConfig,
   normalizeBoolean,

@@ -5,6 +5,8 @@ describe('library API', () => {
   it('exports exactly the documented names', () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
+        "BATCH_FLAGS",
+        "BUILTIN_PROFILES",
         "CitationGroundednessMetric",
         "ConfigError",
         "ContainsMetric",
@@ -26,12 +28,15 @@ describe('library API', () => {
         "SutError",
         "UsageError",
         "buildReportJson",
+        "createBatchOptions",
         "createEvalReport",
         "createGoldenDataset",
         "createMetricScore",
+        "createProfileResolver",
         "createSample",
         "createSampleInvocation",
         "defineConfig",
+        "effectiveChunkSize",
         "evaluateScoreGates",
         "loadConfig",
         "loadDatasetFile",
@@ -45,6 +50,8 @@ describe('library API', () => {
         "renderJsonReport",
         "renderJunitReport",
         "renderMarkdownReport",
+        "resolveBatchOptions",
+        "serialBatchOptions",
         "summarizeReport",
         "systemClock",
       ]

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { EvalHarnessError } from '../errors.js';
+import { BATCH_FLAGS_DESCRIPTION, addBatchOptions } from './batch-flags.js';
 import type { CliIo } from './io.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -24,9 +25,11 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     })
     .showSuggestionAfterError(true);
 
-  program
+  const run = program
     .command('run')
-    .description('Run one dataset (a config dataset name or a dataset file) and print its report.')
+    .description(
+      `Run one dataset (a config dataset name or a dataset file) and print its report. ${BATCH_FLAGS_DESCRIPTION}`,
+    )
     .argument('<dataset>', 'dataset name from the config, or a path to a dataset .yml / .json file')
     .option(
       '-c, --config <path>',
@@ -56,10 +59,30 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       collect,
       [],
     )
+    .option(
+      '--dry-run',
+      'resolve config, dataset, metrics and batch options, print the plan, and exit without calling the SUT',
+    )
+    .option('--debug', 'print stack traces and error causes');
+  addBatchOptions(run).action(async (dataset: string, options) => {
+    const { runCommand } = await import('./commands/run.js');
+    onExit(await runCommand(dataset, options, io));
+  });
+
+  program
+    .command('profiles')
+    .description(
+      'Print the batch profiles (built-ins plus config overrides) with every resolved field.',
+    )
+    .option(
+      '-c, --config <path>',
+      'config file (default: eval-harness.config.* in the working directory)',
+    )
+    .option('--json', 'print JSON')
     .option('--debug', 'print stack traces and error causes')
-    .action(async (dataset: string, options) => {
-      const { runCommand } = await import('./commands/run.js');
-      onExit(await runCommand(dataset, options, io));
+    .action(async (options) => {
+      const { profilesCommand } = await import('./commands/profiles.js');
+      onExit(await profilesCommand(options, io));
     });
 
   return program;

@@ -31,12 +31,32 @@ export const RuntimeSchema = strictObject({
   providerRetrySleepMs: nonNegativeInt.optional(),
 });
 
+/** Config-level lazy-parallel defaults: the result TTL floor (F) and the per-window wait (W). */
+export const LazyParallelSchema = strictObject({
+  resultTtlSeconds: z.number().int('must be a whole number').min(1, 'must be 1 or more').optional(),
+  waitTimeoutSeconds: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be 1 or more')
+    .optional(),
+});
+
+/**
+ * `batches.profiles` is checked by the profile resolver, which names the profile and field and
+ * normalises numeric strings (spec/batch.md §2.3); `null` must stay distinguishable from absent.
+ */
+export const BatchesSchema = strictObject({
+  profiles: z.unknown().optional(),
+  lazyParallel: LazyParallelSchema.optional(),
+});
+
 /** The whole config file. Strict at every level: an unknown key fails with its path. */
 export const ConfigSchema = strictObject({
   datasets: z.record(nonEmpty, DatasetEntrySchema).optional(),
   sut: SutSchema.optional(),
   metrics: z.record(nonEmpty, CustomMetricSchema).optional(),
   runtime: RuntimeSchema.optional(),
+  batches: BatchesSchema.optional(),
 });
 
 /** What users write (all optional). */

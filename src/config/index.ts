@@ -1,5 +1,7 @@
 export {
+  BatchesSchema,
   ConfigSchema,
+  LazyParallelSchema,
   CustomMetricSchema,
   DatasetEntrySchema,
   ModuleSutSchema,

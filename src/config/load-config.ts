@@ -1,12 +1,18 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { ConfigError, InfraError, errorMessage } from '../errors.js';
+import {
+  createProfileResolver,
+  DEFAULT_RESULT_TTL_SECONDS,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+  type ProfileResolver,
+} from '../batches/index.js';
+import { ConfigError, EvalRunError, InfraError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
 import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
 import { ConfigSchema, type ParsedConfig } from './config-schema.js';
 import { formatIssues } from './format-issues.js';
-import { normalizeBoolean, normalizeNonNegativeInt } from './normalizers.js';
+import { normalizeBoolean, normalizeNonNegativeInt, normalizeTimeout } from './normalizers.js';
 
 /** Looked for in the working directory, in this order; the first one found is used. */
 export const CONFIG_FILE_NAMES = [
@@ -26,6 +32,14 @@ export interface ResolvedRuntime {
   readonly providerRetrySleepMs: number;
 }
 
+/** Config-level batch defaults after config and env (design.md §4). */
+export interface ResolvedBatchDefaults {
+  /** The result-store TTL floor F. */
+  readonly resultTtlSeconds: number;
+  /** The default per-window wait W. */
+  readonly waitTimeoutSeconds: number;
+}
+
 /** A validated config with its defaults applied; paths stay as written (relative to `dir`). */
 export interface LoadedConfig {
   /** The config file, or undefined when none was found (a config is optional). */
@@ -34,6 +48,9 @@ export interface LoadedConfig {
   readonly dir: string;
   readonly config: ParsedConfig;
   readonly runtime: ResolvedRuntime;
+  readonly batchDefaults: ResolvedBatchDefaults;
+  /** Built-in and config profiles, all validated at load. */
+  readonly profiles: ProfileResolver;
 }
 
 export interface LoadConfigOptions {
@@ -48,23 +65,56 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     options.configPath !== undefined
       ? resolve(options.cwd, options.configPath)
       : await discover(options.cwd);
-  if (path === undefined) {
-    return {
-      path: undefined,
-      dir: options.cwd,
-      config: {},
-      runtime: resolveRuntime({}, options.env),
-    };
-  }
-  const raw = await readConfigFile(path, options.configPath !== undefined);
-  const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new ConfigError(formatIssues(path, parsed.error.issues), { code: 'E_CONFIG_SCHEMA' });
+  const config =
+    path === undefined ? {} : await readAndValidate(path, options.configPath !== undefined);
   return {
     path,
-    dir: dirname(path),
-    config: parsed.data,
-    runtime: resolveRuntime(parsed.data, options.env),
+    dir: path === undefined ? options.cwd : dirname(path),
+    config,
+    runtime: resolveRuntime(config, options.env),
+    batchDefaults: resolveBatchDefaults(config, options.env),
+    profiles: buildProfiles(config, path),
+  };
+}
+
+async function readAndValidate(path: string, explicit: boolean): Promise<ParsedConfig> {
+  const parsed = ConfigSchema.safeParse(await readConfigFile(path, explicit));
+  if (!parsed.success)
+    throw new ConfigError(formatIssues(path, parsed.error.issues), { code: 'E_CONFIG_SCHEMA' });
+  return parsed.data;
+}
+
+/** Every profile is validated at load: a broken one fails every command (design.md §11). */
+function buildProfiles(config: ParsedConfig, path: string | undefined): ProfileResolver {
+  const batches = config.batches;
+  try {
+    return createProfileResolver(
+      batches !== undefined && 'profiles' in batches ? batches.profiles : undefined,
+    );
+  } catch (error) {
+    if (error instanceof EvalRunError) {
+      const where = error.message.startsWith('batches.profiles') ? '' : 'batches.profiles: ';
+      throw new ConfigError(`${path ?? 'config'}: ${where}${error.message}`, {
+        code: 'E_CONFIG_PROFILE',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function resolveBatchDefaults(
+  config: ParsedConfig,
+  env: LoadConfigOptions['env'],
+): ResolvedBatchDefaults {
+  const lazy = config.batches?.lazyParallel;
+  return {
+    resultTtlSeconds:
+      lazy?.resultTtlSeconds ??
+      normalizeTimeout(env['EVAL_HARNESS_BATCH_RESULT_TTL'], DEFAULT_RESULT_TTL_SECONDS),
+    waitTimeoutSeconds:
+      lazy?.waitTimeoutSeconds ??
+      normalizeTimeout(env['EVAL_HARNESS_BATCH_WAIT_TIMEOUT'], DEFAULT_WAIT_TIMEOUT_SECONDS),
   };
 }
 

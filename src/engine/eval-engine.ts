@@ -107,6 +107,12 @@ export class EvalEngine {
     return this.finish(dataset, startedAt, results, failures);
   }
 
+  /** Check that saved outputs cover the dataset exactly, without scoring (used by --dry-run). */
+  checkSavedOutputs(name: string, outputs: SavedOutputs | Record<string, unknown>): void {
+    const dataset = this.getDataset(name);
+    checkCompleteness(dataset, toSavedOutputs(outputs, dataset.name));
+  }
+
   /** Score precomputed outputs with the dataset's metrics, without a SUT (spec §4.5). */
   async scoreOutputs(
     name: string,

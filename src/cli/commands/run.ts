@@ -1,4 +1,10 @@
 import { resolve } from 'node:path';
+import {
+  providedBatchFlags,
+  resolveBatchOptions,
+  serialBatchOptions,
+  type ResolvedBatch,
+} from '../../batches/index.js';
 import { loadConfig } from '../../config/index.js';
 import { EvalEngine } from '../../engine/index.js';
 import { UsageError } from '../../errors.js';
@@ -14,6 +20,8 @@ import {
   type ScoreGateResult,
 } from '../../reports/index.js';
 import { loadSavedOutputsFile } from '../../sut/index.js';
+import { readBatchFlags } from '../batch-flags.js';
+import { buildDryRunPlan, renderDryRunPlan } from '../dry-run-plan.js';
 import type { CliIo } from '../io.js';
 import { prepareDataset, registerConfigMetrics, resolveRunner } from '../run-setup.js';
 import { writeChunks, writeFileAtomically } from '../write-file.js';
@@ -29,6 +37,9 @@ export interface RunCommandOptions {
   out?: string;
   junit?: string;
   failUnder: string[];
+  dryRun?: boolean;
+  /** Batch flags, read through readBatchFlags(). */
+  [batchFlag: string]: unknown;
 }
 
 /** `eval-harness run <dataset>`: returns the exit code (design.md §3). */
@@ -56,6 +67,27 @@ export async function runCommand(
   const gates = options.failUnder.map(parseScoreGate);
 
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
+  const batchFlags = readBatchFlags(options);
+  let batch: ResolvedBatch;
+  if (options.outputs !== undefined) {
+    // Saved outputs are scored in place: batch flags are neither validated nor used (spec/batch.md §3.2).
+    const ignored = providedBatchFlags(batchFlags);
+    if (ignored.length > 0) {
+      io.stderr.write(
+        `warning: Ignoring batch flags ${ignored.map((flag) => `--${flag}`).join(', ')}: --outputs is set, and scoring saved outputs bypasses batch dispatch.\n`,
+      );
+    }
+    batch = { options: serialBatchOptions(), profile: null };
+  } else {
+    batch = resolveBatchOptions(batchFlags, loaded.profiles);
+    if (batch.options.mode !== 'serial' && options.dryRun !== true) {
+      throw new UsageError(
+        `Batch mode '${batch.options.mode}' is not available in this version yet; run with --batch=serial (or --batch-profile=smoke), or add --dry-run to check the plan.`,
+        { code: 'E_MODE_UNAVAILABLE' },
+      );
+    }
+  }
+
   const engine = new EvalEngine({ runtime: { raiseExceptions: loaded.runtime.raiseExceptions } });
   await registerConfigMetrics(engine, loaded);
   const dataset = await prepareDataset(engine, loaded, {
@@ -68,14 +100,28 @@ export async function runCommand(
     dataset.metrics.map((metric) => metric.name),
   );
 
-  let report: EvalReport;
-  if (options.outputs !== undefined) {
-    const outputs = await loadSavedOutputsFile(resolve(io.cwd, options.outputs));
-    report = await engine.scoreOutputs(dataset.name, outputs);
-  } else {
-    const runner = await resolveRunner(loaded, options.sut, io.cwd);
-    report = await engine.run(dataset.name, runner);
+  // Everything a real run checks before its first SUT call is checked before a dry run returns.
+  const source =
+    options.outputs !== undefined
+      ? ({
+          kind: 'outputs',
+          outputs: await loadSavedOutputsFile(resolve(io.cwd, options.outputs)),
+        } as const)
+      : ({ kind: 'sut', runner: await resolveRunner(loaded, options.sut, io.cwd) } as const);
+  if (source.kind === 'outputs') engine.checkSavedOutputs(dataset.name, source.outputs);
+
+  if (options.dryRun === true) {
+    const plan = buildDryRunPlan([dataset], batch);
+    io.stdout.write(
+      options.json === true ? `${JSON.stringify(plan, null, 4)}\n` : renderDryRunPlan(plan),
+    );
+    return 0;
   }
+
+  const report: EvalReport =
+    source.kind === 'outputs'
+      ? await engine.scoreOutputs(dataset.name, source.outputs)
+      : await engine.run(dataset.name, source.runner);
 
   const summary = summarizeReport(report);
   const gateResults: ScoreGateResult[] | undefined =

@@ -1,0 +1,154 @@
+import * as z from 'zod';
+import { EvalRunError } from '../errors.js';
+
+/** Execution strategies (design.md §6). */
+export const BATCH_MODES = ['serial', 'concurrent', 'lazy-parallel'] as const;
+export type BatchMode = (typeof BATCH_MODES)[number];
+
+/** The nullable numeric fields, in the order validation checks them (spec/batch.md §1.2 step 4). */
+export const NULLABLE_NUMERIC_FIELDS = [
+  'timeoutSeconds',
+  'waitTimeoutSeconds',
+  'resultTtlSeconds',
+  'chunkSize',
+  'rateLimit',
+  'rateWindowSeconds',
+  'checkpointEvery',
+] as const;
+export type NullableNumericField = (typeof NULLABLE_NUMERIC_FIELDS)[number];
+
+/** How a batch runs. Immutable; build it with createBatchOptions(). */
+export interface BatchOptions {
+  readonly mode: BatchMode;
+  /** Producer fan-out cap, and the default window size. @defaultValue 1 */
+  readonly concurrency: number;
+  /** Queue name for lazy-parallel jobs, stored trimmed. */
+  readonly queue: string | null;
+  /** Per-sample timeout (T). */
+  readonly timeoutSeconds: number | null;
+  /** Per-window wall-clock budget for dispatch and collection (W); null → the runner default. */
+  readonly waitTimeoutSeconds: number | null;
+  /** Caller-supplied floor for the result-store TTL (R). */
+  readonly resultTtlSeconds: number | null;
+  /** Producer window size; null → concurrency. */
+  readonly chunkSize: number | null;
+  /** Max dispatches per rate window. */
+  readonly rateLimit: number | null;
+  /** Sliding rate window length; null with a rate limit → 60 inside the runner. */
+  readonly rateWindowSeconds: number | null;
+  /** Emit a progress checkpoint every N completed samples. */
+  readonly checkpointEvery: number | null;
+}
+
+export type BatchOptionsInput = Partial<Omit<BatchOptions, 'mode'>> & { mode?: string };
+
+const MESSAGES: Record<NullableNumericField, string> = {
+  timeoutSeconds: 'Queued sample timeout must be null or greater than or equal to 1.',
+  waitTimeoutSeconds: 'Batch wait timeout must be null or greater than or equal to 1.',
+  resultTtlSeconds: 'Batch result TTL must be null or greater than or equal to 1.',
+  chunkSize: 'Batch chunk size must be null or greater than or equal to 1.',
+  rateLimit: 'Batch rate limit must be null or greater than or equal to 1.',
+  rateWindowSeconds: 'Batch rate window seconds must be null or greater than or equal to 1.',
+  checkpointEvery: 'Batch checkpoint interval must be null or greater than or equal to 1.',
+};
+
+/** What serial mode says for each field it does not use, in checking order (§1.2 step 5). */
+const SERIAL_UNUSED: readonly [keyof BatchOptions, string][] = [
+  ['queue', 'Serial batch mode does not use a queue name.'],
+  ['timeoutSeconds', 'Serial batch mode does not use a timeout.'],
+  ['waitTimeoutSeconds', 'Serial batch mode does not use a wait timeout.'],
+  ['resultTtlSeconds', 'Serial batch mode does not use a result TTL.'],
+  ['chunkSize', 'Serial batch mode does not use a chunk size.'],
+  ['rateLimit', 'Serial batch mode does not use a rate limit.'],
+  ['rateWindowSeconds', 'Serial batch mode does not use a rate window.'],
+  ['checkpointEvery', 'Serial batch mode does not use a checkpoint interval.'],
+];
+
+/** Concurrent mode runs in-process: no queue, no result store (design.md §6). */
+const CONCURRENT_UNUSED: readonly [keyof BatchOptions, string][] = [
+  ['queue', 'Concurrent batch mode does not use a queue name (queues are for lazy-parallel mode).'],
+  [
+    'resultTtlSeconds',
+    'Concurrent batch mode does not use a result TTL (results stay in-process).',
+  ],
+];
+
+const nullableInt = z.number().int().nullable().default(null);
+
+/**
+ * Field types only; the ordered rules live in firstViolation() so the first failure wins with
+ * the messages of spec/batch.md §1.2, which name fields, never CLI flags.
+ */
+const BatchOptionsShape = z
+  .strictObject({
+    mode: z.string().default('serial'),
+    concurrency: z.number().int().default(1),
+    queue: z.string().nullable().default(null),
+    timeoutSeconds: nullableInt,
+    waitTimeoutSeconds: nullableInt,
+    resultTtlSeconds: nullableInt,
+    chunkSize: nullableInt,
+    rateLimit: nullableInt,
+    rateWindowSeconds: nullableInt,
+    checkpointEvery: nullableInt,
+  })
+  .transform((options) => ({
+    ...options,
+    queue: options.queue === null ? null : options.queue.trim(),
+  }))
+  .superRefine((options, ctx) => {
+    const message = firstViolation(options);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+  });
+
+function firstViolation(
+  options: Omit<BatchOptions, 'mode'> & { mode: string },
+): string | undefined {
+  if (!(BATCH_MODES as readonly string[]).includes(options.mode)) {
+    return `Unsupported batch mode '${options.mode}'. Supported modes: ${BATCH_MODES.join(', ')}.`;
+  }
+  if (options.concurrency < 1) return 'Batch concurrency must be greater than or equal to 1.';
+  if (options.queue === '') return 'Batch queue name must be null or a non-empty string.';
+  for (const field of NULLABLE_NUMERIC_FIELDS) {
+    const value = options[field];
+    if (value !== null && value < 1) return MESSAGES[field];
+  }
+  if (options.mode === 'serial') {
+    if (options.concurrency !== 1) return 'Serial batch mode requires concurrency 1.';
+    for (const [field, message] of SERIAL_UNUSED) if (options[field] !== null) return message;
+  }
+  if (options.mode === 'concurrent') {
+    for (const [field, message] of CONCURRENT_UNUSED) if (options[field] !== null) return message;
+  }
+  if (options.rateWindowSeconds !== null && options.rateLimit === null) {
+    return 'Batch rate window seconds is only meaningful with a rate limit; set rateLimit or clear rateWindowSeconds.';
+  }
+  if (options.chunkSize !== null && options.chunkSize > options.concurrency) {
+    return `Batch chunk size (${options.chunkSize}) cannot exceed concurrency (${options.concurrency}): concurrency caps the fan-out, the chunk size can only narrow the dispatch window.`;
+  }
+  return undefined;
+}
+
+/** Validate and freeze batch options (spec/batch.md §1); throws EvalRunError (exit 2). */
+export function createBatchOptions(input: BatchOptionsInput = {}): BatchOptions {
+  const parsed = BatchOptionsShape.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where =
+      issue !== undefined && issue.path.length > 0 ? `Batch option ${issue.path.join('.')}: ` : '';
+    throw new EvalRunError(`${where}${issue?.message ?? 'invalid batch options'}`, {
+      code: 'E_BATCH_OPTIONS',
+    });
+  }
+  return Object.freeze(parsed.data as BatchOptions);
+}
+
+export function serialBatchOptions(): BatchOptions {
+  return createBatchOptions({ mode: 'serial' });
+}
+
+/** The producer window: chunkSize, else concurrency; 1 in serial mode. */
+export function effectiveChunkSize(options: BatchOptions): number {
+  if (options.mode === 'serial') return 1;
+  return options.chunkSize ?? options.concurrency;
+}

@@ -1,0 +1,106 @@
+import { EvalRunError } from '../errors.js';
+import type { BatchMode } from './batch-options.js';
+
+/** The nine fields a profile may preset besides `mode`, in checking order. */
+export const PROFILE_FIELDS = [
+  'concurrency',
+  'queue',
+  'timeoutSeconds',
+  'waitTimeoutSeconds',
+  'resultTtlSeconds',
+  'chunkSize',
+  'rateLimit',
+  'rateWindowSeconds',
+  'checkpointEvery',
+] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+/** Numeric profile fields (every profile field but `queue`). */
+export const PROFILE_NUMERIC_FIELDS = PROFILE_FIELDS.filter(
+  (field) => field !== 'queue',
+) as Exclude<ProfileField, 'queue'>[];
+
+/** A named preset of batch-option defaults; explicit flags win over it (spec/batch.md §2). */
+export interface BatchProfile {
+  readonly name: string;
+  readonly mode: BatchMode;
+  readonly concurrency: number | null;
+  readonly queue: string | null;
+  readonly timeoutSeconds: number | null;
+  readonly waitTimeoutSeconds: number | null;
+  readonly resultTtlSeconds: number | null;
+  readonly chunkSize: number | null;
+  readonly rateLimit: number | null;
+  readonly rateWindowSeconds: number | null;
+  readonly checkpointEvery: number | null;
+}
+
+const PROFILE_MODES: readonly string[] = ['serial', 'concurrent', 'lazy-parallel'];
+
+/**
+ * Check a profile's values and combinations (spec/batch.md §2.1); messages name the profile and
+ * the config field. Returns the profile frozen.
+ */
+export function validateBatchProfile(profile: BatchProfile): BatchProfile {
+  const name = profile.name;
+  const fail = (message: string): never => {
+    throw new EvalRunError(message, { code: 'E_BATCH_PROFILE' });
+  };
+  if (name === '' || name.trim() !== name) {
+    fail(
+      `Batch profile names must be non-empty strings without leading or trailing whitespace; got '${name}'.`,
+    );
+  }
+  const prefix = `Batch profile '${name}'`;
+  if (!PROFILE_MODES.includes(profile.mode)) {
+    fail(
+      `${prefix} has unsupported mode '${String(profile.mode)}'. Supported modes: ${PROFILE_MODES.join(', ')}.`,
+    );
+  }
+  for (const field of PROFILE_NUMERIC_FIELDS) {
+    const value = profile[field];
+    if (value !== null && value < 1) fail(`${prefix} ${field} must be greater than or equal to 1.`);
+  }
+  if (profile.queue !== null && profile.queue.trim() === '')
+    fail(`${prefix} queue must be null or a non-empty string.`);
+
+  if (profile.mode === 'serial') {
+    if (profile.concurrency !== null && profile.concurrency !== 1) {
+      fail(`${prefix} uses serial mode and cannot set concurrency above 1.`);
+    }
+    for (const field of PROFILE_FIELDS) {
+      if (field !== 'concurrency' && profile[field] !== null)
+        fail(`${prefix} uses serial mode and cannot set ${field}.`);
+    }
+  }
+  if (profile.mode === 'concurrent') {
+    for (const field of ['queue', 'resultTtlSeconds'] as const) {
+      if (profile[field] !== null)
+        fail(
+          `${prefix} uses concurrent mode and cannot set ${field} (it needs lazy-parallel mode).`,
+        );
+    }
+  }
+  if (profile.rateWindowSeconds !== null && profile.rateLimit === null) {
+    fail(
+      `${prefix} rateWindowSeconds is only meaningful with rateLimit; set rateLimit or remove rateWindowSeconds.`,
+    );
+  }
+  if (
+    profile.chunkSize !== null &&
+    profile.concurrency !== null &&
+    profile.chunkSize > profile.concurrency
+  ) {
+    fail(
+      `${prefix} chunkSize (${profile.chunkSize}) cannot exceed concurrency (${profile.concurrency}).`,
+    );
+  }
+  // Checked after the other cross-field rules (design.md §11): the CLI baseline concurrency is 1,
+  // so a chunk size without a concurrency would silently collapse to 1.
+  if (profile.chunkSize !== null && profile.concurrency === null) {
+    fail(
+      `${prefix} sets chunkSize but does not set concurrency; set concurrency too (chunkSize may not exceed it).`,
+    );
+  }
+  return Object.freeze({ ...profile });
+}

@@ -1,0 +1,148 @@
+import { EvalRunError, UsageError } from '../errors.js';
+import {
+  createBatchOptions,
+  type BatchOptions,
+  type BatchOptionsInput,
+  type NullableNumericField,
+} from './batch-options.js';
+import type { BatchProfile } from './batch-profile.js';
+import type { ProfileResolver } from './profile-resolver.js';
+
+/**
+ * Every batch flag, in the order warnings list them (spec/batch.md §3.2): the single source of
+ * truth for `run` and `adversarial`.
+ */
+export const BATCH_FLAGS = [
+  'batch',
+  'batch-profile',
+  'concurrency',
+  'queue',
+  'timeout',
+  'batch-timeout',
+  'result-ttl-seconds',
+  'chunk-size',
+  'rate-limit',
+  'rate-window-seconds',
+  'checkpoint-every',
+] as const;
+export type BatchFlagName = (typeof BATCH_FLAGS)[number];
+
+/** The seven flags that take `none` / `null` to clear an inherited profile value. */
+export const NULLABLE_FLAG_FIELDS: Readonly<Record<string, NullableNumericField>> = {
+  timeout: 'timeoutSeconds',
+  'batch-timeout': 'waitTimeoutSeconds',
+  'result-ttl-seconds': 'resultTtlSeconds',
+  'chunk-size': 'chunkSize',
+  'rate-limit': 'rateLimit',
+  'rate-window-seconds': 'rateWindowSeconds',
+  'checkpoint-every': 'checkpointEvery',
+};
+
+/**
+ * Raw flag values: `undefined` = absent, `''` = present but empty (`--flag=`), else the value.
+ * A commander default never appears here.
+ */
+export type BatchFlags = Partial<Record<BatchFlagName, string>>;
+
+export interface ResolvedBatch {
+  readonly options: BatchOptions;
+  /** The profile that supplied defaults, or null. */
+  readonly profile: BatchProfile | null;
+}
+
+/** Fields only the queue transport uses; dropped silently when inherited in concurrent mode. */
+const QUEUE_ONLY_FIELDS = new Set(['queue', 'resultTtlSeconds']);
+
+/**
+ * Resolve batch options from flags and profiles (spec/batch.md §3.1): explicit flag > profile >
+ * baseline (serial, concurrency 1, everything else null). Pure: no I/O, no env.
+ */
+export function resolveBatchOptions(flags: BatchFlags, resolver: ProfileResolver): ResolvedBatch {
+  const explicit = (name: BatchFlagName): boolean =>
+    flags[name] !== undefined && flags[name] !== '';
+
+  let profile: BatchProfile | null = null;
+  const profileFlag = flags['batch-profile'];
+  if (profileFlag !== undefined) {
+    if (profileFlag === '') {
+      throw new UsageError(
+        'The --batch-profile option requires a non-empty profile name; omit the flag to run without a profile (an unset CI variable must not silently change the batch mode).',
+      );
+    }
+    profile = resolver.resolve(profileFlag);
+  }
+
+  const mode = explicit('batch') ? (flags.batch as string) : (profile?.mode ?? 'serial');
+  const serial = mode === 'serial';
+  // Inherited values a mode cannot use are dropped; explicit ones are kept and fail validation.
+  const inherit = <K extends keyof BatchProfile>(field: K): BatchProfile[K] | null => {
+    if (serial || profile === null) return null;
+    if (mode === 'concurrent' && QUEUE_ONLY_FIELDS.has(field)) return null;
+    return profile[field];
+  };
+
+  const input: { -readonly [K in keyof BatchOptionsInput]: BatchOptionsInput[K] } = { mode };
+  input.concurrency = explicit('concurrency')
+    ? parsePositiveInt('concurrency', flags.concurrency as string)
+    : (inherit('concurrency') ?? 1);
+  input.queue = explicit('queue') ? (flags.queue as string) : inherit('queue');
+
+  for (const [flag, field] of Object.entries(NULLABLE_FLAG_FIELDS)) {
+    const value = flags[flag as BatchFlagName];
+    if (value !== undefined && value !== '') {
+      input[field] = /^(none|null)$/i.test(value.trim()) ? null : parsePositiveInt(flag, value);
+    } else {
+      input[field] = inherit(field);
+    }
+  }
+
+  // §3.1 step 7: an explicit value may invalidate an inherited one; reconcile only those cases.
+  const chunk = input.chunkSize ?? null;
+  if (
+    !serial &&
+    chunk !== null &&
+    chunk > (input.concurrency as number) &&
+    !explicit('chunk-size')
+  ) {
+    input.chunkSize = input.concurrency;
+  }
+  if (
+    input.rateLimit === null &&
+    (input.rateWindowSeconds ?? null) !== null &&
+    explicit('rate-limit') &&
+    !explicit('rate-window-seconds')
+  ) {
+    input.rateWindowSeconds = null;
+  }
+
+  return { options: buildOptions(input), profile };
+}
+
+/** BatchOptions messages name fields; on the command line, say which flags fix a serial conflict. */
+function buildOptions(input: BatchOptionsInput): BatchOptions {
+  try {
+    return createBatchOptions(input);
+  } catch (error) {
+    if (error instanceof EvalRunError && error.message.startsWith('Serial batch mode')) {
+      throw new UsageError(
+        `${error.message} Choose --batch=concurrent or --batch=lazy-parallel (or a --batch-profile that sets one), or drop the flag.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** ASCII digits only, value ≥ 1 (leading zeros are fine). */
+function parsePositiveInt(flag: string, value: string): number {
+  const parsed = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new UsageError(`The --${flag} option must be a positive integer.`);
+  }
+  return parsed;
+}
+
+/** The batch flags that were given at all (present-empty counts), in BATCH_FLAGS order. */
+export function providedBatchFlags(flags: BatchFlags): BatchFlagName[] {
+  return BATCH_FLAGS.filter((flag) => flags[flag] !== undefined);
+}

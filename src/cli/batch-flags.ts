@@ -1,0 +1,72 @@
+import { Option, type Command } from 'commander';
+import { BATCH_FLAGS, type BatchFlagName, type BatchFlags } from '../batches/index.js';
+
+const NONE = 'accepts none or null to clear a profile value';
+
+/**
+ * Help text of every batch flag (spec/batch.md §3.3). No commander defaults: a default would be
+ * indistinguishable from a flag the user typed, and profiles must only lose to typed flags.
+ */
+const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: string]>> = {
+  batch: [
+    '<mode>',
+    'batch mode: serial | concurrent | lazy-parallel (default: serial, or the profile mode)',
+  ],
+  'batch-profile': [
+    '<name>',
+    'apply a batch profile (ci, smoke, nightly, or a name from batches.profiles); explicit options win over it, and none/null on the seven numeric flags clears a profile value',
+  ],
+  concurrency: [
+    '<n>',
+    'producer fan-out cap (samples in flight) for concurrent and lazy-parallel modes; it is also the default chunk size, and --chunk-size can only narrow the window further, never exceed it (default: 1, or the profile value)',
+  ],
+  queue: [
+    '<name>',
+    'queue name for lazy-parallel jobs (no none/null sentinel: a queue may be called none)',
+  ],
+  timeout: ['<seconds>', `per-sample timeout; ${NONE}`],
+  'batch-timeout': [
+    '<seconds>',
+    `wall-clock budget per dispatch window, covering both rate-limit pauses and result collection (default: batches.lazyParallel.waitTimeoutSeconds, 60); ${NONE}`,
+  ],
+  'result-ttl-seconds': [
+    '<seconds>',
+    `raise the lazy-parallel result TTL: values below the configured floor (batches.lazyParallel.resultTtlSeconds) do not lower it; run() keeps results max(floor, batch timeout, max(batch timeout, timeout) x windows, timeout, this value) seconds, dispatch() max(floor, ceil(samples / concurrency) x (timeout or 60), timeout, this value); ${NONE}`,
+  ],
+  'chunk-size': [
+    '<n>',
+    `producer window size; defaults to --concurrency and must be <= it; ${NONE}`,
+  ],
+  'rate-limit': ['<n>', `max dispatches per rate window, per producer process; ${NONE}`],
+  'rate-window-seconds': [
+    '<seconds>',
+    `sliding rate window length; defaults to 60 when --rate-limit is set; ${NONE}`,
+  ],
+  'checkpoint-every': ['<n>', `emit a progress checkpoint every N completed samples; ${NONE}`],
+};
+
+/** The sentence both `run` and `adversarial` descriptions carry (spec/batch.md §3.3). */
+export const BATCH_FLAGS_DESCRIPTION = `Batch flags (${BATCH_FLAGS.map((flag) => `--${flag}`).join(', ')}) do not apply when --outputs is set.`;
+
+/** Attach every batch flag to a command, from the one shared definition. */
+export function addBatchOptions(command: Command): Command {
+  for (const flag of BATCH_FLAGS) {
+    const [argument, help] = BATCH_FLAG_HELP[flag];
+    command.addOption(new Option(`--${flag} ${argument}`, help));
+  }
+  return command;
+}
+
+/** Read the raw batch flag values from a command's parsed options. */
+export function readBatchFlags(options: Record<string, unknown>): BatchFlags {
+  const flags: BatchFlags = {};
+  for (const flag of BATCH_FLAGS) {
+    const value = options[camelCase(flag)];
+    if (typeof value === 'string') flags[flag] = value;
+  }
+  return flags;
+}
+
+function camelCase(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}

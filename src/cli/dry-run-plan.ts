@@ -1,0 +1,53 @@
+import { effectiveChunkSize, type ResolvedBatch } from '../batches/index.js';
+import type { GoldenDataset } from '../engine/index.js';
+
+/** The `--dry-run` plan; keys exactly as design.md §3 lists them, unset values null. */
+export function buildDryRunPlan(
+  datasets: readonly GoldenDataset[],
+  resolved: ResolvedBatch,
+): Record<string, unknown> {
+  const options = resolved.options;
+  return {
+    datasets: datasets.map((dataset) => ({
+      name: dataset.name,
+      samples: dataset.samples.length,
+      metrics: dataset.metrics.map((metric) => metric.name),
+    })),
+    profile: resolved.profile?.name ?? null,
+    batch: {
+      mode: options.mode,
+      concurrency: options.concurrency,
+      queue: options.queue,
+      timeoutSeconds: options.timeoutSeconds,
+      waitTimeoutSeconds: options.waitTimeoutSeconds,
+      resultTtlSeconds: options.resultTtlSeconds,
+      chunkSize: options.chunkSize,
+      rateLimit: options.rateLimit,
+      rateWindowSeconds: options.rateWindowSeconds,
+      checkpointEvery: options.checkpointEvery,
+      effectiveChunkSize: effectiveChunkSize(options),
+    },
+  };
+}
+
+/** The same plan for a terminal. */
+export function renderDryRunPlan(plan: ReturnType<typeof buildDryRunPlan>): string {
+  const lines = [
+    'Dry run: configuration, dataset, metrics and batch options are valid. Nothing was called.',
+    '',
+  ];
+  for (const dataset of plan['datasets'] as {
+    name: string;
+    samples: number;
+    metrics: string[];
+  }[]) {
+    lines.push(
+      `dataset  ${dataset.name}: ${dataset.samples} samples; metrics ${dataset.metrics.join(', ')}`,
+    );
+  }
+  lines.push(`profile  ${String(plan['profile'] ?? '(none)')}`);
+  const batch = plan['batch'] as Record<string, unknown>;
+  for (const [key, value] of Object.entries(batch))
+    lines.push(`batch    ${key.padEnd(19)} ${value === null ? '-' : String(value)}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,242 @@
+import { describe, expect, it } from 'vitest';
+import { createProfileResolver } from '../../src/batches/index.js';
+
+const resolve = (profiles: unknown, name: string) => createProfileResolver(profiles).resolve(name);
+
+describe('built-in profiles (spec/batch.md §2.2, scenarios 10-15)', () => {
+  const resolver = createProfileResolver();
+
+  it('lists ci, smoke, nightly', () => {
+    expect(resolver.names()).toEqual(['ci', 'smoke', 'nightly']);
+  });
+
+  it('has the exact built-in values', () => {
+    expect(resolver.resolve('ci')).toEqual({
+      name: 'ci',
+      mode: 'lazy-parallel',
+      concurrency: 4,
+      queue: null,
+      timeoutSeconds: 30,
+      waitTimeoutSeconds: 120,
+      resultTtlSeconds: null,
+      chunkSize: 4,
+      rateLimit: null,
+      rateWindowSeconds: null,
+      checkpointEvery: 25,
+    });
+    expect(resolver.resolve('smoke')).toMatchObject({
+      mode: 'serial',
+      concurrency: null,
+      queue: null,
+      chunkSize: null,
+      rateLimit: null,
+      checkpointEvery: null,
+    });
+    expect(resolver.resolve('nightly')).toEqual({
+      name: 'nightly',
+      mode: 'lazy-parallel',
+      concurrency: 16,
+      queue: null,
+      timeoutSeconds: 120,
+      waitTimeoutSeconds: 600,
+      resultTtlSeconds: null,
+      chunkSize: 16,
+      rateLimit: 60,
+      rateWindowSeconds: 60,
+      checkpointEvery: 100,
+    });
+  });
+
+  it('names unknown and padded profiles', () => {
+    expect(() => resolver.resolve('release')).toThrow(
+      "Unknown batch profile 'release'. Available profiles: ci, smoke, nightly.",
+    );
+    expect(() => resolver.resolve('')).toThrow(
+      'non-empty string without leading or trailing whitespace',
+    );
+    expect(() => resolver.resolve(' ci')).toThrow(
+      'non-empty string without leading or trailing whitespace',
+    );
+  });
+});
+
+describe('config overrides (spec/batch.md §2.3, scenarios 16-34)', () => {
+  it('merges an override over the built-in (16)', () => {
+    expect(resolve({ ci: { concurrency: 8, rateLimit: 30 } }, 'ci')).toMatchObject({
+      mode: 'lazy-parallel',
+      concurrency: 8,
+      rateLimit: 30,
+      waitTimeoutSeconds: 120,
+      chunkSize: 4,
+    });
+  });
+
+  it('appends new profiles after the built-ins (17)', () => {
+    const resolver = createProfileResolver({
+      release: {
+        mode: 'lazy-parallel',
+        concurrency: 24,
+        queue: 'evals-release',
+        timeoutSeconds: 90,
+        waitTimeoutSeconds: 600,
+        chunkSize: 24,
+        rateLimit: 90,
+        rateWindowSeconds: 60,
+        checkpointEvery: 50,
+      },
+    });
+    expect(resolver.names()).toEqual(['ci', 'smoke', 'nightly', 'release']);
+    expect(resolver.resolve('release')).toMatchObject({
+      concurrency: 24,
+      queue: 'evals-release',
+      rateLimit: 90,
+    });
+  });
+
+  it('normalises numbers (18, 19)', () => {
+    expect(() => resolve({ ci: { concurrency: 'four' } }, 'ci')).toThrow(
+      "Batch profile 'ci' concurrency must be a positive integer or null.",
+    );
+    expect(resolve({ ci: { concurrency: '8' } }, 'ci').concurrency).toBe(8);
+    expect(() => resolve({ ci: { concurrency: '0' } }, 'ci')).toThrow(
+      "Batch profile 'ci' concurrency must be a positive integer.",
+    );
+    expect(() => resolve({ ci: { concurrency: -2 } }, 'ci')).toThrow(
+      "Batch profile 'ci' concurrency must be a positive integer.",
+    );
+    expect(() => resolve({ ci: { concurrency: 8.5 } }, 'ci')).toThrow(
+      'must be a positive integer or null.',
+    );
+    expect(() => resolve({ ci: { concurrency: ' 8' } }, 'ci')).toThrow(
+      'must be a positive integer or null.',
+    );
+  });
+
+  it('rejects bad names (20)', () => {
+    expect(() => createProfileResolver({ ' ': {} })).toThrow(
+      'Batch profile names must be non-empty strings',
+    );
+    expect(() => createProfileResolver({ x: 'not-an-object' })).toThrow(
+      "Batch profile 'x' override must be an object",
+    );
+  });
+
+  it('flips a built-in to serial and drops its lazy fields (21)', () => {
+    expect(resolve({ ci: { mode: 'serial' } }, 'ci')).toMatchObject({
+      mode: 'serial',
+      concurrency: null,
+      timeoutSeconds: null,
+      waitTimeoutSeconds: null,
+      chunkSize: null,
+      checkpointEvery: null,
+    });
+  });
+
+  it('rejects lazy fields on serial profiles (22, 23)', () => {
+    expect(() => resolve({ ci: { mode: 'serial', concurrency: 4 } }, 'ci')).toThrow(
+      "Batch profile 'ci' uses serial mode and cannot set concurrency above 1.",
+    );
+    expect(() => resolve({ smoke: { rateLimit: 5 } }, 'smoke')).toThrow(
+      "Batch profile 'smoke' uses serial mode and cannot set rateLimit.",
+    );
+  });
+
+  it('applies the cross-field rules (24, 25, 28)', () => {
+    expect(() =>
+      createProfileResolver({ broken: { mode: 'lazy-parallel', rateWindowSeconds: 30 } }),
+    ).toThrow("Batch profile 'broken' rateWindowSeconds is only meaningful with rateLimit");
+    expect(() =>
+      createProfileResolver({
+        unbalanced: { mode: 'lazy-parallel', concurrency: 4, chunkSize: 8 },
+      }),
+    ).toThrow("Batch profile 'unbalanced' chunkSize (8) cannot exceed concurrency (4).");
+    expect(() =>
+      createProfileResolver({ partial: { mode: 'lazy-parallel', chunkSize: 8 } }),
+    ).toThrow("Batch profile 'partial' sets chunkSize but does not set concurrency");
+  });
+
+  it('rejects a map that is not a map, and null (26, 27)', () => {
+    expect(() => createProfileResolver('not-an-array')).toThrow(
+      'must be a map of profile-name => override-array, got string.',
+    );
+    expect(() => createProfileResolver(null)).toThrow('batches.profiles is null.');
+    expect(createProfileResolver({}).names()).toEqual(['ci', 'smoke', 'nightly']);
+  });
+
+  it('rejects unknown keys with a suggestion (29)', () => {
+    expect(() =>
+      createProfileResolver({ typo: { mode: 'lazy-parallel', concurrency: 4, concurency: 8 } }),
+    ).toThrow(
+      /Batch profile 'typo' has unknown key\(s\): concurency \("concurency": did you mean "concurrency"\?\)\. Known keys: mode, concurrency, queue/,
+    );
+    expect(() => createProfileResolver({ ci: { checkpoint_every: 5 } })).toThrow(
+      'did you mean "checkpointEvery"?',
+    );
+  });
+
+  it('rejects a null mode (30)', () => {
+    for (const profiles of [
+      { 'env-backed': { mode: null, concurrency: 4 } },
+      { ci: { mode: null } },
+    ]) {
+      expect(() => createProfileResolver(profiles)).toThrow(
+        /mode is null\..*overrides of built-in profiles inherit the built-in mode/,
+      );
+    }
+    expect(() => createProfileResolver({ x: { mode: 5 } })).toThrow(
+      "Batch profile 'x' mode must be a string",
+    );
+  });
+
+  it('defaults brand-new profiles to serial (31)', () => {
+    expect(() => createProfileResolver({ p: { concurrency: 4 } })).toThrow(
+      'cannot set concurrency above 1',
+    );
+    expect(resolve({ p: {} }, 'p').mode).toBe('serial');
+    expect(resolve({ p: { concurrency: 1 } }, 'p').concurrency).toBe(1);
+  });
+
+  it('validates every profile up front (32)', () => {
+    expect(() =>
+      createProfileResolver({ broken: { mode: 'lazy-parallel', rateWindowSeconds: 30 } }).resolve(
+        'ci',
+      ),
+    ).toThrow('broken');
+  });
+
+  it('trims and checks queues (33)', () => {
+    expect(resolve({ ci: { queue: '  evals  ' } }, 'ci').queue).toBe('evals');
+    expect(() => resolve({ ci: { queue: '' } }, 'ci')).toThrow(
+      'queue must be null or a non-empty string',
+    );
+    expect(() => resolve({ ci: { queue: 5 } }, 'ci')).toThrow(
+      'queue must be null or a non-empty string',
+    );
+  });
+
+  it('clears dependent inherited values (34)', () => {
+    expect(resolve({ nightly: { rateLimit: null } }, 'nightly')).toMatchObject({
+      rateLimit: null,
+      rateWindowSeconds: null,
+    });
+    expect(resolve({ nightly: { concurrency: 8 } }, 'nightly')).toMatchObject({
+      concurrency: 8,
+      chunkSize: null,
+    });
+    expect(() => resolve({ nightly: { concurrency: 8, chunkSize: 16 } }, 'nightly')).toThrow(
+      'chunkSize (16) cannot exceed concurrency (8)',
+    );
+  });
+
+  it('accepts concurrent profiles without queue fields', () => {
+    expect(
+      resolve({ local: { mode: 'concurrent', concurrency: 8, rateLimit: 60 } }, 'local'),
+    ).toMatchObject({ mode: 'concurrent', concurrency: 8, rateLimit: 60 });
+    expect(() =>
+      createProfileResolver({ local: { mode: 'concurrent', concurrency: 8, queue: 'q' } }),
+    ).toThrow("Batch profile 'local' uses concurrent mode and cannot set queue");
+    expect(() => createProfileResolver({ odd: { mode: 'parallel' } })).toThrow(
+      "Batch profile 'odd' has unsupported mode 'parallel'",
+    );
+  });
+});

@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createProfileResolver,
+  effectiveChunkSize,
+  providedBatchFlags,
+  resolveBatchOptions,
+  type BatchFlags,
+} from '../../src/batches/index.js';
+
+const profiles = createProfileResolver({
+  'custom-ttl': {
+    mode: 'lazy-parallel',
+    concurrency: 4,
+    queue: 'evals',
+    timeoutSeconds: 30,
+    waitTimeoutSeconds: 120,
+    resultTtlSeconds: 4000,
+  },
+  full: {
+    mode: 'lazy-parallel',
+    concurrency: 8,
+    queue: 'evals',
+    timeoutSeconds: 30,
+    waitTimeoutSeconds: 120,
+    chunkSize: 8,
+    rateLimit: 30,
+    rateWindowSeconds: 60,
+    checkpointEvery: 25,
+    resultTtlSeconds: 4000,
+  },
+  wide: {
+    mode: 'lazy-parallel',
+    concurrency: 16,
+    queue: 'evals',
+    timeoutSeconds: 60,
+    waitTimeoutSeconds: 600,
+    chunkSize: 16,
+  },
+  rated: {
+    mode: 'lazy-parallel',
+    concurrency: 8,
+    queue: 'evals',
+    timeoutSeconds: 60,
+    waitTimeoutSeconds: 600,
+    rateLimit: 60,
+    rateWindowSeconds: 60,
+  },
+  plain: {
+    mode: 'lazy-parallel',
+    concurrency: 4,
+    queue: 'evals',
+    timeoutSeconds: 60,
+    waitTimeoutSeconds: 600,
+  },
+  nightlyish: {
+    mode: 'lazy-parallel',
+    concurrency: 8,
+    queue: 'evals-nightly',
+    timeoutSeconds: 60,
+    waitTimeoutSeconds: 600,
+    chunkSize: 8,
+    rateLimit: 60,
+    rateWindowSeconds: 60,
+    checkpointEvery: 100,
+  },
+  defaulted: { mode: 'lazy-parallel', concurrency: 4, queue: 'evals-default' },
+});
+const capture = (flags: BatchFlags) => resolveBatchOptions(flags, profiles).options;
+
+describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
+  it('applies a profile (35) and lets explicit flags win (36)', () => {
+    expect(capture({ 'batch-profile': 'custom-ttl' })).toMatchObject({
+      mode: 'lazy-parallel',
+      concurrency: 4,
+      queue: 'evals',
+      timeoutSeconds: 30,
+      waitTimeoutSeconds: 120,
+      resultTtlSeconds: 4000,
+    });
+    expect(
+      capture({ 'batch-profile': 'custom-ttl', queue: 'evals-override', timeout: '90' }),
+    ).toMatchObject({
+      queue: 'evals-override',
+      timeoutSeconds: 90,
+      concurrency: 4,
+      waitTimeoutSeconds: 120,
+      resultTtlSeconds: 4000,
+    });
+    expect(resolveBatchOptions({ 'batch-profile': 'custom-ttl' }, profiles).profile?.name).toBe(
+      'custom-ttl',
+    );
+  });
+
+  it('treats empty flags as absent (37, 38)', () => {
+    const empty = {
+      'chunk-size': '',
+      'rate-limit': '',
+      'rate-window-seconds': '',
+      'checkpoint-every': '',
+    };
+    expect(capture({ 'batch-profile': 'full', ...empty })).toMatchObject({
+      chunkSize: 8,
+      rateLimit: 30,
+      rateWindowSeconds: 60,
+      checkpointEvery: 25,
+    });
+    expect(
+      capture({ batch: 'lazy-parallel', concurrency: '4', queue: 'evals', ...empty }),
+    ).toMatchObject({
+      chunkSize: null,
+      rateLimit: null,
+      rateWindowSeconds: null,
+      checkpointEvery: null,
+    });
+  });
+
+  it('clears with none / null in any case (39, 42, 44, 45)', () => {
+    expect(
+      capture({ 'batch-profile': 'custom-ttl', 'result-ttl-seconds': '7200' }).resultTtlSeconds,
+    ).toBe(7200);
+    expect(
+      capture({ 'batch-profile': 'custom-ttl', 'result-ttl-seconds': 'none' }).resultTtlSeconds,
+    ).toBeNull();
+    expect(capture({ 'batch-profile': 'rated', 'rate-limit': 'none' })).toMatchObject({
+      rateLimit: null,
+      rateWindowSeconds: null,
+      concurrency: 8,
+      timeoutSeconds: 60,
+    });
+    expect(
+      capture({ 'batch-profile': 'plain', timeout: 'none', 'batch-timeout': 'NULL' }),
+    ).toMatchObject({
+      timeoutSeconds: null,
+      waitTimeoutSeconds: null,
+      concurrency: 4,
+      queue: 'evals',
+    });
+    expect(
+      capture({
+        'batch-profile': 'nightlyish',
+        'rate-limit': 'none',
+        'rate-window-seconds': 'none',
+        'checkpoint-every': 'NONE',
+      }),
+    ).toMatchObject({
+      rateLimit: null,
+      rateWindowSeconds: null,
+      checkpointEvery: null,
+      concurrency: 8,
+      queue: 'evals-nightly',
+      timeoutSeconds: 60,
+      chunkSize: 8,
+    });
+  });
+
+  it('caps an inherited chunk size at an explicit concurrency (40, 41)', () => {
+    expect(capture({ 'batch-profile': 'wide', concurrency: '8' })).toMatchObject({
+      concurrency: 8,
+      chunkSize: 8,
+    });
+    expect(() =>
+      capture({ 'batch-profile': 'wide', concurrency: '8', 'chunk-size': '12' }),
+    ).toThrow('Batch chunk size (12) cannot exceed concurrency (8)');
+  });
+
+  it('does not reconcile explicit against explicit (43)', () => {
+    expect(() =>
+      capture({
+        batch: 'lazy-parallel',
+        concurrency: '4',
+        'rate-limit': 'none',
+        'rate-window-seconds': '30',
+      }),
+    ).toThrow('Batch rate window seconds is only meaningful with a rate limit');
+  });
+
+  it('keeps --queue=none literal (46)', () => {
+    expect(capture({ 'batch-profile': 'defaulted', queue: 'none' }).queue).toBe('none');
+  });
+
+  it('drops inherited lazy fields when the mode is serial (47, 49)', () => {
+    expect(capture({ 'batch-profile': 'custom-ttl', batch: 'serial' })).toMatchObject({
+      mode: 'serial',
+      concurrency: 1,
+      queue: null,
+      timeoutSeconds: null,
+      waitTimeoutSeconds: null,
+      resultTtlSeconds: null,
+    });
+    expect(() => capture({ 'batch-profile': 'ci', batch: 'serial', concurrency: '4' })).toThrow(
+      'Serial batch mode requires concurrency 1',
+    );
+  });
+
+  it('clears a chunk size to the concurrency window (48)', () => {
+    const options = capture({ 'batch-profile': 'nightly', 'chunk-size': 'none' });
+    expect(options.chunkSize).toBeNull();
+    expect(effectiveChunkSize(options)).toBe(16);
+  });
+
+  it.each([['none'], ['-3'], ['abc'], ['0'], ['1.5'], [' 4'], ['99999999999999999999']])(
+    'rejects --concurrency=%s (50)',
+    (value) => {
+      expect(() => capture({ concurrency: value })).toThrow(
+        'The --concurrency option must be a positive integer.',
+      );
+    },
+  );
+
+  it('accepts leading zeros and rejects bad numeric flags before mode checks', () => {
+    expect(capture({ batch: 'lazy-parallel', concurrency: '008' }).concurrency).toBe(8);
+    expect(() => capture({ batch: 'lazy-parallel', 'rate-limit': '-3' })).toThrow(
+      'The --rate-limit option must be a positive integer.',
+    );
+    expect(() => capture({ batch: 'lazy-parallel', 'checkpoint-every': 'abc' })).toThrow(
+      'The --checkpoint-every option must be a positive integer.',
+    );
+  });
+
+  it('keeps explicit lazy values in serial mode so they fail (53, 59)', () => {
+    expect(() => capture({ 'rate-limit': '5' })).toThrow(
+      /Serial batch mode does not use a rate limit\. Choose --batch=concurrent/,
+    );
+    expect(() => capture({ concurrency: '2' })).toThrow('Serial batch mode requires concurrency 1');
+    expect(() => capture({ timeout: '30' })).toThrow('does not use a timeout');
+    expect(() => capture({ 'batch-timeout': '30' })).toThrow('does not use a wait timeout');
+  });
+
+  it('rejects an empty profile name and unknown profiles (56, 57)', () => {
+    expect(() => capture({ 'batch-profile': '' })).toThrow(
+      '--batch-profile option requires a non-empty profile name',
+    );
+    expect(() => capture({ 'batch-profile': 'release' })).toThrow(
+      "Unknown batch profile 'release'",
+    );
+  });
+
+  it('reaches BatchOptions for unsupported modes (52)', () => {
+    expect(() => capture({ batch: 'parallel' })).toThrow("Unsupported batch mode 'parallel'");
+  });
+
+  it('runs a lazy profile as concurrent, dropping queue-only fields', () => {
+    const options = capture({ 'batch-profile': 'custom-ttl', batch: 'concurrent' });
+    expect(options).toMatchObject({
+      mode: 'concurrent',
+      concurrency: 4,
+      queue: null,
+      resultTtlSeconds: null,
+      timeoutSeconds: 30,
+    });
+    expect(() => capture({ batch: 'concurrent', queue: 'evals' })).toThrow(
+      'Concurrent batch mode does not use a queue name',
+    );
+  });
+
+  it('serial defaults with empty flags (51)', () => {
+    expect(capture({ concurrency: '', timeout: '', 'batch-timeout': '' }).mode).toBe('serial');
+  });
+
+  it('lists provided flags in the fixed order', () => {
+    expect(
+      providedBatchFlags({ 'rate-limit': 'abc', batch: 'serial', 'batch-profile': '' }),
+    ).toEqual(['batch', 'batch-profile', 'rate-limit']);
+  });
+});
