@@ -2,8 +2,9 @@
 //   npm run bench            every suite
 //   npm run bench -- core    one suite
 import { benchCore } from './core.mjs';
+import { benchProducer } from './producer.mjs';
 
-const suites = { core: benchCore };
+const suites = { core: benchCore, producer: benchProducer };
 const requested = process.argv.slice(2);
 const names = requested.length > 0 ? requested : Object.keys(suites);
 for (const name of names) {

@@ -19,7 +19,12 @@ export type { Json } from './values.js';
 export {
   BATCH_FLAGS,
   BUILTIN_PROFILES,
+  PROGRESS_STATUS,
+  RateLimitWindow,
   createBatchOptions,
+  createInProcessTransport,
+  nullProgressReporter,
+  runProducerLoop,
   createProfileResolver,
   effectiveChunkSize,
   resolveBatchOptions,
@@ -28,7 +33,12 @@ export {
   type BatchMode,
   type BatchOptions,
   type BatchProfile,
+  type BatchProgressReporter,
+  type BatchTerminalProgressReporter,
   type ProfileResolver,
+  type SampleOutcome,
+  type SampleTransport,
+  type TerminalStatus,
   type ResolvedBatch,
 } from './batches/index.js';
 export {
@@ -77,6 +87,7 @@ export {
   type GoldenDataset,
   type RunOptions,
   type RuntimeOptions,
+  type SampleProgress,
 } from './engine/index.js';
 export {
   REPORT_SCHEMA_V1,

@@ -31,3 +31,22 @@ export {
   DEFAULT_RESULT_TTL_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
 } from './defaults.js';
+export { RateLimitWindow } from './rate-limit-window.js';
+export {
+  CheckpointTracker,
+  PROGRESS_STATUS,
+  callSafely,
+  combineReporters,
+  isTerminalReporter,
+  nullProgressReporter,
+  type BatchProgressReporter,
+  type BatchTerminalProgressReporter,
+  type TerminalStatus,
+} from './progress.js';
+export { createBatchId } from './batch-id.js';
+export type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
+export { runProducerLoop, type ProducerLoopInput } from './producer-loop.js';
+export {
+  createInProcessTransport,
+  type InProcessTransportOptions,
+} from './in-process-transport.js';

@@ -60,6 +60,11 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       [],
     )
     .option(
+      '--progress-file <path>',
+      'append progress events (checkpoint and terminal) to this file as NDJSON',
+    )
+    .option('--no-progress', 'no progress bar or progress lines on stderr')
+    .option(
       '--dry-run',
       'resolve config, dataset, metrics and batch options, print the plan, and exit without calling the SUT',
     )
@@ -136,4 +141,25 @@ function describeChain(error: unknown): string {
     if (current !== undefined) parts.push('Caused by:');
   }
   return parts.join('\n');
+}
+
+/**
+ * The process entry point: run with the real process edges, then exit once stdout and stderr
+ * are flushed. Exiting explicitly matters after an aborted run: a SUT call abandoned at its
+ * timeout may leave timers or sockets that would otherwise keep the process alive.
+ */
+export async function runFromProcess(): Promise<void> {
+  const code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  process.exitCode = code;
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) => new Promise<void>((resolve) => stream.write('', () => resolve())),
+    ),
+  );
+  process.exit(code);
 }

@@ -1,13 +1,79 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { BatchProgressReporter } from '../batches/index.js';
 import type { LoadedConfig } from '../config/index.js';
 import { loadDatasetFile } from '../datasets/index.js';
 import type { EvalEngine, GoldenDataset } from '../engine/index.js';
 import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
-import { isMetric, type Metric } from '../metrics/index.js';
+import { isMetric } from '../metrics/index.js';
 import { loadModuleRunner, type SampleRunner } from '../sut/index.js';
 import { debugType } from '../values.js';
+
+/**
+ * The config's `progress.reporter` module, if any: its export is a reporter object (with
+ * reportCheckpoint and optionally reportTerminal), a class, or a factory returning one.
+ */
+export async function loadConfigReporter(
+  loaded: LoadedConfig,
+): Promise<BatchProgressReporter | undefined> {
+  const entry = loaded.config.progress?.reporter;
+  if (entry === undefined) return undefined;
+  const where = `progress.reporter in ${loaded.path ?? 'the config'}`;
+  const exported = await importExport(
+    resolve(loaded.dir, entry.path),
+    entry.export ?? 'default',
+    where,
+  );
+  const reporter = isReporter(exported)
+    ? exported
+    : typeof exported === 'function'
+      ? instantiate(exported, where)
+      : undefined;
+  if (!isReporter(reporter)) {
+    throw new ConfigError(
+      `${where}: the export must be a progress reporter (an object with reportCheckpoint()), a class or a factory returning one; got ${debugType(exported)}.`,
+    );
+  }
+  return reporter;
+}
+
+function isReporter(value: unknown): value is BatchProgressReporter {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as BatchProgressReporter).reportCheckpoint === 'function'
+  );
+}
+
+/** Import a user module and pick one export, with messages naming the config key. */
+async function importExport(path: string, exportName: string, where: string): Promise<unknown> {
+  if (!(await stat(path).catch(() => undefined))?.isFile()) {
+    throw new ConfigError(`Module not found: ${path} (from ${where}).`);
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = await importUserModule(path);
+  } catch (error) {
+    throw new InfraError(`Module ${path} (from ${where}) failed to load: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  return module[exportName];
+}
+
+/** Call a factory or construct a class, turning a throw into a one-line error (exit 3). */
+function instantiate(exported: unknown, where: string): unknown {
+  const fn = exported as (...args: unknown[]) => unknown;
+  try {
+    const isClass = /^class[\s{]/.test(Function.prototype.toString.call(fn));
+    return isClass ? new (fn as unknown as new () => unknown)() : fn();
+  } catch (error) {
+    throw new InfraError(`${where}: creating the export threw: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+}
 
 /** Register the config's custom metrics (`metrics: { name: { path, export } }`) on the engine. */
 export async function registerConfigMetrics(
@@ -15,41 +81,17 @@ export async function registerConfigMetrics(
   loaded: LoadedConfig,
 ): Promise<void> {
   for (const [name, entry] of Object.entries(loaded.config.metrics ?? {})) {
-    const path = resolve(loaded.dir, entry.path);
-    const exportName = entry.export ?? 'default';
     const where = `metrics.${name} in ${loaded.path ?? 'the config'}`;
-    if (!(await stat(path).catch(() => undefined))?.isFile()) {
-      throw new ConfigError(`Custom metric module not found: ${path} (from ${where}).`);
-    }
-    let module: Record<string, unknown>;
-    try {
-      module = await importUserModule(path);
-    } catch (error) {
-      throw new InfraError(
-        `Custom metric module ${path} (from ${where}) failed to load: ${errorMessage(error)}`,
-        { cause: error },
-      );
-    }
-    const exported = module[exportName];
+    const exportName = entry.export ?? 'default';
+    const exported = await importExport(resolve(loaded.dir, entry.path), exportName, where);
     if (!isMetric(exported) && typeof exported !== 'function') {
       throw new ConfigError(
-        `${where}: export '${exportName}' of ${path} must be a Metric object, a Metric class or a factory function; got ${debugType(exported)}.`,
+        `${where}: export '${exportName}' of ${entry.path} must be a Metric object, a Metric class or a factory function; got ${debugType(exported)}.`,
       );
     }
-    engine.metrics.register(name, () => instantiateMetric(exported, where));
-  }
-}
-
-function instantiateMetric(exported: unknown, where: string): unknown {
-  if (isMetric(exported)) return exported;
-  const fn = exported as (...args: unknown[]) => unknown;
-  try {
-    const isClass = /^class[\s{]/.test(Function.prototype.toString.call(fn));
-    return isClass ? new (fn as unknown as new () => Metric)() : fn();
-  } catch (error) {
-    throw new InfraError(`Custom metric factory (${where}) threw: ${errorMessage(error)}`, {
-      cause: error,
-    });
+    engine.metrics.register(name, () =>
+      isMetric(exported) ? exported : instantiate(exported, where),
+    );
   }
 }
 

@@ -50,6 +50,11 @@ export const BatchesSchema = strictObject({
   lazyParallel: LazyParallelSchema.optional(),
 });
 
+/** `progress.reporter`: a module whose export receives checkpoint and terminal events. */
+export const ProgressSchema = strictObject({
+  reporter: strictObject({ path: nonEmpty, export: nonEmpty.optional() }).optional(),
+});
+
 /** The whole config file. Strict at every level: an unknown key fails with its path. */
 export const ConfigSchema = strictObject({
   datasets: z.record(nonEmpty, DatasetEntrySchema).optional(),
@@ -57,6 +62,7 @@ export const ConfigSchema = strictObject({
   metrics: z.record(nonEmpty, CustomMetricSchema).optional(),
   runtime: RuntimeSchema.optional(),
   batches: BatchesSchema.optional(),
+  progress: ProgressSchema.optional(),
 });
 
 /** What users write (all optional). */

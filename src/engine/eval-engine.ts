@@ -1,4 +1,13 @@
 import { systemClock, type Clock } from '../clock.js';
+import {
+  createBatchId,
+  createInProcessTransport,
+  runProducerLoop,
+  serialBatchOptions,
+  DEFAULT_WAIT_TIMEOUT_SECONDS,
+  type BatchOptions,
+  type BatchProgressReporter,
+} from '../batches/index.js';
 import { EvalRunError, SutError, errorMessage } from '../errors.js';
 import { MetricRegistry } from '../metrics/index.js';
 import {
@@ -14,6 +23,7 @@ import {
   type SampleRunner,
 } from '../sut/index.js';
 import { debugType, isPlainObject } from '../values.js';
+import type { DatasetSample } from '../datasets/index.js';
 import { DatasetBuilder } from './dataset-builder.js';
 import type { GoldenDataset } from './golden-dataset.js';
 import { scoreSample } from './score-sample.js';
@@ -32,9 +42,28 @@ export interface EvalEngineOptions {
   readonly runtime?: RuntimeOptions;
 }
 
+/** Per-sample progress, for live displays; fires in every mode. */
+export interface SampleProgress {
+  readonly completed: number;
+  readonly total: number;
+  /** Metric failures captured so far. */
+  readonly failures: number;
+}
+
 export interface RunOptions {
   /** Aborts the SUT call in flight and stops the run. */
   readonly signal?: AbortSignal;
+  /** How samples are dispatched. @defaultValue serial */
+  readonly batch?: BatchOptions;
+  /** Checkpoint and terminal events (concurrent and lazy-parallel modes). */
+  readonly progress?: BatchProgressReporter;
+  /** Called after each sample is scored. */
+  readonly onSampleDone?: (progress: SampleProgress) => void;
+  /**
+   * The per-window wait when the batch options leave it unset.
+   * @defaultValue 60
+   */
+  readonly defaultWaitTimeoutSeconds?: number;
 }
 
 /**
@@ -88,23 +117,112 @@ export class EvalEngine {
   }
 
   /**
-   * Run every sample through the SUT, one at a time in dataset order, scoring each output as it
-   * arrives. A SUT that throws or returns a non-string aborts the run (no report).
+   * Run every sample through the SUT and score each output as it arrives. Serial mode calls the
+   * SUT one sample at a time in dataset order; concurrent mode fans out in-process with the
+   * producer loop's windows, rate limit, deadlines and checkpoints. Either way the report is in
+   * dataset order. A SUT that throws or returns a non-string aborts the run (no report).
    */
   async run(name: string, sut: SampleRunner, options: RunOptions = {}): Promise<EvalReport> {
     const startedAt = this.clock.nowSeconds();
     const dataset = this.getDataset(name);
+    const batch = options.batch ?? serialBatchOptions();
     // Build (and validate) every invocation before the first SUT call, so a bad late sample
     // costs no SUT calls.
     const invocations = dataset.samples.map((sample) => createSampleInvocation(sample));
+    if (batch.mode === 'lazy-parallel') {
+      throw new EvalRunError(
+        `Batch mode 'lazy-parallel' runs through the queue runner, not EvalEngine.run(); use serial or concurrent mode here.`,
+      );
+    }
+    const { results, failures } =
+      batch.mode === 'concurrent'
+        ? await this.runConcurrent(dataset, invocations, sut, batch, options)
+        : await this.runSerial(dataset, invocations, sut, options);
+    return this.finish(dataset, startedAt, results, failures);
+  }
+
+  private async runSerial(
+    dataset: GoldenDataset,
+    invocations: readonly SampleInvocation[],
+    sut: SampleRunner,
+    options: RunOptions,
+  ): Promise<{ results: SampleResult[]; failures: SampleFailure[] }> {
     const signal = options.signal ?? new AbortController().signal;
     const failures: SampleFailure[] = [];
     const results: SampleResult[] = [];
+    const total = dataset.samples.length;
     for (const [index, sample] of dataset.samples.entries()) {
       const output = await callSut(sut, invocations[index] as SampleInvocation, signal);
       results.push(await scoreSample(sample, output, dataset.metrics, this.runtime, failures));
+      options.onSampleDone?.({ completed: index + 1, total, failures: failures.length });
     }
-    return this.finish(dataset, startedAt, results, failures);
+    return { results, failures };
+  }
+
+  private async runConcurrent(
+    dataset: GoldenDataset,
+    invocations: readonly SampleInvocation[],
+    sut: SampleRunner,
+    batch: BatchOptions,
+    options: RunOptions,
+  ): Promise<{ results: SampleResult[]; failures: SampleFailure[] }> {
+    const total = dataset.samples.length;
+    const results = new Array<SampleResult>(total);
+    // Failures are kept per sample and joined in dataset order, so the report does not depend on
+    // which call finished first.
+    const failuresBySample = new Array<SampleFailure[]>(total);
+    const scoring: Promise<void>[] = [];
+    let completed = 0;
+    let failureCount = 0;
+    let scoringError: unknown;
+    const transport = createInProcessTransport({
+      runner: sut,
+      timeoutSeconds: batch.timeoutSeconds,
+      clock: this.clock,
+    });
+    const onAbort = (): void => transport.cancel?.(options.signal?.reason);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await runProducerLoop({
+        batchId: createBatchId(),
+        invocations,
+        options: batch,
+        transport,
+        clock: this.clock,
+        defaultWaitTimeoutSeconds:
+          options.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
+        ...(options.progress === undefined ? {} : { reporter: options.progress }),
+        // Scoring starts as soon as an output arrives, while other samples are still running.
+        onOutput: (index, output) => {
+          const sampleFailures: SampleFailure[] = [];
+          scoring.push(
+            scoreSample(
+              dataset.samples[index] as DatasetSample,
+              output,
+              dataset.metrics,
+              this.runtime,
+              sampleFailures,
+            ).then(
+              (result) => {
+                results[index] = result;
+                failuresBySample[index] = sampleFailures;
+                completed++;
+                failureCount += sampleFailures.length;
+                options.onSampleDone?.({ completed, total, failures: failureCount });
+              },
+              (error: unknown) => {
+                scoringError ??= error;
+              },
+            ),
+          );
+        },
+      });
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      await Promise.all(scoring);
+    }
+    if (scoringError !== undefined) throw scoringError;
+    return { results, failures: failuresBySample.flat() };
   }
 
   /** Check that saved outputs cover the dataset exactly, without scoring (used by --dry-run). */

@@ -3,6 +3,7 @@ export {
   type EvalEngineOptions,
   type RunOptions,
   type RuntimeOptions,
+  type SampleProgress,
 } from './eval-engine.js';
 export { DatasetBuilder } from './dataset-builder.js';
 export { createGoldenDataset, isDatasetSample, type GoldenDataset } from './golden-dataset.js';

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  combineReporters,
   providedBatchFlags,
   resolveBatchOptions,
   serialBatchOptions,
@@ -23,7 +24,13 @@ import { loadSavedOutputsFile } from '../../sut/index.js';
 import { readBatchFlags } from '../batch-flags.js';
 import { buildDryRunPlan, renderDryRunPlan } from '../dry-run-plan.js';
 import type { CliIo } from '../io.js';
-import { prepareDataset, registerConfigMetrics, resolveRunner } from '../run-setup.js';
+import { createProgressDisplay } from '../progress-display.js';
+import {
+  loadConfigReporter,
+  prepareDataset,
+  registerConfigMetrics,
+  resolveRunner,
+} from '../run-setup.js';
 import { writeChunks, writeFileAtomically } from '../write-file.js';
 
 /** Options of `eval-harness run`, as commander parses them. */
@@ -38,6 +45,9 @@ export interface RunCommandOptions {
   junit?: string;
   failUnder: string[];
   dryRun?: boolean;
+  progressFile?: string;
+  /** False with --no-progress. */
+  progress?: boolean;
   /** Batch flags, read through readBatchFlags(). */
   [batchFlag: string]: unknown;
 }
@@ -80,7 +90,7 @@ export async function runCommand(
     batch = { options: serialBatchOptions(), profile: null };
   } else {
     batch = resolveBatchOptions(batchFlags, loaded.profiles);
-    if (batch.options.mode !== 'serial' && options.dryRun !== true) {
+    if (batch.options.mode === 'lazy-parallel' && options.dryRun !== true) {
       throw new UsageError(
         `Batch mode '${batch.options.mode}' is not available in this version yet; run with --batch=serial (or --batch-profile=smoke), or add --dry-run to check the plan.`,
         { code: 'E_MODE_UNAVAILABLE' },
@@ -118,10 +128,31 @@ export async function runCommand(
     return 0;
   }
 
-  const report: EvalReport =
-    source.kind === 'outputs'
-      ? await engine.scoreOutputs(dataset.name, source.outputs)
-      : await engine.run(dataset.name, source.runner);
+  const configReporter = await loadConfigReporter(loaded);
+  const display = await createProgressDisplay({
+    io,
+    enabled: options.progress !== false,
+    progressFile:
+      options.progressFile === undefined ? undefined : resolve(io.cwd, options.progressFile),
+  });
+  let report: EvalReport;
+  try {
+    report =
+      source.kind === 'outputs'
+        ? await engine.scoreOutputs(dataset.name, source.outputs)
+        : await engine.run(dataset.name, source.runner, {
+            batch: batch.options,
+            progress: combineReporters(
+              configReporter === undefined
+                ? [display.reporter]
+                : [display.reporter, configReporter],
+            ),
+            onSampleDone: (progress) => display.onSampleDone(progress),
+            defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
+          });
+  } finally {
+    display.stop();
+  }
 
   const summary = summarizeReport(report);
   const gateResults: ScoreGateResult[] | undefined =

@@ -1,0 +1,36 @@
+import type { SampleInvocation } from '../sut/index.js';
+
+/** One sample handed to whatever runs it. */
+export interface SampleJob {
+  readonly index: number;
+  readonly invocation: SampleInvocation;
+}
+
+/** How a dispatched sample ended. `message` is a complete sentence naming the sample. */
+export type SampleOutcome =
+  | { readonly index: number; readonly ok: true; readonly output: string }
+  | { readonly index: number; readonly ok: false; readonly message: string };
+
+/**
+ * Where the producer loop sends samples and learns of their outcomes: a Promise pool in-process
+ * (concurrent mode) or BullMQ jobs and a Redis result store (lazy-parallel). The loop owns
+ * windows, throttling, deadlines and progress; a transport only moves samples and outcomes.
+ */
+export interface SampleTransport {
+  /** Hand one sample over; must not wait for it to finish. */
+  dispatch(job: SampleJob): Promise<void> | void;
+  /** Called after a window's dispatch phase, for transports that send in bulk. */
+  flush?(): Promise<void>;
+  /**
+   * Report outcomes for `indexes` through `onOutcome` as they become known, and return when
+   * `signal` aborts (the loop has all it needs) or the monotonic `deadlineMs` passes.
+   */
+  awaitWindow(
+    indexes: readonly number[],
+    deadlineMs: number,
+    onOutcome: (outcome: SampleOutcome) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+  /** Stop outstanding work after a failure; best effort. */
+  cancel?(reason: unknown): void;
+}

@@ -1,0 +1,124 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { BatchTerminalProgressReporter, TerminalStatus } from '../batches/index.js';
+import type { SampleProgress } from '../engine/index.js';
+import { InfraError, errorMessage } from '../errors.js';
+import type { CliIo } from './io.js';
+
+export interface ProgressDisplayOptions {
+  readonly io: CliIo;
+  /** False with --no-progress: nothing on stderr (a --progress-file is still written). */
+  readonly enabled: boolean;
+  /** Absolute path of the NDJSON progress file, if any. */
+  readonly progressFile?: string | undefined;
+}
+
+/** What the run command plugs into the engine; `stop()` restores the terminal. */
+export interface ProgressDisplay {
+  readonly reporter: BatchTerminalProgressReporter;
+  onSampleDone(progress: SampleProgress): void;
+  stop(): void;
+}
+
+interface LiveBar {
+  start(total: number, value: number, payload: Record<string, unknown>): void;
+  update(value: number, payload: Record<string, unknown>): void;
+  stop(): void;
+}
+
+/**
+ * Progress on stderr (design.md §9): a live bar on a TTY (done/total, rate, ETA, failures); off a
+ * TTY, one line per checkpoint and one terminal line, readable in CI logs. `--progress-file`
+ * appends the NDJSON events. Stdout is never touched.
+ */
+export async function createProgressDisplay(
+  options: ProgressDisplayOptions,
+): Promise<ProgressDisplay> {
+  const { io, enabled } = options;
+  const writeEvent =
+    options.progressFile === undefined ? undefined : openProgressFile(options.progressFile);
+  const isTty = enabled && io.stderr.isTTY === true;
+  const bar = isTty ? await createLiveBar(io) : undefined;
+  const startedMs = performance.now();
+  let barStarted = false;
+
+  const reporter: BatchTerminalProgressReporter = {
+    reportCheckpoint(batchId, samplesCompleted, totalSamples) {
+      writeEvent?.({
+        type: 'checkpoint',
+        batchId,
+        samplesCompleted,
+        totalSamples,
+        at: new Date().toISOString(),
+      });
+      if (enabled && !isTty) {
+        const percent =
+          totalSamples === 0 ? 100 : Math.floor((samplesCompleted / totalSamples) * 100);
+        io.stderr.write(`progress: ${samplesCompleted}/${totalSamples} samples (${percent}%)\n`);
+      }
+    },
+    reportTerminal(batchId, samplesCompleted, totalSamples, status: TerminalStatus) {
+      writeEvent?.({
+        type: 'terminal',
+        batchId,
+        samplesCompleted,
+        totalSamples,
+        status,
+        at: new Date().toISOString(),
+      });
+      if (enabled && !isTty) {
+        const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
+        io.stderr.write(
+          `progress: batch ${status}: ${samplesCompleted}/${totalSamples} samples in ${seconds}s\n`,
+        );
+      }
+    },
+  };
+
+  return {
+    reporter,
+    onSampleDone({ completed, total, failures }) {
+      if (bar === undefined) return;
+      const elapsed = (performance.now() - startedMs) / 1000;
+      const payload = { rate: elapsed > 0 ? (completed / elapsed).toFixed(1) : '0.0', failures };
+      if (!barStarted) {
+        bar.start(total, completed, payload);
+        barStarted = true;
+      } else {
+        bar.update(completed, payload);
+      }
+    },
+    stop() {
+      if (barStarted) bar?.stop();
+    },
+  };
+}
+
+/** cli-progress is loaded only when a terminal will show it. */
+async function createLiveBar(io: CliIo): Promise<LiveBar> {
+  const { SingleBar } = (await import('cli-progress')).default;
+  return new SingleBar({
+    stream: io.stderr as NodeJS.WriteStream,
+    format: '{bar} {value}/{total} samples | {rate}/s | ETA {eta_formatted} | failures {failures}',
+    barCompleteChar: '█',
+    barIncompleteChar: '░',
+    hideCursor: true,
+    clearOnComplete: true,
+    etaBuffer: 50,
+    fps: 10,
+  });
+}
+
+/** Append one JSON object per line; the folder is created, a failure to write is an error. */
+function openProgressFile(path: string): (event: Record<string, unknown>) => void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    appendFileSync(path, '');
+  } catch (error) {
+    throw new InfraError(
+      `Cannot write the progress file ${path} (--progress-file): ${errorMessage(error)}`,
+      { code: 'E_WRITE' },
+    );
+  }
+  return (event) => appendFileSync(path, `${JSON.stringify(event)}\n`);
+}

@@ -1,0 +1,306 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createBatchOptions,
+  runProducerLoop,
+  type BatchOptionsInput,
+  type BatchTerminalProgressReporter,
+  type SampleTransport,
+} from '../../src/batches/index.js';
+import { InfraError, SutError } from '../../src/errors.js';
+import { createSampleInvocation } from '../../src/sut/index.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { ScriptedTransport, type Script } from '../helpers/scripted-transport.js';
+
+const invocations = (count: number) =>
+  Array.from({ length: count }, (_, i) =>
+    createSampleInvocation({ id: `s${i + 1}`, input: { n: i } }),
+  );
+
+interface Recorded {
+  checkpoints: [number, number][];
+  terminals: { status: string; completed: number; total: number }[];
+}
+
+function recorder(): BatchTerminalProgressReporter & Recorded {
+  const recorded: Recorded = { checkpoints: [], terminals: [] };
+  return {
+    ...recorded,
+    reportCheckpoint: (_id, completed, total) => void recorded.checkpoints.push([completed, total]),
+    reportTerminal: (_id, completed, total, status) =>
+      void recorded.terminals.push({ status, completed, total }),
+  };
+}
+
+function setup(
+  count: number,
+  options: BatchOptionsInput,
+  script: (index: number) => Script = () => ({ afterMs: 10 }),
+) {
+  const clock = new FakeClock();
+  const transport = new ScriptedTransport(clock, script);
+  const reporter = recorder();
+  const outputsSeen: number[] = [];
+  const run = (transportOverride?: SampleTransport) =>
+    runProducerLoop({
+      batchId: 'batch-1',
+      invocations: invocations(count),
+      options: createBatchOptions({ mode: 'concurrent', ...options }),
+      transport: transportOverride ?? transport,
+      clock,
+      defaultWaitTimeoutSeconds: 60,
+      reporter,
+      onOutput: (index) => outputsSeen.push(index),
+    });
+  return { clock, transport, reporter, outputsSeen, run };
+}
+
+describe('producer loop: windows and assembly (spec/batch.md §6.2)', () => {
+  it('returns outputs in dataset order whatever the completion order', async () => {
+    const { run, outputsSeen, transport } = setup(6, { concurrency: 3 }, (i) => ({
+      afterMs: 100 - i * 10,
+      output: `out-${i}`,
+    }));
+    expect(await run()).toEqual(['out-0', 'out-1', 'out-2', 'out-3', 'out-4', 'out-5']);
+    expect(outputsSeen).toEqual([2, 1, 0, 5, 4, 3]);
+    expect(transport.windows).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+  });
+
+  it('uses the chunk size as the window (81)', async () => {
+    const { run, transport } = setup(4, { concurrency: 4, chunkSize: 2 });
+    await run();
+    expect(transport.windows).toHaveLength(2);
+  });
+
+  it('does not start a window before the previous one is collected', async () => {
+    const { run, transport } = setup(4, { concurrency: 2 }, () => ({ afterMs: 50 }));
+    await run();
+    expect(transport.dispatched.map((d) => d.atMs)).toEqual([0, 0, 50, 50]);
+  });
+});
+
+describe('producer loop: checkpoints and terminal events (spec/batch.md §5.2)', () => {
+  it.each([
+    [
+      4,
+      2,
+      2,
+      [
+        [2, 4],
+        [4, 4],
+      ],
+    ],
+    [
+      24,
+      4,
+      10,
+      [
+        [10, 24],
+        [20, 24],
+        [24, 24],
+      ],
+    ],
+    [
+      10,
+      10,
+      3,
+      [
+        [3, 10],
+        [6, 10],
+        [9, 10],
+        [10, 10],
+      ],
+    ],
+    [2, 2, 25, [[2, 2]]],
+  ])('%i samples, window %i, every %i (82-85)', async (count, chunk, every, expected) => {
+    const { run, reporter } = setup(count, { concurrency: chunk, checkpointEvery: every });
+    await run();
+    expect(reporter.checkpoints).toEqual(expected);
+    expect(reporter.terminals).toEqual([{ status: 'success', completed: count, total: count }]);
+  });
+
+  it('reports an empty batch (86)', async () => {
+    const { run, reporter } = setup(0, { concurrency: 2, checkpointEvery: 25 });
+    expect(await run()).toEqual([]);
+    expect(reporter.checkpoints).toEqual([[0, 0]]);
+    expect(reporter.terminals).toEqual([{ status: 'empty', completed: 0, total: 0 }]);
+  });
+
+  it('emits checkpoints mid-window as samples finish', async () => {
+    const { run, reporter } = setup(6, { concurrency: 6, checkpointEvery: 2 }, (i) => ({
+      afterMs: (i + 1) * 10,
+    }));
+    const seen: number[] = [];
+    const original = reporter.reportCheckpoint;
+    reporter.reportCheckpoint = (id, completed, total) => {
+      seen.push(completed);
+      return original(id, completed, total);
+    };
+    await run();
+    expect(seen).toEqual([2, 4, 6]);
+  });
+
+  it('forces one checkpoint and a failure terminal when samples fail (87, 88, 90)', async () => {
+    const two = setup(2, { concurrency: 2, checkpointEvery: 25 }, (i) => ({
+      afterMs: 5,
+      error: `sample ${i} failed`,
+    }));
+    await expect(two.run()).rejects.toThrow(SutError);
+    expect(two.reporter.checkpoints.at(-1)).toEqual([0, 2]);
+    expect(two.reporter.terminals).toEqual([{ status: 'failure', completed: 0, total: 2 }]);
+    const aligned = setup(4, { concurrency: 4, checkpointEvery: 4 }, () => ({ error: 'boom' }));
+    await expect(aligned.run()).rejects.toThrow('boom');
+    expect(aligned.reporter.checkpoints).toEqual([[0, 4]]);
+  });
+
+  it('counts successes of the failed window (91)', async () => {
+    const { run, reporter } = setup(3, { concurrency: 3, checkpointEvery: 100 }, (i) =>
+      i === 2 ? { afterMs: 20, error: 'fail' } : { afterMs: 10 },
+    );
+    await expect(run()).rejects.toThrow('fail');
+    expect(reporter.terminals).toEqual([{ status: 'failure', completed: 2, total: 3 }]);
+  });
+
+  it('raises the lowest-index failure seen and cancels outstanding work (98)', async () => {
+    const { run, transport } = setup(3, { concurrency: 3 }, (i) =>
+      i === 0 ? 'never' : { afterMs: 10 - i, error: `runner exploded at ${i}` },
+    );
+    await expect(run()).rejects.toThrow('runner exploded at 2');
+    expect(transport.cancelled).toBeInstanceOf(SutError);
+  });
+
+  it('is not changed by reporters that throw (92, 93)', async () => {
+    const { run } = setup(2, { concurrency: 2, checkpointEvery: 1 });
+    const throwing = {
+      reportCheckpoint: () => {
+        throw new Error('dashboard down');
+      },
+      reportTerminal: () => {
+        throw new Error('dashboard down');
+      },
+    };
+    const clock = new FakeClock();
+    const outputs = await runProducerLoop({
+      batchId: 'b',
+      invocations: invocations(2),
+      options: createBatchOptions({ mode: 'concurrent', concurrency: 2, checkpointEvery: 1 }),
+      transport: new ScriptedTransport(clock, () => ({ afterMs: 1 })),
+      clock,
+      defaultWaitTimeoutSeconds: 60,
+      reporter: throwing,
+    });
+    expect(outputs).toEqual(['output 0', 'output 1']);
+    await expect(
+      runProducerLoop({
+        batchId: 'b',
+        invocations: invocations(1),
+        options: createBatchOptions({ mode: 'concurrent' }),
+        transport: new ScriptedTransport(clock, () => ({ error: 'runner exploded' })),
+        clock,
+        defaultWaitTimeoutSeconds: 60,
+        reporter: throwing,
+      }),
+    ).rejects.toThrow(/^runner exploded$/);
+    await expect(run()).resolves.toHaveLength(2);
+  });
+});
+
+describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
+  it('names the missing samples when a window misses its deadline (94)', async () => {
+    const { run, clock } = setup(3, { concurrency: 3, waitTimeoutSeconds: 1 }, (i) =>
+      i === 1 ? 'never' : { afterMs: 10 },
+    );
+    const error = await run().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfraError);
+    expect((error as Error).message).toContain(
+      'did not produce outputs within 1 second for sample ids: s2',
+    );
+    expect((error as Error).message).toContain('Increase the batch wait timeout');
+    expect(clock.nowMs).toBe(1000);
+  });
+
+  it('uses the default wait when options leave it unset', async () => {
+    const { run, clock } = setup(1, { concurrency: 1 }, () => 'never');
+    await expect(run()).rejects.toThrow('within 60 seconds');
+    expect(clock.nowMs).toBe(60_000);
+  });
+
+  it('accepts an output that lands exactly at the deadline (97)', async () => {
+    const { run } = setup(1, { concurrency: 1, waitTimeoutSeconds: 1 }, () => ({
+      afterMs: 1000,
+      output: 'first output',
+    }));
+    expect(await run()).toEqual(['first output']);
+  });
+
+  it('lets a failure win over the missing-output message (95)', async () => {
+    const { run } = setup(2, { concurrency: 2, waitTimeoutSeconds: 2 }, (i) =>
+      i === 0
+        ? 'never'
+        : { afterMs: 1100, error: "job for sample 's2' failed: worker failed late" },
+    );
+    await expect(run()).rejects.toThrow('worker failed late');
+  });
+
+  it('throttles dispatch to the rate window: index i goes at floor(i / 3) x 60 s (78)', async () => {
+    const { run, transport, clock } = setup(
+      9,
+      { concurrency: 9, rateLimit: 3, rateWindowSeconds: 60, waitTimeoutSeconds: 600 },
+      () => ({ afterMs: 0 }),
+    );
+    await run();
+    expect(transport.dispatched.map((d) => d.atMs / 1000)).toEqual([
+      0, 0, 0, 60, 60, 60, 120, 120, 120,
+    ]);
+    // The waits requested before indexes 3 and 6 are 60 s each; every other dispatch waits 0.
+    expect(clock.sleeps).toEqual([60_000, 60_000]);
+  });
+
+  it('stops at the deadline with the undispatched remainder counted exactly (101)', async () => {
+    const { run, transport, clock } = setup(
+      5,
+      { concurrency: 5, rateLimit: 1, rateWindowSeconds: 60, waitTimeoutSeconds: 1 },
+      () => ({ afterMs: 0 }),
+    );
+    const error = (await run().catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain(
+      'chunk dispatch consumed the full 1 second wait timeout with 4 of 5 sample(s) still undispatched before result collection started',
+    );
+    expect(error.message).not.toContain('--');
+    expect(transport.dispatched).toHaveLength(1);
+    // The sleep was capped at the deadline, never the 60 s rate wait.
+    expect(clock.nowMs).toBe(1000);
+  });
+
+  it('surfaces a failure among dispatched samples before the undispatched error', async () => {
+    const { run } = setup(
+      3,
+      { concurrency: 3, rateLimit: 1, rateWindowSeconds: 60, waitTimeoutSeconds: 1 },
+      () => ({ afterMs: 0, error: 'first failed' }),
+    );
+    await expect(run()).rejects.toThrow('first failed');
+  });
+
+  it('does not fail a window whose collection crosses the deadline after a full dispatch (102)', async () => {
+    const { run } = setup(
+      2,
+      { concurrency: 2, rateLimit: 2, rateWindowSeconds: 1, waitTimeoutSeconds: 1 },
+      (i) => ({ afterMs: 1000, output: i === 0 ? 'first' : 'second' }),
+    );
+    expect(await run()).toEqual(['first', 'second']);
+  });
+
+  it('never dispatches more than rateLimit per sliding window across windows (100)', async () => {
+    const { run, transport } = setup(
+      20,
+      { concurrency: 4, rateLimit: 2, rateWindowSeconds: 1, waitTimeoutSeconds: 10 },
+      () => ({ afterMs: 30 }),
+    );
+    await run();
+    const times = transport.dispatched.map((d) => d.atMs);
+    for (let i = 2; i < times.length; i++)
+      expect(times[i]! - times[i - 2]!).toBeGreaterThanOrEqual(1000);
+  });
+});

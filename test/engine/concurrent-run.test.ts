@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { createBatchOptions, type BatchTerminalProgressReporter } from '../../src/batches/index.js';
+import { createSample } from '../../src/datasets/index.js';
+import { EvalEngine } from '../../src/engine/index.js';
+import { SutError } from '../../src/errors.js';
+import { createMetricScore, type Metric } from '../../src/metrics/index.js';
+import type { SampleRunner } from '../../src/sut/index.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function engineWith(count: number, metrics: (string | Metric)[] = ['exact-match']): EvalEngine {
+  const engine = new EvalEngine();
+  engine
+    .dataset('ds')
+    .withSamples(
+      Array.from({ length: count }, (_, i) =>
+        createSample({ id: `s${i}`, input: { n: i }, expectedOutput: `answer ${i}` }),
+      ),
+    )
+    .withMetrics(metrics)
+    .register();
+  return engine;
+}
+
+const concurrent = (fields: Record<string, unknown> = {}) =>
+  createBatchOptions({ mode: 'concurrent', concurrency: 4, ...fields });
+
+describe('concurrent mode (EvalEngine.run with the in-process transport)', () => {
+  it('keeps at most `concurrency` calls in flight and the report in dataset order', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const runner: SampleRunner = async ({ input }) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await sleep(20 - (Number(input['n']) % 4) * 5); // later samples of a window finish first
+      inFlight--;
+      return `answer ${input['n']}`;
+    };
+    const report = await engineWith(12).run('ds', runner, { batch: concurrent() });
+    expect(maxInFlight).toBe(4);
+    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `s${i}`),
+    );
+    expect(report.sampleResults.every((r) => r.metricScores.get('exact-match')?.score === 1)).toBe(
+      true,
+    );
+  });
+
+  it('starts scoring an output before later samples are called', async () => {
+    const timeline: string[] = [];
+    const recording: Metric = {
+      name: 'recording',
+      score: (sample) => {
+        timeline.push(`score ${sample.id}`);
+        return createMetricScore(1);
+      },
+    };
+    const runner: SampleRunner = async ({ id }) => {
+      timeline.push(`call ${id}`);
+      await sleep(5);
+      return 'x';
+    };
+    await engineWith(4, [recording]).run('ds', runner, { batch: concurrent({ concurrency: 2 }) });
+    expect(timeline.indexOf('score s0')).toBeLessThan(timeline.indexOf('call s2'));
+  });
+
+  it('keeps failures in dataset order', async () => {
+    const failing: Metric = {
+      name: 'odd',
+      score: (sample) => {
+        if (Number(sample.input['n']) % 2 === 1) throw new Error(`odd ${sample.id}`);
+        return createMetricScore(1);
+      },
+    };
+    const runner: SampleRunner = async ({ input }) => {
+      await sleep(30 - Number(input['n']) * 3);
+      return 'x';
+    };
+    const report = await engineWith(6, [failing]).run('ds', runner, {
+      batch: concurrent({ concurrency: 6 }),
+    });
+    expect(report.failures.map((f) => f.sampleId)).toEqual(['s1', 's3', 's5']);
+  });
+
+  it('aborts a slow call through its signal at the per-sample timeout and fails the batch', async () => {
+    let aborted = false;
+    const runner: SampleRunner = (invocation, { signal }) =>
+      new Promise((resolve) => {
+        if (invocation.id !== 's1') return resolve(`answer ${invocation.input['n']}`);
+        signal.addEventListener('abort', () => {
+          aborted = true;
+        });
+        setTimeout(() => resolve('too late'), 3000);
+      });
+    const events: string[] = [];
+    const reporter: BatchTerminalProgressReporter = {
+      reportCheckpoint: () => undefined,
+      reportTerminal: (_b, completed, total, status) =>
+        void events.push(`${status} ${completed}/${total}`),
+    };
+    const error = (await engineWith(2)
+      .run('ds', runner, {
+        batch: concurrent({ concurrency: 2, timeoutSeconds: 1 }),
+        progress: reporter,
+      })
+      .catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(SutError);
+    expect(error.message).toBe(
+      "System-under-test for sample 's1' did not answer within 1 second (per-sample timeout); the call was aborted.",
+    );
+    expect(aborted).toBe(true);
+    expect(events).toEqual(['failure 1/2']);
+  });
+
+  it('aborts the batch on a SUT error or a non-string result', async () => {
+    const throwing: SampleRunner = async ({ id }) => {
+      if (id === 's2') throw new Error('model offline');
+      return 'x';
+    };
+    await expect(engineWith(4).run('ds', throwing, { batch: concurrent() })).rejects.toThrow(
+      "System-under-test failed for sample 's2': model offline",
+    );
+    const numeric = (async () => 42) as unknown as SampleRunner;
+    await expect(engineWith(1).run('ds', numeric, { batch: concurrent() })).rejects.toThrow(
+      "System-under-test for sample 's0' must return a string; got int.",
+    );
+  });
+
+  it('reports per-sample progress for live displays', async () => {
+    const seen: number[] = [];
+    await engineWith(5).run('ds', async ({ input }) => `answer ${input['n']}`, {
+      batch: concurrent({ concurrency: 2 }),
+      onSampleDone: ({ completed, total }) => {
+        expect(total).toBe(5);
+        seen.push(completed);
+      },
+    });
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+});
