@@ -1,7 +1,6 @@
 import type { Clock } from '../clock.js';
-import { errorMessage } from '../errors.js';
-import type { SampleInvocation, SampleRunner } from '../sut/index.js';
-import { debugType } from '../values.js';
+import type { SampleRunner } from '../sut/index.js';
+import { callSampleRunner, type RunnerCallResult } from './call-runner.js';
 import type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
 
 export interface InProcessTransportOptions {
@@ -10,8 +9,6 @@ export interface InProcessTransportOptions {
   readonly timeoutSeconds: number | null;
   readonly clock: Clock;
 }
-
-const TIMED_OUT = Symbol('timed out');
 
 /**
  * The `concurrent` mode transport: each dispatched sample is an in-process SUT call. In-flight
@@ -31,10 +28,12 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
   };
 
   return {
-    dispatch(job: SampleJob): void {
+    dispatch({ index, invocation }: SampleJob): void {
       const controller = new AbortController();
-      inFlight.set(job.index, controller);
-      void callRunner(runner, job, controller, timeoutSeconds, clock).then(deliver);
+      inFlight.set(index, controller);
+      void callSampleRunner(runner, invocation, { timeoutSeconds, clock, controller }).then((result) =>
+        deliver(toOutcome(index, invocation.id, result)),
+      );
     },
 
     async awaitWindow(indexes, deadlineMs, onOutcome, signal): Promise<void> {
@@ -63,53 +62,15 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
   };
 }
 
-async function callRunner(
-  runner: SampleRunner,
-  job: SampleJob,
-  controller: AbortController,
-  timeoutSeconds: number | null,
-  clock: Clock,
-): Promise<SampleOutcome> {
-  const { index, invocation } = job;
-  const timer = new AbortController();
-  try {
-    const call = Promise.resolve().then(() => runner(invocation, { signal: controller.signal }));
-    const raced: unknown =
-      timeoutSeconds === null
-        ? await call
-        : await Promise.race([
-            call,
-            clock.sleep(timeoutSeconds * 1000, timer.signal).then(() => TIMED_OUT),
-          ]);
-    if (raced === TIMED_OUT) {
-      controller.abort(new Error(`timed out after ${timeoutSeconds} s`));
-      return failed(
-        index,
-        `System-under-test for sample '${invocation.id}' did not answer within ${seconds(timeoutSeconds as number)} (per-sample timeout); the call was aborted.`,
-      );
-    }
-    if (typeof raced !== 'string') {
-      return failed(
-        index,
-        `System-under-test for sample '${invocation.id}' must return a string; got ${debugType(raced)}.`,
-      );
-    }
-    return { index, ok: true, output: raced };
-  } catch (error) {
-    return failed(index, sutFailure(invocation, error));
-  } finally {
-    timer.abort();
+/** Same wording as a serial run, so users read one message whatever the mode. */
+function toOutcome(index: number, sampleId: string, result: RunnerCallResult): SampleOutcome {
+  if (result.ok) return { index, ok: true, output: result.output };
+  switch (result.kind) {
+    case 'timeout':
+      return { index, ok: false, message: `System-under-test for sample '${sampleId}' ${result.reason}; the call was aborted.` };
+    case 'type':
+      return { index, ok: false, message: `System-under-test for sample '${sampleId}' ${result.reason}.` };
+    default:
+      return { index, ok: false, message: `System-under-test failed for sample '${sampleId}': ${result.reason}` };
   }
-}
-
-function failed(index: number, message: string): SampleOutcome {
-  return { index, ok: false, message };
-}
-
-function sutFailure(invocation: SampleInvocation, error: unknown): string {
-  return `System-under-test failed for sample '${invocation.id}': ${errorMessage(error)}`;
-}
-
-function seconds(value: number): string {
-  return value === 1 ? '1 second' : `${value} seconds`;
 }

@@ -127,6 +127,7 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
   };
 
   try {
+    await transport.begin?.();
     for (let start = 0; start < total; start += chunk) {
       const indexes = range(start, Math.min(start + chunk, total));
       windowSuccesses = 0;
@@ -162,12 +163,14 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
     });
     checkpoints.finishSuccess(total);
     terminal(total, total === 0 ? PROGRESS_STATUS.empty : PROGRESS_STATUS.success);
+    await bestEffort(() => transport.complete?.());
     return assembled;
   } catch (error) {
     const reported = Math.min(total, finishedSamples + windowSuccesses);
     checkpoints.finishFailure(reported);
     terminal(reported, PROGRESS_STATUS.failure);
-    callSafely(() => transport.cancel?.(error));
+    // Cleanup errors never replace the original failure.
+    await bestEffort(() => transport.cancel?.(error));
     throw error;
   }
 }
@@ -192,6 +195,14 @@ async function throttle(
   }
   await clock.sleep(waitMicros / 1000);
   return false;
+}
+
+async function bestEffort(step: () => unknown): Promise<void> {
+  try {
+    await step();
+  } catch {
+    // Best effort by contract (spec/batch.md §6.2).
+  }
 }
 
 function range(start: number, end: number): number[] {

@@ -17,6 +17,10 @@ export type SampleOutcome =
  * windows, throttling, deadlines and progress; a transport only moves samples and outcomes.
  */
 export interface SampleTransport {
+  /** Prepare for the batch (e.g. start the result store); called inside the loop's try. */
+  begin?(): Promise<void>;
+  /** The batch succeeded (e.g. mark stored results finished); best effort. */
+  complete?(): Promise<void>;
   /** Hand one sample over; must not wait for it to finish. */
   dispatch(job: SampleJob): Promise<void> | void;
   /** Called after a window's dispatch phase, for transports that send in bulk. */
@@ -31,6 +35,6 @@ export interface SampleTransport {
     onOutcome: (outcome: SampleOutcome) => void,
     signal: AbortSignal,
   ): Promise<void>;
-  /** Stop outstanding work after a failure; best effort. */
-  cancel?(reason: unknown): void;
+  /** Stop outstanding work after a failure (e.g. abort the stored batch); best effort. */
+  cancel?(reason: unknown): void | Promise<void>;
 }

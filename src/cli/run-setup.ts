@@ -8,6 +8,7 @@ import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js'
 import { importUserModule } from '../load-module.js';
 import { isMetric } from '../metrics/index.js';
 import { loadModuleRunner, type SampleRunner } from '../sut/index.js';
+import { CONFIG_SUT_RUNNER } from '../batches/index.js';
 import { debugType } from '../values.js';
 
 /**
@@ -171,4 +172,22 @@ export async function resolveRunner(
     exportName: sut.export ?? 'default',
     source: `sut.path in ${loaded.path ?? 'the config'}`,
   });
+}
+
+/**
+ * Resolves runner names for queue workers from the process's own config: `sut` is the config's
+ * `sut` entry. A name that arrives in job data is only ever looked up here, never imported.
+ */
+export function createConfigRunnerResolver(loaded: LoadedConfig): (name: string) => Promise<SampleRunner | undefined> {
+  let sutRunner: Promise<SampleRunner> | undefined;
+  return async (name) => {
+    if (name !== CONFIG_SUT_RUNNER || loaded.config.sut === undefined) return undefined;
+    const sut = loaded.config.sut;
+    sutRunner ??= loadModuleRunner({
+      path: resolve(loaded.dir, sut.path),
+      exportName: sut.export ?? 'default',
+      source: `sut.path in ${loaded.path ?? 'the config'}`,
+    });
+    return sutRunner;
+  };
 }

@@ -55,6 +55,13 @@ export const ProgressSchema = strictObject({
   reporter: strictObject({ path: nonEmpty, export: nonEmpty.optional() }).optional(),
 });
 
+/** Redis for lazy-parallel runs and workers (design.md §7). */
+export const RedisSchema = strictObject({
+  url: nonEmpty.optional(),
+  /** Prefix of every key; a `{...}` hash tag keeps a batch on one Redis Cluster slot. */
+  prefix: nonEmpty.optional(),
+});
+
 /** The whole config file. Strict at every level: an unknown key fails with its path. */
 export const ConfigSchema = strictObject({
   datasets: z.record(nonEmpty, DatasetEntrySchema).optional(),
@@ -63,6 +70,7 @@ export const ConfigSchema = strictObject({
   runtime: RuntimeSchema.optional(),
   batches: BatchesSchema.optional(),
   progress: ProgressSchema.optional(),
+  redis: RedisSchema.optional(),
 });
 
 /** What users write (all optional). */

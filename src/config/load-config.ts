@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import {
   createProfileResolver,
+  DEFAULT_REDIS_PREFIX,
   DEFAULT_RESULT_TTL_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   type ProfileResolver,
@@ -49,6 +50,8 @@ export interface LoadedConfig {
   readonly config: ParsedConfig;
   readonly runtime: ResolvedRuntime;
   readonly batchDefaults: ResolvedBatchDefaults;
+  /** Redis URL and key prefix: config, then env, then defaults (flags win later, in the CLI). */
+  readonly redis: { readonly url: string; readonly prefix: string };
   /** Built-in and config profiles, all validated at load. */
   readonly profiles: ProfileResolver;
 }
@@ -73,8 +76,16 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     config,
     runtime: resolveRuntime(config, options.env),
     batchDefaults: resolveBatchDefaults(config, options.env),
+    redis: {
+      url: config.redis?.url ?? nonEmptyEnv(options.env['EVAL_HARNESS_REDIS_URL']) ?? 'redis://127.0.0.1:6379',
+      prefix: config.redis?.prefix ?? DEFAULT_REDIS_PREFIX,
+    },
     profiles: buildProfiles(config, path),
   };
+}
+
+function nonEmptyEnv(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 async function readAndValidate(path: string, explicit: boolean): Promise<ParsedConfig> {

@@ -7,6 +7,7 @@ import {
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   type BatchOptions,
   type BatchProgressReporter,
+  type SampleTransport,
 } from '../batches/index.js';
 import { EvalRunError, SutError, errorMessage } from '../errors.js';
 import { MetricRegistry } from '../metrics/index.js';
@@ -123,30 +124,24 @@ export class EvalEngine {
    * dataset order. A SUT that throws or returns a non-string aborts the run (no report).
    */
   async run(name: string, sut: SampleRunner, options: RunOptions = {}): Promise<EvalReport> {
+    const batch = options.batch ?? serialBatchOptions();
+    if (batch.mode === 'lazy-parallel') {
+      throw new EvalRunError(
+        'Lazy parallel batch mode requires a SampleRunner system-under-test that workers can rebuild by name from their own config; a function passed in-process cannot travel through a queue. Declare the SUT in the config (sut:) and run with runOnTransport() and a queue transport, or use serial or concurrent mode.',
+      );
+    }
+    if (batch.mode === 'concurrent') {
+      return this.runOnTransport(
+        name,
+        () => createInProcessTransport({ runner: sut, timeoutSeconds: batch.timeoutSeconds, clock: this.clock }),
+        { ...options, batch },
+      );
+    }
     const startedAt = this.clock.nowSeconds();
     const dataset = this.getDataset(name);
-    const batch = options.batch ?? serialBatchOptions();
     // Build (and validate) every invocation before the first SUT call, so a bad late sample
     // costs no SUT calls.
     const invocations = dataset.samples.map((sample) => createSampleInvocation(sample));
-    if (batch.mode === 'lazy-parallel') {
-      throw new EvalRunError(
-        `Batch mode 'lazy-parallel' runs through the queue runner, not EvalEngine.run(); use serial or concurrent mode here.`,
-      );
-    }
-    const { results, failures } =
-      batch.mode === 'concurrent'
-        ? await this.runConcurrent(dataset, invocations, sut, batch, options)
-        : await this.runSerial(dataset, invocations, sut, options);
-    return this.finish(dataset, startedAt, results, failures);
-  }
-
-  private async runSerial(
-    dataset: GoldenDataset,
-    invocations: readonly SampleInvocation[],
-    sut: SampleRunner,
-    options: RunOptions,
-  ): Promise<{ results: SampleResult[]; failures: SampleFailure[] }> {
     const signal = options.signal ?? new AbortController().signal;
     const failures: SampleFailure[] = [];
     const results: SampleResult[] = [];
@@ -156,53 +151,46 @@ export class EvalEngine {
       results.push(await scoreSample(sample, output, dataset.metrics, this.runtime, failures));
       options.onSampleDone?.({ completed: index + 1, total, failures: failures.length });
     }
-    return { results, failures };
+    return this.finish(dataset, startedAt, results, failures);
   }
 
-  private async runConcurrent(
-    dataset: GoldenDataset,
-    invocations: readonly SampleInvocation[],
-    sut: SampleRunner,
-    batch: BatchOptions,
-    options: RunOptions,
-  ): Promise<{ results: SampleResult[]; failures: SampleFailure[] }> {
+  /**
+   * Run a dataset through the producer loop on any transport (in-process calls, BullMQ jobs).
+   * Each output is scored as soon as it arrives; the report stays in dataset order, failures
+   * included, whatever order samples finished in.
+   */
+  async runOnTransport(
+    name: string,
+    createTransport: (invocations: readonly SampleInvocation[], batchId: string) => SampleTransport,
+    options: RunOptions & { readonly batch: BatchOptions; readonly batchId?: string },
+  ): Promise<EvalReport> {
+    const startedAt = this.clock.nowSeconds();
+    const dataset = this.getDataset(name);
+    const invocations = dataset.samples.map((sample) => createSampleInvocation(sample));
+    const batchId = options.batchId ?? createBatchId();
+    const transport = createTransport(invocations, batchId);
     const total = dataset.samples.length;
     const results = new Array<SampleResult>(total);
-    // Failures are kept per sample and joined in dataset order, so the report does not depend on
-    // which call finished first.
     const failuresBySample = new Array<SampleFailure[]>(total);
     const scoring: Promise<void>[] = [];
     let completed = 0;
     let failureCount = 0;
     let scoringError: unknown;
-    const transport = createInProcessTransport({
-      runner: sut,
-      timeoutSeconds: batch.timeoutSeconds,
-      clock: this.clock,
-    });
-    const onAbort = (): void => transport.cancel?.(options.signal?.reason);
+    const onAbort = (): void => void transport.cancel?.(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await runProducerLoop({
-        batchId: createBatchId(),
+        batchId,
         invocations,
-        options: batch,
+        options: options.batch,
         transport,
         clock: this.clock,
-        defaultWaitTimeoutSeconds:
-          options.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
+        defaultWaitTimeoutSeconds: options.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
         ...(options.progress === undefined ? {} : { reporter: options.progress }),
-        // Scoring starts as soon as an output arrives, while other samples are still running.
         onOutput: (index, output) => {
           const sampleFailures: SampleFailure[] = [];
           scoring.push(
-            scoreSample(
-              dataset.samples[index] as DatasetSample,
-              output,
-              dataset.metrics,
-              this.runtime,
-              sampleFailures,
-            ).then(
+            scoreSample(dataset.samples[index] as DatasetSample, output, dataset.metrics, this.runtime, sampleFailures).then(
               (result) => {
                 results[index] = result;
                 failuresBySample[index] = sampleFailures;
@@ -222,7 +210,7 @@ export class EvalEngine {
       await Promise.all(scoring);
     }
     if (scoringError !== undefined) throw scoringError;
-    return { results, failures: failuresBySample.flat() };
+    return this.finish(dataset, startedAt, results, failuresBySample.flat());
   }
 
   /** Check that saved outputs cover the dataset exactly, without scoring (used by --dry-run). */

@@ -1,13 +1,21 @@
 import { resolve } from 'node:path';
 import {
+  CONFIG_SUT_RUNNER,
+  DEFAULT_QUEUE_NAME,
+  checkQueueName,
   combineReporters,
+  createLazyParallelTransport,
+  openLazyParallelSession,
   providedBatchFlags,
+  startWorkerPool,
+  type BatchOptions,
+  type WorkerPool,
   resolveBatchOptions,
   serialBatchOptions,
   type ResolvedBatch,
 } from '../../batches/index.js';
-import { loadConfig } from '../../config/index.js';
-import { EvalEngine } from '../../engine/index.js';
+import { loadConfig, type LoadedConfig } from '../../config/index.js';
+import { EvalEngine, type RunOptions, type SampleProgress } from '../../engine/index.js';
 import { UsageError } from '../../errors.js';
 import {
   checkGateMetrics,
@@ -26,6 +34,7 @@ import { buildDryRunPlan, renderDryRunPlan } from '../dry-run-plan.js';
 import type { CliIo } from '../io.js';
 import { createProgressDisplay } from '../progress-display.js';
 import {
+  createConfigRunnerResolver,
   loadConfigReporter,
   prepareDataset,
   registerConfigMetrics,
@@ -46,6 +55,8 @@ export interface RunCommandOptions {
   failUnder: string[];
   dryRun?: boolean;
   progressFile?: string;
+  localWorkers?: string;
+  redisUrl?: string;
   /** False with --no-progress. */
   progress?: boolean;
   /** Batch flags, read through readBatchFlags(). */
@@ -90,10 +101,32 @@ export async function runCommand(
     batch = { options: serialBatchOptions(), profile: null };
   } else {
     batch = resolveBatchOptions(batchFlags, loaded.profiles);
-    if (batch.options.mode === 'lazy-parallel' && options.dryRun !== true) {
+  }
+  const lazy = batch.options.mode === 'lazy-parallel';
+  const localWorkers = options.localWorkers === undefined ? 0 : parseLocalWorkers(options.localWorkers);
+  for (const [flag, given] of [
+    ['--local-workers', options.localWorkers !== undefined],
+    ['--redis-url', options.redisUrl !== undefined],
+  ] as const) {
+    if (given && !lazy && options.outputs === undefined) {
+      throw new UsageError(`${flag} requires --batch=lazy-parallel (or a --batch-profile in lazy-parallel mode, such as ci or nightly).`);
+    }
+  }
+  if (lazy) {
+    if (options.sut !== undefined) {
       throw new UsageError(
-        `Batch mode '${batch.options.mode}' is not available in this version yet; run with --batch=serial (or --batch-profile=smoke), or add --dry-run to check the plan.`,
-        { code: 'E_MODE_UNAVAILABLE' },
+        '--sut runs in-process only: lazy-parallel workers build the system under test from their own config, so declare it there (sut: { type: module, path }) and drop --sut.',
+      );
+    }
+    if (loaded.config.sut === undefined) {
+      throw new UsageError('Lazy-parallel runs need the system under test in the config (sut: { type: module, path }), so that workers can build the same runner from their own config.');
+    }
+    checkQueueName(batch.options.queue ?? DEFAULT_QUEUE_NAME);
+    if (options.redisUrl !== undefined && options.redisUrl.trim() === '') throw new UsageError('The --redis-url option requires a non-empty URL.');
+    const requestedTtl = batch.options.resultTtlSeconds;
+    if (requestedTtl !== null && requestedTtl < loaded.batchDefaults.resultTtlSeconds) {
+      io.stderr.write(
+        `warning: result TTL ${requestedTtl} s is below the configured floor of ${loaded.batchDefaults.resultTtlSeconds} s (batches.lazyParallel.resultTtlSeconds); results are kept for at least the floor.\n`,
       );
     }
   }
@@ -118,6 +151,8 @@ export async function runCommand(
           outputs: await loadSavedOutputsFile(resolve(io.cwd, options.outputs)),
         } as const)
       : ({ kind: 'sut', runner: await resolveRunner(loaded, options.sut, io.cwd) } as const);
+  // (In lazy-parallel mode the producer never calls the runner; loading it checks the config's
+  // sut module and export before any job is queued.)
   if (source.kind === 'outputs') engine.checkSavedOutputs(dataset.name, source.outputs);
 
   if (options.dryRun === true) {
@@ -135,21 +170,27 @@ export async function runCommand(
     progressFile:
       options.progressFile === undefined ? undefined : resolve(io.cwd, options.progressFile),
   });
+  const runOptions = {
+    batch: batch.options,
+    progress: combineReporters(configReporter === undefined ? [display.reporter] : [display.reporter, configReporter]),
+    onSampleDone: (progress: SampleProgress) => display.onSampleDone(progress),
+    defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
+  };
   let report: EvalReport;
   try {
-    report =
-      source.kind === 'outputs'
-        ? await engine.scoreOutputs(dataset.name, source.outputs)
-        : await engine.run(dataset.name, source.runner, {
-            batch: batch.options,
-            progress: combineReporters(
-              configReporter === undefined
-                ? [display.reporter]
-                : [display.reporter, configReporter],
-            ),
-            onSampleDone: (progress) => display.onSampleDone(progress),
-            defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
-          });
+    if (source.kind === 'outputs') {
+      report = await engine.scoreOutputs(dataset.name, source.outputs);
+    } else if (lazy) {
+      report = await runLazyParallel(engine, dataset.name, {
+        loaded,
+        redisUrl: options.redisUrl ?? loaded.redis.url,
+        localWorkers,
+        runOptions,
+        io,
+      });
+    } else {
+      report = await engine.run(dataset.name, source.runner, runOptions);
+    }
   } finally {
     display.stop();
   }
@@ -218,4 +259,60 @@ async function emitReport(
 function* withNewline(chunks: Iterable<string>): Iterable<string> {
   yield* chunks;
   yield '\n';
+}
+
+function parseLocalWorkers(value: string): number {
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1) throw new UsageError('The --local-workers option must be a positive integer.');
+  return Number(value);
+}
+
+/**
+ * A lazy-parallel run: connect (failing fast when Redis is unreachable), start the in-process
+ * worker slots if asked, run the producer loop over BullMQ, and always release every connection.
+ */
+async function runLazyParallel(
+  engine: EvalEngine,
+  datasetName: string,
+  context: {
+    loaded: LoadedConfig;
+    redisUrl: string;
+    localWorkers: number;
+    runOptions: RunOptions & { batch: BatchOptions };
+    io: CliIo;
+  },
+): Promise<EvalReport> {
+  const { loaded, io, runOptions } = context;
+  const session = await openLazyParallelSession({
+    redisUrl: context.redisUrl,
+    prefix: loaded.redis.prefix,
+    queueName: runOptions.batch.queue,
+  });
+  let pool: WorkerPool | undefined;
+  try {
+    if (context.localWorkers > 0) {
+      pool = await startWorkerPool({
+        session,
+        concurrency: context.localWorkers,
+        resolveRunner: createConfigRunnerResolver(loaded),
+        onFailedJob: (line) => io.stderr.write(`local worker: ${line}\n`),
+      });
+    }
+    return await engine.runOnTransport(
+      datasetName,
+      (invocations, batchId) =>
+        createLazyParallelTransport(session, {
+          batchId,
+          invocations,
+          runnerName: CONFIG_SUT_RUNNER,
+          options: runOptions.batch,
+          resultTtlFloorSeconds: loaded.batchDefaults.resultTtlSeconds,
+          defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
+          onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
+        }),
+      runOptions,
+    );
+  } finally {
+    await pool?.close();
+    await session.close();
+  }
 }

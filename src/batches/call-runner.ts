@@ -1,0 +1,47 @@
+import type { Clock } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import type { SampleInvocation, SampleRunner } from '../sut/index.js';
+import { debugType } from '../values.js';
+
+/** How one SUT call ended; `reason` is short, callers wrap it in their own sentence. */
+export type RunnerCallResult =
+  | { readonly ok: true; readonly output: string }
+  | { readonly ok: false; readonly kind: 'error' | 'timeout' | 'type'; readonly reason: string };
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Call a SUT once, with an optional per-sample timeout: when it passes, the call's AbortSignal
+ * fires and the call counts as failed even if the SUT ignores the signal. Shared by the
+ * in-process transport and the queue worker.
+ */
+export async function callSampleRunner(
+  runner: SampleRunner,
+  invocation: SampleInvocation,
+  options: { readonly timeoutSeconds: number | null; readonly clock: Clock; readonly controller?: AbortController },
+): Promise<RunnerCallResult> {
+  const controller = options.controller ?? new AbortController();
+  const timer = new AbortController();
+  try {
+    const call = Promise.resolve().then(() => runner(invocation, { signal: controller.signal }));
+    const result: unknown =
+      options.timeoutSeconds === null
+        ? await call
+        : await Promise.race([call, options.clock.sleep(options.timeoutSeconds * 1000, timer.signal).then(() => TIMED_OUT)]);
+    if (result === TIMED_OUT) {
+      const limit = seconds(options.timeoutSeconds as number);
+      controller.abort(new Error(`timed out after ${limit}`));
+      return { ok: false, kind: 'timeout', reason: `did not answer within ${limit} (per-sample timeout)` };
+    }
+    if (typeof result !== 'string') return { ok: false, kind: 'type', reason: `must return a string; got ${debugType(result)}` };
+    return { ok: true, output: result };
+  } catch (error) {
+    return { ok: false, kind: 'error', reason: errorMessage(error) };
+  } finally {
+    timer.abort();
+  }
+}
+
+export function seconds(value: number): string {
+  return value === 1 ? '1 second' : `${value} seconds`;
+}

@@ -1,0 +1,36 @@
+import * as z from 'zod';
+
+/**
+ * The payload of one sample job (design.md §7). Validated by the worker before anything runs:
+ * an invalid payload fails the job and is never executed. The runner travels by name only; the
+ * worker builds it from its own config and never imports a path from job data.
+ */
+export const SampleJobPayloadSchema = z
+  .strictObject({
+    batchId: z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 lowercase hex characters'),
+    index: z.number().int().min(0),
+    sampleId: z.string().min(1),
+    invocation: z.strictObject({
+      id: z.string().min(1),
+      input: z.record(z.string(), z.json()),
+    }),
+    runner: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a runner name, not a path'),
+    resultTtlSeconds: z.number().int().min(1),
+    timeoutSeconds: z.number().int().min(1).nullable(),
+  })
+  .refine((payload) => payload.invocation.id === payload.sampleId, {
+    message: 'sampleId must equal invocation.id',
+    path: ['sampleId'],
+  });
+
+export type SampleJobPayload = z.infer<typeof SampleJobPayloadSchema>;
+
+/** The name of the runner built from the config's `sut` entry. */
+export const CONFIG_SUT_RUNNER = 'sut';
+
+export function describePayloadIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,250 @@
+import type { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../clock.js';
+import { EvalRunError, InfraError, UsageError, errorMessage } from '../errors.js';
+import type { SampleInvocation, SampleRunner } from '../sut/index.js';
+import { effectiveChunkSize, type BatchOptions } from './batch-options.js';
+import { dispatchTtlSeconds, runTtlSeconds } from './batch-ttl.js';
+import { createBatchId } from './batch-id.js';
+import { DEFAULT_RESULT_TTL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from './defaults.js';
+import { createQueueTransport } from './queue-transport.js';
+import { createRedisClient, probeRedis } from './redis-connection.js';
+import { DEFAULT_QUEUE_NAME, sampleJobId } from './redis-keys.js';
+import { createRedisResultStore, type ResultStore } from './result-store.js';
+import { createSampleProcessor, InvalidSampleJobError } from './sample-processor.js';
+import type { SampleTransport } from './sample-transport.js';
+
+export interface LazyParallelSessionOptions {
+  readonly redisUrl: string;
+  /** Key prefix of the result store and the BullMQ queue. */
+  readonly prefix: string;
+  /** @defaultValue 'eval-harness-samples' */
+  readonly queueName?: string | null;
+  readonly clock?: Clock;
+}
+
+/** Redis clients, the queue and the result store of one process; `close()` releases them all. */
+export interface LazyParallelSession {
+  readonly queue: Queue;
+  readonly queueName: string;
+  readonly prefix: string;
+  readonly store: ResultStore;
+  readonly client: Redis;
+  readonly redisUrl: string;
+  readonly clock: Clock;
+  close(): Promise<void>;
+}
+
+/** Connect to Redis (failing fast, naming the URL, when it is unreachable) and open the queue. */
+export async function openLazyParallelSession(options: LazyParallelSessionOptions): Promise<LazyParallelSession> {
+  const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+  checkQueueName(queueName);
+  await probeRedis(options.redisUrl);
+  const client = await createRedisClient(options.redisUrl);
+  const { Queue } = await import('bullmq');
+  const queue = new Queue(queueName, { connection: client, prefix: options.prefix });
+  queue.on('error', () => undefined);
+  const store = createRedisResultStore(client, options.prefix);
+  let closing: Promise<void> | undefined;
+  return {
+    queue,
+    queueName,
+    prefix: options.prefix,
+    store,
+    client,
+    redisUrl: options.redisUrl,
+    clock: options.clock ?? systemClock,
+    close() {
+      // Each step runs even if an earlier one fails; closing twice is harmless.
+      closing ??= (async () => {
+        await queue.close().catch(() => undefined);
+        client.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
+
+export function checkQueueName(name: string): void {
+  if (name.includes(':')) throw new UsageError(`Queue name '${name}' must not contain ':' (BullMQ uses it as a key separator).`);
+}
+
+export interface LazyParallelBatchInput {
+  readonly batchId: string;
+  readonly invocations: readonly SampleInvocation[];
+  /** The runner name workers build from their own config. */
+  readonly runnerName: string;
+  readonly options: BatchOptions;
+  /** F, config `batches.lazyParallel.resultTtlSeconds`. @defaultValue 3600 */
+  readonly resultTtlFloorSeconds?: number;
+  /** W when the options leave it unset. @defaultValue 60 */
+  readonly defaultWaitTimeoutSeconds?: number;
+  readonly onWarning?: (message: string) => void;
+}
+
+/** The transport for EvalEngine.runOnTransport(): run() semantics with the TTL of spec §6.6. */
+export function createLazyParallelTransport(session: LazyParallelSession, input: LazyParallelBatchInput): SampleTransport {
+  const { options } = input;
+  const ttlSeconds = runTtlSeconds({
+    samples: input.invocations.length,
+    chunkSize: effectiveChunkSize(options),
+    waitSeconds: options.waitTimeoutSeconds ?? input.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
+    timeoutSeconds: options.timeoutSeconds,
+    floorSeconds: input.resultTtlFloorSeconds ?? DEFAULT_RESULT_TTL_SECONDS,
+    resultTtlSeconds: options.resultTtlSeconds,
+  });
+  return createQueueTransport({
+    queue: session.queue,
+    queueName: session.queueName,
+    store: session.store,
+    clock: session.clock,
+    batchId: input.batchId,
+    invocations: input.invocations,
+    runnerName: input.runnerName,
+    ttlSeconds,
+    timeoutSeconds: options.timeoutSeconds,
+    addOneByOne: options.rateLimit !== null,
+    ...(input.onWarning === undefined ? {} : { onWarning: input.onWarning }),
+  });
+}
+
+/**
+ * Fire-and-return (spec/batch.md §7): start the batch and queue every sample, with no rate limit,
+ * no deadline and no waiting; collect later with collectOutputs(). The TTL is a drain estimate.
+ */
+export async function dispatchLazyParallel(session: LazyParallelSession, input: Omit<LazyParallelBatchInput, 'batchId' | 'defaultWaitTimeoutSeconds'>): Promise<string> {
+  const batchId = createBatchId();
+  const ttlSeconds = dispatchTtlSeconds({
+    samples: input.invocations.length,
+    concurrency: input.options.concurrency,
+    timeoutSeconds: input.options.timeoutSeconds,
+    floorSeconds: input.resultTtlFloorSeconds ?? DEFAULT_RESULT_TTL_SECONDS,
+    resultTtlSeconds: input.options.resultTtlSeconds,
+  });
+  const transport = createQueueTransport({
+    queue: session.queue,
+    queueName: session.queueName,
+    store: session.store,
+    clock: session.clock,
+    batchId,
+    invocations: input.invocations,
+    runnerName: input.runnerName,
+    ttlSeconds,
+    timeoutSeconds: input.options.timeoutSeconds,
+    addOneByOne: false,
+  });
+  await transport.begin?.();
+  try {
+    input.invocations.forEach((invocation, index) => void transport.dispatch({ index, invocation }));
+    await transport.flush?.();
+  } catch (error) {
+    await Promise.resolve(transport.cancel?.(error)).catch(() => undefined);
+    throw error;
+  }
+  return batchId;
+}
+
+/**
+ * Read a dispatched batch's outputs without waiting (spec/batch.md §7.3): all present → the
+ * batch is finished and outputs come back in dataset order; otherwise an error names the
+ * missing samples and leaves the batch open, so a later call can succeed.
+ */
+export async function collectLazyParallelOutputs(session: LazyParallelSession, batchId: string, invocations: readonly SampleInvocation[]): Promise<string[]> {
+  const meta = await session.store.meta(batchId);
+  if (meta === undefined) {
+    throw new EvalRunError(`Lazy parallel batch '${batchId}' result metadata is missing; check the batch id, or whether its results expired (result TTL).`);
+  }
+  if (meta.sampleCount !== invocations.length) {
+    throw new EvalRunError(`Lazy parallel batch '${batchId}' was initialized for ${meta.sampleCount} samples; got ${invocations.length} samples for collection.`);
+  }
+  const indexes = invocations.map((_, index) => index);
+  let read = await session.store.readWindow(batchId, indexes);
+  const check = (): string[] | undefined => {
+    const failed = [...read.failures.entries()].sort(([a], [b]) => a - b)[0];
+    if (failed !== undefined) throw new InfraError(`Lazy parallel batch job for sample '${failed[1].sampleId}' failed: ${failed[1].error.replace(/\.$/, '')}.`);
+    const outputs: string[] = [];
+    for (const [index, invocation] of invocations.entries()) {
+      const stored = read.successes.get(index);
+      if (stored === undefined) return undefined;
+      if (stored.sampleId !== invocation.id) {
+        throw new EvalRunError(`Stored lazy parallel batch output at index ${index} belongs to sample '${stored.sampleId}'; expected '${invocation.id}'.`);
+      }
+      outputs.push(stored.output);
+    }
+    return outputs;
+  };
+  let outputs = check();
+  if (outputs === undefined) {
+    read = await session.store.readWindow(batchId, indexes);
+    outputs = check();
+  }
+  if (outputs === undefined) {
+    const missing = invocations.filter((_, index) => !read.successes.has(index)).map((invocation) => invocation.id);
+    throw new InfraError(
+      `Lazy parallel batch '${batchId}' did not produce outputs for sample ids: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (and ${missing.length - 20} more)` : ''}. Check that workers are running and share this Redis.`,
+    );
+  }
+  await session.store.finish(batchId).catch(() => undefined);
+  return outputs;
+}
+
+export interface WorkerPoolOptions {
+  readonly session: LazyParallelSession;
+  readonly concurrency: number;
+  readonly resolveRunner: (name: string) => Promise<SampleRunner | undefined>;
+  /** One line per failed job. */
+  readonly onFailedJob?: (line: string) => void;
+  /** Shorter locks make a killed worker's jobs come back sooner (tests). @defaultValue 30000 */
+  readonly lockDurationMs?: number;
+}
+
+export interface WorkerPool {
+  readonly worker: Worker;
+  /** Stop taking jobs and wait for the ones in flight; `force` does not wait. */
+  close(force?: boolean): Promise<void>;
+}
+
+/** BullMQ workers (one Worker with `concurrency` slots) that run sample jobs. */
+export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
+  const { Worker, UnrecoverableError } = await import('bullmq');
+  const { session } = options;
+  const process = createSampleProcessor({ store: session.store, resolveRunner: options.resolveRunner, clock: session.clock });
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const worker = new Worker(
+    session.queueName,
+    async (job) => {
+      try {
+        await process(job);
+      } catch (error) {
+        // An invalid payload or unknown runner fails the job without retries; it never runs.
+        if (error instanceof InvalidSampleJobError) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    },
+    {
+      connection: session.client.duplicate({ maxRetriesPerRequest: null }),
+      prefix: session.prefix,
+      concurrency: options.concurrency,
+      lockDuration,
+      stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('error', () => undefined);
+  worker.on('failed', (job, error) => {
+    const sample = (job?.data as { sampleId?: unknown } | undefined)?.sampleId;
+    options.onFailedJob?.(`job ${job?.id ?? '?'}${typeof sample === 'string' ? ` (sample '${sample}')` : ''} failed: ${errorMessage(error)}`);
+  });
+  await worker.waitUntilReady();
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    close(force = false) {
+      if (force) return worker.close(true).catch(() => undefined);
+      closing ??= worker.close(false).catch(() => undefined);
+      return closing;
+    },
+  };
+}
+
+export { sampleJobId };

@@ -1,0 +1,220 @@
+import type { Queue } from 'bullmq';
+import type { Clock } from '../clock.js';
+import { EvalHarnessError, InfraError, errorMessage } from '../errors.js';
+import type { SampleInvocation } from '../sut/index.js';
+import type { SampleJobPayload } from './job-payload.js';
+import { sampleJobId } from './redis-keys.js';
+import type { ResultStore, WindowRead } from './result-store.js';
+import type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
+
+/** Without a pub/sub notice (e.g. during a Redis restart), the store is re-read this often. */
+const FALLBACK_POLL_MS = 500;
+/** The no-worker check runs this soon after the batch starts, then every few seconds. */
+const WORKER_CHECK_FIRST_MS = 1500;
+const WORKER_CHECK_EVERY_MS = 3000;
+
+export interface QueueTransportOptions {
+  readonly queue: Queue;
+  readonly queueName: string;
+  readonly store: ResultStore;
+  readonly clock: Clock;
+  readonly batchId: string;
+  readonly invocations: readonly SampleInvocation[];
+  /** Name of the runner the worker builds from its own config. */
+  readonly runnerName: string;
+  readonly ttlSeconds: number;
+  readonly timeoutSeconds: number | null;
+  /** With a rate limit each job is added at its recorded dispatch time; otherwise per window in bulk. */
+  readonly addOneByOne: boolean;
+  /** BullMQ attempts per job. @defaultValue 1 */
+  readonly attempts?: number;
+  /** Warnings for stderr, e.g. no worker is connected. */
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * The lazy-parallel transport: samples become BullMQ jobs, outcomes are read from the Redis
+ * result store. A pub/sub notice from the store wakes the producer as soon as an outcome is
+ * recorded, so a window that finishes in 50 ms is noticed in about 50 ms; a slow poll covers
+ * lost notices. Every read is bounded by the window deadline, so a Redis outage never makes the
+ * producer wait past the batch timeout.
+ */
+export function createQueueTransport(options: QueueTransportOptions): SampleTransport {
+  const { queue, store, clock, batchId, invocations } = options;
+  const pendingBulk: SampleJob[] = [];
+  const dispatched = new Set<number>();
+  let outcomesSeen = 0;
+  let notified = false;
+  let wake: (() => void) | undefined;
+  let unsubscribe: (() => Promise<void>) | undefined;
+  let workerCheck: NodeJS.Timeout | undefined;
+
+  const jobOf = (job: SampleJob) => {
+    const data: SampleJobPayload = {
+      batchId,
+      index: job.index,
+      sampleId: job.invocation.id,
+      invocation: { id: job.invocation.id, input: job.invocation.input as Record<string, SampleJobPayload['invocation']['input'][string]> },
+      runner: options.runnerName,
+      resultTtlSeconds: options.ttlSeconds,
+      timeoutSeconds: options.timeoutSeconds,
+    };
+    return {
+      name: 'sample',
+      data,
+      opts: {
+        jobId: sampleJobId(batchId, job.index),
+        attempts: options.attempts ?? 1,
+        // Finished jobs leave the queue at once: outcomes live in the result store.
+        removeOnComplete: true,
+        removeOnFail: { age: 24 * 3600, count: 1000 },
+      },
+    };
+  };
+
+  const addJobs = async (jobs: readonly SampleJob[]): Promise<void> => {
+    if (jobs.length === 0) return;
+    try {
+      if (jobs.length === 1) {
+        const job = jobOf(jobs[0] as SampleJob);
+        await queue.add(job.name, job.data, job.opts);
+      } else {
+        await queue.addBulk(jobs.map(jobOf));
+      }
+    } catch (error) {
+      throw new InfraError(`Failed to dispatch lazy parallel batch '${batchId}': ${errorMessage(error)}`, { cause: error });
+    }
+    for (const job of jobs) dispatched.add(job.index);
+  };
+
+  const checkWorkers = async (): Promise<void> => {
+    workerCheck = undefined;
+    try {
+      if (outcomesSeen === 0 && (await queue.getWorkersCount()) === 0) {
+        options.onWarning?.(
+          `no worker is connected to queue '${options.queueName}'; the batch waits until one is. Start one with "eval-harness worker --queue ${options.queueName}" (same config and Redis), or pass --local-workers <n>.`,
+        );
+        return;
+      }
+    } catch {
+      // The check is advisory; Redis errors surface through the batch itself.
+    }
+    if (outcomesSeen === 0) workerCheck = setTimeout(() => void checkWorkers(), WORKER_CHECK_EVERY_MS);
+  };
+
+  const stop = async (): Promise<void> => {
+    if (workerCheck !== undefined) clearTimeout(workerCheck);
+    workerCheck = undefined;
+    await unsubscribe?.().catch(() => undefined);
+    unsubscribe = undefined;
+  };
+
+  return {
+    async begin() {
+      try {
+        await store.start(batchId, invocations.length, options.ttlSeconds);
+        unsubscribe = await store.subscribe(batchId, () => {
+          notified = true;
+          wake?.();
+        });
+      } catch (error) {
+        throw new InfraError(`Failed to initialize lazy parallel batch result store for batch '${batchId}': ${errorMessage(error)}`, {
+          cause: error,
+        });
+      }
+      if (options.onWarning !== undefined) workerCheck = setTimeout(() => void checkWorkers(), WORKER_CHECK_FIRST_MS);
+    },
+
+    async dispatch(job) {
+      if (options.addOneByOne) await addJobs([job]);
+      else pendingBulk.push(job);
+    },
+
+    async flush() {
+      const jobs = pendingBulk.splice(0);
+      await addJobs(jobs);
+    },
+
+    async awaitWindow(indexes, deadlineMs, onOutcome, signal) {
+      const pending = new Set(indexes);
+      for (;;) {
+        notified = false;
+        const read = await readBefore(store.readWindow(batchId, [...pending]), deadlineMs, clock).catch((error: unknown) => {
+          // A malformed stored result is a real error; an unreachable Redis is retried until the deadline.
+          if (error instanceof EvalHarnessError) throw error;
+          return undefined;
+        });
+        if (read !== undefined) deliver(read, pending, onOutcome);
+        if (signal.aborted || pending.size === 0) return;
+        const remaining = deadlineMs - clock.monotonicMs();
+        if (remaining <= 0) return;
+        if (!notified) await waitForNotice(Math.min(remaining, FALLBACK_POLL_MS), signal);
+      }
+    },
+
+    async complete() {
+      await stop();
+      await store.finish(batchId);
+    },
+
+    async cancel() {
+      await stop();
+      await store.abort(batchId);
+      // Jobs still waiting would only be wasted work now; active ones finish and are ignored.
+      const leftovers = [...dispatched].map((index) => queue.remove(sampleJobId(batchId, index)).catch(() => 0));
+      await Promise.all(leftovers);
+    },
+  };
+
+  function deliver(read: WindowRead, pending: Set<number>, onOutcome: (outcome: SampleOutcome) => void): void {
+    for (const [index, failure] of read.failures) {
+      if (!pending.delete(index)) continue;
+      outcomesSeen++;
+      onOutcome({ index, ok: false, message: `Lazy parallel batch job for sample '${failure.sampleId}' failed: ${failure.error.replace(/\.$/, '')}.` });
+    }
+    for (const [index, success] of read.successes) {
+      if (!pending.delete(index)) continue;
+      outcomesSeen++;
+      const expected = invocations[index]?.id;
+      onOutcome(
+        success.sampleId === expected
+          ? { index, ok: true, output: success.output }
+          : { index, ok: false, message: `Stored lazy parallel batch output at index ${index} belongs to sample '${success.sampleId}'; expected '${expected}'.` },
+      );
+    }
+  }
+
+  async function waitForNotice(ms: number, signal: AbortSignal): Promise<void> {
+    const timer = new AbortController();
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    let onAbort: (() => void) | undefined;
+    const abort = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([woken, abort, clock.sleep(ms, timer.signal).catch(() => undefined)]);
+    } finally {
+      wake = undefined;
+      timer.abort();
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** A read started at or after the deadline still gets this long: the last look the spec asks for. */
+const FINAL_READ_GRACE_MS = 250;
+
+/** The value of `read`, or undefined once the deadline passes first (Redis may be restarting). */
+async function readBefore<T>(read: Promise<T>, deadlineMs: number, clock: Clock): Promise<T | undefined> {
+  const remaining = Math.max(deadlineMs - clock.monotonicMs(), FINAL_READ_GRACE_MS);
+  const timer = new AbortController();
+  read.catch(() => undefined);
+  try {
+    return await Promise.race([read, clock.sleep(Math.max(0, remaining), timer.signal).then(() => undefined, () => undefined)]);
+  } finally {
+    timer.abort();
+  }
+}

@@ -1,0 +1,182 @@
+import type { Redis } from 'ioredis';
+import { EvalRunError } from '../errors.js';
+import { batchKeys } from './redis-keys.js';
+
+export interface StoredSuccess {
+  readonly sampleId: string;
+  readonly output: string;
+}
+
+export interface StoredFailure {
+  readonly sampleId: string;
+  readonly error: string;
+}
+
+/** What one read of a window returns: only indexes that have an outcome appear. */
+export interface WindowRead {
+  readonly successes: ReadonlyMap<number, StoredSuccess>;
+  readonly failures: ReadonlyMap<number, StoredFailure>;
+}
+
+export type BatchStatus = 'active' | 'finished' | 'aborted';
+
+/**
+ * Where workers leave outcomes and the producer finds them (spec/batch.md §8.1). First writer
+ * wins per index; outcomes recorded after finish or abort are ignored.
+ */
+export interface ResultStore {
+  start(batchId: string, sampleCount: number, ttlSeconds: number): Promise<void>;
+  finish(batchId: string): Promise<void>;
+  abort(batchId: string): Promise<void>;
+  recordSuccess(batchId: string, index: number, sampleId: string, output: string, ttlSeconds: number): Promise<boolean>;
+  recordFailure(batchId: string, index: number, sampleId: string, error: string, ttlSeconds: number): Promise<boolean>;
+  /** Outcomes of the given indexes, in one round trip. */
+  readWindow(batchId: string, indexes: readonly number[]): Promise<WindowRead>;
+  meta(batchId: string): Promise<{ sampleCount: number; status: BatchStatus; ttlSeconds: number } | undefined>;
+  /** Call `onRecorded` whenever an outcome of the batch is recorded; returns the unsubscribe. */
+  subscribe(batchId: string, onRecorded: () => void): Promise<() => Promise<void>>;
+}
+
+/**
+ * Records an outcome atomically: only while the batch is active, only once per index (success or
+ * failure), refreshing every key's TTL to the larger of the stored and given TTL, and publishing
+ * the index so the producer notices within milliseconds.
+ */
+const RECORD_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'active' then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 0 end
+local target = KEYS[2]
+if ARGV[2] == 'failure' then target = KEYS[3] end
+redis.call('HSET', target, ARGV[1], ARGV[3])
+local ttl = tonumber(ARGV[4])
+local stored = tonumber(redis.call('HGET', KEYS[1], 'ttl_seconds') or '0')
+if stored > ttl then ttl = stored end
+redis.call('HSET', KEYS[1], 'ttl_seconds', ttl)
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[2], ttl)
+redis.call('EXPIRE', KEYS[3], ttl)
+redis.call('PUBLISH', KEYS[4], ARGV[1])
+return 1
+`;
+
+/** Change the status of an existing batch (never re-creating an expired one); abort drops results. */
+const STATUS_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+if ARGV[2] == '1' then redis.call('DEL', KEYS[2], KEYS[3]) end
+return 1
+`;
+
+type RecordingClient = Redis & {
+  setBatchStatus(meta: string, ok: string, failed: string, status: string, clear: string): Promise<number>;
+  recordBatchOutcome(meta: string, ok: string, failed: string, events: string, index: string, kind: string, payload: string, ttl: string): Promise<number>;
+};
+
+export function createRedisResultStore(client: Redis, prefix: string): ResultStore {
+  const recording = client as RecordingClient;
+  if (typeof recording.recordBatchOutcome !== 'function') {
+    client.defineCommand('recordBatchOutcome', { numberOfKeys: 4, lua: RECORD_SCRIPT });
+    client.defineCommand('setBatchStatus', { numberOfKeys: 3, lua: STATUS_SCRIPT });
+  }
+  const keys = (batchId: string) => batchKeys(prefix, batchId);
+
+  const record = async (batchId: string, index: number, kind: 'success' | 'failure', payload: object, ttlSeconds: number): Promise<boolean> => {
+    if (!Number.isInteger(index) || index < 0) throw new EvalRunError(`Batch sample index ${index} must be a non-negative integer.`);
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new EvalRunError('Batch result TTL must be at least 1 second.');
+    const k = keys(batchId);
+    const added = await recording.recordBatchOutcome(k.meta, k.successes, k.failures, k.events, String(index), kind, JSON.stringify(payload), String(ttlSeconds));
+    return added === 1;
+  };
+
+  const setStatus = async (batchId: string, status: BatchStatus, clearResults: boolean): Promise<void> => {
+    const k = keys(batchId);
+    await recording.setBatchStatus(k.meta, k.successes, k.failures, status, clearResults ? '1' : '0');
+  };
+
+  return {
+    async start(batchId, sampleCount, ttlSeconds) {
+      if (!Number.isInteger(sampleCount) || sampleCount < 0) throw new EvalRunError('Batch sample count must be 0 or more.');
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new EvalRunError('Batch result TTL must be at least 1 second.');
+      const k = keys(batchId);
+      await client
+        .multi()
+        .del(k.successes, k.failures)
+        .hset(k.meta, { sample_count: sampleCount, status: 'active', ttl_seconds: ttlSeconds })
+        .expire(k.meta, ttlSeconds)
+        .exec();
+    },
+    finish: (batchId) => setStatus(batchId, 'finished', false),
+    // Aborting drops stored results: nobody will read them.
+    abort: (batchId) => setStatus(batchId, 'aborted', true),
+    recordSuccess: (batchId, index, sampleId, output, ttl) => record(batchId, index, 'success', { sample_id: sampleId, actual_output: output }, ttl),
+    recordFailure: (batchId, index, sampleId, error, ttl) => record(batchId, index, 'failure', { sample_id: sampleId, error }, ttl),
+
+    async readWindow(batchId, indexes) {
+      const successes = new Map<number, StoredSuccess>();
+      const failures = new Map<number, StoredFailure>();
+      if (indexes.length === 0) return { successes, failures };
+      const k = keys(batchId);
+      const fields = indexes.map(String);
+      const results = await client.pipeline().hget(k.meta, 'status').hmget(k.successes, ...fields).hmget(k.failures, ...fields).exec();
+      const [statusReply, okReply, failedReply] = (results ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value;
+      });
+      const status = statusReply as string | null;
+      if (status === 'active' || status === 'finished') {
+        (okReply as (string | null)[]).forEach((raw, i) => {
+          if (raw === null) return;
+          const parsed = parseStored(raw, batchId, indexes[i] as number) as { sample_id?: unknown; actual_output?: unknown };
+          if (typeof parsed.sample_id !== 'string' || typeof parsed.actual_output !== 'string') throw malformed(batchId, indexes[i] as number);
+          successes.set(indexes[i] as number, { sampleId: parsed.sample_id, output: parsed.actual_output });
+        });
+      }
+      if (status === 'active') {
+        (failedReply as (string | null)[]).forEach((raw, i) => {
+          if (raw === null) return;
+          const parsed = parseStored(raw, batchId, indexes[i] as number) as { sample_id?: unknown; error?: unknown };
+          if (typeof parsed.sample_id !== 'string' || typeof parsed.error !== 'string') throw malformed(batchId, indexes[i] as number);
+          failures.set(indexes[i] as number, { sampleId: parsed.sample_id, error: parsed.error });
+        });
+      }
+      return { successes, failures };
+    },
+
+    async meta(batchId) {
+      const raw = await client.hgetall(keys(batchId).meta);
+      if (Object.keys(raw).length === 0) return undefined;
+      const sampleCount = Number(raw['sample_count']);
+      const ttlSeconds = Number(raw['ttl_seconds']);
+      const status = raw['status'];
+      if (!Number.isInteger(sampleCount) || sampleCount < 0 || !Number.isInteger(ttlSeconds) || ttlSeconds < 1 || !['active', 'finished', 'aborted'].includes(status ?? '')) {
+        throw new EvalRunError(`Stored lazy parallel batch metadata for batch '${batchId}' is invalid.`);
+      }
+      return { sampleCount, ttlSeconds, status: status as BatchStatus };
+    },
+
+    async subscribe(batchId, onRecorded) {
+      const subscriber = client.duplicate();
+      subscriber.on('error', () => undefined);
+      const channel = keys(batchId).events;
+      subscriber.on('message', (received: string) => {
+        if (received === channel) onRecorded();
+      });
+      await subscriber.subscribe(channel);
+      return async () => {
+        subscriber.disconnect();
+      };
+    },
+  };
+}
+
+function parseStored(raw: string, batchId: string, index: number): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw malformed(batchId, index);
+  }
+}
+
+function malformed(batchId: string, index: number): EvalRunError {
+  return new EvalRunError(`Stored lazy parallel batch result for batch '${batchId}' at index ${index} is malformed.`, { exitCode: 3 });
+}

@@ -1,0 +1,67 @@
+import type { Clock } from '../clock.js';
+import { errorMessage } from '../errors.js';
+import type { SampleRunner } from '../sut/index.js';
+import { callSampleRunner } from './call-runner.js';
+import { SampleJobPayloadSchema, describePayloadIssues, type SampleJobPayload } from './job-payload.js';
+import type { ResultStore } from './result-store.js';
+
+/** A job that must fail without running and without retries (the worker maps it to BullMQ's). */
+export class InvalidSampleJobError extends Error {
+  override readonly name = 'InvalidSampleJobError';
+}
+
+/** What the processor needs of a BullMQ job. */
+export interface ProcessableJob {
+  readonly id?: string | undefined;
+  readonly data: unknown;
+  readonly attemptsMade: number;
+  readonly opts: { readonly attempts?: number | undefined };
+}
+
+export interface SampleProcessorDeps {
+  readonly store: ResultStore;
+  /** Builds a runner from the worker's own config; never from a path in job data. */
+  readonly resolveRunner: (name: string) => Promise<SampleRunner | undefined>;
+  readonly clock: Clock;
+}
+
+/**
+ * Run one sample job (spec/batch.md §8.2): validate the payload before anything runs, build the
+ * runner by name, enforce the per-sample timeout (BullMQ has none), record the outcome. A
+ * failure is recorded on the final attempt only, then rethrown so the queue marks the job failed.
+ */
+export function createSampleProcessor(deps: SampleProcessorDeps): (job: ProcessableJob) => Promise<void> {
+  return async (job) => {
+    const parsed = SampleJobPayloadSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new InvalidSampleJobError(`invalid sample job payload (job ${job.id ?? '?'}): ${describePayloadIssues(parsed.error)}`);
+    }
+    const payload = parsed.data;
+    const runner = await deps.resolveRunner(payload.runner);
+    if (runner === undefined) {
+      const reason = `runner '${payload.runner}' is not defined in this worker's config`;
+      await recordFailure(deps.store, payload, reason);
+      throw new InvalidSampleJobError(reason);
+    }
+    const result = await callSampleRunner(runner, payload.invocation, { timeoutSeconds: payload.timeoutSeconds, clock: deps.clock });
+    if (result.ok) {
+      await deps.store.recordSuccess(payload.batchId, payload.index, payload.sampleId, result.output, payload.resultTtlSeconds);
+      return;
+    }
+    const reason = result.kind === 'error' ? result.reason : `the system under test ${result.reason}`;
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (finalAttempt) await recordFailure(deps.store, payload, reason);
+    throw new Error(reason);
+  };
+}
+
+async function recordFailure(store: ResultStore, payload: SampleJobPayload, reason: string): Promise<void> {
+  try {
+    await store.recordFailure(payload.batchId, payload.index, payload.sampleId, reason, payload.resultTtlSeconds);
+  } catch (error) {
+    throw new Error(
+      `Failed to record the failure of sample '${payload.sampleId}' (${reason}) in the result store: ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+}
