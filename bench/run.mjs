@@ -3,8 +3,9 @@
 //   npm run bench -- core    one suite
 import { benchCore } from './core.mjs';
 import { benchProducer } from './producer.mjs';
+import { benchQueue } from './queue.mjs';
 
-const suites = { core: benchCore, producer: benchProducer };
+const suites = { core: benchCore, producer: benchProducer, queue: benchQueue };
 const requested = process.argv.slice(2);
 const names = requested.length > 0 ? requested : Object.keys(suites);
 for (const name of names) {

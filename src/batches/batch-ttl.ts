@@ -22,15 +22,28 @@ export function runTtlSeconds(input: RunTtlInput): number {
   const windows = Math.max(1, Math.ceil(input.samples / input.chunkSize));
   const timeout = input.timeoutSeconds ?? 0;
   const windowWait = Math.max(input.waitSeconds, timeout) * windows;
-  return Math.max(input.floorSeconds, input.waitSeconds, windowWait, timeout, input.resultTtlSeconds ?? 0);
+  return Math.max(
+    input.floorSeconds,
+    input.waitSeconds,
+    windowWait,
+    timeout,
+    input.resultTtlSeconds ?? 0,
+  );
 }
 
 /**
  * dispatch(): a drain estimate keyed by concurrency (the producer cannot see the worker pool);
  * the wait timeout is deliberately not part of it, it bounds run()'s producer, not the workers.
  */
-export function dispatchTtlSeconds(input: Omit<RunTtlInput, 'chunkSize' | 'waitSeconds'> & { readonly concurrency: number }): number {
+export function dispatchTtlSeconds(
+  input: Omit<RunTtlInput, 'chunkSize' | 'waitSeconds'> & { readonly concurrency: number },
+): number {
   const drainBatches = Math.max(1, Math.ceil(input.samples / input.concurrency));
   const perBatch = input.timeoutSeconds ?? DISPATCH_FALLBACK_SECONDS;
-  return Math.max(input.floorSeconds, drainBatches * perBatch, input.timeoutSeconds ?? 0, input.resultTtlSeconds ?? 0);
+  return Math.max(
+    input.floorSeconds,
+    drainBatches * perBatch,
+    input.timeoutSeconds ?? 0,
+    input.resultTtlSeconds ?? 0,
+  );
 }

@@ -18,7 +18,11 @@ const TIMED_OUT = Symbol('timed out');
 export async function callSampleRunner(
   runner: SampleRunner,
   invocation: SampleInvocation,
-  options: { readonly timeoutSeconds: number | null; readonly clock: Clock; readonly controller?: AbortController },
+  options: {
+    readonly timeoutSeconds: number | null;
+    readonly clock: Clock;
+    readonly controller?: AbortController;
+  },
 ): Promise<RunnerCallResult> {
   const controller = options.controller ?? new AbortController();
   const timer = new AbortController();
@@ -27,13 +31,21 @@ export async function callSampleRunner(
     const result: unknown =
       options.timeoutSeconds === null
         ? await call
-        : await Promise.race([call, options.clock.sleep(options.timeoutSeconds * 1000, timer.signal).then(() => TIMED_OUT)]);
+        : await Promise.race([
+            call,
+            options.clock.sleep(options.timeoutSeconds * 1000, timer.signal).then(() => TIMED_OUT),
+          ]);
     if (result === TIMED_OUT) {
       const limit = seconds(options.timeoutSeconds as number);
       controller.abort(new Error(`timed out after ${limit}`));
-      return { ok: false, kind: 'timeout', reason: `did not answer within ${limit} (per-sample timeout)` };
+      return {
+        ok: false,
+        kind: 'timeout',
+        reason: `did not answer within ${limit} (per-sample timeout)`,
+      };
     }
-    if (typeof result !== 'string') return { ok: false, kind: 'type', reason: `must return a string; got ${debugType(result)}` };
+    if (typeof result !== 'string')
+      return { ok: false, kind: 'type', reason: `must return a string; got ${debugType(result)}` };
     return { ok: true, output: result };
   } catch (error) {
     return { ok: false, kind: 'error', reason: errorMessage(error) };

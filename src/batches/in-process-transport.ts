@@ -31,8 +31,8 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
     dispatch({ index, invocation }: SampleJob): void {
       const controller = new AbortController();
       inFlight.set(index, controller);
-      void callSampleRunner(runner, invocation, { timeoutSeconds, clock, controller }).then((result) =>
-        deliver(toOutcome(index, invocation.id, result)),
+      void callSampleRunner(runner, invocation, { timeoutSeconds, clock, controller }).then(
+        (result) => deliver(toOutcome(index, invocation.id, result)),
       );
     },
 
@@ -67,10 +67,22 @@ function toOutcome(index: number, sampleId: string, result: RunnerCallResult): S
   if (result.ok) return { index, ok: true, output: result.output };
   switch (result.kind) {
     case 'timeout':
-      return { index, ok: false, message: `System-under-test for sample '${sampleId}' ${result.reason}; the call was aborted.` };
+      return {
+        index,
+        ok: false,
+        message: `System-under-test for sample '${sampleId}' ${result.reason}; the call was aborted.`,
+      };
     case 'type':
-      return { index, ok: false, message: `System-under-test for sample '${sampleId}' ${result.reason}.` };
+      return {
+        index,
+        ok: false,
+        message: `System-under-test for sample '${sampleId}' ${result.reason}.`,
+      };
     default:
-      return { index, ok: false, message: `System-under-test failed for sample '${sampleId}': ${result.reason}` };
+      return {
+        index,
+        ok: false,
+        message: `System-under-test failed for sample '${sampleId}': ${result.reason}`,
+      };
   }
 }

@@ -51,7 +51,12 @@ export {
   type InProcessTransportOptions,
 } from './in-process-transport.js';
 export { callSampleRunner, type RunnerCallResult } from './call-runner.js';
-export { DISPATCH_FALLBACK_SECONDS, dispatchTtlSeconds, runTtlSeconds, type RunTtlInput } from './batch-ttl.js';
+export {
+  DISPATCH_FALLBACK_SECONDS,
+  dispatchTtlSeconds,
+  runTtlSeconds,
+  type RunTtlInput,
+} from './batch-ttl.js';
 export { CONFIG_SUT_RUNNER, SampleJobPayloadSchema, type SampleJobPayload } from './job-payload.js';
 export {
   DEFAULT_QUEUE_NAME,
@@ -61,8 +66,20 @@ export {
   sampleJobId,
   type BatchKeys,
 } from './redis-keys.js';
-export { createRedisResultStore, type BatchStatus, type ResultStore, type StoredFailure, type StoredSuccess, type WindowRead } from './result-store.js';
-export { createSampleProcessor, InvalidSampleJobError, type ProcessableJob, type SampleProcessorDeps } from './sample-processor.js';
+export {
+  createRedisResultStore,
+  type BatchStatus,
+  type ResultStore,
+  type StoredFailure,
+  type StoredSuccess,
+  type WindowRead,
+} from './result-store.js';
+export {
+  createSampleProcessor,
+  InvalidSampleJobError,
+  type ProcessableJob,
+  type SampleProcessorDeps,
+} from './sample-processor.js';
 export { createQueueTransport, type QueueTransportOptions } from './queue-transport.js';
 export { createRedisClient, probeRedis } from './redis-connection.js';
 export {

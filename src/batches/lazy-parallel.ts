@@ -36,7 +36,9 @@ export interface LazyParallelSession {
 }
 
 /** Connect to Redis (failing fast, naming the URL, when it is unreachable) and open the queue. */
-export async function openLazyParallelSession(options: LazyParallelSessionOptions): Promise<LazyParallelSession> {
+export async function openLazyParallelSession(
+  options: LazyParallelSessionOptions,
+): Promise<LazyParallelSession> {
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   checkQueueName(queueName);
   await probeRedis(options.redisUrl);
@@ -66,7 +68,10 @@ export async function openLazyParallelSession(options: LazyParallelSessionOption
 }
 
 export function checkQueueName(name: string): void {
-  if (name.includes(':')) throw new UsageError(`Queue name '${name}' must not contain ':' (BullMQ uses it as a key separator).`);
+  if (name.includes(':'))
+    throw new UsageError(
+      `Queue name '${name}' must not contain ':' (BullMQ uses it as a key separator).`,
+    );
 }
 
 export interface LazyParallelBatchInput {
@@ -83,12 +88,16 @@ export interface LazyParallelBatchInput {
 }
 
 /** The transport for EvalEngine.runOnTransport(): run() semantics with the TTL of spec §6.6. */
-export function createLazyParallelTransport(session: LazyParallelSession, input: LazyParallelBatchInput): SampleTransport {
+export function createLazyParallelTransport(
+  session: LazyParallelSession,
+  input: LazyParallelBatchInput,
+): SampleTransport {
   const { options } = input;
   const ttlSeconds = runTtlSeconds({
     samples: input.invocations.length,
     chunkSize: effectiveChunkSize(options),
-    waitSeconds: options.waitTimeoutSeconds ?? input.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
+    waitSeconds:
+      options.waitTimeoutSeconds ?? input.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
     timeoutSeconds: options.timeoutSeconds,
     floorSeconds: input.resultTtlFloorSeconds ?? DEFAULT_RESULT_TTL_SECONDS,
     resultTtlSeconds: options.resultTtlSeconds,
@@ -112,7 +121,10 @@ export function createLazyParallelTransport(session: LazyParallelSession, input:
  * Fire-and-return (spec/batch.md §7): start the batch and queue every sample, with no rate limit,
  * no deadline and no waiting; collect later with collectOutputs(). The TTL is a drain estimate.
  */
-export async function dispatchLazyParallel(session: LazyParallelSession, input: Omit<LazyParallelBatchInput, 'batchId' | 'defaultWaitTimeoutSeconds'>): Promise<string> {
+export async function dispatchLazyParallel(
+  session: LazyParallelSession,
+  input: Omit<LazyParallelBatchInput, 'batchId' | 'defaultWaitTimeoutSeconds'>,
+): Promise<string> {
   const batchId = createBatchId();
   const ttlSeconds = dispatchTtlSeconds({
     samples: input.invocations.length,
@@ -135,7 +147,9 @@ export async function dispatchLazyParallel(session: LazyParallelSession, input: 
   });
   await transport.begin?.();
   try {
-    input.invocations.forEach((invocation, index) => void transport.dispatch({ index, invocation }));
+    input.invocations.forEach(
+      (invocation, index) => void transport.dispatch({ index, invocation }),
+    );
     await transport.flush?.();
   } catch (error) {
     await Promise.resolve(transport.cancel?.(error)).catch(() => undefined);
@@ -149,25 +163,38 @@ export async function dispatchLazyParallel(session: LazyParallelSession, input: 
  * batch is finished and outputs come back in dataset order; otherwise an error names the
  * missing samples and leaves the batch open, so a later call can succeed.
  */
-export async function collectLazyParallelOutputs(session: LazyParallelSession, batchId: string, invocations: readonly SampleInvocation[]): Promise<string[]> {
+export async function collectLazyParallelOutputs(
+  session: LazyParallelSession,
+  batchId: string,
+  invocations: readonly SampleInvocation[],
+): Promise<string[]> {
   const meta = await session.store.meta(batchId);
   if (meta === undefined) {
-    throw new EvalRunError(`Lazy parallel batch '${batchId}' result metadata is missing; check the batch id, or whether its results expired (result TTL).`);
+    throw new EvalRunError(
+      `Lazy parallel batch '${batchId}' result metadata is missing; check the batch id, or whether its results expired (result TTL).`,
+    );
   }
   if (meta.sampleCount !== invocations.length) {
-    throw new EvalRunError(`Lazy parallel batch '${batchId}' was initialized for ${meta.sampleCount} samples; got ${invocations.length} samples for collection.`);
+    throw new EvalRunError(
+      `Lazy parallel batch '${batchId}' was initialized for ${meta.sampleCount} samples; got ${invocations.length} samples for collection.`,
+    );
   }
   const indexes = invocations.map((_, index) => index);
   let read = await session.store.readWindow(batchId, indexes);
   const check = (): string[] | undefined => {
     const failed = [...read.failures.entries()].sort(([a], [b]) => a - b)[0];
-    if (failed !== undefined) throw new InfraError(`Lazy parallel batch job for sample '${failed[1].sampleId}' failed: ${failed[1].error.replace(/\.$/, '')}.`);
+    if (failed !== undefined)
+      throw new InfraError(
+        `Lazy parallel batch job for sample '${failed[1].sampleId}' failed: ${failed[1].error.replace(/\.$/, '')}.`,
+      );
     const outputs: string[] = [];
     for (const [index, invocation] of invocations.entries()) {
       const stored = read.successes.get(index);
       if (stored === undefined) return undefined;
       if (stored.sampleId !== invocation.id) {
-        throw new EvalRunError(`Stored lazy parallel batch output at index ${index} belongs to sample '${stored.sampleId}'; expected '${invocation.id}'.`);
+        throw new EvalRunError(
+          `Stored lazy parallel batch output at index ${index} belongs to sample '${stored.sampleId}'; expected '${invocation.id}'.`,
+        );
       }
       outputs.push(stored.output);
     }
@@ -179,7 +206,9 @@ export async function collectLazyParallelOutputs(session: LazyParallelSession, b
     outputs = check();
   }
   if (outputs === undefined) {
-    const missing = invocations.filter((_, index) => !read.successes.has(index)).map((invocation) => invocation.id);
+    const missing = invocations
+      .filter((_, index) => !read.successes.has(index))
+      .map((invocation) => invocation.id);
     throw new InfraError(
       `Lazy parallel batch '${batchId}' did not produce outputs for sample ids: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (and ${missing.length - 20} more)` : ''}. Check that workers are running and share this Redis.`,
     );
@@ -208,7 +237,11 @@ export interface WorkerPool {
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
   const { Worker, UnrecoverableError } = await import('bullmq');
   const { session } = options;
-  const process = createSampleProcessor({ store: session.store, resolveRunner: options.resolveRunner, clock: session.clock });
+  const process = createSampleProcessor({
+    store: session.store,
+    resolveRunner: options.resolveRunner,
+    clock: session.clock,
+  });
   const lockDuration = options.lockDurationMs ?? 30_000;
   const worker = new Worker(
     session.queueName,
@@ -233,7 +266,9 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   worker.on('error', () => undefined);
   worker.on('failed', (job, error) => {
     const sample = (job?.data as { sampleId?: unknown } | undefined)?.sampleId;
-    options.onFailedJob?.(`job ${job?.id ?? '?'}${typeof sample === 'string' ? ` (sample '${sample}')` : ''} failed: ${errorMessage(error)}`);
+    options.onFailedJob?.(
+      `job ${job?.id ?? '?'}${typeof sample === 'string' ? ` (sample '${sample}')` : ''} failed: ${errorMessage(error)}`,
+    );
   });
   await worker.waitUntilReady();
   let closing: Promise<void> | undefined;

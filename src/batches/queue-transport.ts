@@ -45,6 +45,8 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
   const dispatched = new Set<number>();
   let outcomesSeen = 0;
   let notified = false;
+  // Indexes announced by the store since the last read: reads ask for just those.
+  const announced = new Set<number>();
   let wake: (() => void) | undefined;
   let unsubscribe: (() => Promise<void>) | undefined;
   let workerCheck: NodeJS.Timeout | undefined;
@@ -54,7 +56,13 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       batchId,
       index: job.index,
       sampleId: job.invocation.id,
-      invocation: { id: job.invocation.id, input: job.invocation.input as Record<string, SampleJobPayload['invocation']['input'][string]> },
+      invocation: {
+        id: job.invocation.id,
+        input: job.invocation.input as Record<
+          string,
+          SampleJobPayload['invocation']['input'][string]
+        >,
+      },
       runner: options.runnerName,
       resultTtlSeconds: options.ttlSeconds,
       timeoutSeconds: options.timeoutSeconds,
@@ -82,7 +90,10 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
         await queue.addBulk(jobs.map(jobOf));
       }
     } catch (error) {
-      throw new InfraError(`Failed to dispatch lazy parallel batch '${batchId}': ${errorMessage(error)}`, { cause: error });
+      throw new InfraError(
+        `Failed to dispatch lazy parallel batch '${batchId}': ${errorMessage(error)}`,
+        { cause: error },
+      );
     }
     for (const job of jobs) dispatched.add(job.index);
   };
@@ -99,7 +110,8 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     } catch {
       // The check is advisory; Redis errors surface through the batch itself.
     }
-    if (outcomesSeen === 0) workerCheck = setTimeout(() => void checkWorkers(), WORKER_CHECK_EVERY_MS);
+    if (outcomesSeen === 0)
+      workerCheck = setTimeout(() => void checkWorkers(), WORKER_CHECK_EVERY_MS);
   };
 
   const stop = async (): Promise<void> => {
@@ -113,16 +125,21 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     async begin() {
       try {
         await store.start(batchId, invocations.length, options.ttlSeconds);
-        unsubscribe = await store.subscribe(batchId, () => {
+        unsubscribe = await store.subscribe(batchId, (index) => {
+          announced.add(index);
           notified = true;
           wake?.();
         });
       } catch (error) {
-        throw new InfraError(`Failed to initialize lazy parallel batch result store for batch '${batchId}': ${errorMessage(error)}`, {
-          cause: error,
-        });
+        throw new InfraError(
+          `Failed to initialize lazy parallel batch result store for batch '${batchId}': ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
-      if (options.onWarning !== undefined) workerCheck = setTimeout(() => void checkWorkers(), WORKER_CHECK_FIRST_MS);
+      if (options.onWarning !== undefined)
+        workerCheck = setTimeout(() => void checkWorkers(), WORKER_CHECK_FIRST_MS);
     },
 
     async dispatch(job) {
@@ -137,9 +154,20 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
 
     async awaitWindow(indexes, deadlineMs, onOutcome, signal) {
       const pending = new Set(indexes);
+      // The first read and every fallback poll look at all pending indexes (a notice may have
+      // been missed, e.g. across a Redis restart); reads woken by notices look at those only.
+      let fullRead = true;
       for (;;) {
         notified = false;
-        const read = await readBefore(store.readWindow(batchId, [...pending]), deadlineMs, clock).catch((error: unknown) => {
+        const toRead: number[] = fullRead
+          ? [...pending]
+          : [...pending].filter((index) => announced.has(index));
+        for (const index of toRead) announced.delete(index);
+        const read: WindowRead | undefined = await readBefore(
+          store.readWindow(batchId, toRead),
+          deadlineMs,
+          clock,
+        ).catch((error: unknown) => {
           // A malformed stored result is a real error; an unreachable Redis is retried until the deadline.
           if (error instanceof EvalHarnessError) throw error;
           return undefined;
@@ -148,7 +176,10 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
         if (signal.aborted || pending.size === 0) return;
         const remaining = deadlineMs - clock.monotonicMs();
         if (remaining <= 0) return;
-        if (!notified) await waitForNotice(Math.min(remaining, FALLBACK_POLL_MS), signal);
+        fullRead = read === undefined;
+        if (!notified)
+          fullRead =
+            !(await waitForNotice(Math.min(remaining, FALLBACK_POLL_MS), signal)) || fullRead;
       }
     },
 
@@ -161,16 +192,26 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       await stop();
       await store.abort(batchId);
       // Jobs still waiting would only be wasted work now; active ones finish and are ignored.
-      const leftovers = [...dispatched].map((index) => queue.remove(sampleJobId(batchId, index)).catch(() => 0));
+      const leftovers = [...dispatched].map((index) =>
+        queue.remove(sampleJobId(batchId, index)).catch(() => 0),
+      );
       await Promise.all(leftovers);
     },
   };
 
-  function deliver(read: WindowRead, pending: Set<number>, onOutcome: (outcome: SampleOutcome) => void): void {
+  function deliver(
+    read: WindowRead,
+    pending: Set<number>,
+    onOutcome: (outcome: SampleOutcome) => void,
+  ): void {
     for (const [index, failure] of read.failures) {
       if (!pending.delete(index)) continue;
       outcomesSeen++;
-      onOutcome({ index, ok: false, message: `Lazy parallel batch job for sample '${failure.sampleId}' failed: ${failure.error.replace(/\.$/, '')}.` });
+      onOutcome({
+        index,
+        ok: false,
+        message: `Lazy parallel batch job for sample '${failure.sampleId}' failed: ${failure.error.replace(/\.$/, '')}.`,
+      });
     }
     for (const [index, success] of read.successes) {
       if (!pending.delete(index)) continue;
@@ -179,15 +220,24 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       onOutcome(
         success.sampleId === expected
           ? { index, ok: true, output: success.output }
-          : { index, ok: false, message: `Stored lazy parallel batch output at index ${index} belongs to sample '${success.sampleId}'; expected '${expected}'.` },
+          : {
+              index,
+              ok: false,
+              message: `Stored lazy parallel batch output at index ${index} belongs to sample '${success.sampleId}'; expected '${expected}'.`,
+            },
       );
     }
   }
 
-  async function waitForNotice(ms: number, signal: AbortSignal): Promise<void> {
+  /** Resolves true when a notice (or the abort) came, false when the fallback poll is due. */
+  async function waitForNotice(ms: number, signal: AbortSignal): Promise<boolean> {
     const timer = new AbortController();
+    let woke = false;
     const woken = new Promise<void>((resolve) => {
-      wake = resolve;
+      wake = () => {
+        woke = true;
+        resolve();
+      };
     });
     let onAbort: (() => void) | undefined;
     const abort = new Promise<void>((resolve) => {
@@ -196,6 +246,7 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     });
     try {
       await Promise.race([woken, abort, clock.sleep(ms, timer.signal).catch(() => undefined)]);
+      return woke || signal.aborted;
     } finally {
       wake = undefined;
       timer.abort();
@@ -208,12 +259,22 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
 const FINAL_READ_GRACE_MS = 250;
 
 /** The value of `read`, or undefined once the deadline passes first (Redis may be restarting). */
-async function readBefore<T>(read: Promise<T>, deadlineMs: number, clock: Clock): Promise<T | undefined> {
+async function readBefore<T>(
+  read: Promise<T>,
+  deadlineMs: number,
+  clock: Clock,
+): Promise<T | undefined> {
   const remaining = Math.max(deadlineMs - clock.monotonicMs(), FINAL_READ_GRACE_MS);
   const timer = new AbortController();
   read.catch(() => undefined);
   try {
-    return await Promise.race([read, clock.sleep(Math.max(0, remaining), timer.signal).then(() => undefined, () => undefined)]);
+    return await Promise.race([
+      read,
+      clock.sleep(Math.max(0, remaining), timer.signal).then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
   } finally {
     timer.abort();
   }

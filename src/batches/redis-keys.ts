@@ -22,7 +22,12 @@ export const DEFAULT_QUEUE_NAME = 'eval-harness-samples';
 
 export function batchKeys(prefix: string, batchId: string): BatchKeys {
   const base = `${prefix}:batch-results:${batchId}`;
-  return { meta: `${base}:meta`, successes: `${base}:ok`, failures: `${base}:failed`, events: `${base}:events` };
+  return {
+    meta: `${base}:meta`,
+    successes: `${base}:ok`,
+    failures: `${base}:failed`,
+    events: `${base}:events`,
+  };
 }
 
 /** BullMQ job id: deterministic per batch and index (BullMQ forbids ':' in custom ids). */

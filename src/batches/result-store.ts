@@ -28,13 +28,27 @@ export interface ResultStore {
   start(batchId: string, sampleCount: number, ttlSeconds: number): Promise<void>;
   finish(batchId: string): Promise<void>;
   abort(batchId: string): Promise<void>;
-  recordSuccess(batchId: string, index: number, sampleId: string, output: string, ttlSeconds: number): Promise<boolean>;
-  recordFailure(batchId: string, index: number, sampleId: string, error: string, ttlSeconds: number): Promise<boolean>;
+  recordSuccess(
+    batchId: string,
+    index: number,
+    sampleId: string,
+    output: string,
+    ttlSeconds: number,
+  ): Promise<boolean>;
+  recordFailure(
+    batchId: string,
+    index: number,
+    sampleId: string,
+    error: string,
+    ttlSeconds: number,
+  ): Promise<boolean>;
   /** Outcomes of the given indexes, in one round trip. */
   readWindow(batchId: string, indexes: readonly number[]): Promise<WindowRead>;
-  meta(batchId: string): Promise<{ sampleCount: number; status: BatchStatus; ttlSeconds: number } | undefined>;
-  /** Call `onRecorded` whenever an outcome of the batch is recorded; returns the unsubscribe. */
-  subscribe(batchId: string, onRecorded: () => void): Promise<() => Promise<void>>;
+  meta(
+    batchId: string,
+  ): Promise<{ sampleCount: number; status: BatchStatus; ttlSeconds: number } | undefined>;
+  /** Call `onRecorded(index)` whenever an outcome of the batch is recorded; returns the unsubscribe. */
+  subscribe(batchId: string, onRecorded: (index: number) => void): Promise<() => Promise<void>>;
 }
 
 /**
@@ -50,11 +64,15 @@ if ARGV[2] == 'failure' then target = KEYS[3] end
 redis.call('HSET', target, ARGV[1], ARGV[3])
 local ttl = tonumber(ARGV[4])
 local stored = tonumber(redis.call('HGET', KEYS[1], 'ttl_seconds') or '0')
-if stored > ttl then ttl = stored end
-redis.call('HSET', KEYS[1], 'ttl_seconds', ttl)
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('EXPIRE', KEYS[2], ttl)
-redis.call('EXPIRE', KEYS[3], ttl)
+if ttl > stored then
+  redis.call('HSET', KEYS[1], 'ttl_seconds', ttl)
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+elseif redis.call('TTL', target) < 0 then
+  -- The first outcome of its kind created the hash: give it the batch TTL.
+  redis.call('EXPIRE', target, stored)
+end
 redis.call('PUBLISH', KEYS[4], ARGV[1])
 return 1
 `;
@@ -68,8 +86,23 @@ return 1
 `;
 
 type RecordingClient = Redis & {
-  setBatchStatus(meta: string, ok: string, failed: string, status: string, clear: string): Promise<number>;
-  recordBatchOutcome(meta: string, ok: string, failed: string, events: string, index: string, kind: string, payload: string, ttl: string): Promise<number>;
+  setBatchStatus(
+    meta: string,
+    ok: string,
+    failed: string,
+    status: string,
+    clear: string,
+  ): Promise<number>;
+  recordBatchOutcome(
+    meta: string,
+    ok: string,
+    failed: string,
+    events: string,
+    index: string,
+    kind: string,
+    payload: string,
+    ttl: string,
+  ): Promise<number>;
 };
 
 export function createRedisResultStore(client: Redis, prefix: string): ResultStore {
@@ -80,23 +113,52 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
   }
   const keys = (batchId: string) => batchKeys(prefix, batchId);
 
-  const record = async (batchId: string, index: number, kind: 'success' | 'failure', payload: object, ttlSeconds: number): Promise<boolean> => {
-    if (!Number.isInteger(index) || index < 0) throw new EvalRunError(`Batch sample index ${index} must be a non-negative integer.`);
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new EvalRunError('Batch result TTL must be at least 1 second.');
+  const record = async (
+    batchId: string,
+    index: number,
+    kind: 'success' | 'failure',
+    payload: object,
+    ttlSeconds: number,
+  ): Promise<boolean> => {
+    if (!Number.isInteger(index) || index < 0)
+      throw new EvalRunError(`Batch sample index ${index} must be a non-negative integer.`);
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)
+      throw new EvalRunError('Batch result TTL must be at least 1 second.');
     const k = keys(batchId);
-    const added = await recording.recordBatchOutcome(k.meta, k.successes, k.failures, k.events, String(index), kind, JSON.stringify(payload), String(ttlSeconds));
+    const added = await recording.recordBatchOutcome(
+      k.meta,
+      k.successes,
+      k.failures,
+      k.events,
+      String(index),
+      kind,
+      JSON.stringify(payload),
+      String(ttlSeconds),
+    );
     return added === 1;
   };
 
-  const setStatus = async (batchId: string, status: BatchStatus, clearResults: boolean): Promise<void> => {
+  const setStatus = async (
+    batchId: string,
+    status: BatchStatus,
+    clearResults: boolean,
+  ): Promise<void> => {
     const k = keys(batchId);
-    await recording.setBatchStatus(k.meta, k.successes, k.failures, status, clearResults ? '1' : '0');
+    await recording.setBatchStatus(
+      k.meta,
+      k.successes,
+      k.failures,
+      status,
+      clearResults ? '1' : '0',
+    );
   };
 
   return {
     async start(batchId, sampleCount, ttlSeconds) {
-      if (!Number.isInteger(sampleCount) || sampleCount < 0) throw new EvalRunError('Batch sample count must be 0 or more.');
-      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw new EvalRunError('Batch result TTL must be at least 1 second.');
+      if (!Number.isInteger(sampleCount) || sampleCount < 0)
+        throw new EvalRunError('Batch sample count must be 0 or more.');
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1)
+        throw new EvalRunError('Batch result TTL must be at least 1 second.');
       const k = keys(batchId);
       await client
         .multi()
@@ -108,8 +170,10 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
     finish: (batchId) => setStatus(batchId, 'finished', false),
     // Aborting drops stored results: nobody will read them.
     abort: (batchId) => setStatus(batchId, 'aborted', true),
-    recordSuccess: (batchId, index, sampleId, output, ttl) => record(batchId, index, 'success', { sample_id: sampleId, actual_output: output }, ttl),
-    recordFailure: (batchId, index, sampleId, error, ttl) => record(batchId, index, 'failure', { sample_id: sampleId, error }, ttl),
+    recordSuccess: (batchId, index, sampleId, output, ttl) =>
+      record(batchId, index, 'success', { sample_id: sampleId, actual_output: output }, ttl),
+    recordFailure: (batchId, index, sampleId, error, ttl) =>
+      record(batchId, index, 'failure', { sample_id: sampleId, error }, ttl),
 
     async readWindow(batchId, indexes) {
       const successes = new Map<number, StoredSuccess>();
@@ -117,7 +181,12 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
       if (indexes.length === 0) return { successes, failures };
       const k = keys(batchId);
       const fields = indexes.map(String);
-      const results = await client.pipeline().hget(k.meta, 'status').hmget(k.successes, ...fields).hmget(k.failures, ...fields).exec();
+      const results = await client
+        .pipeline()
+        .hget(k.meta, 'status')
+        .hmget(k.successes, ...fields)
+        .hmget(k.failures, ...fields)
+        .exec();
       const [statusReply, okReply, failedReply] = (results ?? []).map(([error, value]) => {
         if (error) throw error;
         return value;
@@ -126,16 +195,27 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
       if (status === 'active' || status === 'finished') {
         (okReply as (string | null)[]).forEach((raw, i) => {
           if (raw === null) return;
-          const parsed = parseStored(raw, batchId, indexes[i] as number) as { sample_id?: unknown; actual_output?: unknown };
-          if (typeof parsed.sample_id !== 'string' || typeof parsed.actual_output !== 'string') throw malformed(batchId, indexes[i] as number);
-          successes.set(indexes[i] as number, { sampleId: parsed.sample_id, output: parsed.actual_output });
+          const parsed = parseStored(raw, batchId, indexes[i] as number) as {
+            sample_id?: unknown;
+            actual_output?: unknown;
+          };
+          if (typeof parsed.sample_id !== 'string' || typeof parsed.actual_output !== 'string')
+            throw malformed(batchId, indexes[i] as number);
+          successes.set(indexes[i] as number, {
+            sampleId: parsed.sample_id,
+            output: parsed.actual_output,
+          });
         });
       }
       if (status === 'active') {
         (failedReply as (string | null)[]).forEach((raw, i) => {
           if (raw === null) return;
-          const parsed = parseStored(raw, batchId, indexes[i] as number) as { sample_id?: unknown; error?: unknown };
-          if (typeof parsed.sample_id !== 'string' || typeof parsed.error !== 'string') throw malformed(batchId, indexes[i] as number);
+          const parsed = parseStored(raw, batchId, indexes[i] as number) as {
+            sample_id?: unknown;
+            error?: unknown;
+          };
+          if (typeof parsed.sample_id !== 'string' || typeof parsed.error !== 'string')
+            throw malformed(batchId, indexes[i] as number);
           failures.set(indexes[i] as number, { sampleId: parsed.sample_id, error: parsed.error });
         });
       }
@@ -148,8 +228,16 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
       const sampleCount = Number(raw['sample_count']);
       const ttlSeconds = Number(raw['ttl_seconds']);
       const status = raw['status'];
-      if (!Number.isInteger(sampleCount) || sampleCount < 0 || !Number.isInteger(ttlSeconds) || ttlSeconds < 1 || !['active', 'finished', 'aborted'].includes(status ?? '')) {
-        throw new EvalRunError(`Stored lazy parallel batch metadata for batch '${batchId}' is invalid.`);
+      if (
+        !Number.isInteger(sampleCount) ||
+        sampleCount < 0 ||
+        !Number.isInteger(ttlSeconds) ||
+        ttlSeconds < 1 ||
+        !['active', 'finished', 'aborted'].includes(status ?? '')
+      ) {
+        throw new EvalRunError(
+          `Stored lazy parallel batch metadata for batch '${batchId}' is invalid.`,
+        );
       }
       return { sampleCount, ttlSeconds, status: status as BatchStatus };
     },
@@ -158,8 +246,8 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
       const subscriber = client.duplicate();
       subscriber.on('error', () => undefined);
       const channel = keys(batchId).events;
-      subscriber.on('message', (received: string) => {
-        if (received === channel) onRecorded();
+      subscriber.on('message', (received: string, message: string) => {
+        if (received === channel) onRecorded(Number(message));
       });
       await subscriber.subscribe(channel);
       return async () => {
@@ -178,5 +266,8 @@ function parseStored(raw: string, batchId: string, index: number): unknown {
 }
 
 function malformed(batchId: string, index: number): EvalRunError {
-  return new EvalRunError(`Stored lazy parallel batch result for batch '${batchId}' at index ${index} is malformed.`, { exitCode: 3 });
+  return new EvalRunError(
+    `Stored lazy parallel batch result for batch '${batchId}' at index ${index} is malformed.`,
+    { exitCode: 3 },
+  );
 }

@@ -2,7 +2,11 @@ import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { SampleRunner } from '../sut/index.js';
 import { callSampleRunner } from './call-runner.js';
-import { SampleJobPayloadSchema, describePayloadIssues, type SampleJobPayload } from './job-payload.js';
+import {
+  SampleJobPayloadSchema,
+  describePayloadIssues,
+  type SampleJobPayload,
+} from './job-payload.js';
 import type { ResultStore } from './result-store.js';
 
 /** A job that must fail without running and without retries (the worker maps it to BullMQ's). */
@@ -30,11 +34,15 @@ export interface SampleProcessorDeps {
  * runner by name, enforce the per-sample timeout (BullMQ has none), record the outcome. A
  * failure is recorded on the final attempt only, then rethrown so the queue marks the job failed.
  */
-export function createSampleProcessor(deps: SampleProcessorDeps): (job: ProcessableJob) => Promise<void> {
+export function createSampleProcessor(
+  deps: SampleProcessorDeps,
+): (job: ProcessableJob) => Promise<void> {
   return async (job) => {
     const parsed = SampleJobPayloadSchema.safeParse(job.data);
     if (!parsed.success) {
-      throw new InvalidSampleJobError(`invalid sample job payload (job ${job.id ?? '?'}): ${describePayloadIssues(parsed.error)}`);
+      throw new InvalidSampleJobError(
+        `invalid sample job payload (job ${job.id ?? '?'}): ${describePayloadIssues(parsed.error)}`,
+      );
     }
     const payload = parsed.data;
     const runner = await deps.resolveRunner(payload.runner);
@@ -43,21 +51,41 @@ export function createSampleProcessor(deps: SampleProcessorDeps): (job: Processa
       await recordFailure(deps.store, payload, reason);
       throw new InvalidSampleJobError(reason);
     }
-    const result = await callSampleRunner(runner, payload.invocation, { timeoutSeconds: payload.timeoutSeconds, clock: deps.clock });
+    const result = await callSampleRunner(runner, payload.invocation, {
+      timeoutSeconds: payload.timeoutSeconds,
+      clock: deps.clock,
+    });
     if (result.ok) {
-      await deps.store.recordSuccess(payload.batchId, payload.index, payload.sampleId, result.output, payload.resultTtlSeconds);
+      await deps.store.recordSuccess(
+        payload.batchId,
+        payload.index,
+        payload.sampleId,
+        result.output,
+        payload.resultTtlSeconds,
+      );
       return;
     }
-    const reason = result.kind === 'error' ? result.reason : `the system under test ${result.reason}`;
+    const reason =
+      result.kind === 'error' ? result.reason : `the system under test ${result.reason}`;
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (finalAttempt) await recordFailure(deps.store, payload, reason);
     throw new Error(reason);
   };
 }
 
-async function recordFailure(store: ResultStore, payload: SampleJobPayload, reason: string): Promise<void> {
+async function recordFailure(
+  store: ResultStore,
+  payload: SampleJobPayload,
+  reason: string,
+): Promise<void> {
   try {
-    await store.recordFailure(payload.batchId, payload.index, payload.sampleId, reason, payload.resultTtlSeconds);
+    await store.recordFailure(
+      payload.batchId,
+      payload.index,
+      payload.sampleId,
+      reason,
+      payload.resultTtlSeconds,
+    );
   } catch (error) {
     throw new Error(
       `Failed to record the failure of sample '${payload.sampleId}' (${reason}) in the result store: ${errorMessage(error)}`,

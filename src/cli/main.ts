@@ -59,8 +59,14 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       collect,
       [],
     )
-    .option('--local-workers <n>', 'lazy-parallel: run n worker slots inside this process (one-machine runs and CI)')
-    .option('--redis-url <url>', 'lazy-parallel: Redis URL (default: redis.url, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)')
+    .option(
+      '--local-workers <n>',
+      'lazy-parallel: run n worker slots inside this process (one-machine runs and CI)',
+    )
+    .option(
+      '--redis-url <url>',
+      'lazy-parallel: Redis URL (default: redis.url, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
+    )
     .option(
       '--progress-file <path>',
       'append progress events (checkpoint and terminal) to this file as NDJSON',
@@ -81,10 +87,16 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .description(
       'Run sample jobs of lazy-parallel batches from a queue, until SIGINT or SIGTERM (which drain in-flight jobs, then exit 0).',
     )
-    .option('-c, --config <path>', 'config file with the sut the jobs name (default: eval-harness.config.* in the working directory)')
+    .option(
+      '-c, --config <path>',
+      'config file with the sut the jobs name (default: eval-harness.config.* in the working directory)',
+    )
     .option('--queue <name>', 'queue to take jobs from (default: eval-harness-samples)')
     .option('--concurrency <n>', 'jobs run at once by this process (default: 1)')
-    .option('--redis-url <url>', 'Redis URL (default: redis.url, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)')
+    .option(
+      '--redis-url <url>',
+      'Redis URL (default: redis.url, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
+    )
     .option('--debug', 'print stack traces and error causes')
     .action(async (options) => {
       const { workerCommand } = await import('./commands/worker.js');

@@ -178,7 +178,9 @@ export async function resolveRunner(
  * Resolves runner names for queue workers from the process's own config: `sut` is the config's
  * `sut` entry. A name that arrives in job data is only ever looked up here, never imported.
  */
-export function createConfigRunnerResolver(loaded: LoadedConfig): (name: string) => Promise<SampleRunner | undefined> {
+export function createConfigRunnerResolver(
+  loaded: LoadedConfig,
+): (name: string) => Promise<SampleRunner | undefined> {
   let sutRunner: Promise<SampleRunner> | undefined;
   return async (name) => {
     if (name !== CONFIG_SUT_RUNNER || loaded.config.sut === undefined) return undefined;

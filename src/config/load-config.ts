@@ -77,7 +77,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     runtime: resolveRuntime(config, options.env),
     batchDefaults: resolveBatchDefaults(config, options.env),
     redis: {
-      url: config.redis?.url ?? nonEmptyEnv(options.env['EVAL_HARNESS_REDIS_URL']) ?? 'redis://127.0.0.1:6379',
+      url:
+        config.redis?.url ??
+        nonEmptyEnv(options.env['EVAL_HARNESS_REDIS_URL']) ??
+        'redis://127.0.0.1:6379',
       prefix: config.redis?.prefix ?? DEFAULT_REDIS_PREFIX,
     },
     profiles: buildProfiles(config, path),

@@ -133,7 +133,12 @@ export class EvalEngine {
     if (batch.mode === 'concurrent') {
       return this.runOnTransport(
         name,
-        () => createInProcessTransport({ runner: sut, timeoutSeconds: batch.timeoutSeconds, clock: this.clock }),
+        () =>
+          createInProcessTransport({
+            runner: sut,
+            timeoutSeconds: batch.timeoutSeconds,
+            clock: this.clock,
+          }),
         { ...options, batch },
       );
     }
@@ -185,12 +190,19 @@ export class EvalEngine {
         options: options.batch,
         transport,
         clock: this.clock,
-        defaultWaitTimeoutSeconds: options.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
+        defaultWaitTimeoutSeconds:
+          options.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
         ...(options.progress === undefined ? {} : { reporter: options.progress }),
         onOutput: (index, output) => {
           const sampleFailures: SampleFailure[] = [];
           scoring.push(
-            scoreSample(dataset.samples[index] as DatasetSample, output, dataset.metrics, this.runtime, sampleFailures).then(
+            scoreSample(
+              dataset.samples[index] as DatasetSample,
+              output,
+              dataset.metrics,
+              this.runtime,
+              sampleFailures,
+            ).then(
               (result) => {
                 results[index] = result;
                 failuresBySample[index] = sampleFailures;

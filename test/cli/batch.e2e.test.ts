@@ -3,12 +3,14 @@ import { BATCH_FLAGS } from '../../src/batches/index.js';
 import { DEMO_DATASET, makeWorkspace, runCli } from '../helpers/cli.js';
 
 const SUT = 'export default (invocation) => ({ s1: "Paris", s2: "Rome" })[invocation.id];\n';
-const base = ['run', 'ds.yml', '--metric', 'exact-match', '--sut', 'sut.mjs'];
+// The SUT comes from the config, as lazy-parallel runs need it.
+const base = ['run', 'ds.yml', '--metric', 'exact-match'];
 
 async function workspace(extra: Record<string, string> = {}): Promise<string> {
   return makeWorkspace({
     'ds.yml': DEMO_DATASET,
     'sut.mjs': SUT,
+    'eval-harness.config.json': JSON.stringify({ sut: { type: 'module', path: './sut.mjs' } }),
     'out.json': '{"outputs":{"s1":"hi","s2":"hi"}}',
     ...extra,
   });
@@ -95,13 +97,13 @@ describe('batch flags through the CLI (child process)', () => {
     expect(result.stderr).toContain(fragment);
   });
 
-  it('refuses parallel modes that are not available yet instead of running serially', async () => {
+  it('refuses --sut for lazy-parallel runs, also in a dry run, and runs a lazy profile serially on request', async () => {
     const dir = await workspace();
-    const result = await runCli([...base, '--batch-profile=ci'], { cwd: dir });
+    const result = await runCli([...base, '--sut', 'sut.mjs', '--batch-profile=ci', '--dry-run'], {
+      cwd: dir,
+    });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      "Batch mode 'lazy-parallel' is not available in this version yet",
-    );
+    expect(result.stderr).toContain('--sut runs in-process only');
     const serial = await runCli(
       [...base, '--batch-profile=ci', '--batch=serial', '--concurrency=', '--timeout='],
       { cwd: dir },

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,49 @@ export function runCli(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A long-running CLI process (e.g. `eval-harness worker`), started and awaited by tests. */
+export interface BackgroundCli {
+  readonly child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code once the process ends. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Start `eval-harness <args>` in the background; resolves once stderr shows `readyText`. */
+export async function startCli(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; readyText: string },
+): Promise<BackgroundCli> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env['PATH'] ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.includes(options.readyText)) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 20);
+    void exited.then((code) => {
+      clearInterval(timer);
+      reject(
+        new Error(
+          `eval-harness ${args.join(' ')} exited with ${code} before it was ready: ${output}`,
+        ),
+      );
+    });
+  });
+  return { child, output: () => output, exited };
 }
 
 /** A fresh temporary folder holding the given files (paths relative to it). */

@@ -103,13 +103,16 @@ export async function runCommand(
     batch = resolveBatchOptions(batchFlags, loaded.profiles);
   }
   const lazy = batch.options.mode === 'lazy-parallel';
-  const localWorkers = options.localWorkers === undefined ? 0 : parseLocalWorkers(options.localWorkers);
+  const localWorkers =
+    options.localWorkers === undefined ? 0 : parseLocalWorkers(options.localWorkers);
   for (const [flag, given] of [
     ['--local-workers', options.localWorkers !== undefined],
     ['--redis-url', options.redisUrl !== undefined],
   ] as const) {
     if (given && !lazy && options.outputs === undefined) {
-      throw new UsageError(`${flag} requires --batch=lazy-parallel (or a --batch-profile in lazy-parallel mode, such as ci or nightly).`);
+      throw new UsageError(
+        `${flag} requires --batch=lazy-parallel (or a --batch-profile in lazy-parallel mode, such as ci or nightly).`,
+      );
     }
   }
   if (lazy) {
@@ -119,10 +122,13 @@ export async function runCommand(
       );
     }
     if (loaded.config.sut === undefined) {
-      throw new UsageError('Lazy-parallel runs need the system under test in the config (sut: { type: module, path }), so that workers can build the same runner from their own config.');
+      throw new UsageError(
+        'Lazy-parallel runs need the system under test in the config (sut: { type: module, path }), so that workers can build the same runner from their own config.',
+      );
     }
     checkQueueName(batch.options.queue ?? DEFAULT_QUEUE_NAME);
-    if (options.redisUrl !== undefined && options.redisUrl.trim() === '') throw new UsageError('The --redis-url option requires a non-empty URL.');
+    if (options.redisUrl !== undefined && options.redisUrl.trim() === '')
+      throw new UsageError('The --redis-url option requires a non-empty URL.');
     const requestedTtl = batch.options.resultTtlSeconds;
     if (requestedTtl !== null && requestedTtl < loaded.batchDefaults.resultTtlSeconds) {
       io.stderr.write(
@@ -172,7 +178,9 @@ export async function runCommand(
   });
   const runOptions = {
     batch: batch.options,
-    progress: combineReporters(configReporter === undefined ? [display.reporter] : [display.reporter, configReporter]),
+    progress: combineReporters(
+      configReporter === undefined ? [display.reporter] : [display.reporter, configReporter],
+    ),
     onSampleDone: (progress: SampleProgress) => display.onSampleDone(progress),
     defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
   };
@@ -262,7 +270,8 @@ function* withNewline(chunks: Iterable<string>): Iterable<string> {
 }
 
 function parseLocalWorkers(value: string): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1) throw new UsageError('The --local-workers option must be a positive integer.');
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1)
+    throw new UsageError('The --local-workers option must be a positive integer.');
   return Number(value);
 }
 

@@ -23,13 +23,19 @@ export interface WorkerCommandOptions {
  */
 export async function workerCommand(options: WorkerCommandOptions, io: CliIo): Promise<number> {
   const concurrency = options.concurrency === undefined ? 1 : Number(options.concurrency);
-  if (options.concurrency !== undefined && (!/^[0-9]+$/.test(options.concurrency) || concurrency < 1)) {
+  if (
+    options.concurrency !== undefined &&
+    (!/^[0-9]+$/.test(options.concurrency) || concurrency < 1)
+  ) {
     throw new UsageError('The --concurrency option must be a positive integer.');
   }
-  if (options.queue !== undefined && options.queue.trim() === '') throw new UsageError('The --queue option requires a non-empty queue name.');
+  if (options.queue !== undefined && options.queue.trim() === '')
+    throw new UsageError('The --queue option requires a non-empty queue name.');
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
   if (loaded.config.sut === undefined) {
-    throw new UsageError(`The worker needs a system under test in its config (sut: { type: module, path })${loaded.path === undefined ? '; no config file was found' : ` in ${loaded.path}`}.`);
+    throw new UsageError(
+      `The worker needs a system under test in its config (sut: { type: module, path })${loaded.path === undefined ? '; no config file was found' : ` in ${loaded.path}`}.`,
+    );
   }
   const resolveRunner = createConfigRunnerResolver(loaded);
   // Load the SUT now, so a broken module is one error at start-up, not one per job.
@@ -37,7 +43,11 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
 
   const redisUrl = options.redisUrl ?? loaded.redis.url;
   const queueName = options.queue?.trim() ?? DEFAULT_QUEUE_NAME;
-  const session = await openLazyParallelSession({ redisUrl, prefix: loaded.redis.prefix, queueName });
+  const session = await openLazyParallelSession({
+    redisUrl,
+    prefix: loaded.redis.prefix,
+    queueName,
+  });
   const lockOverride = Number(io.env['EVAL_HARNESS_WORKER_LOCK_MS']);
   const pool = await startWorkerPool({
     session,
@@ -55,7 +65,9 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
     const stop = (signal: NodeJS.Signals): void => {
       signals++;
       if (signals === 1) {
-        io.stderr.write(`worker: ${signal} received, finishing in-flight jobs (send it again to stop at once)\n`);
+        io.stderr.write(
+          `worker: ${signal} received, finishing in-flight jobs (send it again to stop at once)\n`,
+        );
         void pool.close(false).then(resolve);
       } else {
         void pool.close(true).then(resolve);

@@ -1,0 +1,232 @@
+// Real Redis and real BullMQ workers: run(), dispatch() / collectOutputs() and the fault paths
+// of the lazy-parallel transport cannot be checked without them.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  collectLazyParallelOutputs,
+  createBatchOptions,
+  createLazyParallelTransport,
+  dispatchLazyParallel,
+  openLazyParallelSession,
+  startWorkerPool,
+  type LazyParallelSession,
+  type WorkerPool,
+} from '../../src/batches/index.js';
+import { createSample } from '../../src/datasets/index.js';
+import { EvalEngine } from '../../src/engine/index.js';
+import { createSampleInvocation, type SampleRunner } from '../../src/sut/index.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+let server: RedisServer;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+async function session(queueName: string): Promise<LazyParallelSession> {
+  const opened = await openLazyParallelSession({
+    redisUrl: server.url,
+    prefix: 'test-lazy',
+    queueName,
+  });
+  cleanups.push(() => opened.close());
+  return opened;
+}
+
+async function workers(
+  opened: LazyParallelSession,
+  runner: SampleRunner,
+  concurrency = 4,
+): Promise<WorkerPool> {
+  const pool = await startWorkerPool({
+    session: opened,
+    concurrency,
+    resolveRunner: async (name) => (name === 'sut' ? runner : undefined),
+  });
+  cleanups.push(() => pool.close(true));
+  return pool;
+}
+
+function engineWith(count: number): EvalEngine {
+  const engine = new EvalEngine();
+  engine
+    .dataset('ds')
+    .withSamples(
+      Array.from({ length: count }, (_, i) =>
+        createSample({ id: `s${i}`, input: { n: i }, expectedOutput: `answer ${i}` }),
+      ),
+    )
+    .withMetrics(['exact-match'])
+    .register();
+  return engine;
+}
+
+const answer: SampleRunner = async ({ input }) => {
+  await new Promise((resolve) => setTimeout(resolve, 5 + (Number(input['n']) % 3) * 5));
+  return `answer ${input['n']}`;
+};
+
+describe('lazy-parallel run() on real Redis', () => {
+  it('scores every sample in dataset order through BullMQ workers', async () => {
+    const opened = await session('q-run');
+    await workers(opened, answer);
+    const options = createBatchOptions({
+      mode: 'lazy-parallel',
+      concurrency: 4,
+      checkpointEvery: 5,
+    });
+    const checkpoints: number[] = [];
+    const report = await engineWith(12).runOnTransport(
+      'ds',
+      (invocations, batchId) =>
+        createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
+      { batch: options, progress: { reportCheckpoint: (_b, n) => void checkpoints.push(n) } },
+    );
+    expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `answer ${i}`),
+    );
+    expect(report.failures).toEqual([]);
+    expect(checkpoints).toEqual([5, 10, 12]);
+    // Completed jobs leave the queue.
+    expect(await opened.queue.getJobCountByTypes('completed')).toBe(0);
+  });
+
+  it('surfaces a worker failure as the job-failed message', async () => {
+    const opened = await session('q-fail');
+    await workers(opened, async ({ id }) => {
+      if (id === 's1') throw new Error('runner exploded');
+      return 'x';
+    });
+    const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 2 });
+    await expect(
+      engineWith(2).runOnTransport(
+        'ds',
+        (invocations, batchId) =>
+          createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
+        { batch: options },
+      ),
+    ).rejects.toThrow("Lazy parallel batch job for sample 's1' failed: runner exploded.");
+  });
+
+  it('names the missing samples at the deadline and warns when no worker is connected', async () => {
+    const opened = await session('q-empty');
+    const options = createBatchOptions({
+      mode: 'lazy-parallel',
+      concurrency: 2,
+      waitTimeoutSeconds: 3,
+    });
+    const warnings: string[] = [];
+    await expect(
+      engineWith(2).runOnTransport(
+        'ds',
+        (invocations, batchId) =>
+          createLazyParallelTransport(opened, {
+            batchId,
+            invocations,
+            runnerName: 'sut',
+            options,
+            onWarning: (m) => warnings.push(m),
+          }),
+        { batch: options },
+      ),
+    ).rejects.toThrow('did not produce outputs within 3 seconds for sample ids: s0, s1');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("no worker is connected to queue 'q-empty'");
+    expect(warnings[0]).toContain('--local-workers');
+  });
+
+  it('keeps two batches on one queue apart', async () => {
+    const opened = await session('q-shared');
+    await workers(opened, async ({ input }) => `answer ${input['n']}`, 8);
+    const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 4 });
+    const run = (engine: EvalEngine) =>
+      engine.runOnTransport(
+        'ds',
+        (invocations, batchId) =>
+          createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
+        { batch: options },
+      );
+    const other = new EvalEngine();
+    other
+      .dataset('ds')
+      .withSamples(
+        Array.from({ length: 8 }, (_, i) =>
+          createSample({ id: `s${i}`, input: { n: i + 100 }, expectedOutput: `answer ${i + 100}` }),
+        ),
+      )
+      .withMetrics(['exact-match'])
+      .register();
+    const [first, second] = await Promise.all([run(engineWith(8)), run(other)]);
+    expect(first.sampleResults.map((r) => r.actualOutput)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `answer ${i}`),
+    );
+    expect(second.sampleResults.map((r) => r.actualOutput)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `answer ${i + 100}`),
+    );
+  });
+});
+
+describe('dispatch() and collectOutputs() on real Redis (spec/batch.md §7)', () => {
+  const invocations = [
+    createSampleInvocation({ id: 's1', input: { n: 1 } }),
+    createSampleInvocation({ id: 's2', input: { n: 2 } }),
+  ];
+
+  it('dispatches without waiting and collects in dataset order, again and again (112, 116)', async () => {
+    const opened = await session('q-dispatch');
+    const options = createBatchOptions({
+      mode: 'lazy-parallel',
+      concurrency: 12,
+      rateLimit: 2,
+      rateWindowSeconds: 60,
+    });
+    const batchId = await dispatchLazyParallel(opened, { invocations, runnerName: 'sut', options });
+    expect(batchId).toMatch(/^[0-9a-f]{32}$/);
+    expect(await opened.queue.getWaitingCount()).toBe(2);
+    await expect(collectLazyParallelOutputs(opened, batchId, invocations)).rejects.toThrow(
+      `Lazy parallel batch '${batchId}' did not produce outputs for sample ids: s1, s2`,
+    );
+    await workers(opened, async ({ input }) => `out ${input['n']}`);
+    let outputs: string[] | undefined;
+    for (let attempt = 0; attempt < 50 && outputs === undefined; attempt++) {
+      outputs = await collectLazyParallelOutputs(opened, batchId, invocations).catch(
+        () => undefined,
+      );
+      if (outputs === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(outputs).toEqual(['out 1', 'out 2']);
+    expect(await collectLazyParallelOutputs(opened, batchId, invocations)).toEqual([
+      'out 1',
+      'out 2',
+    ]);
+  });
+
+  it('validates the collection without closing the batch (117-119)', async () => {
+    const opened = await session('q-collect');
+    const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 2 });
+    const batchId = await dispatchLazyParallel(opened, { invocations, runnerName: 'sut', options });
+    await opened.store.recordSuccess(batchId, 0, 's1', 'first output', 60);
+    await expect(
+      collectLazyParallelOutputs(opened, batchId, invocations.slice(0, 1)),
+    ).rejects.toThrow('was initialized for 2 samples; got 1 samples for collection');
+    await opened.store.recordSuccess(batchId, 1, 's2', 'second output', 60);
+    await expect(
+      collectLazyParallelOutputs(opened, batchId, [...invocations].reverse()),
+    ).rejects.toThrow("belongs to sample 's1'; expected 's2'");
+    expect(await collectLazyParallelOutputs(opened, batchId, invocations)).toEqual([
+      'first output',
+      'second output',
+    ]);
+    await expect(collectLazyParallelOutputs(opened, 'f'.repeat(32), invocations)).rejects.toThrow(
+      'result metadata is missing',
+    );
+  });
+});

@@ -1,0 +1,174 @@
+// Real Redis: the processor records outcomes in the real store, the job payload is validated
+// before anything runs.
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import {
+  InvalidSampleJobError,
+  createRedisClient,
+  createRedisResultStore,
+  createSampleProcessor,
+  type ResultStore,
+  type SampleJobPayload,
+} from '../../src/batches/index.js';
+import type { SampleRunner } from '../../src/sut/index.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+let server: RedisServer;
+let client: Redis;
+let store: ResultStore;
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+  client = await createRedisClient(server.url);
+  store = createRedisResultStore(client, 'test-jobs');
+});
+
+afterAll(async () => {
+  client.disconnect();
+  await server.stop();
+});
+
+const BATCH = 'a'.repeat(32);
+const payload = (fields: Partial<SampleJobPayload> = {}): SampleJobPayload => ({
+  batchId: BATCH,
+  index: 0,
+  sampleId: 's1',
+  invocation: { id: 's1', input: { q: 'hi' } },
+  runner: 'sut',
+  resultTtlSeconds: 60,
+  timeoutSeconds: null,
+  ...fields,
+});
+const job = (data: unknown, attemptsMade = 0, attempts = 1) => ({
+  id: 'j1',
+  data,
+  attemptsMade,
+  opts: { attempts },
+});
+
+describe('sample job processor (spec/batch.md §8.2)', () => {
+  it('runs the runner named in the payload and records its output', async () => {
+    await store.start(BATCH, 1, 60);
+    const seen: unknown[] = [];
+    const runner: SampleRunner = (invocation) => {
+      seen.push(invocation);
+      return 'hello';
+    };
+    await createSampleProcessor({
+      store,
+      clock: systemClock,
+      resolveRunner: async (name) => (name === 'sut' ? runner : undefined),
+    })(job(payload()));
+    expect(seen).toEqual([{ id: 's1', input: { q: 'hi' } }]);
+    expect((await store.readWindow(BATCH, [0])).successes.get(0)).toEqual({
+      sampleId: 's1',
+      output: 'hello',
+    });
+  });
+
+  it.each([
+    [{ ...payload(), runner: '../evil/module.mjs' }, 'runner: must be a runner name, not a path'],
+    [{ ...payload(), sampleId: 'other' }, 'sampleId must equal invocation.id'],
+    [{ ...payload(), batchId: 'not-hex' }, 'batchId'],
+    [{ ...payload(), extra: 1 }, 'Unrecognized key'],
+    ['just a string', '(payload)'],
+  ])('rejects an invalid payload without running anything: %j', async (data, fragment) => {
+    let calls = 0;
+    const processor = createSampleProcessor({
+      store,
+      clock: systemClock,
+      resolveRunner: async () => () => {
+        calls++;
+        return 'x';
+      },
+    });
+    const error = (await processor(job(data)).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(InvalidSampleJobError);
+    expect(error.message).toContain(fragment);
+    expect(calls).toBe(0);
+  });
+
+  it('records a failure for an unknown runner', async () => {
+    const id = 'b'.repeat(32);
+    await store.start(id, 1, 60);
+    const processor = createSampleProcessor({
+      store,
+      clock: systemClock,
+      resolveRunner: async () => undefined,
+    });
+    await expect(processor(job(payload({ batchId: id })))).rejects.toThrow(InvalidSampleJobError);
+    expect((await store.readWindow(id, [0])).failures.get(0)?.error).toContain(
+      "runner 'sut' is not defined",
+    );
+  });
+
+  it('records a failure on the final attempt only, then rethrows (129)', async () => {
+    const id = 'c'.repeat(32);
+    await store.start(id, 1, 60);
+    const processor = createSampleProcessor({
+      store,
+      clock: systemClock,
+      resolveRunner: async () => () => {
+        throw new Error('worker timed out');
+      },
+    });
+    await expect(processor(job(payload({ batchId: id }), 0, 2))).rejects.toThrow(
+      'worker timed out',
+    );
+    expect((await store.readWindow(id, [0])).failures.size).toBe(0);
+    await expect(processor(job(payload({ batchId: id }), 1, 2))).rejects.toThrow(
+      'worker timed out',
+    );
+    expect((await store.readWindow(id, [0])).failures.get(0)).toEqual({
+      sampleId: 's1',
+      error: 'worker timed out',
+    });
+  });
+
+  it('enforces the per-sample timeout in the worker', async () => {
+    const id = 'd'.repeat(32);
+    await store.start(id, 1, 60);
+    let aborted = false;
+    const processor = createSampleProcessor({
+      store,
+      clock: systemClock,
+      resolveRunner:
+        async () =>
+        (_invocation, { signal }) =>
+          new Promise((resolve) => {
+            signal.addEventListener('abort', () => {
+              aborted = true;
+            });
+            setTimeout(() => resolve('late'), 3000).unref();
+          }),
+    });
+    await expect(processor(job(payload({ batchId: id, timeoutSeconds: 1 })))).rejects.toThrow(
+      'did not answer within 1 second',
+    );
+    expect(aborted).toBe(true);
+    expect((await store.readWindow(id, [0])).failures.get(0)?.error).toBe(
+      'the system under test did not answer within 1 second (per-sample timeout)',
+    );
+  });
+
+  it('names the sample, the failure and the store error when recording fails', async () => {
+    const broken: ResultStore = {
+      ...store,
+      recordFailure: async () => {
+        throw new Error('cache write failed');
+      },
+    };
+    const processor = createSampleProcessor({
+      store: broken,
+      clock: systemClock,
+      resolveRunner: async () => () => {
+        throw new Error('worker timed out');
+      },
+    });
+    const error = (await processor(job(payload())).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain("'s1'");
+    expect(error.message).toContain('worker timed out');
+    expect(error.message).toContain('cache write failed');
+  });
+});
