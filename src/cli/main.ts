@@ -30,7 +30,7 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .description(
       `Run one dataset (a config dataset name or a dataset file) and print its report. ${BATCH_FLAGS_DESCRIPTION}`,
     )
-    .argument('<dataset>', 'dataset name from the config, or a path to a dataset .yml / .json file')
+    .argument('[dataset]', 'dataset name from the config, or a path to a dataset .yml / .json file')
     .option(
       '-c, --config <path>',
       'config file (default: eval-harness.config.{ts,mts,js,mjs,cjs,json,yaml,yml} in the working directory)',
@@ -49,6 +49,15 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       '--outputs <file>',
       'score saved outputs (JSON or YAML {"outputs": {...}}) instead of calling the SUT',
     )
+    .option(
+      '--eval-set <name>',
+      'run the datasets of a config evalSets entry in order, instead of one dataset',
+    )
+    .option(
+      '--manifest <path>',
+      'with --eval-set: resume manifest, written after every dataset; completed datasets are skipped next time',
+    )
+    .option('--retry-failed', 'with --manifest: run datasets that failed in an earlier run again')
     .addOption(new Option('--json', 'print the JSON report').conflicts('markdown'))
     .option('--markdown', 'print the Markdown report (the default)')
     .option('--out <path>', 'write the report to this file instead of stdout (folders are created)')
@@ -77,7 +86,7 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       'resolve config, dataset, metrics and batch options, print the plan, and exit without calling the SUT',
     )
     .option('--debug', 'print stack traces and error causes');
-  addBatchOptions(run).action(async (dataset: string, options) => {
+  addBatchOptions(run).action(async (dataset: string | undefined, options) => {
     const { runCommand } = await import('./commands/run.js');
     onExit(await runCommand(dataset, options, io));
   });

@@ -71,6 +71,8 @@ export const ConfigSchema = strictObject({
   batches: BatchesSchema.optional(),
   progress: ProgressSchema.optional(),
   redis: RedisSchema.optional(),
+  /** Named, ordered lists of config datasets: `run --eval-set <name>`. Checked at load. */
+  evalSets: z.record(z.string(), z.array(z.string())).optional(),
 });
 
 /** What users write (all optional). */

@@ -9,6 +9,7 @@ import {
 } from '../batches/index.js';
 import { ConfigError, EvalRunError, InfraError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
+import { createEvalSet } from '../engine/index.js';
 import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
 import { ConfigSchema, type ParsedConfig } from './config-schema.js';
@@ -91,10 +92,34 @@ function nonEmptyEnv(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
+/** Every eval set names known config datasets, once each, unpadded (spec/harness.md §4.7). */
+function checkEvalSets(config: ParsedConfig, path: string): void {
+  for (const [name, datasets] of Object.entries(config.evalSets ?? {})) {
+    try {
+      createEvalSet(name, datasets);
+    } catch (error) {
+      throw new ConfigError(`${path}: evalSets.${name}: ${errorMessage(error)}`, {
+        code: 'E_CONFIG_EVAL_SET',
+        cause: error,
+      });
+    }
+    const known = Object.keys(config.datasets ?? {});
+    for (const dataset of datasets) {
+      if (!known.includes(dataset)) {
+        throw new ConfigError(
+          `${path}: evalSets.${name}: dataset '${dataset}' is not defined under datasets${known.length > 0 ? ` (defined: ${known.join(', ')})` : ''}.`,
+          { code: 'E_CONFIG_EVAL_SET' },
+        );
+      }
+    }
+  }
+}
+
 async function readAndValidate(path: string, explicit: boolean): Promise<ParsedConfig> {
   const parsed = ConfigSchema.safeParse(await readConfigFile(path, explicit));
   if (!parsed.success)
     throw new ConfigError(formatIssues(path, parsed.error.issues), { code: 'E_CONFIG_SCHEMA' });
+  checkEvalSets(parsed.data, path);
   return parsed.data;
 }
 

@@ -47,4 +47,4 @@ export {
   type ReportJsonExtras,
 } from './json-renderer.js';
 export { renderMarkdownReport, type MarkdownExtras } from './markdown-renderer.js';
-export { renderJunitReport } from './junit-renderer.js';
+export { renderJunitReport, renderJunitReports } from './junit-renderer.js';

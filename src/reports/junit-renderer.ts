@@ -7,6 +7,31 @@ import { PASS_THRESHOLD } from './aggregates.js';
  * with at least one failure, as CI systems expect.
  */
 export function renderJunitReport(report: EvalReport): string {
+  return renderJunitReports([report]);
+}
+
+/** One <testsuite> per report, inside one <testsuites> whose counts are the sums. */
+export function renderJunitReports(reports: readonly EvalReport[]): string {
+  const suites = reports.map(junitSuite);
+  const tests = suites.reduce((sum, suite) => sum + suite.tests, 0);
+  const failures = suites.reduce((sum, suite) => sum + suite.failures, 0);
+  const time = suites.reduce((sum, suite) => sum + suite.time, 0);
+  const name = reports.length === 1 ? (reports[0] as EvalReport).datasetName : 'eval-harness';
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${xml(name)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${time.toFixed(6)}">`,
+    ...suites.map((suite) => suite.xml),
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function junitSuite(report: EvalReport): {
+  xml: string;
+  tests: number;
+  failures: number;
+  time: number;
+} {
   const failuresBySample = new Map<string, { metric: string; error: string }[]>();
   for (const failure of report.failures) {
     const list = failuresBySample.get(failure.sampleId) ?? [];
@@ -38,15 +63,16 @@ export function renderJunitReport(report: EvalReport): string {
     );
   }
   const suite = `name="${xml(report.datasetName)}" tests="${report.sampleResults.length}" failures="${failedCases}" errors="0" skipped="0" time="${durationSeconds(report).toFixed(6)}"`;
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites ${suite}>`,
-    `  <testsuite ${suite} timestamp="${new Date(report.startedAt * 1000).toISOString()}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
+  return {
+    xml: [
+      `  <testsuite ${suite} timestamp="${new Date(report.startedAt * 1000).toISOString()}">`,
+      ...cases,
+      '  </testsuite>',
+    ].join('\n'),
+    tests: report.sampleResults.length,
+    failures: failedCases,
+    time: durationSeconds(report),
+  };
 }
 
 /** Escape for an XML attribute; drop characters XML 1.0 cannot carry. */

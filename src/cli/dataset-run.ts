@@ -1,0 +1,323 @@
+import { resolve } from 'node:path';
+import {
+  CONFIG_SUT_RUNNER,
+  DEFAULT_QUEUE_NAME,
+  checkQueueName,
+  combineReporters,
+  createLazyParallelTransport,
+  openLazyParallelSession,
+  providedBatchFlags,
+  resolveBatchOptions,
+  serialBatchOptions,
+  startWorkerPool,
+  type BatchOptions,
+  type ResolvedBatch,
+  type WorkerPool,
+} from '../batches/index.js';
+import { loadConfig, type LoadedConfig } from '../config/index.js';
+import {
+  EvalEngine,
+  type GoldenDataset,
+  type RunOptions,
+  type SampleProgress,
+} from '../engine/index.js';
+import { UsageError } from '../errors.js';
+import {
+  checkGateMetrics,
+  evaluateScoreGates,
+  parseScoreGate,
+  summarizeReport,
+  type EvalReport,
+  type ReportSummary,
+  type ScoreGate,
+  type ScoreGateResult,
+} from '../reports/index.js';
+import { loadSavedOutputsFile, type SampleRunner, type SavedOutputs } from '../sut/index.js';
+import { readBatchFlags } from './batch-flags.js';
+import type { CliIo } from './io.js';
+import { createProgressDisplay } from './progress-display.js';
+import {
+  createConfigRunnerResolver,
+  loadConfigReporter,
+  prepareDataset,
+  registerConfigMetrics,
+  resolveRunner,
+} from './run-setup.js';
+
+/** Options of `eval-harness run`, as commander parses them. */
+export interface RunCommandOptions {
+  config?: string;
+  sut?: string;
+  metric: string[];
+  outputs?: string;
+  json?: boolean;
+  markdown?: boolean;
+  out?: string;
+  junit?: string;
+  failUnder: string[];
+  dryRun?: boolean;
+  progressFile?: string;
+  localWorkers?: string;
+  redisUrl?: string;
+  evalSet?: string;
+  manifest?: string;
+  retryFailed?: boolean;
+  /** False with --no-progress. */
+  progress?: boolean;
+  /** Batch flags, read through readBatchFlags(). */
+  [batchFlag: string]: unknown;
+}
+
+/** Everything a run resolves once, before its first dataset. */
+export interface RunContext {
+  readonly options: RunCommandOptions;
+  readonly io: CliIo;
+  readonly loaded: LoadedConfig;
+  readonly engine: EvalEngine;
+  readonly batch: ResolvedBatch;
+  readonly gates: readonly ScoreGate[];
+  readonly localWorkers: number;
+}
+
+/** What one dataset's run needs, all checked before its first SUT call. */
+export interface PreparedDataset {
+  readonly dataset: GoldenDataset;
+  readonly source:
+    | { readonly kind: 'outputs'; readonly outputs: SavedOutputs }
+    | { readonly kind: 'sut'; readonly runner: SampleRunner };
+}
+
+/** A finished dataset: its report, summary and gate results. */
+export interface DatasetOutcome {
+  readonly report: EvalReport;
+  readonly summary: ReportSummary;
+  readonly gates: readonly ScoreGateResult[] | undefined;
+}
+
+/** Check flags, load the config, resolve batch options: every error here is exit 2, nothing ran. */
+export async function createRunContext(options: RunCommandOptions, io: CliIo): Promise<RunContext> {
+  if (options.outputs !== undefined && options.outputs.trim() === '') {
+    throw new UsageError('The --outputs option requires a non-empty file path.');
+  }
+  for (const [flag, value] of [
+    ['--out', options.out],
+    ['--junit', options.junit],
+    ['--progress-file', options.progressFile],
+    ['--manifest', options.manifest],
+  ] as const) {
+    if (value !== undefined && value.trim() === '')
+      throw new UsageError(`The ${flag} option requires a non-empty file path.`);
+  }
+  options.metric.forEach((metric, index) => {
+    if (metric.trim() === '')
+      throw new UsageError(
+        `The --metric option value at index ${index} must be a non-empty string.`,
+      );
+  });
+  const gates = options.failUnder.map(parseScoreGate);
+
+  const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
+  const batchFlags = readBatchFlags(options);
+  let batch: ResolvedBatch;
+  if (options.outputs !== undefined) {
+    // Saved outputs are scored in place: batch flags are neither validated nor used (spec/batch.md §3.2).
+    const ignored = providedBatchFlags(batchFlags);
+    if (ignored.length > 0) {
+      io.stderr.write(
+        `warning: Ignoring batch flags ${ignored.map((flag) => `--${flag}`).join(', ')}: --outputs is set, and scoring saved outputs bypasses batch dispatch.\n`,
+      );
+    }
+    batch = { options: serialBatchOptions(), profile: null };
+  } else {
+    batch = resolveBatchOptions(batchFlags, loaded.profiles);
+  }
+  const lazy = batch.options.mode === 'lazy-parallel';
+  const localWorkers =
+    options.localWorkers === undefined ? 0 : parseLocalWorkers(options.localWorkers);
+  for (const [flag, given] of [
+    ['--local-workers', options.localWorkers !== undefined],
+    ['--redis-url', options.redisUrl !== undefined],
+  ] as const) {
+    if (given && !lazy && options.outputs === undefined) {
+      throw new UsageError(
+        `${flag} requires --batch=lazy-parallel (or a --batch-profile in lazy-parallel mode, such as ci or nightly).`,
+      );
+    }
+  }
+  if (lazy) checkLazyParallel(options, loaded, batch.options, io);
+
+  const engine = new EvalEngine({ runtime: { raiseExceptions: loaded.runtime.raiseExceptions } });
+  await registerConfigMetrics(engine, loaded);
+  return { options, io, loaded, engine, batch, gates, localWorkers };
+}
+
+function checkLazyParallel(
+  options: RunCommandOptions,
+  loaded: LoadedConfig,
+  batch: BatchOptions,
+  io: CliIo,
+): void {
+  if (options.sut !== undefined) {
+    throw new UsageError(
+      '--sut runs in-process only: lazy-parallel workers build the system under test from their own config, so declare it there (sut: { type: module, path }) and drop --sut.',
+    );
+  }
+  if (loaded.config.sut === undefined) {
+    throw new UsageError(
+      'Lazy-parallel runs need the system under test in the config (sut: { type: module, path }), so that workers can build the same runner from their own config.',
+    );
+  }
+  checkQueueName(batch.queue ?? DEFAULT_QUEUE_NAME);
+  if (options.redisUrl !== undefined && options.redisUrl.trim() === '')
+    throw new UsageError('The --redis-url option requires a non-empty URL.');
+  const requestedTtl = batch.resultTtlSeconds;
+  if (requestedTtl !== null && requestedTtl < loaded.batchDefaults.resultTtlSeconds) {
+    io.stderr.write(
+      `warning: result TTL ${requestedTtl} s is below the configured floor of ${loaded.batchDefaults.resultTtlSeconds} s (batches.lazyParallel.resultTtlSeconds); results are kept for at least the floor.\n`,
+    );
+  }
+}
+
+function parseLocalWorkers(value: string): number {
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1)
+    throw new UsageError('The --local-workers option must be a positive integer.');
+  return Number(value);
+}
+
+/**
+ * Register one dataset and check everything its run needs before the first SUT call: metrics,
+ * gates, the saved outputs or the SUT module. A dry run stops after this.
+ */
+export async function prepareDatasetRun(
+  context: RunContext,
+  datasetArg: string,
+): Promise<PreparedDataset> {
+  const { options, io, loaded, engine } = context;
+  const dataset = await prepareDataset(engine, loaded, {
+    dataset: datasetArg,
+    metricFlags: options.metric,
+    cwd: io.cwd,
+  });
+  checkGateMetrics(
+    context.gates,
+    dataset.metrics.map((metric) => metric.name),
+  );
+  if (options.outputs !== undefined) {
+    const outputs = await loadSavedOutputsFile(resolve(io.cwd, options.outputs));
+    engine.checkSavedOutputs(dataset.name, outputs);
+    return { dataset, source: { kind: 'outputs', outputs } };
+  }
+  // In lazy-parallel mode the producer never calls the runner; loading it still checks the
+  // config's SUT module and export before any job is queued.
+  return {
+    dataset,
+    source: { kind: 'sut', runner: await resolveRunner(loaded, options.sut, io.cwd) },
+  };
+}
+
+/** Run one prepared dataset with progress on stderr; returns the report with gates applied. */
+export async function executeDatasetRun(
+  context: RunContext,
+  prepared: PreparedDataset,
+): Promise<DatasetOutcome> {
+  const { options, io, loaded, engine, batch } = context;
+  const configReporter = await loadConfigReporter(loaded);
+  const display = await createProgressDisplay({
+    io,
+    enabled: options.progress !== false,
+    progressFile:
+      options.progressFile === undefined ? undefined : resolve(io.cwd, options.progressFile),
+  });
+  const runOptions = {
+    batch: batch.options,
+    progress: combineReporters(
+      configReporter === undefined ? [display.reporter] : [display.reporter, configReporter],
+    ),
+    onSampleDone: (progress: SampleProgress) => display.onSampleDone(progress),
+    defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
+  };
+  const name = prepared.dataset.name;
+  let report: EvalReport;
+  try {
+    if (prepared.source.kind === 'outputs') {
+      report = await engine.scoreOutputs(name, prepared.source.outputs);
+    } else if (batch.options.mode === 'lazy-parallel') {
+      report = await runLazyParallel(context, name, runOptions);
+    } else {
+      report = await engine.run(name, prepared.source.runner, runOptions);
+    }
+  } finally {
+    display.stop();
+  }
+  const summary = summarizeReport(report);
+  return {
+    report,
+    summary,
+    gates: context.gates.length > 0 ? evaluateScoreGates(context.gates, summary) : undefined,
+  };
+}
+
+/**
+ * A lazy-parallel run: connect (failing fast when Redis is unreachable), start the in-process
+ * worker slots if asked, run the producer loop over BullMQ, and always release every connection.
+ */
+async function runLazyParallel(
+  context: RunContext,
+  datasetName: string,
+  runOptions: RunOptions & { batch: BatchOptions },
+): Promise<EvalReport> {
+  const { loaded, io } = context;
+  const session = await openLazyParallelSession({
+    redisUrl: context.options.redisUrl ?? loaded.redis.url,
+    prefix: loaded.redis.prefix,
+    queueName: runOptions.batch.queue,
+  });
+  let pool: WorkerPool | undefined;
+  try {
+    if (context.localWorkers > 0) {
+      pool = await startWorkerPool({
+        session,
+        concurrency: context.localWorkers,
+        resolveRunner: createConfigRunnerResolver(loaded),
+        onFailedJob: (line) => io.stderr.write(`local worker: ${line}\n`),
+      });
+    }
+    return await context.engine.runOnTransport(
+      datasetName,
+      (invocations, batchId) =>
+        createLazyParallelTransport(session, {
+          batchId,
+          invocations,
+          runnerName: CONFIG_SUT_RUNNER,
+          options: runOptions.batch,
+          resultTtlFloorSeconds: loaded.batchDefaults.resultTtlSeconds,
+          defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
+          onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
+        }),
+      runOptions,
+    );
+  } finally {
+    await pool?.close();
+    await session.close();
+  }
+}
+
+/** Stderr lines for failed gates and captured failures; the exit code of one dataset. */
+export function reportOutcome(outcome: DatasetOutcome, io: CliIo): 0 | 1 {
+  const prefix = outcome.report.datasetName;
+  for (const gate of outcome.gates ?? []) {
+    if (!gate.passed) {
+      const target =
+        gate.aggregate === 'macro_f1' ? 'macro_f1' : `${gate.metric}:${gate.aggregate}`;
+      io.stderr.write(
+        `Score gate failed (${prefix}): ${target} is ${gate.actual.toFixed(4)}, below --fail-under ${gate.threshold}\n`,
+      );
+    }
+  }
+  const failures = outcome.report.failures.length;
+  if (failures > 0)
+    io.stderr.write(
+      `${prefix}: ${failures} metric failure(s) captured; see the report's failures.\n`,
+    );
+  return failures > 0 || (outcome.gates?.some((gate) => !gate.passed) ?? false) ? 1 : 0;
+}

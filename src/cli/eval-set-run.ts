@@ -1,0 +1,216 @@
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { systemClock } from '../clock.js';
+import {
+  EvalSetManifest,
+  createEvalSet,
+  runEvalSet,
+  type EvalSetRunResult,
+  type GoldenDataset,
+} from '../engine/index.js';
+import { ConfigError, SutError, UsageError, errorMessage } from '../errors.js';
+import { buildReportJson, renderMarkdownReport } from '../reports/index.js';
+import { emitReport, writeJunit } from './commands/run.js';
+import {
+  createRunContext,
+  executeDatasetRun,
+  prepareDatasetRun,
+  reportOutcome,
+  type DatasetOutcome,
+  type RunCommandOptions,
+} from './dataset-run.js';
+import { buildDryRunPlan, renderDryRunPlan } from './dry-run-plan.js';
+import type { CliIo } from './io.js';
+import { writeFileAtomically } from './write-file.js';
+
+export const EVAL_SET_RUN_SCHEMA_V1 = 'eval-harness.eval-set-run.v1';
+
+/**
+ * `eval-harness run --eval-set <name> [--manifest <path>] [--retry-failed]`: the datasets of a
+ * config eval set in order, resumable through a manifest written atomically after every state
+ * change (spec/harness.md §4.7).
+ */
+export async function runEvalSetCommand(
+  setName: string,
+  options: RunCommandOptions,
+  io: CliIo,
+): Promise<number> {
+  if (options.retryFailed === true && options.manifest === undefined)
+    throw new UsageError('--retry-failed requires --manifest <path>.');
+  if (options.outputs !== undefined)
+    throw new UsageError('--outputs scores one dataset; it cannot be combined with --eval-set.');
+  const context = await createRunContext(options, io);
+  const sets = context.loaded.config.evalSets ?? {};
+  const datasets = sets[setName];
+  if (datasets === undefined) {
+    const known = Object.keys(sets);
+    throw new UsageError(
+      `Eval set '${setName}' is not defined in ${context.loaded.path ?? 'the config'}${known.length > 0 ? `; eval sets: ${known.join(', ')}` : '; add it under evalSets: { <name>: [datasets] }'}.`,
+    );
+  }
+  const definition = createEvalSet(setName, datasets);
+  const manifestPath =
+    options.manifest === undefined ? undefined : resolve(io.cwd, options.manifest);
+  let manifest = manifestPath === undefined ? undefined : await readManifest(manifestPath);
+  manifest?.assertMatches(definition);
+  if (manifest !== undefined && options.retryFailed === true)
+    manifest = manifest.resetFailed(systemClock.nowSeconds());
+
+  if (options.dryRun === true) {
+    const prepared: GoldenDataset[] = [];
+    for (const name of definition.datasetNames)
+      prepared.push((await prepareDatasetRun(context, name)).dataset);
+    const plan = buildDryRunPlan(prepared, context.batch);
+    io.stdout.write(
+      options.json === true ? `${JSON.stringify(plan, null, 4)}\n` : renderDryRunPlan(plan),
+    );
+    return 0;
+  }
+
+  // Manifest writes are chained, so they land in order and a signal can wait for the last one.
+  let writing: Promise<unknown> = Promise.resolve();
+  const persist = async (next: EvalSetManifest): Promise<void> => {
+    if (manifestPath === undefined) return;
+    writing = writing.then(() =>
+      writeFileAtomically(
+        manifestPath,
+        [`${JSON.stringify(next.toJson(), null, 2)}\n`],
+        'eval-set manifest',
+      ),
+    );
+    await writing;
+  };
+  // Interrupted: the running dataset is already `running` in the manifest, so the next run with
+  // the same manifest runs it again. Exit once the last manifest write has landed.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    io.stderr.write(
+      `${signal} received: stopping; ${manifestPath === undefined ? 'no --manifest was given, so the set will start over next time' : `rerun with --manifest ${options.manifest} to resume`}.\n`,
+    );
+    void writing.finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const outcomes = new Map<string, DatasetOutcome>();
+  let result: EvalSetRunResult;
+  try {
+    result = await runEvalSet({
+      definition,
+      ...(manifest === undefined ? {} : { manifest }),
+      clock: systemClock,
+      onManifest: persist,
+      runDataset: async (name) => {
+        const prepared = await prepareDatasetRun(context, name);
+        const outcome = await executeDatasetRun(context, prepared);
+        outcomes.set(name, outcome);
+        return outcome.report;
+      },
+    });
+    await writing;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const passOutcomes = result.reports.map(
+    (report) => outcomes.get(report.datasetName) as DatasetOutcome,
+  );
+  await emitReport(
+    () => [
+      options.json === true
+        ? renderEvalSetJson(result, passOutcomes)
+        : renderEvalSetMarkdown(result, passOutcomes),
+    ],
+    options,
+    io,
+  );
+  if (options.junit !== undefined) await writeJunit(result.reports, options.junit, io);
+
+  let exitCode: number = Math.max(0, ...passOutcomes.map((outcome) => reportOutcome(outcome, io)));
+  if (result.stoppedBy !== null) {
+    const { dataset, error, previously } = result.stoppedBy;
+    const retry =
+      options.manifest === undefined
+        ? ''
+        : ` Fix it, then run again with --manifest ${options.manifest} --retry-failed to retry it.`;
+    io.stderr.write(
+      `error: eval set '${setName}' stopped at dataset '${dataset}' (${previously ? 'failed in an earlier run' : 'failed'}): ${error.replace(/\.$/, '')}.${retry}\n`,
+    );
+    exitCode = new SutError(error).exitCode;
+  }
+  return exitCode;
+}
+
+async function readManifest(path: string): Promise<EvalSetManifest | undefined> {
+  if (!(await stat(path).catch(() => undefined))?.isFile()) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(
+      `Eval set manifest ${path} (--manifest) is not valid JSON: ${errorMessage(error)}. Fix or delete it.`,
+      { cause: error },
+    );
+  }
+  try {
+    return EvalSetManifest.fromJson(json);
+  } catch (error) {
+    throw new ConfigError(
+      `Eval set manifest ${path} (--manifest) is invalid: ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function renderEvalSetJson(result: EvalSetRunResult, outcomes: readonly DatasetOutcome[]): string {
+  return JSON.stringify(
+    {
+      schema_version: EVAL_SET_RUN_SCHEMA_V1,
+      eval_set: result.definition.name,
+      manifest: result.manifest.toJson(),
+      reports: outcomes.map((outcome) =>
+        buildReportJson(
+          outcome.report,
+          outcome.summary,
+          outcome.gates === undefined ? {} : { gates: outcome.gates },
+        ),
+      ),
+    },
+    null,
+    4,
+  );
+}
+
+function renderEvalSetMarkdown(
+  result: EvalSetRunResult,
+  outcomes: readonly DatasetOutcome[],
+): string {
+  const byName = new Map(outcomes.map((outcome) => [outcome.report.datasetName, outcome]));
+  const lines = [
+    `# Eval set report — ${escapeCell(result.definition.name)}`,
+    '',
+    '| dataset | status | samples | failures | macro-F1 | duration seconds |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const entry of result.manifest.entries) {
+    const outcome = byName.get(entry.dataset);
+    const cell = (value: number | null, digits = 0): string =>
+      value === null ? '-' : value.toFixed(digits);
+    lines.push(
+      `| ${escapeCell(entry.dataset)} | ${entry.status}${outcome === undefined && entry.status === 'completed' ? ' (earlier run)' : ''} | ${cell(entry.total_samples)} | ${cell(entry.total_failures)} | ${outcome === undefined ? '-' : outcome.summary.macroF1.toFixed(4)} | ${cell(entry.duration_seconds, 2)} |`,
+    );
+  }
+  lines.push('');
+  const reports = outcomes.map((outcome) =>
+    renderMarkdownReport(
+      outcome.report,
+      outcome.summary,
+      outcome.gates === undefined ? {} : { gates: outcome.gates },
+    ),
+  );
+  return `${lines.join('\n')}\n${reports.join('\n')}`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`).replace(/\|/g, '\\|');
+}

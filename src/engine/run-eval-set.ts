@@ -1,0 +1,85 @@
+import type { Clock } from '../clock.js';
+import { EvalHarnessError, InfraError, errorMessage } from '../errors.js';
+import type { EvalReport } from '../reports/index.js';
+import type { EvalSetDefinition } from './eval-set.js';
+import { EvalSetManifest } from './eval-set-manifest.js';
+
+/** What one pass over an eval set produced; reports only for datasets run in this pass. */
+export interface EvalSetRunResult {
+  readonly definition: EvalSetDefinition;
+  readonly manifest: EvalSetManifest;
+  readonly reports: readonly EvalReport[];
+  /** The error of the dataset that stopped the set, if one did. */
+  readonly stoppedBy: {
+    readonly dataset: string;
+    readonly error: string;
+    readonly previously: boolean;
+  } | null;
+}
+
+export interface RunEvalSetOptions {
+  readonly definition: EvalSetDefinition;
+  /** Runs one dataset and returns its report. */
+  readonly runDataset: (datasetName: string) => Promise<EvalReport>;
+  /** A manifest from an earlier pass, to resume; a new one is started otherwise. */
+  readonly manifest?: EvalSetManifest;
+  readonly clock: Clock;
+  /** Called after every state change, so the caller can persist the manifest. */
+  readonly onManifest?: (manifest: EvalSetManifest) => Promise<void> | void;
+}
+
+/**
+ * Run an eval set's datasets in order (spec/harness.md §4.7): completed datasets are skipped,
+ * a dataset that failed earlier stops the set as it is, a new failure is recorded and stops it.
+ * Errors that mean nothing could run (bad input, exit 2; Redis unreachable) are thrown, not
+ * recorded, so fixing them and running again resumes cleanly.
+ */
+export async function runEvalSet(options: RunEvalSetOptions): Promise<EvalSetRunResult> {
+  const { definition, clock } = options;
+  let manifest = options.manifest ?? EvalSetManifest.start(definition, clock.nowSeconds());
+  manifest.assertMatches(definition);
+  const save = async (next: EvalSetManifest): Promise<void> => {
+    manifest = next;
+    await options.onManifest?.(manifest);
+  };
+  if (options.manifest === undefined) await save(manifest);
+
+  const reports: EvalReport[] = [];
+  for (const name of definition.datasetNames) {
+    const entry = manifest.entryFor(name);
+    if (entry?.status === 'completed') continue;
+    if (entry?.status === 'failed') {
+      return {
+        definition,
+        manifest,
+        reports,
+        stoppedBy: { dataset: name, error: entry.error ?? 'failed', previously: true },
+      };
+    }
+    await save(manifest.markRunning(name, clock.nowSeconds()));
+    let report: EvalReport;
+    try {
+      report = await options.runDataset(name);
+    } catch (error) {
+      if (isSetupError(error)) throw error;
+      const message = errorMessage(error).trim() || (error instanceof Error ? error.name : 'Error');
+      await save(manifest.markFailed(name, message, clock.nowSeconds()));
+      return {
+        definition,
+        manifest,
+        reports,
+        stoppedBy: { dataset: name, error: message, previously: false },
+      };
+    }
+    await save(manifest.markCompleted(name, report));
+    reports.push(report);
+  }
+  return { definition, manifest, reports, stoppedBy: null };
+}
+
+function isSetupError(error: unknown): boolean {
+  if (!(error instanceof EvalHarnessError)) return false;
+  return (
+    error.exitCode === 2 || (error instanceof InfraError && error.code === 'E_REDIS_UNREACHABLE')
+  );
+}

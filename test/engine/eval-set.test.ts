@@ -1,0 +1,272 @@
+import { describe, expect, it } from 'vitest';
+import { createSample } from '../../src/datasets/index.js';
+import {
+  EvalEngine,
+  EvalSetManifest,
+  createEvalSet,
+  evalSetFromJson,
+  evalSetToJson,
+  runEvalSet,
+} from '../../src/engine/index.js';
+import { EvalRunError } from '../../src/errors.js';
+import { createEvalReport, type EvalReport } from '../../src/reports/index.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+const report = (dataset: string, startedAt: number, finishedAt: number): EvalReport =>
+  createEvalReport({
+    datasetName: dataset,
+    startedAt,
+    finishedAt,
+    sampleResults: [],
+    failures: [],
+  });
+
+describe('EvalSetDefinition (spec/harness.md §4.7, scenarios 112-113)', () => {
+  it('keeps names verbatim and round-trips through JSON', () => {
+    const definition = createEvalSet('nightly', ['rag.first', '01', '1']);
+    expect(evalSetToJson(definition)).toEqual({
+      schema_version: 'eval-harness.eval-set.v1',
+      name: 'nightly',
+      datasets: ['rag.first', '01', '1'],
+    });
+    expect(evalSetFromJson(evalSetToJson(definition))).toEqual(definition);
+  });
+
+  it('rejects bad definitions', () => {
+    expect(() => createEvalSet('n', { 1: 'rag.first' })).toThrow('zero-based list');
+    expect(() => createEvalSet('n', ['rag.first', 'rag.first'])).toThrow(
+      "duplicate dataset 'rag.first'",
+    );
+    expect(() => createEvalSet('n', [' rag.second '])).toThrow(
+      'without leading or trailing whitespace',
+    );
+    expect(() => createEvalSet('n', [42])).toThrow('must be a string');
+    expect(() => createEvalSet(' nightly ', ['a'])).toThrow(
+      'without leading or trailing whitespace',
+    );
+    expect(() => createEvalSet('n', [])).toThrow('at least one dataset');
+    expect(() => evalSetFromJson({ name: 'n' })).toThrow(
+      'requires schema_version, name, and datasets fields',
+    );
+  });
+});
+
+describe('EvalSetManifest (scenarios 114-116)', () => {
+  const definition = createEvalSet('nightly', ['rag.first', 'rag.second']);
+
+  it('records a run and round-trips through JSON (114)', () => {
+    const manifest = EvalSetManifest.start(definition, 10)
+      .markRunning('rag.first', 10.5)
+      .markCompleted('rag.first', report('rag.first', 10, 12.5))
+      .markRunning('rag.second', 13)
+      .markFailed('rag.second', 'boom', 14);
+    expect(manifest.completedDatasetNames()).toEqual(['rag.first']);
+    expect(manifest.failedDatasetNames()).toEqual(['rag.second']);
+    expect(manifest.isComplete()).toBe(false);
+    const json = manifest.toJson() as {
+      schema_version: string;
+      eval_set: string;
+      datasets: Record<string, unknown>[];
+    };
+    expect(json.schema_version).toBe('eval-harness.eval-set-manifest.v1');
+    expect(json.eval_set).toBe('nightly');
+    expect(json.datasets[0]).toMatchObject({
+      finished_at: 12.5,
+      duration_seconds: 2.5,
+      report_schema_version: 'eval-harness.report.v1',
+    });
+    expect(json.datasets[1]?.['error']).toBe('boom');
+    expect(EvalSetManifest.fromJson(JSON.parse(JSON.stringify(json))).toJson()).toEqual(json);
+  });
+
+  it('enforces its invariants (115)', () => {
+    const reversed = createEvalSet('nightly', ['rag.second', 'rag.first']);
+    expect(() => EvalSetManifest.start(definition, 1).assertMatches(reversed)).toThrow(
+      'dataset order',
+    );
+    const running = EvalSetManifest.start(definition, 1).markRunning('rag.first', 1);
+    expect(() => running.markCompleted('rag.first', report('rag.second', 1, 2))).toThrow(
+      "cannot be completed with report for dataset 'rag.second'",
+    );
+    const base = EvalSetManifest.start(definition, 1).toJson() as {
+      datasets: Record<string, unknown>[];
+    };
+    const withEntry = (index: number, entry: Record<string, unknown>, updatedAt = 10) => {
+      const datasets = base.datasets.map((d, i) => (i === index ? { ...d, ...entry } : d));
+      return () => EvalSetManifest.fromJson({ ...base, updated_at: updatedAt, datasets });
+    };
+    expect(withEntry(0, { status: 'completed' })).toThrow(
+      'completed status requires report summary fields',
+    );
+    expect(
+      withEntry(1, {
+        status: 'completed',
+        started_at: 1,
+        finished_at: 2,
+        duration_seconds: 1,
+        report_schema_version: 'v',
+        total_samples: 1,
+        total_failures: 0,
+      }),
+    ).toThrow(
+      "cannot mark dataset 'rag.second' as 'completed' after dataset 'rag.first' is 'pending'",
+    );
+    expect(
+      withEntry(0, {
+        status: 'failed',
+        started_at: 5,
+        finished_at: 4,
+        duration_seconds: 1,
+        error: 'x',
+      }),
+    ).toThrow('finished_at cannot be earlier than started_at');
+    expect(
+      withEntry(0, {
+        status: 'failed',
+        started_at: 4,
+        finished_at: 6,
+        duration_seconds: 3,
+        error: 'x',
+      }),
+    ).toThrow('duration_seconds must match finished_at minus started_at');
+    expect(
+      withEntry(
+        0,
+        { status: 'failed', started_at: 1, finished_at: 4, duration_seconds: 3, error: 'x' },
+        3,
+      ),
+    ).toThrow("updated_at cannot be earlier than dataset 'rag.first' finished_at");
+  });
+
+  it('distinguishes exact names and terminal states (116)', () => {
+    const exact = EvalSetManifest.start(createEvalSet('n', ['1', '01']), 0);
+    expect(exact.entryFor('01')?.dataset).toBe('01');
+    expect(exact.entryFor('1 ')).toBeNull();
+    const completed = exact.markRunning('1', 0).markCompleted('1', report('1', 0, 1));
+    expect(() => completed.markRunning('1', 2)).toThrow('terminal status');
+    expect(
+      EvalSetManifest.start(definition, 0)
+        .markRunning('rag.first', 1)
+        .markRunning('rag.first', 5)
+        .entryFor('rag.first')?.started_at,
+    ).toBe(5);
+    expect(() =>
+      EvalSetManifest.fromJson({
+        schema_version: 'eval-harness.eval-set-manifest.v1',
+        eval_set: 'n',
+        started_at: 0,
+        updated_at: 0,
+        datasets: [{ dataset: ' rag.first ', status: 'pending' }],
+      }),
+    ).toThrow('without leading or trailing whitespace');
+  });
+
+  it('turns failed entries back into pending for a retry', () => {
+    const failed = EvalSetManifest.start(definition, 0)
+      .markRunning('rag.first', 0)
+      .markCompleted('rag.first', report('rag.first', 0, 1))
+      .markRunning('rag.second', 1)
+      .markFailed('rag.second', 'boom', 2);
+    const retried = failed.resetFailed(3);
+    expect(retried.entryFor('rag.second')?.status).toBe('pending');
+    expect(retried.entryFor('rag.first')?.status).toBe('completed');
+  });
+});
+
+describe('runEvalSet (scenarios 117-121)', () => {
+  function setup(names: string[]) {
+    const engine = new EvalEngine();
+    for (const name of names) {
+      engine
+        .dataset(name)
+        .withSamples([
+          createSample({
+            id: name.replace('rag.', ''),
+            input: { answer: 'ok' },
+            expectedOutput: 'ok',
+          }),
+        ])
+        .withMetrics(['exact-match'])
+        .register();
+    }
+    return engine;
+  }
+
+  it('runs every dataset, persisting after each change (117)', async () => {
+    const engine = setup(['rag.first', 'rag.second']);
+    const saved: string[] = [];
+    const result = await runEvalSet({
+      definition: createEvalSet('nightly', ['rag.first', 'rag.second']),
+      clock: new FakeClock(),
+      runDataset: (name) => engine.run(name, () => 'ok'),
+      onManifest: (manifest) => void saved.push(manifest.entries.map((e) => e.status[0]).join('')),
+    });
+    expect(result.manifest.isComplete()).toBe(true);
+    expect(result.reports.map((r) => r.datasetName)).toEqual(['rag.first', 'rag.second']);
+    expect(saved).toEqual(['pp', 'rp', 'cp', 'cr', 'cc']);
+  });
+
+  it('resumes after completed datasets, even unregistered ones (118)', async () => {
+    const definition = createEvalSet('nightly', ['rag.first', 'rag.second']);
+    const engine = setup(['rag.second']);
+    const manifest = EvalSetManifest.start(definition, 0)
+      .markRunning('rag.first', 0)
+      .markCompleted('rag.first', report('rag.first', 0, 1));
+    const calls: string[] = [];
+    const result = await runEvalSet({
+      definition,
+      manifest,
+      clock: new FakeClock(),
+      runDataset: (name) => engine.run(name, ({ id }) => (calls.push(id), 'ok')),
+    });
+    expect(calls).toEqual(['second']);
+    expect(result.manifest.isComplete()).toBe(true);
+    expect(result.reports).toHaveLength(1);
+  });
+
+  it('records a failure and stops; a failed entry stops the next pass as is (119, 120)', async () => {
+    const definition = createEvalSet('nightly', ['rag.first', 'rag.second', 'rag.third']);
+    const engine = setup(['rag.first', 'rag.second', 'rag.third']);
+    const calls: string[] = [];
+    const run = (name: string) =>
+      engine.run(name, ({ id }) => {
+        calls.push(id);
+        if (id === 'second') throw new Error('runner crashed');
+        return 'ok';
+      });
+    const result = await runEvalSet({ definition, clock: new FakeClock(), runDataset: run });
+    expect(calls).toEqual(['first', 'second']);
+    expect(result.manifest.completedDatasetNames()).toEqual(['rag.first']);
+    expect(result.manifest.failedDatasetNames()).toEqual(['rag.second']);
+    expect(result.manifest.entryFor('rag.third')?.status).toBe('pending');
+    expect(result.stoppedBy).toMatchObject({ dataset: 'rag.second', previously: false });
+    expect(result.manifest.entryFor('rag.second')?.error).toContain('runner crashed');
+    const again = await runEvalSet({
+      definition,
+      manifest: result.manifest,
+      clock: new FakeClock(),
+      runDataset: run,
+    });
+    expect(calls).toHaveLength(2);
+    expect(again.stoppedBy).toMatchObject({ dataset: 'rag.second', previously: true });
+  });
+
+  it('throws setup errors instead of recording them (121)', async () => {
+    const engine = setup(['rag.first']);
+    const definition = createEvalSet('nightly', ['rag.first', 'rag.missing']);
+    const saved: EvalSetManifest[] = [];
+    await expect(
+      runEvalSet({
+        definition,
+        clock: new FakeClock(),
+        runDataset: async (name) => {
+          if (name === 'rag.missing')
+            throw new EvalRunError(`Dataset '${name}' is not registered.`);
+          return engine.run(name, () => 'ok');
+        },
+        onManifest: (m) => void saved.push(m),
+      }),
+    ).rejects.toThrow("Dataset 'rag.missing' is not registered");
+    expect(saved.at(-1)?.entryFor('rag.missing')?.status).toBe('running');
+  });
+});
