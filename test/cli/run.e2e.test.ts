@@ -153,7 +153,7 @@ describe('eval-harness run (child process)', () => {
       { metric: 'macro_f1', aggregate: 'macro_f1', threshold: 0.4, actual: 0.5, passed: true },
     ]);
     expect(failing.stderr).toContain(
-      'Score gate failed: exact-match:mean is 0.5000, below --fail-under 0.6',
+      'Score gate failed (demo): exact-match:mean is 0.5000, below --fail-under 0.6',
     );
     const passing = await runCli([...args, '--fail-under', 'exact-match:pass_rate=0.5'], {
       cwd: dir,
