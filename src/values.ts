@@ -85,3 +85,14 @@ export function findIllFormedString(value: unknown, path = '$'): string | undefi
   }
   return undefined;
 }
+
+/** `1 second`, `5 seconds`. */
+export function formatSeconds(value: number): string {
+  return value === 1 ? '1 second' : `${value} seconds`;
+}
+
+/** At most 20 ids, so a one-line error stays one readable line. */
+export function listIds(ids: readonly string[]): string {
+  const shown = ids.slice(0, 20).join(', ');
+  return ids.length > 20 ? `${shown} (and ${ids.length - 20} more)` : shown;
+}

@@ -1,5 +1,5 @@
 import { EvalRunError } from '../errors.js';
-import type { BatchMode } from './batch-options.js';
+import type { BatchMode, BatchOptions } from './batch-options.js';
 
 /** The nine fields a profile may preset besides `mode`, in checking order. */
 export const PROFILE_FIELDS = [
@@ -20,20 +20,13 @@ export const PROFILE_NUMERIC_FIELDS = PROFILE_FIELDS.filter(
   (field) => field !== 'queue',
 ) as Exclude<ProfileField, 'queue'>[];
 
-/** A named preset of batch-option defaults; explicit flags win over it (spec/batch.md §2). */
-export interface BatchProfile {
-  readonly name: string;
-  readonly mode: BatchMode;
-  readonly concurrency: number | null;
-  readonly queue: string | null;
-  readonly timeoutSeconds: number | null;
-  readonly waitTimeoutSeconds: number | null;
-  readonly resultTtlSeconds: number | null;
-  readonly chunkSize: number | null;
-  readonly rateLimit: number | null;
-  readonly rateWindowSeconds: number | null;
-  readonly checkpointEvery: number | null;
-}
+/**
+ * A named preset of batch-option defaults; explicit flags win over it (spec/batch.md §2). The
+ * fields are those of BatchOptions, each nullable (unset: the run's baseline applies).
+ */
+export type BatchProfile = { readonly name: string; readonly mode: BatchMode } & {
+  readonly [K in ProfileField]: BatchOptions[K] | null;
+};
 
 const PROFILE_MODES: readonly string[] = ['serial', 'concurrent', 'lazy-parallel'];
 

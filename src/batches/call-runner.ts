@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { SampleInvocation, SampleRunner } from '../sut/index.js';
-import { debugType } from '../values.js';
+import { debugType, formatSeconds } from '../values.js';
 
 /** How one SUT call ended; `reason` is short, callers wrap it in their own sentence. */
 export type RunnerCallResult =
@@ -36,7 +36,7 @@ export async function callSampleRunner(
             options.clock.sleep(options.timeoutSeconds * 1000, timer.signal).then(() => TIMED_OUT),
           ]);
     if (result === TIMED_OUT) {
-      const limit = seconds(options.timeoutSeconds as number);
+      const limit = formatSeconds(options.timeoutSeconds as number);
       controller.abort(new Error(`timed out after ${limit}`));
       return {
         ok: false,
@@ -52,8 +52,4 @@ export async function callSampleRunner(
   } finally {
     timer.abort();
   }
-}
-
-export function seconds(value: number): string {
-  return value === 1 ? '1 second' : `${value} seconds`;
 }

@@ -2,6 +2,7 @@ import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../clock.js';
 import { EvalRunError, InfraError, UsageError, errorMessage } from '../errors.js';
+import { listIds } from '../values.js';
 import type { SampleInvocation, SampleRunner } from '../sut/index.js';
 import { effectiveChunkSize, type BatchOptions } from './batch-options.js';
 import { dispatchTtlSeconds, runTtlSeconds } from './batch-ttl.js';
@@ -210,7 +211,7 @@ export async function collectLazyParallelOutputs(
       .filter((_, index) => !read.successes.has(index))
       .map((invocation) => invocation.id);
     throw new InfraError(
-      `Lazy parallel batch '${batchId}' did not produce outputs for sample ids: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (and ${missing.length - 20} more)` : ''}. Check that workers are running and share this Redis.`,
+      `Lazy parallel batch '${batchId}' did not produce outputs for sample ids: ${listIds(missing)}. Check that workers are running and share this Redis.`,
     );
   }
   await session.store.finish(batchId).catch(() => undefined);

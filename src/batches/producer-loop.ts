@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { InfraError, SutError } from '../errors.js';
 import type { SampleInvocation } from '../sut/index.js';
+import { formatSeconds, listIds } from '../values.js';
 import { effectiveChunkSize, type BatchOptions } from './batch-options.js';
 import { DEFAULT_RATE_WINDOW_SECONDS } from './defaults.js';
 import {
@@ -120,7 +121,7 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
         .sort((a, b) => a - b)
         .map((index) => invocations[index]?.id ?? String(index));
       throw new InfraError(
-        `Batch '${batchId}' did not produce outputs within ${seconds(waitSeconds)} for sample ids: ${listIds(ids)}. Increase the batch wait timeout (waitTimeoutSeconds), and check that the system under test or its workers are running.`,
+        `Batch '${batchId}' did not produce outputs within ${formatSeconds(waitSeconds)} for sample ids: ${listIds(ids)}. Increase the batch wait timeout (waitTimeoutSeconds), and check that the system under test or its workers are running.`,
         { code: 'E_BATCH_TIMEOUT' },
       );
     }
@@ -143,7 +144,7 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
           if (error instanceof SutError) throw error;
         });
         throw new InfraError(
-          `Batch '${batchId}': chunk dispatch consumed the full ${seconds(waitSeconds)} wait timeout with ${indexes.length - dispatched} of ${indexes.length} sample(s) still undispatched before result collection started. Lower the chunk size, relax the rate limit, or raise the wait timeout.`,
+          `Batch '${batchId}': chunk dispatch consumed the full ${formatSeconds(waitSeconds)} wait timeout with ${indexes.length - dispatched} of ${indexes.length} sample(s) still undispatched before result collection started. Lower the chunk size, relax the rate limit, or raise the wait timeout.`,
           { code: 'E_BATCH_TIMEOUT' },
         );
       }
@@ -209,13 +210,4 @@ function range(start: number, end: number): number[] {
   const out: number[] = [];
   for (let i = start; i < end; i++) out.push(i);
   return out;
-}
-
-function seconds(value: number): string {
-  return value === 1 ? '1 second' : `${value} seconds`;
-}
-
-function listIds(ids: readonly string[]): string {
-  const shown = ids.slice(0, 20).join(', ');
-  return ids.length > 20 ? `${shown} (and ${ids.length - 20} more)` : shown;
 }

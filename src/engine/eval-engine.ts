@@ -23,7 +23,7 @@ import {
   type SampleInvocation,
   type SampleRunner,
 } from '../sut/index.js';
-import { debugType, isPlainObject } from '../values.js';
+import { debugType, isPlainObject, listIds } from '../values.js';
 import type { DatasetSample } from '../datasets/index.js';
 import { DatasetBuilder } from './dataset-builder.js';
 import type { GoldenDataset } from './golden-dataset.js';
@@ -325,10 +325,4 @@ function checkCompleteness(dataset: GoldenDataset, saved: SavedOutputs): void {
       `Saved outputs for dataset '${dataset.name}' contain unknown sample ids: ${listIds(unknown)}.`,
     );
   }
-}
-
-/** At most 20 ids, so a one-line error stays one readable line. */
-function listIds(ids: readonly string[]): string {
-  const shown = ids.slice(0, 20).join(', ');
-  return ids.length > 20 ? `${shown} (and ${ids.length - 20} more)` : shown;
 }
