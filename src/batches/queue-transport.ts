@@ -12,6 +12,8 @@ const FALLBACK_POLL_MS = 500;
 /** The no-worker check runs this soon after the batch starts, then every few seconds. */
 const WORKER_CHECK_FIRST_MS = 1500;
 const WORKER_CHECK_EVERY_MS = 3000;
+/** Jobs per addBulk transaction when a window is dispatched. */
+const BULK_SIZE = 50;
 
 export interface QueueTransportOptions {
   readonly queue: Queue;
@@ -87,7 +89,12 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
         const job = jobOf(jobs[0] as SampleJob);
         await queue.add(job.name, job.data, job.opts);
       } else {
-        await queue.addBulk(jobs.map(jobOf));
+        // Several small bulks sent together: workers start on the first jobs while later ones
+        // are still being added, instead of idling until one big transaction lands.
+        const bulks: ReturnType<typeof jobOf>[][] = [];
+        for (let start = 0; start < jobs.length; start += BULK_SIZE)
+          bulks.push(jobs.slice(start, start + BULK_SIZE).map(jobOf));
+        await Promise.all(bulks.map((bulk) => queue.addBulk(bulk)));
       }
     } catch (error) {
       throw new InfraError(
