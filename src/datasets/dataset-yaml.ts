@@ -1,4 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { DatasetSchemaError } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
@@ -24,6 +26,17 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
  * for very large datasets), everything else as YAML.
  */
 export async function loadDatasetFile(path: string): Promise<DatasetDocument> {
+  const text = await readDatasetText(path);
+  if (path.toLowerCase().endsWith('.json')) return parseDatasetJson(text, path);
+  const document = parseDatasetYaml(text);
+  // Parsing a large YAML file leaves several times its size in short-lived garbage; collecting
+  // it now, before scoring allocates, keeps the peak memory of a 100,000-sample run down.
+  if (text.length >= LARGE_DATASET_CHARS) collectGarbage();
+  return document;
+}
+
+/** The file as strict UTF-8 text; the raw bytes are dropped as soon as they are decoded. */
+async function readDatasetText(path: string): Promise<string> {
   let bytes: Buffer;
   try {
     const info = await stat(path);
@@ -34,14 +47,23 @@ export async function loadDatasetFile(path: string): Promise<DatasetDocument> {
       cause: error,
     });
   }
-  let text: string;
   try {
-    text = fatalUtf8.decode(bytes);
+    return fatalUtf8.decode(bytes);
   } catch (error) {
     throw new DatasetSchemaError(`Dataset file ${path} is not valid UTF-8.`, { cause: error });
   }
-  if (path.toLowerCase().endsWith('.json')) return parseDatasetJson(text, path);
-  return parseDatasetYaml(text);
+}
+
+/** Above this size a dataset file is worth a garbage collection after parsing. */
+const LARGE_DATASET_CHARS = 8 * 1024 * 1024;
+
+function collectGarbage(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as () => void)();
+  } catch {
+    // Only an optimisation: without it the run is the same, with a higher peak.
+  }
 }
 
 /** Parse and validate dataset YAML text with the validation order of spec/harness.md §1.2. */
