@@ -1,18 +1,8 @@
 import { EvalRunError } from '../errors.js';
-import type { BatchMode, BatchOptions } from './batch-options.js';
+import { NULLABLE_NUMERIC_FIELDS, type BatchMode, type BatchOptions } from './batch-options.js';
 
 /** The nine fields a profile may preset besides `mode`, in checking order. */
-export const PROFILE_FIELDS = [
-  'concurrency',
-  'queue',
-  'timeoutSeconds',
-  'waitTimeoutSeconds',
-  'resultTtlSeconds',
-  'chunkSize',
-  'rateLimit',
-  'rateWindowSeconds',
-  'checkpointEvery',
-] as const;
+export const PROFILE_FIELDS = ['concurrency', 'queue', ...NULLABLE_NUMERIC_FIELDS] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 
 /** Numeric profile fields (every profile field but `queue`). */
