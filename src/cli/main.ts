@@ -22,6 +22,9 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // One line per error: fold commander's "(Did you mean …?)" into the message line.
+      outputError: (text, write) =>
+        write(`${text.trimEnd().replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)')}\n`),
     })
     .showSuggestionAfterError(true);
 

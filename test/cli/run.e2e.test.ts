@@ -274,6 +274,11 @@ describe('eval-harness run: bad input as a new user tries it', () => {
       2,
       "unknown option '--bogus'",
     );
+    expectOneLineError(
+      await runCli(['run', 'ds.yml', '--metrc', 'exact-match'], { cwd: dir }),
+      2,
+      "unknown option '--metrc' (did you mean --metric?)",
+    );
   });
 
   it('outputs files with missing ids, invalid JSON or an empty path (203)', async () => {
