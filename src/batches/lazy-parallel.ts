@@ -10,7 +10,7 @@ import { createBatchId } from './batch-id.js';
 import { DEFAULT_RESULT_TTL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from './defaults.js';
 import { createQueueTransport } from './queue-transport.js';
 import { createRedisClient, probeRedis } from './redis-connection.js';
-import { DEFAULT_QUEUE_NAME, sampleJobId } from './redis-keys.js';
+import { DEFAULT_QUEUE_NAME } from './redis-keys.js';
 import { createRedisResultStore, type ResultStore } from './result-store.js';
 import { createSampleProcessor, InvalidSampleJobError } from './sample-processor.js';
 import type { SampleTransport } from './sample-transport.js';
@@ -282,5 +282,3 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     },
   };
 }
-
-export { sampleJobId };

@@ -10,7 +10,7 @@ import {
 } from '../engine/index.js';
 import { ConfigError, SutError, UsageError, errorMessage } from '../errors.js';
 import { buildReportJson, renderMarkdownReport } from '../reports/index.js';
-import { emitReport, writeJunit } from './commands/run.js';
+import { emitReport, writeJunit } from './emit-report.js';
 import {
   createRunContext,
   executeDatasetRun,

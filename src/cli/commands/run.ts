@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import {
   renderJsonReportChunks,
@@ -14,7 +13,7 @@ import {
 } from '../dataset-run.js';
 import { buildDryRunPlan, renderDryRunPlan } from '../dry-run-plan.js';
 import type { CliIo } from '../io.js';
-import { writeChunks, writeFileAtomically } from '../write-file.js';
+import { emitReport, writeJunit } from '../emit-report.js';
 
 export type { RunCommandOptions } from '../dataset-run.js';
 
@@ -65,43 +64,4 @@ export async function runCommand(
   );
   if (options.junit !== undefined) await writeJunit([report], options.junit, io);
   return reportOutcome(outcome, io);
-}
-
-export async function writeJunit(
-  reports: Parameters<typeof renderJunitReports>[0],
-  junitPath: string,
-  io: CliIo,
-): Promise<void> {
-  const path = resolve(io.cwd, junitPath);
-  const bytes = await writeFileAtomically(path, [renderJunitReports(reports)], 'JUnit report');
-  io.stderr.write(`Wrote ${bytes} bytes of JUnit XML to ${path}\n`);
-}
-
-/**
- * Report to `--out` or stdout. If the file cannot be written, the report still goes to stdout
- * before the error is raised, so a long run's results are never lost.
- */
-export async function emitReport(
-  render: () => Iterable<string>,
-  options: Pick<RunCommandOptions, 'out'>,
-  io: CliIo,
-): Promise<void> {
-  if (options.out === undefined) {
-    await writeChunks(io.stdout, withNewline(render()));
-    return;
-  }
-  const path = resolve(io.cwd, options.out);
-  try {
-    const bytes = await writeFileAtomically(path, render(), 'report');
-    io.stderr.write(`Wrote ${bytes} bytes to ${path}\n`);
-  } catch (error) {
-    await writeChunks(io.stdout, withNewline(render()));
-    throw error;
-  }
-}
-
-/** On stdout the report is followed by a newline; files hold the payload alone. */
-function* withNewline(chunks: Iterable<string>): Iterable<string> {
-  yield* chunks;
-  yield '\n';
 }
