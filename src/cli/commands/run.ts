@@ -1,9 +1,5 @@
 import { UsageError } from '../../errors.js';
-import {
-  renderJsonReportChunks,
-  renderJunitReports,
-  renderMarkdownReport,
-} from '../../reports/index.js';
+import { renderJsonReportChunks, renderMarkdownReport } from '../../reports/index.js';
 import {
   createRunContext,
   executeDatasetRun,
