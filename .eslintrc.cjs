@@ -16,5 +16,5 @@ module.exports = {
     'no-console': 'error',
     eqeqeq: ['error', 'always'],
   },
-  overrides: [{ files: ['bench/**', 'examples/**'], rules: { 'no-console': 'off' } }],
+  overrides: [{ files: ['bench/**', 'examples/**', 'scripts/**'], rules: { 'no-console': 'off' } }],
 };
