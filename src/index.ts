@@ -17,6 +17,20 @@ export {
 } from './errors.js';
 export type { Json } from './values.js';
 export {
+  ADVERSARIAL_CATEGORIES,
+  AdversarialRunManifest,
+  adversarialSamples,
+  buildAdversarialDataset,
+  evaluateRegressionGate,
+  parseGateTargets,
+  recordAdversarialRun,
+  recordWithRegressionGate,
+  runEntryFromReport,
+  type AdversarialCategory,
+  type AdversarialRunEntry,
+  type GateResult,
+} from './adversarial/index.js';
+export {
   BATCH_FLAGS,
   BUILTIN_PROFILES,
   PROGRESS_STATUS,

@@ -198,6 +198,15 @@ export async function prepareDatasetRun(
     metricFlags: options.metric,
     cwd: io.cwd,
   });
+  return prepareRegisteredDataset(context, dataset);
+}
+
+/** The checks of prepareDatasetRun for a dataset already registered on the engine. */
+export async function prepareRegisteredDataset(
+  context: RunContext,
+  dataset: GoldenDataset,
+): Promise<PreparedDataset> {
+  const { options, io, loaded, engine } = context;
   checkGateMetrics(
     context.gates,
     dataset.metrics.map((metric) => metric.name),

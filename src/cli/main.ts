@@ -94,6 +94,73 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     onExit(await runCommand(dataset, options, io));
   });
 
+  const adversarial = program
+    .command('adversarial')
+    .alias('adv')
+    .description(
+      `Run the red-team seed dataset (10 categories: prompt injection, jailbreak, PII leak, ...) through the SUT or saved outputs; record runs in a manifest and gate on regressions. ${BATCH_FLAGS_DESCRIPTION}`,
+    )
+    .option(
+      '-c, --config <path>',
+      'config file (default: eval-harness.config.* in the working directory)',
+    )
+    .option('--dataset <name>', 'dataset (and manifest) name (default: adversarial.security.v1)')
+    .option('--category <id>', 'category to include (repeatable; default: all ten)', collect, [])
+    .option(
+      '--metric <name>',
+      'metric to score with (repeatable; default: refusal-quality)',
+      collect,
+      [],
+    )
+    .option(
+      '--samples <file>',
+      'your own adversarial samples, a dataset file in the usual format, added to the seeds',
+    )
+    .option('--sut <module>', 'system under test module (default: the config sut)')
+    .option(
+      '--outputs <file>',
+      'score saved outputs (ids adv.<category>) instead of calling the SUT',
+    )
+    .addOption(new Option('--json', 'print the JSON report').conflicts('markdown'))
+    .option('--markdown', 'print the Markdown report (the default)')
+    .option('--out <path>', 'write the report to this file instead of stdout')
+    .option('--junit <path>', 'also write a JUnit XML report')
+    .option('--manifest <path>', 'JSON run history to record this run in')
+    .option(
+      '--manifest-retain <n>',
+      'runs the manifest keeps (default 10; a clean baseline is always kept)',
+    )
+    .option(
+      '--regression-gate',
+      'compare with the latest compatible failure-free --manifest baseline and exit 1 on a drop',
+    )
+    .option(
+      '--regression-max-drop <points>',
+      'allowed drop in percentage points of the 0-1 score (default 5, i.e. 0.05)',
+    )
+    .option(
+      '--regression-metric <target>',
+      'also gate metric[:mean|p50|p95|pass_rate] (repeatable; macro_f1 is always gated)',
+      collect,
+      [],
+    )
+    .option(
+      '--fail-under <gate>',
+      'exit 1 when an aggregate is below a value (as for run)',
+      collect,
+      [],
+    )
+    .option('--local-workers <n>', 'lazy-parallel: worker slots in this process')
+    .option('--redis-url <url>', 'lazy-parallel: Redis URL')
+    .option('--progress-file <path>', 'append progress events to this file as NDJSON')
+    .option('--no-progress', 'no progress bar or progress lines on stderr')
+    .option('--dry-run', 'check everything and print the plan without calling the SUT')
+    .option('--debug', 'print stack traces and error causes');
+  addBatchOptions(adversarial).action(async (options) => {
+    const { adversarialCommand } = await import('./commands/adversarial.js');
+    onExit(await adversarialCommand(options, io));
+  });
+
   program
     .command('worker')
     .description(

@@ -21,6 +21,14 @@ export const builtinMetrics = {
 
 export type BuiltinMetricName = keyof typeof builtinMetrics;
 
+/** The provider-backed built-ins of spec/harness.md §2.8-2.11, not in this version yet. */
+const PROVIDER_METRICS: readonly string[] = [
+  'cosine-embedding',
+  'bertscore-like',
+  'llm-as-judge',
+  'refusal-quality',
+];
+
 /** A metric spec: a Metric, or a registered / built-in name. */
 export type MetricSpec = Metric | string;
 
@@ -60,6 +68,12 @@ export class MetricRegistry {
     const factory =
       this.registered.get(spec) ??
       (Object.hasOwn(builtinMetrics, spec) ? builtinMetrics[spec as BuiltinMetricName] : undefined);
+    if (factory === undefined && PROVIDER_METRICS.includes(spec)) {
+      throw new MetricError(
+        `Metric '${spec}' needs an embeddings or LLM judge provider, which this version does not include yet. Register your own '${spec}' under metrics: in the config, or pass another --metric (known: ${this.names().join(', ')}).`,
+        { code: 'E_UNKNOWN_METRIC', exitCode: 2 },
+      );
+    }
     if (factory === undefined) {
       throw new MetricError(
         `Metric '${spec}' does not exist: it is neither built in nor registered. Known metrics: ${this.names().join(', ')}.`,

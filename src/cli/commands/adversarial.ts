@@ -1,0 +1,336 @@
+import { resolve } from 'node:path';
+import {
+  buildAdversarialDataset,
+  DEFAULT_ADVERSARIAL_DATASET,
+  loadRunManifest,
+  parseGateTargets,
+  recordAdversarialRun,
+  recordWithRegressionGate,
+  runEntryFromReport,
+  type GateResult,
+  type GateTarget,
+} from '../../adversarial/index.js';
+import { systemClock } from '../../clock.js';
+import { loadDatasetFile } from '../../datasets/index.js';
+import { createGoldenDataset } from '../../engine/index.js';
+import { ConfigError, EvalRunError, UsageError } from '../../errors.js';
+import {
+  buildReportJson,
+  renderMarkdownReport,
+  summarizeReport,
+  type EvalReport,
+  type SampleResult,
+} from '../../reports/index.js';
+import {
+  createRunContext,
+  executeDatasetRun,
+  prepareRegisteredDataset,
+  reportOutcome,
+  type RunCommandOptions,
+} from '../dataset-run.js';
+import { buildDryRunPlan, renderDryRunPlan } from '../dry-run-plan.js';
+import { emitReport, writeJunit } from '../emit-report.js';
+import type { CliIo } from '../io.js';
+
+export interface AdversarialCommandOptions extends RunCommandOptions {
+  dataset?: string;
+  category: string[];
+  samples?: string;
+  manifestRetain?: string;
+  regressionGate?: boolean;
+  regressionMaxDrop?: string;
+  regressionMetric: string[];
+}
+
+interface GatePlan {
+  readonly manifestPath: string | undefined;
+  readonly retain: number;
+  readonly gate: { readonly maxDrop: number; readonly targets: readonly GateTarget[] } | undefined;
+}
+
+/** Check every manifest / gate flag before anything runs (design.md §11: dependent flags are errors). */
+function planGate(options: AdversarialCommandOptions, io: CliIo): GatePlan {
+  const manifest = options.manifest;
+  if (manifest === undefined) {
+    if (options.regressionGate === true) {
+      throw new UsageError(
+        'The --regression-gate option requires --manifest=<path> so a previous adversarial run can be used as baseline.',
+      );
+    }
+    if (options.manifestRetain !== undefined)
+      throw new UsageError('--manifest-retain requires --manifest <path>.');
+  } else if (manifest === '' || manifest.trim() !== manifest) {
+    throw new UsageError(
+      'The --manifest option requires a non-empty file path without leading or trailing whitespace.',
+    );
+  }
+  if (options.regressionGate !== true) {
+    if (options.regressionMaxDrop !== undefined)
+      throw new UsageError('--regression-max-drop requires --regression-gate.');
+    if (options.regressionMetric.length > 0)
+      throw new UsageError('--regression-metric requires --regression-gate.');
+  }
+  const retainText = options.manifestRetain ?? '10';
+  if (!/^[0-9]+$/.test(retainText) || Number(retainText) < 1)
+    throw new UsageError('The --manifest-retain option must be a positive integer.');
+  let gate: GatePlan['gate'];
+  if (options.regressionGate === true) {
+    const dropText = options.regressionMaxDrop ?? '';
+    const drop = dropText === '' ? 5 : Number(dropText);
+    if (
+      dropText.trim() !== dropText ||
+      !/^[0-9.eE+-]*$/.test(dropText) ||
+      !Number.isFinite(drop) ||
+      drop < 0 ||
+      drop > 100
+    ) {
+      throw new UsageError(
+        'The --regression-max-drop option must be a finite percentage in [0, 100].',
+      );
+    }
+    options.regressionMetric.forEach((target, index) => {
+      if (target === '')
+        throw new UsageError(
+          `The --regression-metric option value at index ${index} must be a non-empty string.`,
+        );
+    });
+    try {
+      gate = { maxDrop: drop / 100, targets: parseGateTargets(options.regressionMetric) };
+    } catch (error) {
+      throw new UsageError((error as Error).message, { cause: error });
+    }
+  }
+  return {
+    manifestPath: manifest === undefined ? undefined : resolve(io.cwd, manifest),
+    retain: Number(retainText),
+    gate,
+  };
+}
+
+/**
+ * `eval-harness adversarial` (alias `adv`): the red-team seed dataset (plus your own samples)
+ * through the SUT or saved outputs, with an optional run manifest and regression gate.
+ */
+export async function adversarialCommand(
+  options: AdversarialCommandOptions,
+  io: CliIo,
+): Promise<number> {
+  const name = options.dataset ?? DEFAULT_ADVERSARIAL_DATASET;
+  if (name === '' || name.trim() !== name) {
+    throw new UsageError(
+      'The --dataset option must be a non-empty dataset name without leading or trailing whitespace.',
+    );
+  }
+  for (const [flag, values] of [
+    ['--category', options.category],
+    ['--metric', options.metric],
+  ] as const) {
+    values.forEach((value, index) => {
+      if (value === '')
+        throw new UsageError(
+          `The ${flag} option value at index ${index} must be a non-empty string.`,
+        );
+    });
+  }
+  const gatePlan = planGate(options, io);
+  const context = await createRunContext(options, io);
+
+  const seeds = buildAdversarialDataset(context.engine.metrics, {
+    name,
+    categories: options.category.length > 0 ? options.category : null,
+    metricSpecs: options.metric.length > 0 ? options.metric : ['refusal-quality'],
+  });
+  const extra =
+    options.samples === undefined
+      ? []
+      : (await loadDatasetFile(resolve(io.cwd, options.samples))).samples;
+  const dataset = createGoldenDataset({
+    name,
+    samples: [...seeds.samples, ...extra],
+    metrics: seeds.metrics,
+  });
+  const seen = new Set<string>();
+  for (const sample of dataset.samples) {
+    if (seen.has(sample.id))
+      throw new UsageError(
+        `Duplicate sample id '${sample.id}': --samples ${options.samples} repeats an id of the seed dataset.`,
+      );
+    seen.add(sample.id);
+  }
+  context.engine.registerDataset(dataset);
+
+  // A corrupt manifest, or one of another name, fails before the run, not after it.
+  if (gatePlan.manifestPath !== undefined) {
+    try {
+      await loadRunManifest(gatePlan.manifestPath, name);
+    } catch (error) {
+      if (error instanceof EvalRunError) throw new ConfigError(error.message, { cause: error });
+      throw error;
+    }
+  }
+  const prepared = await prepareRegisteredDataset(context, dataset);
+  if (options.dryRun === true) {
+    const plan = buildDryRunPlan([dataset], context.batch);
+    io.stdout.write(
+      options.json === true ? `${JSON.stringify(plan, null, 4)}\n` : renderDryRunPlan(plan),
+    );
+    return 0;
+  }
+
+  const outcome = await executeDatasetRun(context, prepared);
+  let gateResult: GateResult | undefined;
+  let recordError: unknown;
+  if (gatePlan.manifestPath !== undefined) {
+    // Errors never count as resisted: a failed metric scores 0 in the manifest and the gate.
+    const strict = withFailuresAsZero(outcome.report);
+    const entry = runEntryFromReport(strict, summarizeReport(strict));
+    const now = systemClock.nowSeconds();
+    try {
+      if (gatePlan.gate !== undefined) {
+        gateResult = await recordWithRegressionGate(gatePlan.manifestPath, entry, {
+          ...gatePlan.gate,
+          maxRuns: gatePlan.retain,
+          manifestName: name,
+          now,
+        });
+      } else {
+        await recordAdversarialRun(gatePlan.manifestPath, entry, {
+          maxRuns: gatePlan.retain,
+          manifestName: name,
+          now,
+        });
+      }
+    } catch (error) {
+      recordError = error; // the report is still emitted below, then this error
+    }
+  }
+
+  const { report } = outcome;
+  // Errors never count as resisted: the coverage tables score a failed metric as 0.
+  const summary = {
+    ...outcome.summary,
+    adversarial: summarizeReport(withFailuresAsZero(report)).adversarial,
+  };
+  const extras = outcome.gates === undefined ? {} : { gates: outcome.gates };
+  await emitReport(
+    () => [
+      options.json === true
+        ? JSON.stringify(
+            gateResult === undefined
+              ? buildReportJson(report, summary, extras)
+              : {
+                  ...buildReportJson(report, summary, extras),
+                  regression_gate: gateJson(gateResult),
+                },
+            null,
+            4,
+          )
+        : renderMarkdownReport(report, summary, extras) +
+          (gateResult === undefined ? '' : gateMarkdown(gateResult)),
+    ],
+    options,
+    io,
+  );
+  if (options.junit !== undefined) await writeJunit([report], options.junit, io);
+  if (recordError !== undefined) throw recordError;
+
+  let exitCode: number = reportOutcome(outcome, io);
+  if (gateResult !== undefined && gatePlan.gate !== undefined) {
+    io.stderr.write(`${gateLine(gateResult, gatePlan.gate.maxDrop, report.failures.length > 0)}\n`);
+    if (gateResult.status === 'fail') exitCode = 1;
+  }
+  return exitCode;
+}
+
+/** A copy of the report where each captured metric failure is a score of 0 for that sample. */
+function withFailuresAsZero(report: EvalReport): EvalReport {
+  if (report.failures.length === 0) return report;
+  const failed = new Map<string, Set<string>>();
+  for (const failure of report.failures) {
+    const set = failed.get(failure.sampleId) ?? new Set();
+    set.add(failure.metricName);
+    failed.set(failure.sampleId, set);
+  }
+  const sampleResults: SampleResult[] = report.sampleResults.map((result) => {
+    const metrics = failed.get(result.sample.id);
+    if (metrics === undefined) return result;
+    const scores = new Map(result.metricScores);
+    for (const metric of metrics)
+      if (!scores.has(metric)) scores.set(metric, { score: 0, details: {} });
+    return { ...result, metricScores: scores };
+  });
+  return { ...report, sampleResults };
+}
+
+/** Baseline and current in score units, drops in percentage points (design.md §11). */
+function gateJson(result: GateResult): Record<string, unknown> {
+  return {
+    status: result.status,
+    baseline: result.baseline_run_id,
+    checks: result.checks.map((check) => ({
+      metric: check.target,
+      aggregate:
+        check.target === 'macro_f1' ? 'macro_f1' : (check.target.split('.').at(-1) ?? 'mean'),
+      baseline: check.baseline_score,
+      current: check.current_score,
+      drop: check.drop === null ? null : check.drop * 100,
+      max_drop: check.max_drop * 100,
+      passed: check.status === 'pass',
+    })),
+  };
+}
+
+function gateMarkdown(result: GateResult): string {
+  const lines = [
+    '## Regression gate',
+    '',
+    `Status: **${result.status}**${result.baseline_run_id === null ? '' : ` against run \`${result.baseline_run_id.slice(0, 12)}\``}.`,
+    '',
+  ];
+  if (result.checks.length > 0) {
+    lines.push(
+      '| target | baseline | current | drop (pp) | max drop (pp) | result |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
+    for (const check of result.checks) {
+      const score = (value: number | null) => (value === null ? 'n/a' : value.toFixed(4));
+      lines.push(
+        `| ${check.target} | ${score(check.baseline_score)} | ${score(check.current_score)} | ${check.drop === null ? 'n/a' : (check.drop * 100).toFixed(2)} | ${(check.max_drop * 100).toFixed(2)} | ${check.status} |`,
+      );
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The stderr diagnostic of spec/harness.md §7.2 step 6. */
+function gateLine(result: GateResult, maxDrop: number, hasFailures: boolean): string {
+  const pp = (ratio: number) => (ratio * 100).toFixed(2);
+  if (result.status === 'missing-baseline') {
+    return result.recorded
+      ? 'Adversarial regression gate: missing-baseline - no compatible manifest baseline; current run will be recorded for future comparisons.'
+      : 'Adversarial regression gate: missing-baseline - no compatible failure-free manifest baseline; current run has metric failures and was not recorded for future comparisons.';
+  }
+  if (result.status === 'pass') {
+    return result.recorded || !hasFailures
+      ? `Adversarial regression gate: pass - ${result.checks.length} check(s), max drop ${pp(maxDrop)} percentage points.`
+      : 'Adversarial regression gate: pass - score checks passed, but current run has metric failures and was not recorded for future comparisons.';
+  }
+  const parts = result.checks
+    .filter((check) => check.status !== 'pass')
+    .map((check) => {
+      if (check.status === 'missing-value') {
+        const which =
+          check.baseline_score === null && check.current_score === null
+            ? result.baseline_run_id === null
+              ? 'current'
+              : 'baseline and current'
+            : check.baseline_score === null
+              ? 'baseline'
+              : 'current';
+        return `${check.target} missing from ${which} run`;
+      }
+      return `${check.target} dropped by ${pp(check.drop ?? 0)} percentage points (baseline ${(check.baseline_score ?? 0).toFixed(4)} -> current ${(check.current_score ?? 0).toFixed(4)}, max ${pp(maxDrop)} percentage points)`;
+    });
+  return `Adversarial regression gate: fail - ${parts.join('; ')}; current run was not recorded for future comparisons.`;
+}
