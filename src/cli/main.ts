@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { EvalHarnessError } from '../errors.js';
-import { BATCH_FLAGS_DESCRIPTION, addBatchOptions } from './batch-flags.js';
+import { BATCH_FLAGS_DESCRIPTION } from './batch-flags.js';
+import { addRunOptions } from './run-options.js';
 import type { CliIo } from './io.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -60,36 +61,8 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       '--manifest <path>',
       'with --eval-set: resume manifest, written after every dataset; completed datasets are skipped next time',
     )
-    .option('--retry-failed', 'with --manifest: run datasets that failed in an earlier run again')
-    .addOption(new Option('--json', 'print the JSON report').conflicts('markdown'))
-    .option('--markdown', 'print the Markdown report (the default)')
-    .option('--out <path>', 'write the report to this file instead of stdout (folders are created)')
-    .option('--junit <path>', 'also write a JUnit XML report (one test case per sample)')
-    .option(
-      '--fail-under <gate>',
-      'exit 1 when an aggregate is below a value: metric[:mean|p50|p95|pass_rate]=value or macro_f1=value (repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--local-workers <n>',
-      'lazy-parallel: run n worker slots inside this process (one-machine runs and CI)',
-    )
-    .option(
-      '--redis-url <url>',
-      'lazy-parallel: Redis URL (default: redis.url, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
-    )
-    .option(
-      '--progress-file <path>',
-      'append progress events (checkpoint and terminal) to this file as NDJSON',
-    )
-    .option('--no-progress', 'no progress bar or progress lines on stderr')
-    .option(
-      '--dry-run',
-      'resolve config, dataset, metrics and batch options, print the plan, and exit without calling the SUT',
-    )
-    .option('--debug', 'print stack traces and error causes');
-  addBatchOptions(run).action(async (dataset: string | undefined, options) => {
+    .option('--retry-failed', 'with --manifest: run datasets that failed in an earlier run again');
+  addRunOptions(run).action(async (dataset: string | undefined, options) => {
     const { runCommand } = await import('./commands/run.js');
     onExit(await runCommand(dataset, options, io));
   });
@@ -121,10 +94,6 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       '--outputs <file>',
       'score saved outputs (ids adv.<category>) instead of calling the SUT',
     )
-    .addOption(new Option('--json', 'print the JSON report').conflicts('markdown'))
-    .option('--markdown', 'print the Markdown report (the default)')
-    .option('--out <path>', 'write the report to this file instead of stdout')
-    .option('--junit <path>', 'also write a JUnit XML report')
     .option('--manifest <path>', 'JSON run history to record this run in')
     .option(
       '--manifest-retain <n>',
@@ -143,20 +112,8 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       'also gate metric[:mean|p50|p95|pass_rate] (repeatable; macro_f1 is always gated)',
       collect,
       [],
-    )
-    .option(
-      '--fail-under <gate>',
-      'exit 1 when an aggregate is below a value (as for run)',
-      collect,
-      [],
-    )
-    .option('--local-workers <n>', 'lazy-parallel: worker slots in this process')
-    .option('--redis-url <url>', 'lazy-parallel: Redis URL')
-    .option('--progress-file <path>', 'append progress events to this file as NDJSON')
-    .option('--no-progress', 'no progress bar or progress lines on stderr')
-    .option('--dry-run', 'check everything and print the plan without calling the SUT')
-    .option('--debug', 'print stack traces and error causes');
-  addBatchOptions(adversarial).action(async (options) => {
+    );
+  addRunOptions(adversarial).action(async (options) => {
     const { adversarialCommand } = await import('./commands/adversarial.js');
     onExit(await adversarialCommand(options, io));
   });

@@ -1,0 +1,43 @@
+import { Option, type Command } from 'commander';
+import { addBatchOptions } from './batch-flags.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The options `run` and `adversarial` share, declared once: report format and destinations,
+ * score gates, progress, lazy-parallel connection, dry run, and every batch flag.
+ */
+export function addRunOptions(command: Command): Command {
+  command
+    .addOption(new Option('--json', 'print the JSON report').conflicts('markdown'))
+    .option('--markdown', 'print the Markdown report (the default)')
+    .option('--out <path>', 'write the report to this file instead of stdout (folders are created)')
+    .option('--junit <path>', 'also write a JUnit XML report (one test case per sample)')
+    .option(
+      '--fail-under <gate>',
+      'exit 1 when an aggregate is below a value: metric[:mean|p50|p95|pass_rate]=value or macro_f1=value (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--local-workers <n>',
+      'lazy-parallel: run n worker slots inside this process (one-machine runs and CI)',
+    )
+    .option(
+      '--redis-url <url>',
+      'lazy-parallel: Redis URL (default: redis.url, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
+    )
+    .option(
+      '--progress-file <path>',
+      'append progress events (checkpoint and terminal) to this file as NDJSON',
+    )
+    .option('--no-progress', 'no progress bar or progress lines on stderr')
+    .option(
+      '--dry-run',
+      'resolve config, dataset, metrics and batch options, print the plan, and exit without calling the SUT',
+    )
+    .option('--debug', 'print stack traces and error causes');
+  return addBatchOptions(command);
+}
