@@ -96,3 +96,20 @@ export function listIds(ids: readonly string[]): string {
   const shown = ids.slice(0, 20).join(', ');
   return ids.length > 20 ? `${shown} (and ${ids.length - 20} more)` : shown;
 }
+
+/** A non-negative integer, or an all-digit string within the safe integer range. */
+export function tokenCount(value: unknown): number | undefined {
+  if (typeof value === 'number')
+    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'string' && /^\d+$/.test(value)) {
+    const parsed = Number(value);
+    return Number.isSafeInteger(parsed) ? parsed : undefined;
+  }
+  return undefined;
+}
+
+/** A finite number >= 0, from a number or a numeric string. */
+export function nonNegativeFinite(value: unknown): number | undefined {
+  const parsed = parseNumeric(value);
+  return parsed !== undefined && Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
+}

@@ -1,4 +1,4 @@
-import { isPlainObject, parseNumeric } from '../values.js';
+import { isPlainObject, nonNegativeFinite, tokenCount } from '../values.js';
 
 export interface UsageSummary {
   observations: number;
@@ -64,21 +64,4 @@ export function summarizeUsage(usages: Iterable<unknown>): UsageSummary {
   summary.latency_ms.mean =
     summary.latency_ms.count === 0 ? 0 : summary.latency_ms.total / summary.latency_ms.count;
   return summary;
-}
-
-/** A non-negative integer, or an all-digit string within the safe integer range. */
-export function tokenCount(value: unknown): number | undefined {
-  if (typeof value === 'number')
-    return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value === 'string' && /^\d+$/.test(value)) {
-    const parsed = Number(value);
-    return Number.isSafeInteger(parsed) ? parsed : undefined;
-  }
-  return undefined;
-}
-
-/** A finite number >= 0, from a number or a numeric string. */
-export function nonNegativeFinite(value: unknown): number | undefined {
-  const parsed = parseNumeric(value);
-  return parsed !== undefined && Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
 }

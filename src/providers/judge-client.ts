@@ -1,0 +1,52 @@
+import { MetricError } from '../errors.js';
+import { isPlainObject } from '../values.js';
+import { withUsage } from './embeddings-client.js';
+import { postJson, type ProviderRequestOptions } from './http-client.js';
+import { extractUsage, type ProviderUsage } from './provider-usage.js';
+
+export interface JudgeResult {
+  readonly content: string;
+  readonly usage: ProviderUsage;
+}
+
+export interface JudgeClient {
+  judge(prompt: string): Promise<JudgeResult>;
+}
+
+export type JudgeClientOptions = Omit<ProviderRequestOptions, 'operation'> & {
+  readonly model: string;
+};
+
+/** An OpenAI-compatible chat-completions judge with deterministic settings (spec/harness.md §3.5). */
+export function createJudgeClient(options: JudgeClientOptions): JudgeClient {
+  return {
+    async judge(prompt) {
+      const response = await postJson(
+        {
+          model: options.model,
+          temperature: 0,
+          seed: 42,
+          response_format: { type: 'json_object' },
+          messages: [{ role: 'user', content: prompt }],
+        },
+        { ...options, operation: 'LLM judge' },
+      );
+      if (response.status >= 400)
+        throw new MetricError(`LLM judge request failed: HTTP ${response.status}.`);
+      const usage = extractUsage(response.body);
+      const choices = isPlainObject(response.body) ? response.body['choices'] : undefined;
+      const first = Array.isArray(choices) ? choices[0] : undefined;
+      const message = isPlainObject(first) ? first['message'] : undefined;
+      const content = isPlainObject(message) ? message['content'] : undefined;
+      if (typeof content !== 'string' || content === '') {
+        throw withUsage(
+          new MetricError(
+            'LLM judge response missing choices[0].message.content (or it is empty).',
+          ),
+          usage,
+        );
+      }
+      return { content, usage };
+    },
+  };
+}
