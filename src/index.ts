@@ -81,14 +81,26 @@ export {
   CitationGroundednessMetric,
   ContainsMetric,
   ExactMatchMetric,
+  BertScoreLikeMetric,
+  CosineEmbeddingMetric,
+  LlmAsJudgeMetric,
   MetricRegistry,
+  RefusalQualityMetric,
   RegexMetric,
   RougeLMetric,
   createMetricScore,
   type Metric,
   type MetricScore,
+  type MetricProviders,
   type MetricSpec,
 } from './metrics/index.js';
+export {
+  createEmbeddingsClient,
+  createJudgeClient,
+  type EmbeddingsClient,
+  type JudgeClient,
+  type ProviderUsage,
+} from './providers/index.js';
 export {
   SavedOutputs,
   createSampleInvocation,

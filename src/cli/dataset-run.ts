@@ -22,6 +22,8 @@ import {
   type SampleProgress,
 } from '../engine/index.js';
 import { UsageError } from '../errors.js';
+import { MetricRegistry } from '../metrics/index.js';
+import { createEmbeddingsClient, createJudgeClient } from '../providers/index.js';
 import {
   checkGateMetrics,
   evaluateScoreGates,
@@ -146,7 +148,10 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
   }
   if (lazy) checkLazyParallel(options, loaded, batch.options, io);
 
-  const engine = new EvalEngine({ runtime: { raiseExceptions: loaded.runtime.raiseExceptions } });
+  const engine = new EvalEngine({
+    runtime: { raiseExceptions: loaded.runtime.raiseExceptions },
+    metrics: createMetricRegistry(loaded),
+  });
   await registerConfigMetrics(engine, loaded);
   return { options, io, loaded, engine, batch, gates, localWorkers };
 }
@@ -176,6 +181,32 @@ function checkLazyParallel(
       `warning: result TTL ${requestedTtl} s is below the configured floor of ${loaded.batchDefaults.resultTtlSeconds} s (batches.lazyParallel.resultTtlSeconds); results are kept for at least the floor.\n`,
     );
   }
+}
+
+/** The metric registry with the configured judge and embeddings clients. */
+export function createMetricRegistry(loaded: LoadedConfig): MetricRegistry {
+  const retry = {
+    retryAttempts: loaded.runtime.providerRetryAttempts,
+    retrySleepMs: loaded.runtime.providerRetrySleepMs,
+  };
+  const { judge, embeddings } = loaded.providers;
+  return new MetricRegistry({
+    judge: createJudgeClient({
+      ...retry,
+      endpoint: judge.endpoint,
+      model: judge.model,
+      apiKey: judge.apiKey,
+      timeoutSeconds: judge.timeoutSeconds,
+    }),
+    embeddings: createEmbeddingsClient({
+      ...retry,
+      endpoint: embeddings.endpoint,
+      model: embeddings.model,
+      apiKey: embeddings.apiKey,
+      timeoutSeconds: embeddings.timeoutSeconds,
+    }),
+    ...(judge.promptTemplate === undefined ? {} : { judgePromptTemplate: judge.promptTemplate }),
+  });
 }
 
 function parseLocalWorkers(value: string): number {

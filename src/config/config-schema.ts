@@ -62,6 +62,20 @@ export const RedisSchema = strictObject({
   prefix: nonEmpty.optional(),
 });
 
+/** One OpenAI-compatible provider; the API key is only ever read from the named env variable. */
+export const ProviderSchema = strictObject({
+  endpoint: nonEmpty.optional(),
+  model: nonEmpty.optional(),
+  apiKeyEnv: nonEmpty.optional(),
+  timeoutSeconds: z.number().int('must be a whole number').min(1, 'must be 1 or more').optional(),
+  promptTemplate: nonEmpty.optional(),
+});
+
+export const ProvidersSchema = strictObject({
+  judge: ProviderSchema.optional(),
+  embeddings: ProviderSchema.omit({ promptTemplate: true }).strict().optional(),
+});
+
 /** The whole config file. Strict at every level: an unknown key fails with its path. */
 export const ConfigSchema = strictObject({
   datasets: z.record(nonEmpty, DatasetEntrySchema).optional(),
@@ -71,6 +85,7 @@ export const ConfigSchema = strictObject({
   batches: BatchesSchema.optional(),
   progress: ProgressSchema.optional(),
   redis: RedisSchema.optional(),
+  providers: ProvidersSchema.optional(),
   /** Named, ordered lists of config datasets: `run --eval-set <name>`. Checked at load. */
   evalSets: z.record(z.string(), z.array(z.string())).optional(),
 });

@@ -34,6 +34,15 @@ export interface ResolvedRuntime {
   readonly providerRetrySleepMs: number;
 }
 
+/** A provider after config, env and defaults (spec/harness.md §3.1). The key stays in memory only. */
+export interface ResolvedProvider {
+  readonly endpoint: string;
+  readonly model: string;
+  readonly apiKey: string;
+  readonly timeoutSeconds: number;
+  readonly promptTemplate?: string;
+}
+
 /** Config-level batch defaults after config and env (design.md §4). */
 export interface ResolvedBatchDefaults {
   /** The result-store TTL floor F. */
@@ -55,6 +64,7 @@ export interface LoadedConfig {
   readonly redis: { readonly url: string; readonly prefix: string };
   /** Built-in and config profiles, all validated at load. */
   readonly profiles: ProfileResolver;
+  readonly providers: { readonly judge: ResolvedProvider; readonly embeddings: ResolvedProvider };
 }
 
 export interface LoadConfigOptions {
@@ -85,6 +95,48 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       prefix: config.redis?.prefix ?? DEFAULT_REDIS_PREFIX,
     },
     profiles: buildProfiles(config, path),
+    providers: resolveProviders(config, options.env),
+  };
+}
+
+/** Config wins over env, env over the OpenAI defaults; keys come from env variables only. */
+function resolveProviders(
+  config: ParsedConfig,
+  env: LoadConfigOptions['env'],
+): LoadedConfig['providers'] {
+  const judge = config.providers?.judge;
+  const embeddings = config.providers?.embeddings;
+  const key = (named: string | undefined, specific: string): string =>
+    (named !== undefined ? env[named] : undefined) ??
+    nonEmptyEnv(env[specific]) ??
+    nonEmptyEnv(env['OPENAI_API_KEY']) ??
+    '';
+  const template = judge?.promptTemplate ?? nonEmptyEnv(env['EVAL_HARNESS_JUDGE_PROMPT_TEMPLATE']);
+  return {
+    judge: {
+      endpoint:
+        judge?.endpoint ??
+        nonEmptyEnv(env['EVAL_HARNESS_JUDGE_ENDPOINT']) ??
+        'https://api.openai.com/v1/chat/completions',
+      model: judge?.model ?? nonEmptyEnv(env['EVAL_HARNESS_JUDGE_MODEL']) ?? 'gpt-4o-mini',
+      apiKey: key(judge?.apiKeyEnv, 'EVAL_HARNESS_JUDGE_API_KEY'),
+      timeoutSeconds:
+        judge?.timeoutSeconds ?? normalizeTimeout(env['EVAL_HARNESS_JUDGE_TIMEOUT'], 60),
+      ...(template === undefined ? {} : { promptTemplate: template }),
+    },
+    embeddings: {
+      endpoint:
+        embeddings?.endpoint ??
+        nonEmptyEnv(env['EVAL_HARNESS_EMBEDDINGS_ENDPOINT']) ??
+        'https://api.openai.com/v1/embeddings',
+      model:
+        embeddings?.model ??
+        nonEmptyEnv(env['EVAL_HARNESS_EMBEDDINGS_MODEL']) ??
+        'text-embedding-3-small',
+      apiKey: key(embeddings?.apiKeyEnv, 'EVAL_HARNESS_EMBEDDINGS_API_KEY'),
+      timeoutSeconds:
+        embeddings?.timeoutSeconds ?? normalizeTimeout(env['EVAL_HARNESS_EMBEDDINGS_TIMEOUT'], 30),
+    },
   };
 }
 

@@ -40,7 +40,7 @@ export async function scoreSample(
         sampleId: sample.id,
         metricName: metric.name,
         error: errorMessage(error),
-        details: usageOf(metric),
+        details: usageOf(metric, error),
       });
     }
   }
@@ -63,7 +63,11 @@ function checkScore(score: MetricScore, metric: Metric): void {
   }
 }
 
-function usageOf(metric: Metric): Record<string, unknown> {
+/** Usage a failed attempt spent: carried by the error (provider metrics) or the metric. */
+function usageOf(metric: Metric, error: unknown): Record<string, unknown> {
+  const carried =
+    error !== null && typeof error === 'object' ? (error as { usage?: unknown }).usage : undefined;
+  if (isPlainObject(carried) && Object.keys(carried).length > 0) return { usage: carried };
   if (
     !isMetric(metric) ||
     typeof (metric as Partial<ProvidesUsageDetails>).usageDetails !== 'function'

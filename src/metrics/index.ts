@@ -8,8 +8,15 @@ export { RougeLMetric, longestCommonSubsequence, type RougeLOptions } from './ro
 export { CitationGroundednessMetric } from './citation-groundedness.js';
 export {
   MetricRegistry,
+  type MetricProviders,
   builtinMetrics,
   type BuiltinMetricName,
   type MetricFactory,
   type MetricSpec,
 } from './metric-registry.js';
+export {
+  BertScoreLikeMetric,
+  CosineEmbeddingMetric,
+  LlmAsJudgeMetric,
+  RefusalQualityMetric,
+} from './provider-metrics.js';

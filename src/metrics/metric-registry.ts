@@ -4,6 +4,13 @@ import { CitationGroundednessMetric } from './citation-groundedness.js';
 import { ContainsMetric } from './contains.js';
 import { ExactMatchMetric } from './exact-match.js';
 import { isMetric, type Metric } from './metric.js';
+import {
+  BertScoreLikeMetric,
+  CosineEmbeddingMetric,
+  LlmAsJudgeMetric,
+  RefusalQualityMetric,
+} from './provider-metrics.js';
+import type { EmbeddingsClient, JudgeClient } from '../providers/index.js';
 import { RegexMetric } from './regex.js';
 import { RougeLMetric } from './rouge-l.js';
 
@@ -21,7 +28,7 @@ export const builtinMetrics = {
 
 export type BuiltinMetricName = keyof typeof builtinMetrics;
 
-/** The provider-backed built-ins of spec/harness.md §2.8-2.11, not in this version yet. */
+/** The provider-backed built-ins of spec/harness.md §2.8-2.11; available once a client is configured. */
 const PROVIDER_METRICS: readonly string[] = [
   'cosine-embedding',
   'bertscore-like',
@@ -36,8 +43,33 @@ export type MetricSpec = Metric | string;
  * Resolves metric specs (spec/harness.md §2.1). User registrations win over built-ins, so a
  * team can replace `exact-match` with its own normalising variant.
  */
+export interface MetricProviders {
+  /** The shared judge client of llm-as-judge and refusal-quality. */
+  readonly judge?: JudgeClient;
+  /** The shared embeddings client of cosine-embedding and bertscore-like. */
+  readonly embeddings?: EmbeddingsClient;
+  /** Overrides the llm-as-judge prompt (placeholders {question}, {expected}, {actual}). */
+  readonly judgePromptTemplate?: string;
+}
+
 export class MetricRegistry {
   private readonly registered = new Map<string, MetricFactory>();
+  private readonly providerMetrics = new Map<string, MetricFactory>();
+
+  constructor(providers: MetricProviders = {}) {
+    const { judge, embeddings } = providers;
+    if (embeddings !== undefined) {
+      this.providerMetrics.set('cosine-embedding', () => new CosineEmbeddingMetric(embeddings));
+      this.providerMetrics.set('bertscore-like', () => new BertScoreLikeMetric(embeddings));
+    }
+    if (judge !== undefined) {
+      this.providerMetrics.set(
+        'llm-as-judge',
+        () => new LlmAsJudgeMetric(judge, providers.judgePromptTemplate),
+      );
+      this.providerMetrics.set('refusal-quality', () => new RefusalQualityMetric(judge));
+    }
+  }
 
   register(name: string, factory: MetricFactory): this {
     if (name === '')
@@ -47,12 +79,16 @@ export class MetricRegistry {
   }
 
   has(name: string): boolean {
-    return this.registered.has(name) || Object.hasOwn(builtinMetrics, name);
+    return (
+      this.registered.has(name) ||
+      this.providerMetrics.has(name) ||
+      Object.hasOwn(builtinMetrics, name)
+    );
   }
 
   /** Every name that resolves: built-ins first, then registrations. */
   names(): string[] {
-    const names = Object.keys(builtinMetrics);
+    const names = [...Object.keys(builtinMetrics), ...this.providerMetrics.keys()];
     for (const name of this.registered.keys()) if (!names.includes(name)) names.push(name);
     return names;
   }
@@ -67,10 +103,11 @@ export class MetricRegistry {
     }
     const factory =
       this.registered.get(spec) ??
+      this.providerMetrics.get(spec) ??
       (Object.hasOwn(builtinMetrics, spec) ? builtinMetrics[spec as BuiltinMetricName] : undefined);
     if (factory === undefined && PROVIDER_METRICS.includes(spec)) {
       throw new MetricError(
-        `Metric '${spec}' needs an embeddings or LLM judge provider, which this version does not include yet. Register your own '${spec}' under metrics: in the config, or pass another --metric (known: ${this.names().join(', ')}).`,
+        `Metric '${spec}' needs ${spec.includes('embedding') || spec.startsWith('bert') ? 'an embeddings' : 'an LLM judge'} provider: set providers.${spec.includes('embedding') || spec.startsWith('bert') ? 'embeddings' : 'judge'} in the config (or the EVAL_HARNESS_* / OPENAI_API_KEY variables), register your own '${spec}' under metrics:, or pass another --metric.`,
         { code: 'E_UNKNOWN_METRIC', exitCode: 2 },
       );
     }
