@@ -149,7 +149,10 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
   if (lazy) checkLazyParallel(options, loaded, batch.options, io);
 
   const engine = new EvalEngine({
-    runtime: { raiseExceptions: loaded.runtime.raiseExceptions },
+    runtime: {
+      raiseExceptions: loaded.runtime.raiseExceptions,
+      metricConcurrency: loaded.runtime.metricConcurrency,
+    },
     metrics: createMetricRegistry(loaded),
   });
   await registerConfigMetrics(engine, loaded);

@@ -1,13 +1,18 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BatchProgressReporter } from '../batches/index.js';
-import type { LoadedConfig } from '../config/index.js';
+import type { LoadedConfig, SutConfig } from '../config/index.js';
 import { loadDatasetFile } from '../datasets/index.js';
 import type { EvalEngine, GoldenDataset } from '../engine/index.js';
 import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
 import { isMetric } from '../metrics/index.js';
-import { loadModuleRunner, type SampleRunner } from '../sut/index.js';
+import {
+  createCommandRunner,
+  createHttpRunner,
+  loadModuleRunner,
+  type SampleRunner,
+} from '../sut/index.js';
 import { CONFIG_SUT_RUNNER } from '../batches/index.js';
 import { debugType } from '../values.js';
 
@@ -167,11 +172,7 @@ export async function resolveRunner(
       { code: 'E_NO_SUT' },
     );
   }
-  return loadModuleRunner({
-    path: resolve(loaded.dir, sut.path),
-    exportName: sut.export ?? 'default',
-    source: `sut.path in ${loaded.path ?? 'the config'}`,
-  });
+  return buildConfigRunner(loaded, sut);
 }
 
 /**
@@ -184,12 +185,39 @@ export function createConfigRunnerResolver(
   let sutRunner: Promise<SampleRunner> | undefined;
   return async (name) => {
     if (name !== CONFIG_SUT_RUNNER || loaded.config.sut === undefined) return undefined;
-    const sut = loaded.config.sut;
-    sutRunner ??= loadModuleRunner({
-      path: resolve(loaded.dir, sut.path),
-      exportName: sut.export ?? 'default',
-      source: `sut.path in ${loaded.path ?? 'the config'}`,
-    });
+    sutRunner ??= buildConfigRunner(loaded, loaded.config.sut);
     return sutRunner;
   };
+}
+
+/** Build the runner a config `sut` entry describes: module, http or command (design.md §5). */
+export async function buildConfigRunner(
+  loaded: LoadedConfig,
+  sut: SutConfig,
+): Promise<SampleRunner> {
+  const where = `sut in ${loaded.path ?? 'the config'}`;
+  switch (sut.type) {
+    case 'module':
+      return loadModuleRunner({
+        path: resolve(loaded.dir, sut.path),
+        exportName: sut.export ?? 'default',
+        source: `sut.path in ${loaded.path ?? 'the config'}`,
+      });
+    case 'http': {
+      const apiKey = sut.apiKeyEnv === undefined ? undefined : loaded.env[sut.apiKeyEnv];
+      if (sut.apiKeyEnv !== undefined && (apiKey === undefined || apiKey === '')) {
+        throw new ConfigError(
+          `${where}: the environment variable ${sut.apiKeyEnv} (apiKeyEnv) is not set.`,
+        );
+      }
+      return createHttpRunner({ ...sut, flavor: sut.flavor ?? 'openai-chat', apiKey });
+    }
+    case 'command':
+      return createCommandRunner({
+        command: sut.command,
+        cwd: resolve(loaded.dir, sut.cwd ?? '.'),
+        env: sut.env,
+        timeoutSeconds: sut.timeoutSeconds,
+      });
+  }
 }

@@ -17,7 +17,51 @@ export const ModuleSutSchema = strictObject({
   export: nonEmpty.optional(),
 });
 
-export const SutSchema = z.discriminatedUnion('type', [ModuleSutSchema]);
+/**
+ * `sut` of type `http`: `openai-chat` (default) posts a chat completion built from a prompt
+ * template; `json` posts a body template and reads the output at a dotted path (design.md §5).
+ */
+export const HttpSutSchema = strictObject({
+  type: z.literal('http'),
+  flavor: z.enum(['openai-chat', 'json']).optional(),
+  endpoint: nonEmpty,
+  model: nonEmpty.optional(),
+  apiKeyEnv: nonEmpty.optional(),
+  system: z.string().optional(),
+  promptTemplate: nonEmpty.optional(),
+  method: z.enum(['POST', 'PUT']).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.unknown().optional(),
+  outputPath: nonEmpty.optional(),
+  timeoutSeconds: z.number().int().min(1).optional(),
+}).superRefine((sut, ctx) => {
+  const need = (field: keyof typeof sut, why: string) => {
+    if (sut[field] === undefined)
+      ctx.addIssue({ code: 'custom', path: [field], message: `is required ${why}` });
+  };
+  if ((sut.flavor ?? 'openai-chat') === 'openai-chat') {
+    need('model', 'for the openai-chat flavor');
+    need('promptTemplate', 'for the openai-chat flavor (e.g. "{question}")');
+  } else {
+    need('body', 'for the json flavor (a JSON template; "{field}" takes the input field)');
+    need('outputPath', 'for the json flavor (a dotted path into the response, e.g. "data.answer")');
+  }
+});
+
+/** `sut` of type `command`: a program run per sample, invocation JSON on stdin, output on stdout. */
+export const CommandSutSchema = strictObject({
+  type: z.literal('command'),
+  command: z.array(nonEmpty).min(1, 'must name the program and its arguments'),
+  cwd: nonEmpty.optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  timeoutSeconds: z.number().int().min(1).optional(),
+});
+
+export const SutSchema = z.discriminatedUnion('type', [
+  ModuleSutSchema,
+  HttpSutSchema,
+  CommandSutSchema,
+]);
 
 /** `metrics.<name>`: a custom metric module; the export is a Metric or a factory returning one. */
 export const CustomMetricSchema = strictObject({
@@ -29,6 +73,11 @@ export const RuntimeSchema = strictObject({
   raiseExceptions: z.boolean().optional(),
   providerRetryAttempts: nonNegativeInt.optional(),
   providerRetrySleepMs: nonNegativeInt.optional(),
+  metricConcurrency: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be 1 or more')
+    .optional(),
 });
 
 /** Config-level lazy-parallel defaults: the result TTL floor (F) and the per-window wait (W). */

@@ -32,6 +32,7 @@ export interface ResolvedRuntime {
   readonly raiseExceptions: boolean;
   readonly providerRetryAttempts: number;
   readonly providerRetrySleepMs: number;
+  readonly metricConcurrency: number;
 }
 
 /** A provider after config, env and defaults (spec/harness.md §3.1). The key stays in memory only. */
@@ -65,6 +66,8 @@ export interface LoadedConfig {
   /** Built-in and config profiles, all validated at load. */
   readonly profiles: ProfileResolver;
   readonly providers: { readonly judge: ResolvedProvider; readonly embeddings: ResolvedProvider };
+  /** The environment the config was resolved with (for `apiKeyEnv` lookups at the edge). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 export interface LoadConfigOptions {
@@ -96,6 +99,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     },
     profiles: buildProfiles(config, path),
     providers: resolveProviders(config, options.env),
+    env: options.env,
   };
 }
 
@@ -218,6 +222,9 @@ function resolveRuntime(config: ParsedConfig, env: LoadConfigOptions['env']): Re
     providerRetryAttempts:
       config.runtime?.providerRetryAttempts ??
       normalizeNonNegativeInt(env['EVAL_HARNESS_PROVIDER_RETRY_ATTEMPTS'], 0),
+    metricConcurrency:
+      config.runtime?.metricConcurrency ??
+      Math.max(1, normalizeNonNegativeInt(env['EVAL_HARNESS_METRIC_CONCURRENCY'], 4)),
     providerRetrySleepMs:
       config.runtime?.providerRetrySleepMs ??
       normalizeNonNegativeInt(env['EVAL_HARNESS_PROVIDER_RETRY_SLEEP_MS'], 100),

@@ -24,10 +24,9 @@ import {
   type SampleRunner,
 } from '../sut/index.js';
 import { debugType, isPlainObject, listIds } from '../values.js';
-import type { DatasetSample } from '../datasets/index.js';
 import { DatasetBuilder } from './dataset-builder.js';
 import type { GoldenDataset } from './golden-dataset.js';
-import { scoreSample } from './score-sample.js';
+import { ScoringPool } from './scoring-pool.js';
 
 export interface RuntimeOptions {
   /**
@@ -35,6 +34,11 @@ export interface RuntimeOptions {
    * @defaultValue false
    */
   readonly raiseExceptions?: boolean;
+  /**
+   * Samples scored at once (provider-backed metrics make this many calls in flight).
+   * @defaultValue 4
+   */
+  readonly metricConcurrency?: number;
 }
 
 export interface EvalEngineOptions {
@@ -80,7 +84,10 @@ export class EvalEngine {
   constructor(options: EvalEngineOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.metrics = options.metrics ?? new MetricRegistry();
-    this.runtime = { raiseExceptions: options.runtime?.raiseExceptions ?? false };
+    this.runtime = {
+      raiseExceptions: options.runtime?.raiseExceptions ?? false,
+      metricConcurrency: Math.max(1, Math.floor(options.runtime?.metricConcurrency ?? 4)),
+    };
   }
 
   /** Start a dataset builder; `register()` adds the dataset to this engine. */
@@ -148,15 +155,23 @@ export class EvalEngine {
     // costs no SUT calls.
     const invocations = dataset.samples.map((sample) => createSampleInvocation(sample));
     const signal = options.signal ?? new AbortController().signal;
-    const failures: SampleFailure[] = [];
-    const results: SampleResult[] = [];
-    const total = dataset.samples.length;
-    for (const [index, sample] of dataset.samples.entries()) {
-      const output = await callSut(sut, invocations[index] as SampleInvocation, signal);
-      results.push(await scoreSample(sample, output, dataset.metrics, this.runtime, failures));
-      options.onSampleDone?.({ completed: index + 1, total, failures: failures.length });
+    const pool = this.scoringPool(dataset, options);
+    // The SUT is called one sample at a time, in order; scoring overlaps with the next calls.
+    for (const index of dataset.samples.keys()) {
+      pool.submit(index, await callSut(sut, invocations[index] as SampleInvocation, signal));
     }
+    const { results, failures } = await pool.drain();
     return this.finish(dataset, startedAt, results, failures);
+  }
+
+  private scoringPool(dataset: GoldenDataset, options: RunOptions = {}): ScoringPool {
+    const total = dataset.samples.length;
+    return new ScoringPool(
+      dataset.samples,
+      dataset.metrics,
+      { raiseExceptions: this.runtime.raiseExceptions, limit: this.runtime.metricConcurrency },
+      (completed, failures) => options.onSampleDone?.({ completed, total, failures }),
+    );
   }
 
   /**
@@ -174,13 +189,7 @@ export class EvalEngine {
     const invocations = dataset.samples.map((sample) => createSampleInvocation(sample));
     const batchId = options.batchId ?? createBatchId();
     const transport = createTransport(invocations, batchId);
-    const total = dataset.samples.length;
-    const results = new Array<SampleResult>(total);
-    const failuresBySample = new Array<SampleFailure[]>(total);
-    const scoring: Promise<void>[] = [];
-    let completed = 0;
-    let failureCount = 0;
-    let scoringError: unknown;
+    const pool = this.scoringPool(dataset, options);
     const onAbort = (): void => void transport.cancel?.(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -193,36 +202,14 @@ export class EvalEngine {
         defaultWaitTimeoutSeconds:
           options.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
         ...(options.progress === undefined ? {} : { reporter: options.progress }),
-        onOutput: (index, output) => {
-          const sampleFailures: SampleFailure[] = [];
-          scoring.push(
-            scoreSample(
-              dataset.samples[index] as DatasetSample,
-              output,
-              dataset.metrics,
-              this.runtime,
-              sampleFailures,
-            ).then(
-              (result) => {
-                results[index] = result;
-                failuresBySample[index] = sampleFailures;
-                completed++;
-                failureCount += sampleFailures.length;
-                options.onSampleDone?.({ completed, total, failures: failureCount });
-              },
-              (error: unknown) => {
-                scoringError ??= error;
-              },
-            ),
-          );
-        },
+        // Scoring starts as soon as an output arrives, while other samples are still running.
+        onOutput: (index, output) => pool.submit(index, output),
       });
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
-      await Promise.all(scoring);
     }
-    if (scoringError !== undefined) throw scoringError;
-    return this.finish(dataset, startedAt, results, failuresBySample.flat());
+    const { results, failures } = await pool.drain();
+    return this.finish(dataset, startedAt, results, failures);
   }
 
   /** Check that saved outputs cover the dataset exactly, without scoring (used by --dry-run). */
@@ -240,19 +227,10 @@ export class EvalEngine {
     const dataset = this.getDataset(name);
     const saved = toSavedOutputs(outputs, dataset.name);
     checkCompleteness(dataset, saved);
-    const failures: SampleFailure[] = [];
-    const results: SampleResult[] = [];
-    for (const sample of dataset.samples) {
-      results.push(
-        await scoreSample(
-          sample,
-          saved.get(sample.id) as string,
-          dataset.metrics,
-          this.runtime,
-          failures,
-        ),
-      );
-    }
+    const pool = this.scoringPool(dataset);
+    for (const [index, sample] of dataset.samples.entries())
+      pool.submit(index, saved.get(sample.id) as string);
+    const { results, failures } = await pool.drain();
     return this.finish(dataset, startedAt, results, failures);
   }
 

@@ -3,3 +3,6 @@ export type { SampleRunner, SampleRunnerContext } from './sample-runner.js';
 export { loadModuleRunner, type ModuleRunnerSpec } from './module-runner.js';
 export { SavedOutputs, type SavedOutputEntry } from './saved-outputs.js';
 export { loadSavedOutputsFile, parseSavedOutputs } from './saved-outputs-file.js';
+export { createHttpRunner, type HttpRunnerSpec } from './http-runner.js';
+export { createCommandRunner, type CommandRunnerSpec } from './command-runner.js';
+export { fillJson, fillText } from './template.js';

@@ -22,6 +22,7 @@ describe('loadConfig (design.md §4)', () => {
       raiseExceptions: false,
       providerRetryAttempts: 0,
       providerRetrySleepMs: 100,
+      metricConcurrency: 4,
     });
   });
 
@@ -105,6 +106,7 @@ describe('loadConfig (design.md §4)', () => {
       raiseExceptions: true,
       providerRetryAttempts: 2,
       providerRetrySleepMs: 25,
+      metricConcurrency: 4,
     });
     const fromFile = await loadConfig({
       cwd: dir,

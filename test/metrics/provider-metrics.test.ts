@@ -232,6 +232,34 @@ describe('llm-as-judge and refusal-quality (spec/harness.md §2.10-2.11, scenari
     expect(server.requests).toHaveLength(0);
   });
 
+  it('rejects unencodable input or expected output before calling the judge (52, 61)', async () => {
+    server.script({ json: chatBody('{}') });
+    await expect(
+      new LlmAsJudgeMetric(judge()).score(
+        createSample({ id: 's1', input: { q: 'a\uD800' }, expectedOutput: 'x' }),
+        'y',
+      ),
+    ).rejects.toThrow('input must be JSON-encodable for llm-as-judge prompt fallback');
+    await expect(
+      new LlmAsJudgeMetric(judge()).score(
+        createSample({ id: 's1', input: { question: 'q' }, expectedOutput: { bad: 'a\uD800' } }),
+        'y',
+      ),
+    ).rejects.toThrow('expected_output must be JSON-encodable for llm-as-judge');
+    await expect(
+      new RefusalQualityMetric(judge()).score(
+        createSample({
+          id: 's1',
+          input: { q: 'a\uD800' },
+          expectedOutput: 'x',
+          metadata: { refusal_expected: false },
+        }),
+        'y',
+      ),
+    ).rejects.toThrow('input must be JSON-encodable for refusal-quality prompt fallback');
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('records usage of failed calls in the report (97)', async () => {
     server.script({
       json: chatBody('{"reason": "missing score"}', {

@@ -1,0 +1,78 @@
+import { errorMessage } from '../errors.js';
+import { isPlainObject } from '../values.js';
+import type { SampleRunner } from './sample-runner.js';
+import { fillJson, fillText } from './template.js';
+
+export interface HttpRunnerSpec {
+  readonly flavor: 'openai-chat' | 'json';
+  readonly endpoint: string;
+  readonly model?: string | undefined;
+  /** Resolved from the env variable the config names; never from config text or flags. */
+  readonly apiKey?: string | undefined;
+  readonly system?: string | undefined;
+  readonly promptTemplate?: string | undefined;
+  readonly method?: 'POST' | 'PUT' | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly body?: unknown;
+  readonly outputPath?: string | undefined;
+  readonly timeoutSeconds?: number | undefined;
+}
+
+/**
+ * An HTTP system under test (design.md §5). Errors name the status and the sample, never the
+ * response body or the key.
+ */
+export function createHttpRunner(spec: HttpRunnerSpec): SampleRunner {
+  return async (invocation, { signal }) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...spec.headers };
+    if (spec.apiKey !== undefined && spec.apiKey !== '')
+      headers['authorization'] = `Bearer ${spec.apiKey}`;
+    const body =
+      spec.flavor === 'openai-chat'
+        ? {
+            model: spec.model,
+            messages: [
+              ...(spec.system === undefined ? [] : [{ role: 'system', content: spec.system }]),
+              { role: 'user', content: fillText(spec.promptTemplate ?? '{question}', invocation) },
+            ],
+          }
+        : fillJson(spec.body, invocation);
+    const signals = [
+      signal,
+      ...(spec.timeoutSeconds === undefined
+        ? []
+        : [AbortSignal.timeout(spec.timeoutSeconds * 1000)]),
+    ];
+    let response: Response;
+    try {
+      response = await fetch(spec.endpoint, {
+        method: spec.method ?? 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.any(signals),
+      });
+    } catch (error) {
+      throw new Error(
+        `HTTP SUT request to ${new URL(spec.endpoint).host} failed: ${error instanceof Error && error.cause instanceof Error ? error.cause.message : errorMessage(error)}`,
+      );
+    }
+    if (!response.ok) throw new Error(`HTTP SUT answered HTTP ${response.status}`);
+    let json: unknown;
+    try {
+      json = await response.json();
+    } catch {
+      throw new Error('HTTP SUT answered with a body that is not JSON');
+    }
+    const path =
+      spec.flavor === 'openai-chat' ? 'choices.0.message.content' : (spec.outputPath as string);
+    const output = path
+      .split('.')
+      .reduce<unknown>(
+        (value, key) =>
+          Array.isArray(value) ? value[Number(key)] : isPlainObject(value) ? value[key] : undefined,
+        json,
+      );
+    if (typeof output !== 'string') throw new Error(`HTTP SUT response has no string at '${path}'`);
+    return output;
+  };
+}
