@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { InfraError, errorMessage } from './errors.js';
 
 /** Chunks are gathered into writes of about this size: few syscalls, flat memory. */
-const WRITE_BATCH_CHARS = 1 << 20;
+export const WRITE_BATCH_CHARS = 1 << 20;
 
 /**
  * Write a file atomically from text chunks: a temporary file in the same folder, fsync, then

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { renderJunitReports, type EvalReport } from '../reports/index.js';
 import type { CliIo } from './io.js';
-import { writeChunks, writeFileAtomically } from './write-file.js';
+import { writeFileAtomically } from '../atomic-write.js';
+import { writeChunks } from './write-file.js';
 
 export async function writeJunit(
   reports: readonly EvalReport[],

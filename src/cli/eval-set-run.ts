@@ -9,7 +9,7 @@ import {
   type GoldenDataset,
 } from '../engine/index.js';
 import { ConfigError, SutError, UsageError, errorMessage } from '../errors.js';
-import { buildReportJson, renderMarkdownReport } from '../reports/index.js';
+import { buildReportJson, markdownCell, renderMarkdownReport } from '../reports/index.js';
 import { emitReport, writeJunit } from './emit-report.js';
 import {
   createRunContext,
@@ -21,7 +21,7 @@ import {
 } from './dataset-run.js';
 import { buildDryRunPlan, renderDryRunPlan } from './dry-run-plan.js';
 import type { CliIo } from './io.js';
-import { writeFileAtomically } from './write-file.js';
+import { writeFileAtomically } from '../atomic-write.js';
 
 export const EVAL_SET_RUN_SCHEMA_V1 = 'eval-harness.eval-set-run.v1';
 
@@ -187,7 +187,7 @@ function renderEvalSetMarkdown(
 ): string {
   const byName = new Map(outcomes.map((outcome) => [outcome.report.datasetName, outcome]));
   const lines = [
-    `# Eval set report — ${escapeCell(result.definition.name)}`,
+    `# Eval set report — ${markdownCell(result.definition.name)}`,
     '',
     '| dataset | status | samples | failures | macro-F1 | duration seconds |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -197,7 +197,7 @@ function renderEvalSetMarkdown(
     const cell = (value: number | null, digits = 0): string =>
       value === null ? '-' : value.toFixed(digits);
     lines.push(
-      `| ${escapeCell(entry.dataset)} | ${entry.status}${outcome === undefined && entry.status === 'completed' ? ' (earlier run)' : ''} | ${cell(entry.total_samples)} | ${cell(entry.total_failures)} | ${outcome === undefined ? '-' : outcome.summary.macroF1.toFixed(4)} | ${cell(entry.duration_seconds, 2)} |`,
+      `| ${markdownCell(entry.dataset)} | ${entry.status}${outcome === undefined && entry.status === 'completed' ? ' (earlier run)' : ''} | ${cell(entry.total_samples)} | ${cell(entry.total_failures)} | ${outcome === undefined ? '-' : outcome.summary.macroF1.toFixed(4)} | ${cell(entry.duration_seconds, 2)} |`,
     );
   }
   lines.push('');
@@ -209,8 +209,4 @@ function renderEvalSetMarkdown(
     ),
   );
   return `${lines.join('\n')}\n${reports.join('\n')}`;
-}
-
-function escapeCell(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`).replace(/\|/g, '\\|');
 }

@@ -2,14 +2,10 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EvalHarnessError } from '../errors.js';
 import { BATCH_FLAGS_DESCRIPTION } from './batch-flags.js';
-import { addRunOptions } from './run-options.js';
+import { addRunOptions, collect } from './run-options.js';
 import type { CliIo } from './io.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 /** Build the commander program; `onExit` receives each action's exit code. */
 export function createProgram(io: CliIo, onExit: (code: number) => void): Command {

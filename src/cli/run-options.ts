@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { addBatchOptions } from './batch-flags.js';
 
-function collect(value: string, previous: string[]): string[] {
+/** Commander argParser for repeatable options. */
+export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 

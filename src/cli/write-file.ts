@@ -1,7 +1,4 @@
-export { writeFileAtomically } from '../atomic-write.js';
-
-/** Chunks are gathered into writes of about this size: few syscalls, flat memory. */
-const WRITE_BATCH_CHARS = 1 << 20;
+import { WRITE_BATCH_CHARS } from '../atomic-write.js';
 
 /** Write chunks to a stream, waiting for it to drain so a large report is not buffered whole. */
 export async function writeChunks(

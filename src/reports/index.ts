@@ -46,5 +46,5 @@ export {
   renderJsonReportChunks,
   type ReportJsonExtras,
 } from './json-renderer.js';
-export { renderMarkdownReport, type MarkdownExtras } from './markdown-renderer.js';
+export { markdownCell, renderMarkdownReport, type MarkdownExtras } from './markdown-renderer.js';
 export { renderJunitReport, renderJunitReports } from './junit-renderer.js';

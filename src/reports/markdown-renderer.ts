@@ -33,7 +33,7 @@ export function renderMarkdownReport(
     '| --- | --- | --- | --- | --- |',
   ];
   for (const name of summary.metricNames) {
-    lines.push(`| ${cell(name)} | ${aggregateCells(summary.metrics[name])} |`);
+    lines.push(`| ${markdownCell(name)} | ${aggregateCells(summary.metrics[name])} |`);
   }
   lines.push(
     '',
@@ -67,7 +67,7 @@ export function renderMarkdownReport(
     for (const cohort of summary.cohorts) {
       for (const name of summary.metricNames) {
         lines.push(
-          `| ${cell(cohort.label)} | ${cohort.sample_count} | ${cell(name)} | ${aggregateCells(cohort.metrics[name])} |`,
+          `| ${markdownCell(cohort.label)} | ${cohort.sample_count} | ${markdownCell(name)} | ${aggregateCells(cohort.metrics[name])} |`,
         );
       }
     }
@@ -89,7 +89,7 @@ export function renderMarkdownReport(
           : 'n/a';
       for (const name of summary.metricNames) {
         lines.push(
-          `| ${cell(category.category)} | ${cell(category.label)} | ${cell(category.severity ?? 'n/a')} | ${category.sample_count} | ${cell(frameworks)} | ${cell(name)} | ${aggregateCells(category.metrics[name])} |`,
+          `| ${markdownCell(category.category)} | ${markdownCell(category.label)} | ${markdownCell(category.severity ?? 'n/a')} | ${category.sample_count} | ${markdownCell(frameworks)} | ${markdownCell(name)} | ${aggregateCells(category.metrics[name])} |`,
         );
       }
     }
@@ -103,7 +103,7 @@ export function renderMarkdownReport(
     for (const framework of adversarial.compliance_frameworks) {
       const categories = framework.categories.length > 0 ? framework.categories.join(', ') : 'n/a';
       lines.push(
-        `| ${cell(framework.framework)} | ${framework.sample_count} | ${cell(categories)} |`,
+        `| ${markdownCell(framework.framework)} | ${framework.sample_count} | ${markdownCell(categories)} |`,
       );
     }
     lines.push('');
@@ -143,7 +143,7 @@ export function renderMarkdownReport(
     );
     for (const gate of extras.gates) {
       lines.push(
-        `| ${cell(gate.metric)} | ${gate.aggregate} | ${gate.threshold.toFixed(4)} | ${gate.actual.toFixed(4)} | ${gate.passed ? 'pass' : 'FAIL'} |`,
+        `| ${markdownCell(gate.metric)} | ${gate.aggregate} | ${gate.threshold.toFixed(4)} | ${gate.actual.toFixed(4)} | ${gate.passed ? 'pass' : 'FAIL'} |`,
       );
     }
     lines.push('');
@@ -178,7 +178,7 @@ function escapeHtml(text: string): string {
 }
 
 /** Table cell: single line, HTML-escaped, then `\`, `|`, backtick escaped. */
-function cell(text: string): string {
+export function markdownCell(text: string): string {
   return escapeHtml(singleLine(text))
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')

@@ -1,7 +1,8 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeChunks, writeFileAtomically } from '../../src/cli/write-file.js';
+import { writeFileAtomically } from '../../src/atomic-write.js';
+import { writeChunks } from '../../src/cli/write-file.js';
 import { InfraError } from '../../src/errors.js';
 import { buildReportJson, renderJsonReport, summarizeReport } from '../../src/reports/index.js';
 import { makeWorkspace } from '../helpers/cli.js';

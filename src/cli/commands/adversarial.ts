@@ -16,6 +16,7 @@ import { createGoldenDataset } from '../../engine/index.js';
 import { ConfigError, EvalRunError, UsageError } from '../../errors.js';
 import {
   buildReportJson,
+  markdownCell,
   renderMarkdownReport,
   summarizeReport,
   type EvalReport,
@@ -295,7 +296,7 @@ function gateMarkdown(result: GateResult): string {
     for (const check of result.checks) {
       const score = (value: number | null) => (value === null ? 'n/a' : value.toFixed(4));
       lines.push(
-        `| ${check.target} | ${score(check.baseline_score)} | ${score(check.current_score)} | ${check.drop === null ? 'n/a' : (check.drop * 100).toFixed(2)} | ${(check.max_drop * 100).toFixed(2)} | ${check.status} |`,
+        `| ${markdownCell(check.target)} | ${score(check.baseline_score)} | ${score(check.current_score)} | ${check.drop === null ? 'n/a' : (check.drop * 100).toFixed(2)} | ${(check.max_drop * 100).toFixed(2)} | ${check.status} |`,
       );
     }
     lines.push('');
