@@ -1,4 +1,5 @@
-// The raw BullMQ baseline's worker: the same no-op work as eval-harness's, results in a hash.
+// The raw BullMQ baseline's worker: the same work as eval-harness's (an optional sleep standing in
+// for the SUT), results in a hash, and a pub/sub notice when the producer waits window by window.
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -8,11 +9,14 @@ const results = new Redis(url, { maxRetriesPerRequest: null });
 const worker = new Worker(
   queueName,
   async (job) => {
+    const { batch, index, id, latencyMs = 0, notify = false } = job.data;
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     await results.hset(
-      `raw:${job.data.batch}`,
-      String(job.data.index),
-      JSON.stringify({ sample_id: job.data.id, actual_output: 'ok' }),
+      `raw:${batch}`,
+      String(index),
+      JSON.stringify({ sample_id: id, actual_output: 'ok' }),
     );
+    if (notify) await results.publish(`raw:${batch}:events`, String(index));
   },
   { connection, concurrency: Number(concurrency), prefix: 'raw' },
 );

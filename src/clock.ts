@@ -10,6 +10,13 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The reason to abort a sleep's signal with when the sleep is merely no longer needed. A bare
+ * `abort()` builds a DOMException with a stack trace each time, which is measurable when a
+ * queue worker cancels a timer for every job.
+ */
+export const SLEEP_CANCELLED: unique symbol = Symbol('sleep cancelled');
+
 export const systemClock: Clock = {
   // performance.timeOrigin + now() keeps microseconds, so two fast runs get distinct times.
   nowSeconds: () => (performance.timeOrigin + performance.now()) / 1000,

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import { SLEEP_CANCELLED, type Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { SampleInvocation, SampleRunner } from '../sut/index.js';
 import { debugType, formatSeconds } from '../values.js';
@@ -25,11 +25,12 @@ export async function callSampleRunner(
   },
 ): Promise<RunnerCallResult> {
   const controller = options.controller ?? new AbortController();
-  const timer = new AbortController();
+  // Only a call with a timeout needs a timer (and a way to cancel it).
+  const timer = options.timeoutSeconds === null ? undefined : new AbortController();
   try {
     const call = Promise.resolve().then(() => runner(invocation, { signal: controller.signal }));
     const result: unknown =
-      options.timeoutSeconds === null
+      timer === undefined || options.timeoutSeconds === null
         ? await call
         : await Promise.race([
             call,
@@ -50,6 +51,6 @@ export async function callSampleRunner(
   } catch (error) {
     return { ok: false, kind: 'error', reason: errorMessage(error) };
   } finally {
-    timer.abort();
+    timer?.abort(SLEEP_CANCELLED);
   }
 }

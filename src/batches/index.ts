@@ -69,6 +69,7 @@ export {
 export {
   createRedisResultStore,
   type BatchStatus,
+  type RecordedNotice,
   type ResultStore,
   type StoredFailure,
   type StoredSuccess,

@@ -8,6 +8,7 @@ import { effectiveChunkSize, type BatchOptions } from './batch-options.js';
 import { dispatchTtlSeconds, runTtlSeconds } from './batch-ttl.js';
 import { createBatchId } from './batch-id.js';
 import { DEFAULT_RESULT_TTL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from './defaults.js';
+import { loadBullmq } from './queue-libraries.js';
 import { createQueueTransport } from './queue-transport.js';
 import { createRedisClient, probeRedis } from './redis-connection.js';
 import { DEFAULT_QUEUE_NAME } from './redis-keys.js';
@@ -44,7 +45,7 @@ export async function openLazyParallelSession(
   checkQueueName(queueName);
   await probeRedis(options.redisUrl);
   const client = await createRedisClient(options.redisUrl);
-  const { Queue } = await import('bullmq');
+  const { Queue } = loadBullmq();
   const queue = new Queue(queueName, { connection: client, prefix: options.prefix });
   queue.on('error', () => undefined);
   const store = createRedisResultStore(client, options.prefix);
@@ -234,12 +235,17 @@ export interface WorkerPool {
   close(force?: boolean): Promise<void>;
 }
 
-/** BullMQ workers (one Worker with `concurrency` slots) that run sample jobs. */
+/** A BullMQ Worker with `concurrency` slots that runs sample jobs. */
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
-  const { Worker, UnrecoverableError } = await import('bullmq');
+  const { Worker, UnrecoverableError } = loadBullmq();
   const { session } = options;
+  // Outcomes go through their own client with auto-pipelining: the records of jobs that finish
+  // in the same tick share one socket write instead of one write each. (BullMQ's own
+  // connections keep plain pipelining: its blocking commands must not be batched.)
+  const storeClient = session.client.duplicate({ enableAutoPipelining: true });
+  storeClient.on('error', () => undefined);
   const process = createSampleProcessor({
-    store: session.store,
+    store: createRedisResultStore(storeClient, session.prefix),
     resolveRunner: options.resolveRunner,
     clock: session.clock,
   });
@@ -273,11 +279,17 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   });
   await worker.waitUntilReady();
   let closing: Promise<void> | undefined;
+  // The store client closes after the worker: in-flight jobs still record their outcomes.
+  const closeWith = (force: boolean) =>
+    worker
+      .close(force)
+      .catch(() => undefined)
+      .finally(() => storeClient.disconnect());
   return {
     worker,
     close(force = false) {
-      if (force) return worker.close(true).catch(() => undefined);
-      closing ??= worker.close(false).catch(() => undefined);
+      if (force) return closeWith(true);
+      closing ??= closeWith(false);
       return closing;
     },
   };

@@ -1,10 +1,16 @@
 import type { Queue } from 'bullmq';
-import type { Clock } from '../clock.js';
+import { SLEEP_CANCELLED, type Clock } from '../clock.js';
 import { EvalHarnessError, InfraError, errorMessage } from '../errors.js';
 import type { SampleInvocation } from '../sut/index.js';
 import type { SampleJobPayload } from './job-payload.js';
 import { sampleJobId } from './redis-keys.js';
-import type { ResultStore, WindowRead } from './result-store.js';
+import type {
+  RecordedNotice,
+  ResultStore,
+  StoredFailure,
+  StoredSuccess,
+  WindowRead,
+} from './result-store.js';
 import type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
 
 /** Without a pub/sub notice (e.g. during a Redis restart), the store is re-read this often. */
@@ -47,8 +53,8 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
   const dispatched = new Set<number>();
   let outcomesSeen = 0;
   let notified = false;
-  // Indexes announced by the store since the last read: reads ask for just those.
-  const announced = new Set<number>();
+  // Notices since the last look, by index. Most carry their outcome, which needs no read.
+  const noticed = new Map<number, RecordedNotice>();
   let wake: (() => void) | undefined;
   let unsubscribe: (() => Promise<void>) | undefined;
   let workerCheck: NodeJS.Timeout | undefined;
@@ -132,8 +138,8 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     async begin() {
       try {
         await store.start(batchId, invocations.length, options.ttlSeconds);
-        unsubscribe = await store.subscribe(batchId, (index) => {
-          announced.add(index);
+        unsubscribe = await store.subscribe(batchId, (notice) => {
+          noticed.set(notice.index, notice);
           notified = true;
           wake?.();
         });
@@ -161,29 +167,36 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
 
     async awaitWindow(indexes, deadlineMs, onOutcome, signal) {
       const pending = new Set(indexes);
-      // The first read and every fallback poll look at all pending indexes (a notice may have
-      // been missed, e.g. across a Redis restart); reads woken by notices look at those only.
+      // The first look and every fallback poll read all pending indexes (a notice may have been
+      // missed, e.g. across a Redis restart); otherwise notices bring the outcomes themselves,
+      // and only a notice without a readable outcome is followed by a read of its index.
       let fullRead = true;
       for (;;) {
         notified = false;
-        const toRead: number[] = fullRead
-          ? [...pending]
-          : [...pending].filter((index) => announced.has(index));
-        for (const index of toRead) announced.delete(index);
-        const read: WindowRead | undefined = await readBefore(
-          store.readWindow(batchId, toRead),
-          deadlineMs,
-          clock,
-        ).catch((error: unknown) => {
-          // A malformed stored result is a real error; an unreachable Redis is retried until the deadline.
-          if (error instanceof EvalHarnessError) throw error;
-          return undefined;
-        });
-        if (read !== undefined) deliver(read, pending, onOutcome);
+        const toRead: number[] = fullRead ? [...pending] : [];
+        for (const [index, notice] of noticed) {
+          noticed.delete(index);
+          if (!pending.has(index)) continue;
+          if ('success' in notice) deliverSuccess(index, notice.success, pending, onOutcome);
+          else if ('failure' in notice) deliverFailure(index, notice.failure, pending, onOutcome);
+          else if (!fullRead) toRead.push(index);
+        }
         if (signal.aborted || pending.size === 0) return;
+        let read: WindowRead | undefined;
+        if (toRead.length > 0) {
+          read = await readBefore(store.readWindow(batchId, toRead), deadlineMs, clock).catch(
+            (error: unknown) => {
+              // A malformed stored result is a real error; an unreachable Redis is retried until the deadline.
+              if (error instanceof EvalHarnessError) throw error;
+              return undefined;
+            },
+          );
+          if (read !== undefined) deliver(read, pending, onOutcome);
+          if (signal.aborted || pending.size === 0) return;
+        }
         const remaining = deadlineMs - clock.monotonicMs();
         if (remaining <= 0) return;
-        fullRead = read === undefined;
+        fullRead = toRead.length > 0 && read === undefined;
         if (!notified)
           fullRead =
             !(await waitForNotice(Math.min(remaining, FALLBACK_POLL_MS), signal)) || fullRead;
@@ -211,29 +224,45 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     pending: Set<number>,
     onOutcome: (outcome: SampleOutcome) => void,
   ): void {
-    for (const [index, failure] of read.failures) {
-      if (!pending.delete(index)) continue;
-      outcomesSeen++;
-      onOutcome({
-        index,
-        ok: false,
-        message: `Lazy parallel batch job for sample '${failure.sampleId}' failed: ${failure.error.replace(/\.$/, '')}.`,
-      });
-    }
-    for (const [index, success] of read.successes) {
-      if (!pending.delete(index)) continue;
-      outcomesSeen++;
-      const expected = invocations[index]?.id;
-      onOutcome(
-        success.sampleId === expected
-          ? { index, ok: true, output: success.output }
-          : {
-              index,
-              ok: false,
-              message: `Stored lazy parallel batch output at index ${index} belongs to sample '${success.sampleId}'; expected '${expected}'.`,
-            },
-      );
-    }
+    for (const [index, failure] of read.failures)
+      deliverFailure(index, failure, pending, onOutcome);
+    for (const [index, success] of read.successes)
+      deliverSuccess(index, success, pending, onOutcome);
+  }
+
+  function deliverFailure(
+    index: number,
+    failure: StoredFailure,
+    pending: Set<number>,
+    onOutcome: (outcome: SampleOutcome) => void,
+  ): void {
+    if (!pending.delete(index)) return;
+    outcomesSeen++;
+    onOutcome({
+      index,
+      ok: false,
+      message: `Lazy parallel batch job for sample '${failure.sampleId}' failed: ${failure.error.replace(/\.$/, '')}.`,
+    });
+  }
+
+  function deliverSuccess(
+    index: number,
+    success: StoredSuccess,
+    pending: Set<number>,
+    onOutcome: (outcome: SampleOutcome) => void,
+  ): void {
+    if (!pending.delete(index)) return;
+    outcomesSeen++;
+    const expected = invocations[index]?.id;
+    onOutcome(
+      success.sampleId === expected
+        ? { index, ok: true, output: success.output }
+        : {
+            index,
+            ok: false,
+            message: `Stored lazy parallel batch output at index ${index} belongs to sample '${success.sampleId}'; expected '${expected}'.`,
+          },
+    );
   }
 
   /** Resolves true when a notice (or the abort) came, false when the fallback poll is due. */
@@ -256,7 +285,7 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       return woke || signal.aborted;
     } finally {
       wake = undefined;
-      timer.abort();
+      timer.abort(SLEEP_CANCELLED);
       if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
     }
   }
@@ -283,6 +312,6 @@ async function readBefore<T>(
       ),
     ]);
   } finally {
-    timer.abort();
+    timer.abort(SLEEP_CANCELLED);
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { InfraError, errorMessage } from '../errors.js';
+import { loadIoredis } from './queue-libraries.js';
 import { redactRedisUrl } from './redis-keys.js';
 
 /** How long the start-up probe waits for Redis before giving up. */
@@ -10,7 +11,7 @@ const PROBE_TIMEOUT_MS = 5000;
  * error (exit 3) naming the URL, instead of a client retrying forever.
  */
 export async function probeRedis(url: string): Promise<void> {
-  const { Redis: RedisClient } = await import('ioredis');
+  const { Redis: RedisClient } = loadIoredis();
   const probe = new RedisClient(url, {
     lazyConnect: true,
     connectTimeout: PROBE_TIMEOUT_MS,
@@ -43,7 +44,7 @@ export async function probeRedis(url: string): Promise<void> {
  * deadline elsewhere.
  */
 export async function createRedisClient(url: string): Promise<Redis> {
-  const { Redis: RedisClient } = await import('ioredis');
+  const { Redis: RedisClient } = loadIoredis();
   const client = new RedisClient(url, {
     maxRetriesPerRequest: null,
     // Reconnect quickly after a restart, capped at 2 s between attempts.

@@ -20,6 +20,12 @@ export interface WindowRead {
 
 export type BatchStatus = 'active' | 'finished' | 'aborted';
 
+/** What a notice says: the recorded outcome, or only its index when the message was unreadable. */
+export type RecordedNotice =
+  | { readonly index: number; readonly success: StoredSuccess }
+  | { readonly index: number; readonly failure: StoredFailure }
+  | { readonly index: number };
+
 /**
  * Where workers leave outcomes and the producer finds them (spec/batch.md §8.1). First writer
  * wins per index; outcomes recorded after finish or abort are ignored.
@@ -47,14 +53,21 @@ export interface ResultStore {
   meta(
     batchId: string,
   ): Promise<{ sampleCount: number; status: BatchStatus; ttlSeconds: number } | undefined>;
-  /** Call `onRecorded(index)` whenever an outcome of the batch is recorded; returns the unsubscribe. */
-  subscribe(batchId: string, onRecorded: (index: number) => void): Promise<() => Promise<void>>;
+  /**
+   * Call `onRecorded` whenever an outcome of the batch is recorded, with the outcome itself so
+   * the producer needs no read; returns the unsubscribe. Notices are best effort (pub/sub): a
+   * reader still reads the store now and then for the ones lost while disconnected.
+   */
+  subscribe(
+    batchId: string,
+    onRecorded: (notice: RecordedNotice) => void,
+  ): Promise<() => Promise<void>>;
 }
 
 /**
  * Records an outcome atomically: only while the batch is active, only once per index (success or
  * failure), refreshing every key's TTL to the larger of the stored and given TTL, and publishing
- * the index so the producer notices within milliseconds.
+ * "<index> <kind> <stored JSON>" so the producer has the outcome within milliseconds, unread.
  */
 const RECORD_SCRIPT = `
 if redis.call('HGET', KEYS[1], 'status') ~= 'active' then return 0 end
@@ -73,7 +86,7 @@ elseif redis.call('TTL', target) < 0 then
   -- The first outcome of its kind created the hash: give it the batch TTL.
   redis.call('EXPIRE', target, stored)
 end
-redis.call('PUBLISH', KEYS[4], ARGV[1])
+redis.call('PUBLISH', KEYS[4], ARGV[1] .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
 return 1
 `;
 
@@ -195,28 +208,15 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
       if (status === 'active' || status === 'finished') {
         (okReply as (string | null)[]).forEach((raw, i) => {
           if (raw === null) return;
-          const parsed = parseStored(raw, batchId, indexes[i] as number) as {
-            sample_id?: unknown;
-            actual_output?: unknown;
-          };
-          if (typeof parsed.sample_id !== 'string' || typeof parsed.actual_output !== 'string')
-            throw malformed(batchId, indexes[i] as number);
-          successes.set(indexes[i] as number, {
-            sampleId: parsed.sample_id,
-            output: parsed.actual_output,
-          });
+          const index = indexes[i] as number;
+          successes.set(index, parseSuccess(raw) ?? throwMalformed(batchId, index));
         });
       }
       if (status === 'active') {
         (failedReply as (string | null)[]).forEach((raw, i) => {
           if (raw === null) return;
-          const parsed = parseStored(raw, batchId, indexes[i] as number) as {
-            sample_id?: unknown;
-            error?: unknown;
-          };
-          if (typeof parsed.sample_id !== 'string' || typeof parsed.error !== 'string')
-            throw malformed(batchId, indexes[i] as number);
-          failures.set(indexes[i] as number, { sampleId: parsed.sample_id, error: parsed.error });
+          const index = indexes[i] as number;
+          failures.set(index, parseFailure(raw) ?? throwMalformed(batchId, index));
         });
       }
       return { successes, failures };
@@ -247,7 +247,9 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
       subscriber.on('error', () => undefined);
       const channel = keys(batchId).events;
       subscriber.on('message', (received: string, message: string) => {
-        if (received === channel) onRecorded(Number(message));
+        if (received !== channel) return;
+        const notice = parseNotice(message);
+        if (notice !== undefined) onRecorded(notice);
       });
       await subscriber.subscribe(channel);
       return async () => {
@@ -257,16 +259,58 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
   };
 }
 
-function parseStored(raw: string, batchId: string, index: number): unknown {
+function parseJson(raw: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(raw);
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === 'object' && parsed !== null
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   } catch {
-    throw malformed(batchId, index);
+    return undefined;
   }
 }
 
-function malformed(batchId: string, index: number): EvalRunError {
-  return new EvalRunError(
+function parseSuccess(raw: string): StoredSuccess | undefined {
+  const parsed = parseJson(raw);
+  if (typeof parsed?.['sample_id'] !== 'string' || typeof parsed['actual_output'] !== 'string')
+    return undefined;
+  return { sampleId: parsed['sample_id'], output: parsed['actual_output'] };
+}
+
+function parseFailure(raw: string): StoredFailure | undefined {
+  const parsed = parseJson(raw);
+  if (typeof parsed?.['sample_id'] !== 'string' || typeof parsed['error'] !== 'string')
+    return undefined;
+  return { sampleId: parsed['sample_id'], error: parsed['error'] };
+}
+
+/**
+ * "<index> success|failure <stored JSON>" as RECORD_SCRIPT publishes it. An unreadable outcome
+ * still announces its index (the reader then reads the store, which reports a malformed
+ * result properly); an unreadable index announces nothing.
+ */
+function parseNotice(message: string): RecordedNotice | undefined {
+  const afterIndex = message.indexOf(' ');
+  const indexText = afterIndex < 0 ? message : message.slice(0, afterIndex);
+  if (!/^[0-9]+$/.test(indexText)) return undefined;
+  const index = Number(indexText);
+  const afterKind = afterIndex < 0 ? -1 : message.indexOf(' ', afterIndex + 1);
+  if (afterKind < 0) return { index };
+  const kind = message.slice(afterIndex + 1, afterKind);
+  const raw = message.slice(afterKind + 1);
+  if (kind === 'success') {
+    const success = parseSuccess(raw);
+    return success === undefined ? { index } : { index, success };
+  }
+  if (kind === 'failure') {
+    const failure = parseFailure(raw);
+    return failure === undefined ? { index } : { index, failure };
+  }
+  return { index };
+}
+
+function throwMalformed(batchId: string, index: number): never {
+  throw new EvalRunError(
     `Stored lazy parallel batch result for batch '${batchId}' at index ${index} is malformed.`,
     { exitCode: 3 },
   );

@@ -9,6 +9,7 @@ import {
   openLazyParallelSession,
   startWorkerPool,
   type LazyParallelSession,
+  type ResultStore,
   type WorkerPool,
 } from '../../src/batches/index.js';
 import { createSample } from '../../src/datasets/index.js';
@@ -141,6 +142,34 @@ describe('lazy-parallel run() on real Redis', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("no worker is connected to queue 'q-empty'");
     expect(warnings[0]).toContain('--local-workers');
+  });
+
+  it('takes outcomes from their notices: one read of the store per window, not one per sample', async () => {
+    const opened = await session('q-notices');
+    await workers(opened, async ({ input }) => `answer ${input['n']}`, 8);
+    const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 8 });
+    let reads = 0;
+    const countingStore: ResultStore = {
+      ...opened.store,
+      readWindow: (batchId, indexes) => {
+        reads++;
+        return opened.store.readWindow(batchId, indexes);
+      },
+    };
+    const report = await engineWith(8).runOnTransport(
+      'ds',
+      (invocations, batchId) =>
+        createLazyParallelTransport(
+          { ...opened, store: countingStore },
+          { batchId, invocations, runnerName: 'sut', options },
+        ),
+      { batch: options },
+    );
+    expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `answer ${i}`),
+    );
+    // The window's first look; every outcome then came with its notice.
+    expect(reads).toBe(1);
   });
 
   it('keeps two batches on one queue apart', async () => {

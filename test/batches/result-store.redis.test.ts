@@ -6,6 +6,7 @@ import {
   batchKeys,
   createRedisClient,
   createRedisResultStore,
+  type RecordedNotice,
   type ResultStore,
 } from '../../src/batches/index.js';
 import { RedisServer } from '../helpers/redis-server.js';
@@ -111,16 +112,34 @@ describe('Redis result store (spec/batch.md §8.1)', () => {
     await expect(store.readWindow(broken, [0])).rejects.toThrow('is malformed');
   });
 
-  it('publishes each recorded outcome to subscribers', async () => {
+  it('publishes each recorded outcome, with the outcome itself, to subscribers', async () => {
     const id = newBatch();
     await store.start(id, 2, 60);
-    let notices = 0;
-    const unsubscribe = await store.subscribe(id, () => notices++);
-    await store.recordSuccess(id, 0, 's1', 'x', 60);
+    const notices: RecordedNotice[] = [];
+    const unsubscribe = await store.subscribe(id, (notice) => notices.push(notice));
+    await store.recordSuccess(id, 0, 's1', 'x y\nz', 60);
     await store.recordSuccess(id, 0, 's1', 'duplicate', 60);
-    await store.recordFailure(id, 1, 's2', 'y', 60);
+    await store.recordFailure(id, 1, 's2', 'boom: it failed', 60);
     await new Promise((resolve) => setTimeout(resolve, 100));
     await unsubscribe();
-    expect(notices).toBe(2);
+    expect(notices).toEqual([
+      { index: 0, success: { sampleId: 's1', output: 'x y\nz' } },
+      { index: 1, failure: { sampleId: 's2', error: 'boom: it failed' } },
+    ]);
+  });
+
+  it('announces only the index of an outcome it cannot read, so the reader reads the store', async () => {
+    const id = newBatch();
+    await store.start(id, 1, 60);
+    const notices: RecordedNotice[] = [];
+    const unsubscribe = await store.subscribe(id, (notice) => notices.push(notice));
+    const channel = batchKeys(PREFIX, id).events;
+    await client.publish(channel, '3 success {not json');
+    await client.publish(channel, '4 failure {"sample_id":"s"}');
+    await client.publish(channel, '5');
+    await client.publish(channel, 'not-an-index success {}');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await unsubscribe();
+    expect(notices).toEqual([{ index: 3 }, { index: 4 }, { index: 5 }]);
   });
 });
