@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { timeCli } from './core.mjs';
-import { BIN, OUT_DIR } from './util.mjs';
+import { BIN, OUT_DIR, median } from './util.mjs';
+
+/** Rounds of each comparison; the figures printed are medians. */
+const ROUNDS = 3;
 
 const SUT = new URL('./bench-sut.mjs', import.meta.url).pathname;
 const RAW_WORKER = new URL('./raw-bullmq-worker.mjs', import.meta.url).pathname;
@@ -177,76 +180,99 @@ export async function benchQueue() {
   try {
     console.log(`queue: lazy-parallel through the CLI on redis-server ${redisUrl}`);
 
+    // Each comparison runs ROUNDS times, the contenders interleaved so drift on a shared machine
+    // hits them alike; every figure is the median of its rounds.
+    const medianOf = async (rounds) => {
+      const columns = {};
+      for (const round of rounds)
+        for (const [key, ms] of Object.entries(round)) (columns[key] ??= []).push(ms);
+      return Object.fromEntries(
+        Object.entries(columns).map(([key, values]) => [key, median(values)]),
+      );
+    };
+    const startupLabel = (startup) =>
+      `eval-harness, less ${startup.toFixed(0)} ms of start-up + dataset load`;
+
     // 1. 10,000 no-op samples: eval-harness against raw BullMQ doing the same work.
     const noop = writeWorkspace('queue-noop', 10_000, 0, redisUrl);
-    const startup = (
-      await timeCli([
-        'run',
-        'queue-noop',
-        '-c',
-        join(noop, 'eval-harness.config.json'),
-        '--dry-run',
-      ])
-    ).wallMs;
-    const ours = await withWorkers(noop, 2, 50, 'noop', () =>
-      runLazy(noop, 'queue-noop', ['--queue', 'noop', '--concurrency=500']),
-    );
-    const rawMs = await rawBaseline(redisUrl, { count: 10_000, workerConcurrency: 50 });
-    const rawNoopWindowed = await rawBaseline(redisUrl, {
-      count: 10_000,
-      workerConcurrency: 50,
-      window: 500,
-    });
+    const noopRounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const startup = (
+        await timeCli([
+          'run',
+          'queue-noop',
+          '-c',
+          join(noop, 'eval-harness.config.json'),
+          '--dry-run',
+        ])
+      ).wallMs;
+      const ours = await withWorkers(noop, 2, 50, 'noop', () =>
+        runLazy(noop, 'queue-noop', ['--queue', 'noop', '--concurrency=500']),
+      );
+      noopRounds.push({
+        startup,
+        wall: ours.wallMs,
+        net: ours.wallMs - startup,
+        batch: ours.batchMs,
+        rawAll: await rawBaseline(redisUrl, { count: 10_000, workerConcurrency: 50 }),
+        rawWindowed: await rawBaseline(redisUrl, {
+          count: 10_000,
+          workerConcurrency: 50,
+          window: 500,
+        }),
+      });
+    }
+    const noopMedian = await medianOf(noopRounds);
     const rate = (ms) => 10_000 / (ms / 1000);
-    const rawRate = rate(rawMs);
     const row = (label, ms) =>
-      `    ${label.padEnd(52)} ${(ms / 1000).toFixed(2)} s  ${Math.round(rate(ms)).toLocaleString('en').padStart(6)} samples/s  ${((rate(ms) / rawRate) * 100).toFixed(0).padStart(3)} % of raw`;
+      `    ${label.padEnd(56)} ${(ms / 1000).toFixed(2)} s  ${Math.round(rate(ms)).toLocaleString('en').padStart(6)} samples/s  ${((rate(ms) / rate(noopMedian.rawAll)) * 100).toFixed(0).padStart(3)} % of raw`;
     console.log(
-      '  10,000 no-op samples, --concurrency=500, 2 worker processes x 50 (target >= 70 % of raw):',
+      `  10,000 no-op samples, --concurrency=500, 2 worker processes x 50; medians of ${ROUNDS} rounds (target >= 70 % of raw):`,
     );
-    console.log(row('eval-harness, whole CLI process', ours.wallMs));
-    console.log(
-      row(
-        `eval-harness, less the ${startup.toFixed(0)} ms start-up and dataset load`,
-        ours.wallMs - startup,
-      ),
-    );
-    console.log(row('eval-harness, the batch (report duration_seconds)', ours.batchMs));
-    console.log(row('raw BullMQ, window by window (500)', rawNoopWindowed));
-    console.log(row('raw BullMQ, one addBulk of everything', rawMs));
+    console.log(row('eval-harness, whole CLI process', noopMedian.wall));
+    console.log(row(startupLabel(noopMedian.startup), noopMedian.net));
+    console.log(row('eval-harness, the batch (report duration_seconds)', noopMedian.batch));
+    console.log(row('raw BullMQ, window by window (500)', noopMedian.rawWindowed));
+    console.log(row('raw BullMQ, one addBulk of everything', noopMedian.rawAll));
 
     // 2. 2,000 samples x 50 ms, concurrency 64: ideal = ceil(2000 / 64) x 50 ms.
     const slow = writeWorkspace('queue-slow', 2000, 50, redisUrl);
-    const slowRun = await withWorkers(slow, 2, 32, 'slow', () =>
-      runLazy(slow, 'queue-slow', ['--queue', 'slow', '--concurrency=64']),
-    );
+    const slowRounds = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const startup = (
+        await timeCli([
+          'run',
+          'queue-slow',
+          '-c',
+          join(slow, 'eval-harness.config.json'),
+          '--dry-run',
+        ])
+      ).wallMs;
+      const ours = await withWorkers(slow, 2, 32, 'slow', () =>
+        runLazy(slow, 'queue-slow', ['--queue', 'slow', '--concurrency=64']),
+      );
+      const raw = { count: 2000, latencyMs: 50, workerConcurrency: 32 };
+      slowRounds.push({
+        startup,
+        wall: ours.wallMs,
+        net: ours.wallMs - startup,
+        batch: ours.batchMs,
+        rawWindowed: await rawBaseline(redisUrl, { ...raw, window: 64 }),
+        rawAll: await rawBaseline(redisUrl, raw),
+      });
+    }
+    const slowMedian = await medianOf(slowRounds);
     const ideal = Math.ceil(2000 / 64) * 50;
-    const rawWindowed = await rawBaseline(redisUrl, {
-      count: 2000,
-      latencyMs: 50,
-      workerConcurrency: 32,
-      window: 64,
-    });
-    const rawAll = await rawBaseline(redisUrl, {
-      count: 2000,
-      latencyMs: 50,
-      workerConcurrency: 32,
-    });
     const efficiency = (label, ms) =>
-      `    ${label.padEnd(52)} ${(ms / 1000).toFixed(2)} s  ${((ideal / ms) * 100).toFixed(0).padStart(3)} % efficiency`;
+      `    ${label.padEnd(56)} ${(ms / 1000).toFixed(2)} s  ${((ideal / ms) * 100).toFixed(0).padStart(3)} % efficiency`;
     console.log(
-      `  2,000 samples x 50 ms, --concurrency=64, 2 worker processes x 32; ideal ${(ideal / 1000).toFixed(2)} s (target >= 80 % efficiency):`,
+      `  2,000 samples x 50 ms, --concurrency=64, 2 worker processes x 32; ideal ${(ideal / 1000).toFixed(2)} s; medians of ${ROUNDS} rounds (target >= 80 % efficiency):`,
     );
-    console.log(efficiency('eval-harness, whole CLI process', slowRun.wallMs));
-    console.log(
-      efficiency(
-        `eval-harness, less the ${startup.toFixed(0)} ms start-up and dataset load`,
-        slowRun.wallMs - startup,
-      ),
-    );
-    console.log(efficiency('eval-harness, the batch (report duration_seconds)', slowRun.batchMs));
-    console.log(efficiency('raw BullMQ, window by window (64)', rawWindowed));
-    console.log(efficiency('raw BullMQ, one addBulk of everything', rawAll));
+    console.log(efficiency('eval-harness, whole CLI process', slowMedian.wall));
+    console.log(efficiency(startupLabel(slowMedian.startup), slowMedian.net));
+    console.log(efficiency('eval-harness, the batch (report duration_seconds)', slowMedian.batch));
+    console.log(efficiency('raw BullMQ, window by window (64)', slowMedian.rawWindowed));
+    console.log(efficiency('raw BullMQ, one addBulk of everything', slowMedian.rawAll));
 
     // 3. Redis memory before and after a 100,000-sample batch.
     await client.flushall();

@@ -66,10 +66,7 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       sampleId: job.invocation.id,
       invocation: {
         id: job.invocation.id,
-        input: job.invocation.input as Record<
-          string,
-          SampleJobPayload['invocation']['input'][string]
-        >,
+        input: job.invocation.input,
       },
       runner: options.runnerName,
       resultTtlSeconds: options.ttlSeconds,

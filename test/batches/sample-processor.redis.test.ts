@@ -72,6 +72,10 @@ describe('sample job processor (spec/batch.md §8.2)', () => {
     [{ ...payload(), sampleId: 'other' }, 'sampleId must equal invocation.id'],
     [{ ...payload(), batchId: 'not-hex' }, 'batchId'],
     [{ ...payload(), extra: 1 }, 'Unrecognized key'],
+    [
+      { ...payload(), invocation: { id: 's1', input: ['q'] } },
+      'invocation.input: must be an object of input fields',
+    ],
     ['just a string', '(payload)'],
   ])('rejects an invalid payload without running anything: %j', async (data, fragment) => {
     let calls = 0;
