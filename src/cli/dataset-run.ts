@@ -110,6 +110,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     if (value !== undefined && value.trim() === '')
       throw new UsageError(`The ${flag} option requires a non-empty file path.`);
   }
+  warnOnReportExtension(options, io);
   options.metric.forEach((metric, index) => {
     if (metric.trim() === '')
       throw new UsageError(
@@ -157,6 +158,24 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
   });
   await registerConfigMetrics(engine, loaded);
   return { options, io, loaded, engine, batch, gates, localWorkers };
+}
+
+/**
+ * The report's format comes from --json, never from the --out file name; say so before a long
+ * run when the name suggests the other format.
+ */
+function warnOnReportExtension(options: RunCommandOptions, io: CliIo): void {
+  const out = options.out?.toLowerCase();
+  if (out === undefined) return;
+  if (out.endsWith('.json') && options.json !== true) {
+    io.stderr.write(
+      `warning: --out ${options.out} ends in .json, but the report will be Markdown; add --json to write JSON.\n`,
+    );
+  } else if ((out.endsWith('.md') || out.endsWith('.markdown')) && options.json === true) {
+    io.stderr.write(
+      `warning: --out ${options.out} is named as Markdown, but --json writes a JSON report; drop --json to write Markdown.\n`,
+    );
+  }
 }
 
 function checkLazyParallel(

@@ -95,7 +95,7 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
     const url = `redis://127.0.0.1:${await freePort()}`;
     const started = Date.now();
     const run = await runCli(
-      ['run', 'qa', '--batch=lazy-parallel', '--redis-url', url, '--out', 'r.json'],
+      ['run', 'qa', '--batch=lazy-parallel', '--redis-url', url, '--out', 'r.md'],
       { cwd: dir },
     );
     expect(run.code).toBe(3);
@@ -105,7 +105,7 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
     expect(worker.code).toBe(3);
     expect(worker.stderr).toContain(`Cannot reach Redis at ${url}`);
     expect(Date.now() - started).toBeLessThan(10_000 * 2);
-    expect(await stat(join(dir, 'r.json')).catch(() => undefined)).toBeUndefined();
+    expect(await stat(join(dir, 'r.md')).catch(() => undefined)).toBeUndefined();
   });
 
   it('names the missing samples at the batch timeout and warns that no worker is connected', async () => {

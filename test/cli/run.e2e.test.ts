@@ -70,6 +70,26 @@ describe('eval-harness run (child process)', () => {
     expect(report.metrics['exact-match'].mean).toBe(1);
   });
 
+  it('warns when the --out name says one format and the flags pick the other', async () => {
+    const dir = await makeWorkspace({
+      'ds.yml': DEMO_DATASET,
+      'outputs.json': '{"outputs":{"s1":"Paris","s2":"Rome"}}',
+    });
+    const base = ['run', 'ds.yml', '--metric', 'exact-match', '--outputs', 'outputs.json'];
+    const markdown = await runCli([...base, '--out', 'report.JSON'], { cwd: dir });
+    expect(markdown.code).toBe(0);
+    expect(markdown.stderr).toContain(
+      'warning: --out report.JSON ends in .json, but the report will be Markdown; add --json to write JSON.',
+    );
+    expect(await readFile(join(dir, 'report.JSON'), 'utf8')).toMatch(/^# Eval report/);
+    const json = await runCli([...base, '--json', '--out', 'report.md'], { cwd: dir });
+    expect(json.code).toBe(0);
+    expect(json.stderr).toContain(
+      'warning: --out report.md is named as Markdown, but --json writes a JSON report; drop --json to write Markdown.',
+    );
+    expect(JSON.parse(await readFile(join(dir, 'report.md'), 'utf8')).dataset).toBe('demo');
+  });
+
   it('prints pure JSON on stdout with --json', async () => {
     const dir = await makeWorkspace({
       'ds.yml': DEMO_DATASET,
