@@ -177,6 +177,13 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
 }
 
 /**
+ * A timer may fire up to a millisecond or so early (the event loop's clock is coarse), which
+ * would let one dispatch into a window that is still full. The wait is checked again after each
+ * sleep, a bounded number of times so that a clock whose sleep does not advance time cannot spin.
+ */
+const THROTTLE_RECHECKS = 4;
+
+/**
  * §6.3 step 2: wait for the rate window, never past the deadline. Returns true when the wait was
  * capped by the deadline.
  */
@@ -186,15 +193,17 @@ async function throttle(
   clock: Clock,
 ): Promise<boolean> {
   if (limiter === null) return false;
-  const waitMicros = limiter.nextWaitMicroseconds(clock.monotonicMs() / 1000);
-  if (waitMicros <= 0) return false;
-  const remainingMicros = Math.trunc((deadlineMs - clock.monotonicMs()) * 1000);
-  if (remainingMicros <= 0) return true;
-  if (remainingMicros < waitMicros) {
-    await clock.sleep(remainingMicros / 1000);
-    return true;
+  for (let sleeps = 0; sleeps < THROTTLE_RECHECKS; sleeps++) {
+    const waitMicros = limiter.nextWaitMicroseconds(clock.monotonicMs() / 1000);
+    if (waitMicros <= 0) return false;
+    const remainingMicros = Math.trunc((deadlineMs - clock.monotonicMs()) * 1000);
+    if (remainingMicros <= 0) return true;
+    if (remainingMicros < waitMicros) {
+      await clock.sleep(remainingMicros / 1000);
+      return true;
+    }
+    await clock.sleep(waitMicros / 1000);
   }
-  await clock.sleep(waitMicros / 1000);
   return false;
 }
 

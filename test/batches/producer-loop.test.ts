@@ -258,6 +258,39 @@ describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
     expect(clock.sleeps).toEqual([60_000, 60_000]);
   });
 
+  it('checks the rate window again when a timer fires early, so no window ever holds more', async () => {
+    // Real timers can fire a little before the requested time; this clock always does.
+    class EarlyClock extends FakeClock {
+      override async sleep(ms: number): Promise<void> {
+        this.sleeps.push(ms);
+        this.nowMs += ms > 1 ? ms - 0.5 : ms;
+      }
+    }
+    const clock = new EarlyClock();
+    const transport = new ScriptedTransport(clock, () => ({ afterMs: 0 }));
+    await runProducerLoop({
+      batchId: 'batch-1',
+      invocations: invocations(9),
+      options: createBatchOptions({
+        mode: 'concurrent',
+        concurrency: 9,
+        rateLimit: 3,
+        rateWindowSeconds: 60,
+        waitTimeoutSeconds: 600,
+      }),
+      transport,
+      clock,
+      defaultWaitTimeoutSeconds: 60,
+    });
+    const times = transport.dispatched.map((d) => d.atMs);
+    for (let i = 3; i < times.length; i++)
+      expect(times[i] - (times[i - 3] as number)).toBeGreaterThanOrEqual(60_000);
+    // Each 60 s wait came up 0.5 ms short and was topped up with a sub-millisecond sleep.
+    expect(clock.sleeps).toHaveLength(4);
+    expect(clock.sleeps.filter((ms) => ms === 60_000)).toHaveLength(2);
+    expect(clock.sleeps.filter((ms) => ms > 0 && ms < 1)).toHaveLength(2);
+  });
+
   it('stops at the deadline with the undispatched remainder counted exactly (101)', async () => {
     const { run, transport, clock } = setup(
       5,
