@@ -167,6 +167,45 @@ async function rawBaseline(redisUrl, { count, latencyMs = 0, workerConcurrency, 
   }
 }
 
+/**
+ * Run one case ROUNDS times, eval-harness (2 worker processes) and raw BullMQ (window by window
+ * and all at once) interleaved so drift on a shared machine hits them alike. Returns the median
+ * milliseconds of each figure.
+ */
+async function compareWithRaw(redisUrl, { name, count, latencyMs, window, workerConcurrency }) {
+  const dir = writeWorkspace(name, count, latencyMs, redisUrl);
+  const config = join(dir, 'eval-harness.config.json');
+  const raw = { count, latencyMs, workerConcurrency };
+  const columns = {};
+  const add = (key, ms) => (columns[key] ??= []).push(ms);
+  for (let round = 0; round < ROUNDS; round++) {
+    const startup = (await timeCli(['run', name, '-c', config, '--dry-run'])).wallMs;
+    const ours = await withWorkers(dir, 2, workerConcurrency, name, () =>
+      runLazy(dir, name, ['--queue', name, `--concurrency=${window}`]),
+    );
+    add('startup', startup);
+    add('wall', ours.wallMs);
+    add('net', ours.wallMs - startup);
+    add('batch', ours.batchMs);
+    add('rawWindowed', await rawBaseline(redisUrl, { ...raw, window }));
+    add('rawAll', await rawBaseline(redisUrl, raw));
+  }
+  return Object.fromEntries(Object.entries(columns).map(([key, values]) => [key, median(values)]));
+}
+
+/** The five rows of a comparison; `figure(ms)` says what the time means for this case. */
+function printRows(medians, window, figure) {
+  const rows = [
+    ['eval-harness, whole CLI process', medians.wall],
+    [`eval-harness, less ${medians.startup.toFixed(0)} ms of start-up + dataset load`, medians.net],
+    ['eval-harness, the batch (report duration_seconds)', medians.batch],
+    [`raw BullMQ, window by window (${window})`, medians.rawWindowed],
+    ['raw BullMQ, one addBulk of everything', medians.rawAll],
+  ];
+  for (const [label, ms] of rows)
+    console.log(`    ${label.padEnd(56)} ${(ms / 1000).toFixed(2)} s  ${figure(ms)}`);
+}
+
 export async function benchQueue() {
   mkdirSync(OUT_DIR, { recursive: true });
   const port = await freePort();
@@ -180,99 +219,38 @@ export async function benchQueue() {
   try {
     console.log(`queue: lazy-parallel through the CLI on redis-server ${redisUrl}`);
 
-    // Each comparison runs ROUNDS times, the contenders interleaved so drift on a shared machine
-    // hits them alike; every figure is the median of its rounds.
-    const medianOf = async (rounds) => {
-      const columns = {};
-      for (const round of rounds)
-        for (const [key, ms] of Object.entries(round)) (columns[key] ??= []).push(ms);
-      return Object.fromEntries(
-        Object.entries(columns).map(([key, values]) => [key, median(values)]),
-      );
-    };
-    const startupLabel = (startup) =>
-      `eval-harness, less ${startup.toFixed(0)} ms of start-up + dataset load`;
-
     // 1. 10,000 no-op samples: eval-harness against raw BullMQ doing the same work.
-    const noop = writeWorkspace('queue-noop', 10_000, 0, redisUrl);
-    const noopRounds = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const startup = (
-        await timeCli([
-          'run',
-          'queue-noop',
-          '-c',
-          join(noop, 'eval-harness.config.json'),
-          '--dry-run',
-        ])
-      ).wallMs;
-      const ours = await withWorkers(noop, 2, 50, 'noop', () =>
-        runLazy(noop, 'queue-noop', ['--queue', 'noop', '--concurrency=500']),
-      );
-      noopRounds.push({
-        startup,
-        wall: ours.wallMs,
-        net: ours.wallMs - startup,
-        batch: ours.batchMs,
-        rawAll: await rawBaseline(redisUrl, { count: 10_000, workerConcurrency: 50 }),
-        rawWindowed: await rawBaseline(redisUrl, {
-          count: 10_000,
-          workerConcurrency: 50,
-          window: 500,
-        }),
-      });
-    }
-    const noopMedian = await medianOf(noopRounds);
+    const noop = await compareWithRaw(redisUrl, {
+      name: 'queue-noop',
+      count: 10_000,
+      latencyMs: 0,
+      window: 500,
+      workerConcurrency: 50,
+    });
     const rate = (ms) => 10_000 / (ms / 1000);
-    const row = (label, ms) =>
-      `    ${label.padEnd(56)} ${(ms / 1000).toFixed(2)} s  ${Math.round(rate(ms)).toLocaleString('en').padStart(6)} samples/s  ${((rate(ms) / rate(noopMedian.rawAll)) * 100).toFixed(0).padStart(3)} % of raw`;
     console.log(
       `  10,000 no-op samples, --concurrency=500, 2 worker processes x 50; medians of ${ROUNDS} rounds (target >= 70 % of raw):`,
     );
-    console.log(row('eval-harness, whole CLI process', noopMedian.wall));
-    console.log(row(startupLabel(noopMedian.startup), noopMedian.net));
-    console.log(row('eval-harness, the batch (report duration_seconds)', noopMedian.batch));
-    console.log(row('raw BullMQ, window by window (500)', noopMedian.rawWindowed));
-    console.log(row('raw BullMQ, one addBulk of everything', noopMedian.rawAll));
+    printRows(
+      noop,
+      500,
+      (ms) =>
+        `${Math.round(rate(ms)).toLocaleString('en').padStart(6)} samples/s  ${((rate(ms) / rate(noop.rawAll)) * 100).toFixed(0).padStart(3)} % of raw`,
+    );
 
     // 2. 2,000 samples x 50 ms, concurrency 64: ideal = ceil(2000 / 64) x 50 ms.
-    const slow = writeWorkspace('queue-slow', 2000, 50, redisUrl);
-    const slowRounds = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const startup = (
-        await timeCli([
-          'run',
-          'queue-slow',
-          '-c',
-          join(slow, 'eval-harness.config.json'),
-          '--dry-run',
-        ])
-      ).wallMs;
-      const ours = await withWorkers(slow, 2, 32, 'slow', () =>
-        runLazy(slow, 'queue-slow', ['--queue', 'slow', '--concurrency=64']),
-      );
-      const raw = { count: 2000, latencyMs: 50, workerConcurrency: 32 };
-      slowRounds.push({
-        startup,
-        wall: ours.wallMs,
-        net: ours.wallMs - startup,
-        batch: ours.batchMs,
-        rawWindowed: await rawBaseline(redisUrl, { ...raw, window: 64 }),
-        rawAll: await rawBaseline(redisUrl, raw),
-      });
-    }
-    const slowMedian = await medianOf(slowRounds);
+    const slow = await compareWithRaw(redisUrl, {
+      name: 'queue-slow',
+      count: 2000,
+      latencyMs: 50,
+      window: 64,
+      workerConcurrency: 32,
+    });
     const ideal = Math.ceil(2000 / 64) * 50;
-    const efficiency = (label, ms) =>
-      `    ${label.padEnd(56)} ${(ms / 1000).toFixed(2)} s  ${((ideal / ms) * 100).toFixed(0).padStart(3)} % efficiency`;
     console.log(
       `  2,000 samples x 50 ms, --concurrency=64, 2 worker processes x 32; ideal ${(ideal / 1000).toFixed(2)} s; medians of ${ROUNDS} rounds (target >= 80 % efficiency):`,
     );
-    console.log(efficiency('eval-harness, whole CLI process', slowMedian.wall));
-    console.log(efficiency(startupLabel(slowMedian.startup), slowMedian.net));
-    console.log(efficiency('eval-harness, the batch (report duration_seconds)', slowMedian.batch));
-    console.log(efficiency('raw BullMQ, window by window (64)', slowMedian.rawWindowed));
-    console.log(efficiency('raw BullMQ, one addBulk of everything', slowMedian.rawAll));
+    printRows(slow, 64, (ms) => `${((ideal / ms) * 100).toFixed(0).padStart(3)} % efficiency`);
 
     // 3. Redis memory before and after a 100,000-sample batch.
     await client.flushall();
