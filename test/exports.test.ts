@@ -55,6 +55,7 @@ describe('library API', () => {
         "defineConfig",
         "dispatchLazyParallel",
         "effectiveChunkSize",
+        "effectiveDispatch",
         "evalSetFromJson",
         "evalSetToJson",
         "evaluateRegressionGate",

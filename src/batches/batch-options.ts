@@ -5,6 +5,13 @@ import { EvalRunError } from '../errors.js';
 export const BATCH_MODES = ['serial', 'concurrent', 'lazy-parallel'] as const;
 export type BatchMode = (typeof BATCH_MODES)[number];
 
+/**
+ * How the producer keeps samples in flight (docs/PROGRESS.md): `rolling` starts the next sample
+ * as soon as one finishes; `windowed` sends a window and waits for all of it before the next.
+ */
+export const DISPATCH_STRATEGIES = ['rolling', 'windowed'] as const;
+export type DispatchStrategy = (typeof DISPATCH_STRATEGIES)[number];
+
 /** The nullable numeric fields, in the order validation checks them (spec/batch.md §1.2 step 4). */
 export const NULLABLE_NUMERIC_FIELDS = [
   'timeoutSeconds',
@@ -26,11 +33,14 @@ export interface BatchOptions {
   readonly queue: string | null;
   /** Per-sample timeout (T). */
   readonly timeoutSeconds: number | null;
-  /** Per-window wall-clock budget for dispatch and collection (W); null → the runner default. */
+  /**
+   * Wall-clock budget (W); null → the runner default. Windowed: per window, covering dispatch and
+   * collection. Rolling: per sample from its own dispatch, and for one wait for a rate-limit slot.
+   */
   readonly waitTimeoutSeconds: number | null;
   /** Caller-supplied floor for the result-store TTL (R). */
   readonly resultTtlSeconds: number | null;
-  /** Producer window size; null → concurrency. */
+  /** Samples in flight at most (rolling) or the window size (windowed); null → concurrency. */
   readonly chunkSize: number | null;
   /** Max dispatches per rate window. */
   readonly rateLimit: number | null;
@@ -38,9 +48,14 @@ export interface BatchOptions {
   readonly rateWindowSeconds: number | null;
   /** Emit a progress checkpoint every N completed samples. */
   readonly checkpointEvery: number | null;
+  /** Dispatch strategy of concurrent and lazy-parallel runs; null → rolling. */
+  readonly dispatch: DispatchStrategy | null;
 }
 
-export type BatchOptionsInput = Partial<Omit<BatchOptions, 'mode'>> & { mode?: string };
+export type BatchOptionsInput = Partial<Omit<BatchOptions, 'mode' | 'dispatch'>> & {
+  mode?: string;
+  dispatch?: string | null;
+};
 
 const MESSAGES: Record<NullableNumericField, string> = {
   timeoutSeconds: 'Queued sample timeout must be null or greater than or equal to 1.',
@@ -62,6 +77,7 @@ const SERIAL_UNUSED: readonly [keyof BatchOptions, string][] = [
   ['rateLimit', 'Serial batch mode does not use a rate limit.'],
   ['rateWindowSeconds', 'Serial batch mode does not use a rate window.'],
   ['checkpointEvery', 'Serial batch mode does not use a checkpoint interval.'],
+  ['dispatch', 'Serial batch mode does not use a dispatch strategy.'],
 ];
 
 /** Concurrent mode runs in-process: no queue, no result store (design.md §6). */
@@ -91,6 +107,7 @@ const BatchOptionsShape = z
     rateLimit: nullableInt,
     rateWindowSeconds: nullableInt,
     checkpointEvery: nullableInt,
+    dispatch: z.string().nullable().default(null),
   })
   .transform((options) => ({
     ...options,
@@ -102,7 +119,7 @@ const BatchOptionsShape = z
   });
 
 function firstViolation(
-  options: Omit<BatchOptions, 'mode'> & { mode: string },
+  options: Omit<BatchOptions, 'mode' | 'dispatch'> & { mode: string; dispatch: string | null },
 ): string | undefined {
   if (!(BATCH_MODES as readonly string[]).includes(options.mode)) {
     return `Unsupported batch mode '${options.mode}'. Supported modes: ${BATCH_MODES.join(', ')}.`;
@@ -112,6 +129,9 @@ function firstViolation(
   for (const field of NULLABLE_NUMERIC_FIELDS) {
     const value = options[field];
     if (value !== null && value < 1) return MESSAGES[field];
+  }
+  if (options.dispatch !== null && !isDispatchStrategy(options.dispatch)) {
+    return `Unsupported batch dispatch '${options.dispatch}'; expected one of: ${DISPATCH_STRATEGIES.join(', ')}.`;
   }
   if (options.mode === 'serial') {
     if (options.concurrency !== 1) return 'Serial batch mode requires concurrency 1.';
@@ -147,7 +167,17 @@ export function serialBatchOptions(): BatchOptions {
   return createBatchOptions({ mode: 'serial' });
 }
 
-/** The producer window: chunkSize, else concurrency; 1 in serial mode. */
+export function isDispatchStrategy(value: unknown): value is DispatchStrategy {
+  return (DISPATCH_STRATEGIES as readonly unknown[]).includes(value);
+}
+
+/** The strategy a concurrent or lazy-parallel run uses; null in serial mode (nothing to dispatch). */
+export function effectiveDispatch(options: BatchOptions): DispatchStrategy | null {
+  if (options.mode === 'serial') return null;
+  return options.dispatch ?? 'rolling';
+}
+
+/** Samples in flight at most (E): chunkSize, else concurrency; 1 in serial mode. */
 export function effectiveChunkSize(options: BatchOptions): number {
   if (options.mode === 'serial') return 1;
   return options.chunkSize ?? options.concurrency;

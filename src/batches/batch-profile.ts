@@ -1,14 +1,25 @@
 import { EvalRunError } from '../errors.js';
-import { NULLABLE_NUMERIC_FIELDS, type BatchMode, type BatchOptions } from './batch-options.js';
+import {
+  DISPATCH_STRATEGIES,
+  NULLABLE_NUMERIC_FIELDS,
+  isDispatchStrategy,
+  type BatchMode,
+  type BatchOptions,
+} from './batch-options.js';
 
-/** The nine fields a profile may preset besides `mode`, in checking order. */
-export const PROFILE_FIELDS = ['concurrency', 'queue', ...NULLABLE_NUMERIC_FIELDS] as const;
+/** The fields a profile may preset besides `mode`, in checking order. */
+export const PROFILE_FIELDS = [
+  'concurrency',
+  'queue',
+  ...NULLABLE_NUMERIC_FIELDS,
+  'dispatch',
+] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
 
-/** Numeric profile fields (every profile field but `queue`). */
+/** Numeric profile fields (every profile field but `queue` and `dispatch`). */
 export const PROFILE_NUMERIC_FIELDS = PROFILE_FIELDS.filter(
-  (field) => field !== 'queue',
-) as Exclude<ProfileField, 'queue'>[];
+  (field) => field !== 'queue' && field !== 'dispatch',
+) as Exclude<ProfileField, 'queue' | 'dispatch'>[];
 
 /**
  * A named preset of batch-option defaults; explicit flags win over it (spec/batch.md §2). The
@@ -46,6 +57,11 @@ export function validateBatchProfile(profile: BatchProfile): BatchProfile {
   }
   if (profile.queue !== null && profile.queue.trim() === '')
     fail(`${prefix} queue must be null or a non-empty string.`);
+  if (profile.dispatch !== null && !isDispatchStrategy(profile.dispatch)) {
+    fail(
+      `${prefix} has unsupported dispatch '${String(profile.dispatch)}'; expected one of: ${DISPATCH_STRATEGIES.join(', ')}.`,
+    );
+  }
 
   if (profile.mode === 'serial') {
     if (profile.concurrency !== null && profile.concurrency !== 1) {

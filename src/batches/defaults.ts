@@ -14,6 +14,7 @@ export const BUILTIN_PROFILES: readonly BatchProfile[] = [
     rateLimit: null,
     rateWindowSeconds: null,
     checkpointEvery: 25,
+    dispatch: null,
   },
   {
     name: 'smoke',
@@ -27,6 +28,7 @@ export const BUILTIN_PROFILES: readonly BatchProfile[] = [
     rateLimit: null,
     rateWindowSeconds: null,
     checkpointEvery: null,
+    dispatch: null,
   },
   {
     name: 'nightly',
@@ -40,6 +42,7 @@ export const BUILTIN_PROFILES: readonly BatchProfile[] = [
     rateLimit: 60,
     rateWindowSeconds: 60,
     checkpointEvery: 100,
+    dispatch: null,
   },
 ];
 

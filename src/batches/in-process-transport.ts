@@ -12,11 +12,11 @@ export interface InProcessTransportOptions {
 
 /**
  * The `concurrent` mode transport: each dispatched sample is an in-process SUT call. In-flight
- * calls are bounded by the producer window (at most `concurrency`).
+ * calls are bounded by the producer loop (at most the chunk size, itself at most `concurrency`).
  */
 export function createInProcessTransport(options: InProcessTransportOptions): SampleTransport {
   const { runner, timeoutSeconds, clock } = options;
-  // Outcomes that arrived while nobody was listening (before awaitWindow, or late).
+  // Outcomes that arrived while nobody was listening (between two awaitOutcomes calls).
   const settled = new Map<number, SampleOutcome>();
   const inFlight = new Map<number, AbortController>();
   let listener: ((outcome: SampleOutcome) => void) | undefined;
@@ -36,20 +36,19 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
       );
     },
 
-    async awaitWindow(indexes, deadlineMs, onOutcome, signal): Promise<void> {
-      for (const index of indexes) {
-        const outcome = settled.get(index);
-        if (outcome !== undefined) {
-          settled.delete(index);
-          onOutcome(outcome);
-        }
+    async awaitOutcomes(pending, untilMs, onOutcome, signal): Promise<void> {
+      // Everything that settled since the last call goes out at once: fewer turns for the loop.
+      for (const [index, outcome] of settled) {
+        if (!pending.has(index)) continue;
+        settled.delete(index);
+        onOutcome(outcome);
       }
       if (signal.aborted) return;
       listener = onOutcome;
       try {
-        await clock.sleep(Math.max(0, deadlineMs - clock.monotonicMs()), signal);
+        await clock.sleep(Math.max(0, untilMs - clock.monotonicMs()), signal);
       } catch {
-        // Aborted: the loop has every outcome it needs.
+        // Aborted: the loop has what it needs for this turn.
       } finally {
         listener = undefined;
       }

@@ -1,10 +1,14 @@
 export {
   BATCH_MODES,
+  DISPATCH_STRATEGIES,
   NULLABLE_NUMERIC_FIELDS,
   createBatchOptions,
   effectiveChunkSize,
+  effectiveDispatch,
+  isDispatchStrategy,
   serialBatchOptions,
   type BatchMode,
+  type DispatchStrategy,
   type BatchOptions,
   type BatchOptionsInput,
   type NullableNumericField,
@@ -45,7 +49,7 @@ export {
 } from './progress.js';
 export { createBatchId } from './batch-id.js';
 export type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
-export { runProducerLoop, type ProducerLoopInput } from './producer-loop.js';
+export { runProducerLoop, type DispatchActivity, type ProducerLoopInput } from './producer-loop.js';
 export {
   createInProcessTransport,
   type InProcessTransportOptions,

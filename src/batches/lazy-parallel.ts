@@ -225,6 +225,8 @@ export interface WorkerPoolOptions {
   readonly resolveRunner: (name: string) => Promise<SampleRunner | undefined>;
   /** One line per failed job. */
   readonly onFailedJob?: (line: string) => void;
+  /** One line per batch whose remaining jobs are skipped (aborted, finished or expired). */
+  readonly onSkippedBatch?: (line: string) => void;
   /** Shorter locks make a killed worker's jobs come back sooner (tests). @defaultValue 30000 */
   readonly lockDurationMs?: number;
 }
@@ -248,6 +250,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     store: createRedisResultStore(storeClient, session.prefix),
     resolveRunner: options.resolveRunner,
     clock: session.clock,
+    ...(options.onSkippedBatch === undefined ? {} : { onSkippedBatch: options.onSkippedBatch }),
   });
   const lockDuration = options.lockDurationMs ?? 30_000;
   const worker = new Worker(

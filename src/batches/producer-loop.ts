@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { InfraError, SutError } from '../errors.js';
 import type { SampleInvocation } from '../sut/index.js';
 import { formatSeconds, listIds } from '../values.js';
-import { effectiveChunkSize, type BatchOptions } from './batch-options.js';
+import { effectiveChunkSize, effectiveDispatch, type BatchOptions } from './batch-options.js';
 import { DEFAULT_RATE_WINDOW_SECONDS } from './defaults.js';
 import {
   CheckpointTracker,
@@ -16,6 +16,16 @@ import {
 import { RateLimitWindow } from './rate-limit-window.js';
 import type { SampleOutcome, SampleTransport } from './sample-transport.js';
 
+/** What the producer is doing right now, for live displays (never part of the progress events). */
+export interface DispatchActivity {
+  /** Samples dispatched whose outcome has not arrived yet. */
+  readonly inFlight: number;
+  readonly dispatched: number;
+  readonly total: number;
+  /** How long from now the producer waits for a rate-limit slot; null when it is not waiting. */
+  readonly rateLimitWaitMs: number | null;
+}
+
 export interface ProducerLoopInput {
   readonly batchId: string;
   /** One per sample, in dataset order. */
@@ -28,27 +38,44 @@ export interface ProducerLoopInput {
   readonly reporter?: BatchProgressReporter;
   /** Called once per successful sample as soon as its output is known (scoring starts here). */
   readonly onOutput?: (index: number, output: string) => void;
+  /** Called whenever the number in flight changes or a rate-limit wait starts. */
+  readonly onActivity?: (activity: DispatchActivity) => void;
+}
+
+type FailedOutcome = Extract<SampleOutcome, { ok: false }>;
+
+/** The state both dispatch strategies share, and the steps they take the same way. */
+interface ProducerRun {
+  readonly input: ProducerLoopInput;
+  readonly total: number;
+  /** E: samples in flight at most (rolling), or the window size (windowed). */
+  readonly slots: number;
+  /** W in milliseconds. */
+  readonly waitMs: number;
+  readonly limiter: RateLimitWindow | null;
+  /** The lowest-index failure that has arrived; the batch ends with it. */
+  failure(): FailedOutcome | undefined;
+  /**
+   * Wait for outcomes of `pending` until `untilMs`, removing each from `pending` as it arrives.
+   * Returns early once a failure arrived, `pending` is empty, or `endTurn()` says so.
+   */
+  collect(pending: Set<number>, untilMs: number, endTurn?: () => boolean): Promise<void>;
+  activity(inFlight: number, dispatched: number, rateLimitWaitMs: number | null): void;
+  timeoutError(late: Iterable<number>): InfraError;
 }
 
 /**
- * The producer loop, written once for every transport (spec/batch.md §6.2-6.4): windows of
- * effectiveChunkSize(), dispatch throttled by the sliding rate window, one hard wall-clock
- * deadline per window covering dispatch and collection, checkpoint and terminal progress, and
- * outputs assembled in dataset order whatever order they finished in.
+ * The producer loop, written once for every transport (docs/PROGRESS.md): dispatch rolling (keep
+ * up to E samples in flight, refill a slot as soon as it frees) or windowed (send E, wait for all
+ * of them, then the next E), throttled by the sliding rate window and bounded by the wait
+ * timeout; checkpoint and terminal progress; outputs assembled in dataset order whatever order
+ * they finished in.
  */
 export async function runProducerLoop(input: ProducerLoopInput): Promise<string[]> {
-  const { batchId, invocations, options, transport, clock } = input;
+  const { batchId, invocations, options, transport } = input;
   const reporter = input.reporter ?? nullProgressReporter;
   const total = invocations.length;
-  const chunk = effectiveChunkSize(options);
   const waitSeconds = options.waitTimeoutSeconds ?? input.defaultWaitTimeoutSeconds;
-  const limiter =
-    options.rateLimit === null
-      ? null
-      : new RateLimitWindow(
-          options.rateLimit,
-          options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS,
-        );
   const checkpoints = new CheckpointTracker(options.checkpointEvery, total, (completed) =>
     callSafely(() => reporter.reportCheckpoint(batchId, completed, total)),
   );
@@ -56,104 +83,74 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
     if (isTerminalReporter(reporter))
       callSafely(() => reporter.reportTerminal(batchId, completed, total, status));
   };
-  const nowSeconds = (): number => clock.monotonicMs() / 1000;
 
   const outputs = new Array<string | undefined>(total);
-  let finishedSamples = 0;
-  let windowSuccesses = 0;
+  // Checkpoints count successes, whatever their order: in windowed dispatch a window only ends
+  // when all of it succeeded, so this equals the samples of finished windows plus the current
+  // window's successes.
+  let successes = 0;
+  let failure: FailedOutcome | undefined;
 
-  /** §6.3: dispatch a window's samples until done or the deadline; returns how many went out. */
-  const dispatchWindow = async (
-    indexes: readonly number[],
-    deadlineMs: number,
-  ): Promise<number> => {
-    let dispatched = 0;
-    for (const index of indexes) {
-      if (clock.monotonicMs() >= deadlineMs) break;
-      const capped = await throttle(limiter, deadlineMs, clock);
-      if (clock.monotonicMs() >= deadlineMs) break;
-      if (capped && limiter !== null && limiter.nextWaitMicroseconds(nowSeconds()) > 0) {
-        // The rate limit and the deadline both say no: wait out the budget so the deadline check fires.
-        await clock.sleep(Math.max(0, deadlineMs - clock.monotonicMs()));
-        break;
-      }
-      // Recorded before hand-off: with an inline transport, recording after would measure completion.
-      limiter?.record(nowSeconds());
-      await transport.dispatch({ index, invocation: invocations[index] as SampleInvocation });
-      dispatched++;
+  const accept = (outcome: SampleOutcome): void => {
+    if (outcome.ok) {
+      outputs[outcome.index] = outcome.output;
+      successes++;
+      checkpoints.advance(successes);
+      input.onOutput?.(outcome.index, outcome.output);
+    } else if (failure === undefined || outcome.index < failure.index) {
+      // Several failures in one turn: the lowest index wins.
+      failure = outcome;
     }
-    await transport.flush?.();
-    return dispatched;
   };
 
-  /** §6.4: wait for a window's outcomes; a failure or the deadline ends the batch. */
-  const collectWindow = async (
-    indexes: readonly number[],
-    deadlineMs: number,
-    completedBefore: number,
-  ): Promise<void> => {
-    const pending = new Set(indexes);
-    let failure: Extract<SampleOutcome, { ok: false }> | undefined;
-    const done = new AbortController();
-    if (pending.size === 0) done.abort();
-    await transport.awaitWindow(
-      indexes,
-      deadlineMs,
-      (outcome) => {
-        // First outcome per index wins; late duplicates (a retried job) are ignored.
-        if (!pending.delete(outcome.index)) return;
-        if (outcome.ok) {
-          outputs[outcome.index] = outcome.output;
-          windowSuccesses++;
-          checkpoints.advance(Math.min(total, completedBefore + windowSuccesses));
-          input.onOutput?.(outcome.index, outcome.output);
-        } else if (failure === undefined || outcome.index < failure.index) {
-          failure = outcome;
-          done.abort();
-        }
-        if (pending.size === 0) done.abort();
-      },
-      done.signal,
-    );
-    if (failure !== undefined) throw new SutError(failure.message, { code: 'E_SAMPLE_FAILED' });
-    if (pending.size > 0) {
-      const ids = [...pending]
+  const run: ProducerRun = {
+    input,
+    total,
+    slots: effectiveChunkSize(options),
+    waitMs: waitSeconds * 1000,
+    limiter:
+      options.rateLimit === null
+        ? null
+        : new RateLimitWindow(
+            options.rateLimit,
+            options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS,
+          ),
+    failure: () => failure,
+    async collect(pending, untilMs, endTurn) {
+      const turn = new AbortController();
+      if (pending.size === 0) turn.abort(TURN_OVER);
+      await transport.awaitOutcomes(
+        pending,
+        untilMs,
+        (outcome) => {
+          // First outcome per index wins; late duplicates (a retried job) are ignored.
+          if (!pending.delete(outcome.index)) return;
+          accept(outcome);
+          if (failure !== undefined || pending.size === 0 || endTurn?.() === true)
+            turn.abort(TURN_OVER);
+        },
+        turn.signal,
+      );
+    },
+    activity(inFlight, dispatched, rateLimitWaitMs) {
+      if (input.onActivity !== undefined)
+        callSafely(() => input.onActivity?.({ inFlight, dispatched, total, rateLimitWaitMs }));
+    },
+    timeoutError(late) {
+      const ids = [...late]
         .sort((a, b) => a - b)
         .map((index) => invocations[index]?.id ?? String(index));
-      throw new InfraError(
+      return new InfraError(
         `Batch '${batchId}' did not produce outputs within ${formatSeconds(waitSeconds)} for sample ids: ${listIds(ids)}. Increase the batch wait timeout (waitTimeoutSeconds), and check that the system under test or its workers are running.`,
         { code: 'E_BATCH_TIMEOUT' },
       );
-    }
+    },
   };
 
   try {
     await transport.begin?.();
-    for (let start = 0; start < total; start += chunk) {
-      const indexes = range(start, Math.min(start + chunk, total));
-      windowSuccesses = 0;
-      const deadlineMs = clock.monotonicMs() + waitSeconds * 1000;
-      const dispatched = await dispatchWindow(indexes, deadlineMs);
-      if (dispatched < indexes.length && clock.monotonicMs() >= deadlineMs) {
-        // Surface a failure that already happened before blaming the budget.
-        await collectWindow(
-          indexes.slice(0, dispatched),
-          clock.monotonicMs(),
-          finishedSamples,
-        ).catch((error: unknown) => {
-          if (error instanceof SutError) throw error;
-        });
-        throw new InfraError(
-          `Batch '${batchId}': chunk dispatch consumed the full ${formatSeconds(waitSeconds)} wait timeout with ${indexes.length - dispatched} of ${indexes.length} sample(s) still undispatched before result collection started. Lower the chunk size, relax the rate limit, or raise the wait timeout.`,
-          { code: 'E_BATCH_TIMEOUT' },
-        );
-      }
-      // Crossing the deadline after a full dispatch is not an error: collection still gets its chance.
-      await collectWindow(indexes, deadlineMs, finishedSamples);
-      finishedSamples += indexes.length;
-      windowSuccesses = 0;
-      checkpoints.advance(finishedSamples);
-    }
+    if (effectiveDispatch(options) === 'windowed') await dispatchWindowed(run);
+    else await dispatchRolling(run);
     const assembled = outputs.map((output, index) => {
       if (output === undefined) {
         throw new InfraError(
@@ -167,12 +164,141 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
     await bestEffort(() => transport.complete?.());
     return assembled;
   } catch (error) {
-    const reported = Math.min(total, finishedSamples + windowSuccesses);
+    const reported = Math.min(total, successes);
     checkpoints.finishFailure(reported);
     terminal(reported, PROGRESS_STATUS.failure);
     // Cleanup errors never replace the original failure.
     await bestEffort(() => transport.cancel?.(error));
     throw error;
+  }
+}
+
+/** Why a turn's wait ended before its deadline: an expected event, not an error. */
+const TURN_OVER = Symbol('turn over');
+
+function throwIfFailed(run: ProducerRun): void {
+  const failure = run.failure();
+  if (failure !== undefined) throw new SutError(failure.message, { code: 'E_SAMPLE_FAILED' });
+}
+
+/**
+ * Rolling dispatch: at most E in flight, and a freed slot is refilled in the same turn, so a slow
+ * sample holds one slot instead of a whole window. Each sample has W from its own dispatch; a
+ * free slot may wait at most W for the rate limit. The dispatches of one turn go out together
+ * (one flush), which a queue transport sends as one bulk.
+ */
+async function dispatchRolling(run: ProducerRun): Promise<void> {
+  const { input, total, slots, waitMs, limiter } = run;
+  const { transport, invocations, clock } = input;
+  // Insertion order is dispatch order, and so deadline order: the first entry expires first.
+  const inFlight = new Set<number>();
+  const dispatchedAtMs = new Float64Array(total);
+  let next = 0;
+  // Since when a free slot has been held back by the rate limit (its wait is bounded by W).
+  let heldSinceMs: number | undefined;
+
+  while (next < total || inFlight.size > 0) {
+    let rateReadyMs: number | undefined;
+    while (next < total && inFlight.size < slots) {
+      const now = clock.monotonicMs();
+      const waitMicros = limiter?.nextWaitMicroseconds(now / 1000) ?? 0;
+      if (waitMicros > 0) {
+        rateReadyMs = now + waitMicros / 1000;
+        heldSinceMs ??= now;
+        break;
+      }
+      // Recorded before hand-off: with an inline transport, recording after would measure completion.
+      limiter?.record(now / 1000);
+      dispatchedAtMs[next] = now;
+      inFlight.add(next);
+      heldSinceMs = undefined;
+      await transport.dispatch({ index: next, invocation: invocations[next] as SampleInvocation });
+      next++;
+    }
+    await transport.flush?.();
+    const now = clock.monotonicMs();
+    run.activity(inFlight.size, next, rateReadyMs === undefined ? null : rateReadyMs - now);
+    if (next >= total && inFlight.size === 0) return;
+
+    const oldest = inFlight.values().next();
+    const sampleDeadlineMs = oldest.done
+      ? Number.POSITIVE_INFINITY
+      : (dispatchedAtMs[oldest.value] as number) + waitMs;
+    const heldDeadlineMs =
+      heldSinceMs === undefined ? Number.POSITIVE_INFINITY : heldSinceMs + waitMs;
+    const untilMs = Math.min(sampleDeadlineMs, heldDeadlineMs, rateReadyMs ?? Infinity);
+    // A freed slot ends the turn only when it can be refilled at once.
+    const refillable = next < total && rateReadyMs === undefined;
+    if (inFlight.size === 0) await clock.sleep(Math.max(0, untilMs - now));
+    else await run.collect(inFlight, untilMs, () => refillable);
+
+    throwIfFailed(run);
+    const after = clock.monotonicMs();
+    if (sampleDeadlineMs <= after) {
+      const late = [...inFlight].filter(
+        (index) => (dispatchedAtMs[index] as number) + waitMs <= after,
+      );
+      if (late.length > 0) throw run.timeoutError(late);
+    }
+    if (heldDeadlineMs <= after && next < total) {
+      throw new InfraError(
+        `Batch '${input.batchId}': dispatch consumed the full ${formatSeconds(waitMs / 1000)} wait timeout waiting for a rate-limit slot, with ${total - next} of ${total} sample(s) still undispatched. Relax the rate limit, or raise the wait timeout.`,
+        { code: 'E_BATCH_TIMEOUT' },
+      );
+    }
+  }
+}
+
+/**
+ * Windowed dispatch, the original rule: send a window of E samples, then wait for all of it; one
+ * hard wall-clock deadline per window covers the window's dispatch (rate-limit pauses included)
+ * and its collection.
+ */
+async function dispatchWindowed(run: ProducerRun): Promise<void> {
+  const { input, total, slots, waitMs, limiter } = run;
+  const { transport, invocations, clock } = input;
+
+  for (let start = 0; start < total; start += slots) {
+    const indexes = range(start, Math.min(start + slots, total));
+    const deadlineMs = clock.monotonicMs() + waitMs;
+    let dispatched = 0;
+    for (const index of indexes) {
+      if (clock.monotonicMs() >= deadlineMs) break;
+      const capped = await throttle(run, deadlineMs, (waitMs) =>
+        run.activity(dispatched, start + dispatched, waitMs),
+      );
+      if (clock.monotonicMs() >= deadlineMs) break;
+      if (
+        capped &&
+        limiter !== null &&
+        limiter.nextWaitMicroseconds(clock.monotonicMs() / 1000) > 0
+      ) {
+        // The rate limit and the deadline both say no: wait out the budget so the deadline check fires.
+        await clock.sleep(Math.max(0, deadlineMs - clock.monotonicMs()));
+        break;
+      }
+      // Recorded before hand-off: with an inline transport, recording after would measure completion.
+      limiter?.record(clock.monotonicMs() / 1000);
+      await transport.dispatch({ index, invocation: invocations[index] as SampleInvocation });
+      dispatched++;
+    }
+    await transport.flush?.();
+    run.activity(dispatched, start + dispatched, null);
+
+    const pending = new Set(indexes.slice(0, dispatched));
+    if (dispatched < indexes.length && clock.monotonicMs() >= deadlineMs) {
+      // Surface a failure that already happened before blaming the budget.
+      await run.collect(pending, clock.monotonicMs());
+      throwIfFailed(run);
+      throw new InfraError(
+        `Batch '${input.batchId}': chunk dispatch consumed the full ${formatSeconds(waitMs / 1000)} wait timeout with ${indexes.length - dispatched} of ${indexes.length} sample(s) still undispatched before result collection started. Lower the chunk size, relax the rate limit, or raise the wait timeout.`,
+        { code: 'E_BATCH_TIMEOUT' },
+      );
+    }
+    // Crossing the deadline after a full dispatch is not an error: collection still gets its chance.
+    await run.collect(pending, deadlineMs);
+    throwIfFailed(run);
+    if (pending.size > 0) throw run.timeoutError(pending);
   }
 }
 
@@ -184,20 +310,23 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
 const THROTTLE_RECHECKS = 4;
 
 /**
- * §6.3 step 2: wait for the rate window, never past the deadline. Returns true when the wait was
- * capped by the deadline.
+ * Wait for the rate window, never past the deadline. Returns true when the wait was capped by the
+ * deadline.
  */
 async function throttle(
-  limiter: RateLimitWindow | null,
+  run: ProducerRun,
   deadlineMs: number,
-  clock: Clock,
+  onWait: (waitMs: number) => void,
 ): Promise<boolean> {
+  const { limiter } = run;
+  const { clock } = run.input;
   if (limiter === null) return false;
   for (let sleeps = 0; sleeps < THROTTLE_RECHECKS; sleeps++) {
     const waitMicros = limiter.nextWaitMicroseconds(clock.monotonicMs() / 1000);
     if (waitMicros <= 0) return false;
     const remainingMicros = Math.trunc((deadlineMs - clock.monotonicMs()) * 1000);
     if (remainingMicros <= 0) return true;
+    onWait(Math.min(waitMicros, remainingMicros) / 1000);
     if (remainingMicros < waitMicros) {
       await clock.sleep(remainingMicros / 1000);
       return true;
@@ -211,7 +340,7 @@ async function bestEffort(step: () => unknown): Promise<void> {
   try {
     await step();
   } catch {
-    // Best effort by contract (spec/batch.md §6.2).
+    // Cleanup is best effort: it must never replace the batch's own result.
   }
 }
 

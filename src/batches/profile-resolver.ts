@@ -1,6 +1,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { EvalRunError } from '../errors.js';
 import { debugType, isPlainObject } from '../values.js';
+import { DISPATCH_STRATEGIES, isDispatchStrategy, type DispatchStrategy } from './batch-options.js';
 import {
   PROFILE_FIELDS,
   PROFILE_NUMERIC_FIELDS,
@@ -140,6 +141,7 @@ function buildProfile(name: string, raw: Record<string, unknown>): BatchProfile 
   for (const field of PROFILE_NUMERIC_FIELDS)
     profile[field] = normalizeProfileInt(raw[field], prefix, field);
   profile['queue'] = normalizeProfileQueue(raw['queue'], prefix);
+  profile['dispatch'] = normalizeProfileDispatch(raw['dispatch'], prefix);
   return validateBatchProfile(profile as unknown as BatchProfile);
 }
 
@@ -156,6 +158,14 @@ function normalizeProfileInt(value: unknown, prefix: string, field: string): num
     return parsed;
   }
   return fail(`${prefix} ${field} must be a positive integer or null.`);
+}
+
+function normalizeProfileDispatch(value: unknown, prefix: string): DispatchStrategy | null {
+  if (value === null || value === undefined) return null;
+  if (isDispatchStrategy(value)) return value;
+  return fail(
+    `${prefix} dispatch must be one of: ${DISPATCH_STRATEGIES.join(', ')} (or null); got ${typeof value === 'string' ? `'${value}'` : debugType(value)}.`,
+  );
 }
 
 function normalizeProfileQueue(value: unknown, prefix: string): string | null {

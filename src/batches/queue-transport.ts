@@ -13,12 +13,12 @@ import type {
 } from './result-store.js';
 import type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
 
-/** Without a pub/sub notice (e.g. during a Redis restart), the store is re-read this often. */
+/** Notices can be lost (e.g. during a Redis restart), so pending outcomes are re-read this often. */
 const FALLBACK_POLL_MS = 500;
 /** The no-worker check runs this soon after the batch starts, then every few seconds. */
 const WORKER_CHECK_FIRST_MS = 1500;
 const WORKER_CHECK_EVERY_MS = 3000;
-/** Jobs per addBulk transaction when a window is dispatched. */
+/** Jobs per addBulk transaction when a turn's dispatches go out together. */
 const BULK_SIZE = 50;
 
 export interface QueueTransportOptions {
@@ -32,7 +32,7 @@ export interface QueueTransportOptions {
   readonly runnerName: string;
   readonly ttlSeconds: number;
   readonly timeoutSeconds: number | null;
-  /** With a rate limit each job is added at its recorded dispatch time; otherwise per window in bulk. */
+  /** With a rate limit each job is added at its recorded dispatch time; otherwise per turn in bulk. */
   readonly addOneByOne: boolean;
   /** BullMQ attempts per job. @defaultValue 1 */
   readonly attempts?: number;
@@ -50,8 +50,10 @@ export interface QueueTransportOptions {
 export function createQueueTransport(options: QueueTransportOptions): SampleTransport {
   const { queue, store, clock, batchId, invocations } = options;
   const pendingBulk: SampleJob[] = [];
-  const dispatched = new Set<number>();
+  // Dispatched and without an outcome yet: what cancel() removes from the queue.
+  const outstanding = new Set<number>();
   let outcomesSeen = 0;
+  let lastFullReadMs = Number.NEGATIVE_INFINITY;
   let notified = false;
   // Notices since the last look, by index. Most carry their outcome, which needs no read.
   const noticed = new Map<number, RecordedNotice>();
@@ -105,7 +107,7 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
         { cause: error },
       );
     }
-    for (const job of jobs) dispatched.add(job.index);
+    for (const job of jobs) outstanding.add(job.index);
   };
 
   const checkWorkers = async (): Promise<void> => {
@@ -140,6 +142,8 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
           notified = true;
           wake?.();
         });
+        // Every outcome recorded from here on is announced; the fallback read starts later.
+        lastFullReadMs = clock.monotonicMs();
       } catch (error) {
         throw new InfraError(
           `Failed to initialize lazy parallel batch result store for batch '${batchId}': ${errorMessage(error)}`,
@@ -162,26 +166,29 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       await addJobs(jobs);
     },
 
-    async awaitWindow(indexes, deadlineMs, onOutcome, signal) {
-      const pending = new Set(indexes);
-      // The first look and every fallback poll read all pending indexes (a notice may have been
-      // missed, e.g. across a Redis restart); otherwise notices bring the outcomes themselves,
-      // and only a notice without a readable outcome is followed by a read of its index.
-      let fullRead = true;
+    async awaitOutcomes(pending, untilMs, onOutcome, signal) {
       for (;;) {
         notified = false;
-        const toRead: number[] = fullRead ? [...pending] : [];
+        // Most notices carry their outcome and need no read; one without a readable outcome is
+        // followed by a read of its index.
+        const toRead: number[] = [];
         for (const [index, notice] of noticed) {
           noticed.delete(index);
           if (!pending.has(index)) continue;
           if ('success' in notice) deliverSuccess(index, notice.success, pending, onOutcome);
           else if ('failure' in notice) deliverFailure(index, notice.failure, pending, onOutcome);
-          else if (!fullRead) toRead.push(index);
+          else toRead.push(index);
         }
         if (signal.aborted || pending.size === 0) return;
-        let read: WindowRead | undefined;
-        if (toRead.length > 0) {
-          read = await readBefore(store.readWindow(batchId, toRead), deadlineMs, clock).catch(
+        const now = clock.monotonicMs();
+        const finalLook = now >= untilMs;
+        // Notices are pub/sub, lost while the subscriber reconnects (a Redis restart): every
+        // pending index is read now and then, and once more before giving up at the deadline.
+        const fullRead = finalLook || now - lastFullReadMs >= FALLBACK_POLL_MS;
+        if (fullRead) lastFullReadMs = now;
+        const indexes = fullRead ? [...pending] : toRead;
+        if (indexes.length > 0) {
+          const read = await readBefore(store.readWindow(batchId, indexes), untilMs, clock).catch(
             (error: unknown) => {
               // A malformed stored result is a real error; an unreachable Redis is retried until the deadline.
               if (error instanceof EvalHarnessError) throw error;
@@ -191,12 +198,11 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
           if (read !== undefined) deliver(read, pending, onOutcome);
           if (signal.aborted || pending.size === 0) return;
         }
-        const remaining = deadlineMs - clock.monotonicMs();
-        if (remaining <= 0) return;
-        fullRead = toRead.length > 0 && read === undefined;
-        if (!notified)
-          fullRead =
-            !(await waitForNotice(Math.min(remaining, FALLBACK_POLL_MS), signal)) || fullRead;
+        if (finalLook) return;
+        const remaining = untilMs - clock.monotonicMs();
+        const toNextPoll = lastFullReadMs + FALLBACK_POLL_MS - clock.monotonicMs();
+        if (!notified && remaining > 0)
+          await waitForNotice(Math.max(0, Math.min(remaining, toNextPoll)), signal);
       }
     },
 
@@ -208,8 +214,9 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     async cancel() {
       await stop();
       await store.abort(batchId);
-      // Jobs still waiting would only be wasted work now; active ones finish and are ignored.
-      const leftovers = [...dispatched].map((index) =>
+      // Jobs still waiting would only be wasted work now: removed here, and skipped by any worker
+      // that already took one (the batch is no longer active). Running ones finish, unrecorded.
+      const leftovers = [...outstanding].map((index) =>
         queue.remove(sampleJobId(batchId, index)).catch(() => 0),
       );
       await Promise.all(leftovers);
@@ -218,7 +225,7 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
 
   function deliver(
     read: WindowRead,
-    pending: Set<number>,
+    pending: ReadonlySet<number>,
     onOutcome: (outcome: SampleOutcome) => void,
   ): void {
     for (const [index, failure] of read.failures)
@@ -230,11 +237,12 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
   function deliverFailure(
     index: number,
     failure: StoredFailure,
-    pending: Set<number>,
+    pending: ReadonlySet<number>,
     onOutcome: (outcome: SampleOutcome) => void,
   ): void {
-    if (!pending.delete(index)) return;
+    if (!pending.has(index)) return;
     outcomesSeen++;
+    outstanding.delete(index);
     onOutcome({
       index,
       ok: false,
@@ -245,11 +253,12 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
   function deliverSuccess(
     index: number,
     success: StoredSuccess,
-    pending: Set<number>,
+    pending: ReadonlySet<number>,
     onOutcome: (outcome: SampleOutcome) => void,
   ): void {
-    if (!pending.delete(index)) return;
+    if (!pending.has(index)) return;
     outcomesSeen++;
+    outstanding.delete(index);
     const expected = invocations[index]?.id;
     onOutcome(
       success.sampleId === expected

@@ -1,6 +1,8 @@
 import { EvalRunError, UsageError } from '../errors.js';
 import {
+  DISPATCH_STRATEGIES,
   createBatchOptions,
+  isDispatchStrategy,
   type BatchOptions,
   type BatchOptionsInput,
   type NullableNumericField,
@@ -24,6 +26,7 @@ export const BATCH_FLAGS = [
   'rate-limit',
   'rate-window-seconds',
   'checkpoint-every',
+  'dispatch',
 ] as const;
 export type BatchFlagName = (typeof BATCH_FLAGS)[number];
 
@@ -96,6 +99,10 @@ export function resolveBatchOptions(flags: BatchFlags, resolver: ProfileResolver
     }
   }
 
+  input.dispatch = explicit('dispatch')
+    ? parseDispatch(flags.dispatch as string)
+    : inherit('dispatch');
+
   // §3.1 step 7: an explicit value may invalidate an inherited one; reconcile only those cases.
   const chunk = input.chunkSize ?? null;
   if (
@@ -131,6 +138,16 @@ function buildOptions(input: BatchOptionsInput): BatchOptions {
     }
     throw error;
   }
+}
+
+/** `rolling`, `windowed`, or `none` / `null` (any case) to clear a profile value. */
+function parseDispatch(value: string): string | null {
+  const trimmed = value.trim();
+  if (/^(none|null)$/i.test(trimmed)) return null;
+  if (isDispatchStrategy(trimmed)) return trimmed;
+  throw new UsageError(
+    `Unsupported batch dispatch '${value}' (--dispatch); expected one of: ${DISPATCH_STRATEGIES.join(', ')}, or none to clear a profile value.`,
+  );
 }
 
 /** ASCII digits only, value ≥ 1 (leading zeros are fine). */

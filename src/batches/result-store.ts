@@ -53,6 +53,8 @@ export interface ResultStore {
   meta(
     batchId: string,
   ): Promise<{ sampleCount: number; status: BatchStatus; ttlSeconds: number } | undefined>;
+  /** The batch's status in one cheap read; undefined when its metadata is gone (expired). */
+  status(batchId: string): Promise<BatchStatus | undefined>;
   /**
    * Call `onRecorded` whenever an outcome of the batch is recorded, with the outcome itself so
    * the producer needs no read; returns the unsubscribe. Notices are best effort (pub/sub): a
@@ -240,6 +242,13 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
         );
       }
       return { sampleCount, ttlSeconds, status: status as BatchStatus };
+    },
+
+    async status(batchId) {
+      const status = await client.hget(keys(batchId).meta, 'status');
+      return status === 'active' || status === 'finished' || status === 'aborted'
+        ? status
+        : undefined;
     },
 
     async subscribe(batchId, onRecorded) {

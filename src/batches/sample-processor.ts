@@ -27,16 +27,24 @@ export interface SampleProcessorDeps {
   /** Builds a runner from the worker's own config; never from a path in job data. */
   readonly resolveRunner: (name: string) => Promise<SampleRunner | undefined>;
   readonly clock: Clock;
+  /** One line the first time a batch's jobs are skipped (it was aborted, finished or expired). */
+  readonly onSkippedBatch?: (line: string) => void;
 }
 
+/** How many skipped batch ids a processor remembers, so it reports each once without growing. */
+const REMEMBERED_SKIPS = 64;
+
 /**
- * Run one sample job (spec/batch.md §8.2): validate the payload before anything runs, build the
- * runner by name, enforce the per-sample timeout (BullMQ has none), record the outcome. A
- * failure is recorded on the final attempt only, then rethrown so the queue marks the job failed.
+ * Run one sample job: validate the payload before anything runs, skip it when its batch is no
+ * longer active (the producer gave up: nobody will read the outcome, and the SUT call may cost
+ * money), build the runner by name, enforce the per-sample timeout (BullMQ has none), record the
+ * outcome. A failure is recorded on the final attempt only, then rethrown so the queue marks the
+ * job failed.
  */
 export function createSampleProcessor(
   deps: SampleProcessorDeps,
 ): (job: ProcessableJob) => Promise<void> {
+  const skippedBatches = new Set<string>();
   return async (job) => {
     const parsed = SampleJobPayloadSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -45,6 +53,17 @@ export function createSampleProcessor(
       );
     }
     const payload = parsed.data;
+    const status = await deps.store.status(payload.batchId);
+    if (status !== 'active') {
+      if (!skippedBatches.has(payload.batchId)) {
+        if (skippedBatches.size >= REMEMBERED_SKIPS) skippedBatches.clear();
+        skippedBatches.add(payload.batchId);
+        deps.onSkippedBatch?.(
+          `skipping the jobs of batch '${payload.batchId}': it is ${status ?? 'expired'}, so nobody reads their outcomes`,
+        );
+      }
+      return;
+    }
     const runner = await deps.resolveRunner(payload.runner);
     if (runner === undefined) {
       const reason = `runner '${payload.runner}' is not defined in this worker's config`;

@@ -13,8 +13,9 @@ export type SampleOutcome =
 
 /**
  * Where the producer loop sends samples and learns of their outcomes: a Promise pool in-process
- * (concurrent mode) or BullMQ jobs and a Redis result store (lazy-parallel). The loop owns
- * windows, throttling, deadlines and progress; a transport only moves samples and outcomes.
+ * (concurrent mode) or BullMQ jobs and a Redis result store (lazy-parallel). The loop owns the
+ * dispatch strategy, throttling, deadlines and progress; a transport only moves samples and
+ * outcomes.
  */
 export interface SampleTransport {
   /** Prepare for the batch (e.g. start the result store); called inside the loop's try. */
@@ -23,15 +24,21 @@ export interface SampleTransport {
   complete?(): Promise<void>;
   /** Hand one sample over; must not wait for it to finish. */
   dispatch(job: SampleJob): Promise<void> | void;
-  /** Called after a window's dispatch phase, for transports that send in bulk. */
+  /**
+   * Called after each turn of dispatches, for transports that send in bulk: everything
+   * dispatched since the last flush goes out together.
+   */
   flush?(): Promise<void>;
   /**
-   * Report outcomes for `indexes` through `onOutcome` as they become known, and return when
-   * `signal` aborts (the loop has all it needs) or the monotonic `deadlineMs` passes.
+   * Report outcomes of the indexes in `pending` through `onOutcome` as they become known, and
+   * return when `signal` aborts or the monotonic `untilMs` passes. `pending` is live: the loop
+   * removes an index when its outcome arrives and adds the samples it dispatches between calls,
+   * so a transport checks membership when it delivers. Before returning at `untilMs` a
+   * transport takes one last look for outcomes it may have missed.
    */
-  awaitWindow(
-    indexes: readonly number[],
-    deadlineMs: number,
+  awaitOutcomes(
+    pending: ReadonlySet<number>,
+    untilMs: number,
     onOutcome: (outcome: SampleOutcome) => void,
     signal: AbortSignal,
   ): Promise<void>;

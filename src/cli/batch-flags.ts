@@ -14,7 +14,7 @@ const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: s
   ],
   'batch-profile': [
     '<name>',
-    'apply a batch profile (ci, smoke, nightly, or a name from batches.profiles); explicit options win over it, and none/null on the seven numeric flags clears a profile value',
+    'apply a batch profile (ci, smoke, nightly, or a name from batches.profiles); explicit options win over it, and none/null on the seven numeric flags and on --dispatch clears a profile value',
   ],
   concurrency: [
     '<n>',
@@ -27,7 +27,7 @@ const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: s
   timeout: ['<seconds>', `per-sample timeout; ${NONE}`],
   'batch-timeout': [
     '<seconds>',
-    `wall-clock budget per dispatch window, covering both rate-limit pauses and result collection (default: batches.lazyParallel.waitTimeoutSeconds, 60); ${NONE}`,
+    `wall-clock budget, covering both rate-limit pauses and result collection: per sample from its dispatch with rolling dispatch, per window with windowed (default: batches.lazyParallel.waitTimeoutSeconds, 60); ${NONE}`,
   ],
   'result-ttl-seconds': [
     '<seconds>',
@@ -35,7 +35,7 @@ const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: s
   ],
   'chunk-size': [
     '<n>',
-    `producer window size; defaults to --concurrency and must be <= it; ${NONE}`,
+    `samples in flight at most (the producer window); defaults to --concurrency and must be <= it; ${NONE}`,
   ],
   'rate-limit': ['<n>', `max dispatches per rate window, per producer process; ${NONE}`],
   'rate-window-seconds': [
@@ -43,6 +43,10 @@ const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: s
     `sliding rate window length; defaults to 60 when --rate-limit is set; ${NONE}`,
   ],
   'checkpoint-every': ['<n>', `emit a progress checkpoint every N completed samples; ${NONE}`],
+  dispatch: [
+    '<strategy>',
+    `rolling: start the next sample as soon as one finishes, keeping up to the chunk size in flight; windowed: send a window of chunk-size samples and wait for all of it before the next (default: rolling, or the profile value); ${NONE}`,
+  ],
 };
 
 /** The sentence both `run` and `adversarial` descriptions carry (spec/batch.md §3.3). */

@@ -11,6 +11,7 @@ import {
   serialBatchOptions,
   startWorkerPool,
   type BatchOptions,
+  type DispatchActivity,
   type ResolvedBatch,
   type WorkerPool,
 } from '../batches/index.js';
@@ -296,6 +297,7 @@ export async function executeDatasetRun(
       configReporter === undefined ? [display.reporter] : [display.reporter, configReporter],
     ),
     onSampleDone: (progress: SampleProgress) => display.onSampleDone(progress),
+    onDispatchActivity: (activity: DispatchActivity) => display.onDispatchActivity(activity),
     defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
   };
   const name = prepared.dataset.name;

@@ -1,4 +1,4 @@
-import { effectiveChunkSize, type ResolvedBatch } from '../batches/index.js';
+import { effectiveChunkSize, effectiveDispatch, type ResolvedBatch } from '../batches/index.js';
 import type { GoldenDataset } from '../engine/index.js';
 
 /** The `--dry-run` plan; keys exactly as design.md §3 lists them, unset values null. */
@@ -25,7 +25,9 @@ export function buildDryRunPlan(
       rateLimit: options.rateLimit,
       rateWindowSeconds: options.rateWindowSeconds,
       checkpointEvery: options.checkpointEvery,
+      dispatch: options.dispatch,
       effectiveChunkSize: effectiveChunkSize(options),
+      effectiveDispatch: effectiveDispatch(options),
     },
   };
 }

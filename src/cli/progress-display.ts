@@ -1,6 +1,10 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BatchTerminalProgressReporter, TerminalStatus } from '../batches/index.js';
+import type {
+  BatchTerminalProgressReporter,
+  DispatchActivity,
+  TerminalStatus,
+} from '../batches/index.js';
 import type { SampleProgress } from '../engine/index.js';
 import { InfraError, errorMessage } from '../errors.js';
 import type { CliIo } from './io.js';
@@ -17,8 +21,12 @@ export interface ProgressDisplayOptions {
 export interface ProgressDisplay {
   readonly reporter: BatchTerminalProgressReporter;
   onSampleDone(progress: SampleProgress): void;
+  onDispatchActivity(activity: DispatchActivity): void;
   stop(): void;
 }
+
+/** A rate-limit wait at least this long gets its own line in CI logs; shorter ones are routine. */
+const ANNOUNCED_RATE_WAIT_MS = 2000;
 
 interface LiveBar {
   start(total: number, value: number, payload: Record<string, unknown>): void;
@@ -27,9 +35,10 @@ interface LiveBar {
 }
 
 /**
- * Progress on stderr (design.md §9): a live bar on a TTY (done/total, rate, ETA, failures); off a
- * TTY, one line per checkpoint and one terminal line, readable in CI logs. `--progress-file`
- * appends the NDJSON events. Stdout is never touched.
+ * Progress on stderr (docs/PROGRESS.md): a live bar on a TTY (done/total, rate, ETA, failures,
+ * samples in flight, a rate-limit wait); off a TTY, one line per checkpoint and one terminal
+ * line, readable in CI logs, plus a line when the producer waits a while for a rate-limit slot.
+ * `--progress-file` appends the NDJSON events. Stdout is never touched.
  */
 export async function createProgressDisplay(
   options: ProgressDisplayOptions,
@@ -41,6 +50,36 @@ export async function createProgressDisplay(
   const bar = isTty ? await createLiveBar(io) : undefined;
   const startedMs = performance.now();
   let barStarted = false;
+  let scored = 0;
+  let failures = 0;
+  // The producer's latest activity; undefined in serial mode, which has none.
+  let activity: DispatchActivity | undefined;
+  let rateWaitUntilMs = 0;
+  let announcedWaitUntilMs = 0;
+
+  const inFlightText = (): string =>
+    activity === undefined ? '' : `, ${activity.inFlight} in flight`;
+  const dispatchText = (): string => {
+    if (activity === undefined) return '';
+    const waitMs = rateWaitUntilMs - performance.now();
+    const waiting = waitMs > 0 ? `, waiting ${formatWait(waitMs)} for a rate-limit slot` : '';
+    return ` | ${activity.inFlight} in flight${waiting}`;
+  };
+  const updateBar = (total: number): void => {
+    if (bar === undefined) return;
+    const elapsed = (performance.now() - startedMs) / 1000;
+    const payload = {
+      rate: elapsed > 0 ? (scored / elapsed).toFixed(1) : '0.0',
+      failures,
+      dispatch: dispatchText(),
+    };
+    if (!barStarted) {
+      bar.start(total, scored, payload);
+      barStarted = true;
+    } else {
+      bar.update(scored, payload);
+    }
+  };
 
   const reporter: BatchTerminalProgressReporter = {
     reportCheckpoint(batchId, samplesCompleted, totalSamples) {
@@ -54,7 +93,9 @@ export async function createProgressDisplay(
       if (enabled && !isTty) {
         const percent =
           totalSamples === 0 ? 100 : Math.floor((samplesCompleted / totalSamples) * 100);
-        io.stderr.write(`progress: ${samplesCompleted}/${totalSamples} samples (${percent}%)\n`);
+        io.stderr.write(
+          `progress: ${samplesCompleted}/${totalSamples} samples (${percent}%)${inFlightText()}\n`,
+        );
       }
     },
     reportTerminal(batchId, samplesCompleted, totalSamples, status: TerminalStatus) {
@@ -77,16 +118,29 @@ export async function createProgressDisplay(
 
   return {
     reporter,
-    onSampleDone({ completed, total, failures }) {
-      if (bar === undefined) return;
-      const elapsed = (performance.now() - startedMs) / 1000;
-      const payload = { rate: elapsed > 0 ? (completed / elapsed).toFixed(1) : '0.0', failures };
-      if (!barStarted) {
-        bar.start(total, completed, payload);
-        barStarted = true;
-      } else {
-        bar.update(completed, payload);
+    onSampleDone(progress) {
+      scored = progress.completed;
+      failures = progress.failures;
+      updateBar(progress.total);
+    },
+    onDispatchActivity(next) {
+      activity = next;
+      const now = performance.now();
+      rateWaitUntilMs = next.rateLimitWaitMs === null ? 0 : now + next.rateLimitWaitMs;
+      if (
+        enabled &&
+        !isTty &&
+        next.rateLimitWaitMs !== null &&
+        next.rateLimitWaitMs >= ANNOUNCED_RATE_WAIT_MS &&
+        now >= announcedWaitUntilMs
+      ) {
+        // One line per wait: the producer reports the same wait again on every turn.
+        announcedWaitUntilMs = rateWaitUntilMs;
+        io.stderr.write(
+          `progress: waiting ${formatWait(next.rateLimitWaitMs)} for a rate-limit slot; ${next.dispatched}/${next.total} dispatched, ${next.inFlight} in flight\n`,
+        );
       }
+      updateBar(next.total);
     },
     stop() {
       if (barStarted) bar?.stop();
@@ -99,7 +153,8 @@ async function createLiveBar(io: CliIo): Promise<LiveBar> {
   const { SingleBar } = (await import('cli-progress')).default;
   return new SingleBar({
     stream: io.stderr as NodeJS.WriteStream,
-    format: '{bar} {value}/{total} samples | {rate}/s | ETA {eta_formatted} | failures {failures}',
+    format:
+      '{bar} {value}/{total} samples | {rate}/s | ETA {eta_formatted} | failures {failures}{dispatch}',
     barCompleteChar: '█',
     barIncompleteChar: '░',
     hideCursor: true,
@@ -107,6 +162,10 @@ async function createLiveBar(io: CliIo): Promise<LiveBar> {
     etaBuffer: 50,
     fps: 10,
   });
+}
+
+function formatWait(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
 }
 
 /** Append one JSON object per line; the folder is created, a failure to write is an error. */

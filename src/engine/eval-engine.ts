@@ -7,6 +7,7 @@ import {
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   type BatchOptions,
   type BatchProgressReporter,
+  type DispatchActivity,
   type SampleTransport,
 } from '../batches/index.js';
 import { EvalRunError, SutError, errorMessage } from '../errors.js';
@@ -64,6 +65,8 @@ export interface RunOptions {
   readonly progress?: BatchProgressReporter;
   /** Called after each sample is scored. */
   readonly onSampleDone?: (progress: SampleProgress) => void;
+  /** What the producer is doing: samples in flight, rate-limit waits (concurrent, lazy-parallel). */
+  readonly onDispatchActivity?: (activity: DispatchActivity) => void;
   /**
    * The per-window wait when the batch options leave it unset.
    * @defaultValue 60
@@ -202,6 +205,9 @@ export class EvalEngine {
         defaultWaitTimeoutSeconds:
           options.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
         ...(options.progress === undefined ? {} : { reporter: options.progress }),
+        ...(options.onDispatchActivity === undefined
+          ? {}
+          : { onActivity: options.onDispatchActivity }),
         // Scoring starts as soon as an output arrives, while other samples are still running.
         onOutput: (index, output) => pool.submit(index, output),
       });

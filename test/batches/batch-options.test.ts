@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createBatchOptions,
   effectiveChunkSize,
+  effectiveDispatch,
   serialBatchOptions,
 } from '../../src/batches/index.js';
 import { EvalRunError } from '../../src/errors.js';
@@ -23,8 +24,10 @@ describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
       rateLimit: null,
       rateWindowSeconds: null,
       checkpointEvery: null,
+      dispatch: null,
     });
     expect(effectiveChunkSize(options)).toBe(1);
+    expect(effectiveDispatch(options)).toBeNull();
     expect(Object.isFrozen(options)).toBe(true);
   });
 
@@ -144,5 +147,30 @@ describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
     expect(() => createBatchOptions({ mode: 'concurrent', resultTtlSeconds: 60 })).toThrow(
       'Concurrent batch mode does not use a result TTL',
     );
+  });
+
+  it('dispatches rolling unless windowed is asked for, in both parallel modes', () => {
+    expect(effectiveDispatch(lazy())).toBe('rolling');
+    expect(effectiveDispatch(lazy({ dispatch: 'windowed' }))).toBe('windowed');
+    expect(effectiveDispatch(createBatchOptions({ mode: 'concurrent', dispatch: 'rolling' }))).toBe(
+      'rolling',
+    );
+  });
+
+  it('rejects an unknown dispatch after the numeric checks, and any dispatch in serial mode', () => {
+    expect(() => lazy({ dispatch: 'sliding' })).toThrow(
+      "Unsupported batch dispatch 'sliding'; expected one of: rolling, windowed.",
+    );
+    // A bad numeric field is reported first: the dispatch check comes after them.
+    expect(() => lazy({ dispatch: 'sliding', checkpointEvery: 0 })).toThrow(
+      'Batch checkpoint interval must be null or greater than or equal to 1.',
+    );
+    expect(() => createBatchOptions({ mode: 'serial', dispatch: 'rolling' })).toThrow(
+      'Serial batch mode does not use a dispatch strategy.',
+    );
+    // Serial's checkpoint complaint comes before its dispatch complaint.
+    expect(() =>
+      createBatchOptions({ mode: 'serial', checkpointEvery: 5, dispatch: 'windowed' }),
+    ).toThrow('Serial batch mode does not use a checkpoint interval.');
   });
 });

@@ -31,6 +31,7 @@ function recorder(): BatchTerminalProgressReporter & Recorded {
   };
 }
 
+/** The windowed tests pin `dispatch: 'windowed'`; the rolling ones pass `dispatch: 'rolling'`. */
 function setup(
   count: number,
   options: BatchOptionsInput,
@@ -44,7 +45,7 @@ function setup(
     runProducerLoop({
       batchId: 'batch-1',
       invocations: invocations(count),
-      options: createBatchOptions({ mode: 'concurrent', ...options }),
+      options: createBatchOptions({ mode: 'concurrent', dispatch: 'windowed', ...options }),
       transport: transportOverride ?? transport,
       clock,
       defaultWaitTimeoutSeconds: 60,
@@ -273,6 +274,7 @@ describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
       invocations: invocations(9),
       options: createBatchOptions({
         mode: 'concurrent',
+        dispatch: 'windowed',
         concurrency: 9,
         rateLimit: 3,
         rateWindowSeconds: 60,
@@ -335,5 +337,176 @@ describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
     const times = transport.dispatched.map((d) => d.atMs);
     for (let i = 2; i < times.length; i++)
       expect(times[i]! - times[i - 2]!).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe('producer loop: rolling dispatch', () => {
+  const rolling = (options: BatchOptionsInput): BatchOptionsInput => ({
+    dispatch: 'rolling',
+    ...options,
+  });
+
+  it('refills a slot as soon as it frees, never exceeding the in-flight cap', async () => {
+    // One slow sample must hold one slot, not a whole window.
+    const { run, transport, clock } = setup(10, rolling({ concurrency: 3 }), (i) => ({
+      afterMs: i === 0 ? 100 : 10,
+      output: `out-${i}`,
+    }));
+    expect(await run()).toEqual(Array.from({ length: 10 }, (_, i) => `out-${i}`));
+    expect(transport.dispatched.map((d) => d.atMs)).toEqual([0, 0, 0, 10, 10, 20, 20, 30, 30, 40]);
+    expect(transport.maxInFlight).toBe(3);
+    // Windowed dispatch would take 100 + 3 x 10 ms.
+    expect(clock.nowMs).toBe(100);
+  });
+
+  it('uses the chunk size as the in-flight cap when it is below the concurrency', async () => {
+    const { run, transport } = setup(12, rolling({ concurrency: 8, chunkSize: 2 }), (i) => ({
+      afterMs: 5 + (i % 3) * 7,
+    }));
+    await run();
+    expect(transport.maxInFlight).toBe(2);
+  });
+
+  it('reports checkpoints for completions in reverse order, outputs still in dataset order', async () => {
+    const { run, reporter, outputsSeen } = setup(
+      6,
+      rolling({ concurrency: 6, checkpointEvery: 2 }),
+      (i) => ({ afterMs: 60 - i * 10, output: `out-${i}` }),
+    );
+    expect(await run()).toEqual(['out-0', 'out-1', 'out-2', 'out-3', 'out-4', 'out-5']);
+    expect(outputsSeen).toEqual([5, 4, 3, 2, 1, 0]);
+    expect(reporter.checkpoints).toEqual([
+      [2, 6],
+      [4, 6],
+      [6, 6],
+    ]);
+    expect(reporter.terminals).toEqual([{ status: 'success', completed: 6, total: 6 }]);
+  });
+
+  it('gives each sample the wait timeout from its own dispatch and names exactly the late ones', async () => {
+    // s1 never answers (deadline 1000 ms); s3 takes s2's slot at 10 ms and never answers either,
+    // but its deadline (1010 ms) has not passed when s1's has; s4 is never dispatched.
+    const { run, clock, reporter } = setup(
+      4,
+      rolling({ concurrency: 2, waitTimeoutSeconds: 1, checkpointEvery: 10 }),
+      (i) => (i === 0 || i === 2 ? 'never' : { afterMs: 10 }),
+    );
+    const error = (await run().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(InfraError);
+    expect(error.message).toContain('did not produce outputs within 1 second for sample ids: s1.');
+    expect(error.message).toContain('Increase the batch wait timeout');
+    expect(clock.nowMs).toBe(1000);
+    expect(reporter.checkpoints).toEqual([[1, 4]]);
+    expect(reporter.terminals).toEqual([{ status: 'failure', completed: 1, total: 4 }]);
+  });
+
+  it('names every sample whose deadline has passed at that moment, in index order', async () => {
+    const { run } = setup(3, rolling({ concurrency: 3, waitTimeoutSeconds: 2 }), () => 'never');
+    await expect(run()).rejects.toThrow('within 2 seconds for sample ids: s1, s2, s3.');
+  });
+
+  it('accepts an output that lands exactly at its deadline', async () => {
+    const { run } = setup(3, rolling({ concurrency: 2, waitTimeoutSeconds: 1 }), (i) => ({
+      afterMs: i === 0 ? 1000 : 10,
+    }));
+    await expect(run()).resolves.toEqual(['output 0', 'output 1', 'output 2']);
+  });
+
+  it('fails with the undispatched count when a free slot waits the whole timeout for the rate limit', async () => {
+    const { run, transport, clock } = setup(
+      5,
+      rolling({ concurrency: 5, rateLimit: 2, rateWindowSeconds: 60, waitTimeoutSeconds: 10 }),
+      () => ({ afterMs: 1 }),
+    );
+    const error = (await run().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(InfraError);
+    expect(error.message).toContain(
+      'consumed the full 10 seconds wait timeout waiting for a rate-limit slot, with 3 of 5 sample(s) still undispatched',
+    );
+    expect(error.message).not.toContain('--');
+    expect(transport.dispatched).toHaveLength(2);
+    // Never the 60 s rate wait: the free slot's budget ends the batch.
+    expect(clock.nowMs).toBe(10_000);
+  });
+
+  it('holds the rate limit: index i goes at floor(i / 3) x 60 s', async () => {
+    const { run, transport } = setup(
+      9,
+      rolling({ concurrency: 9, rateLimit: 3, rateWindowSeconds: 60, waitTimeoutSeconds: 600 }),
+      () => ({ afterMs: 0 }),
+    );
+    await run();
+    expect(transport.dispatched.map((d) => d.atMs / 1000)).toEqual([
+      0, 0, 0, 60, 60, 60, 120, 120, 120,
+    ]);
+  });
+
+  it('never puts more than the rate limit in any sliding window, with timers that fire early', async () => {
+    class EarlyClock extends FakeClock {
+      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+        if (signal?.aborted) throw signal.reason;
+        this.sleeps.push(ms);
+        this.nowMs += ms > 1 ? ms - 0.5 : ms;
+      }
+    }
+    const clock = new EarlyClock();
+    const transport = new ScriptedTransport(clock, (i) => ({ afterMs: 30 + (i % 4) * 200 }));
+    await runProducerLoop({
+      batchId: 'batch-1',
+      invocations: invocations(40),
+      options: createBatchOptions({
+        mode: 'concurrent',
+        dispatch: 'rolling',
+        concurrency: 4,
+        rateLimit: 3,
+        rateWindowSeconds: 1,
+        waitTimeoutSeconds: 10,
+      }),
+      transport,
+      clock,
+      defaultWaitTimeoutSeconds: 60,
+    });
+    const times = transport.dispatched.map((d) => d.atMs);
+    expect(times).toHaveLength(40);
+    for (let i = 3; i < times.length; i++)
+      expect((times[i] as number) - (times[i - 3] as number)).toBeGreaterThanOrEqual(1000);
+    expect(transport.maxInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it('ends on the first failure, the lowest index among those that arrive together', async () => {
+    const { run, transport, reporter } = setup(6, rolling({ concurrency: 3 }), (i) =>
+      i === 0 ? 'never' : { afterMs: 10, error: `sample ${i} failed` },
+    );
+    const error = await run().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SutError);
+    expect((error as Error).message).toBe('sample 1 failed');
+    // Nothing more went out after the failure, and outstanding work was cancelled.
+    expect(transport.dispatched).toHaveLength(3);
+    expect(transport.cancelled).toBe(error);
+    expect(reporter.terminals).toEqual([{ status: 'failure', completed: 0, total: 6 }]);
+  });
+
+  it('tells a live display how many are in flight and when it waits for a rate-limit slot', async () => {
+    const clock = new FakeClock();
+    const activity: { inFlight: number; dispatched: number; rateLimitWaitMs: number | null }[] = [];
+    await runProducerLoop({
+      batchId: 'batch-1',
+      invocations: invocations(4),
+      options: createBatchOptions({
+        mode: 'concurrent',
+        concurrency: 2,
+        rateLimit: 3,
+        rateWindowSeconds: 60,
+        waitTimeoutSeconds: 120,
+      }),
+      transport: new ScriptedTransport(clock, () => ({ afterMs: 10 })),
+      clock,
+      defaultWaitTimeoutSeconds: 60,
+      onActivity: ({ inFlight, dispatched, rateLimitWaitMs }) =>
+        void activity.push({ inFlight, dispatched, rateLimitWaitMs }),
+    });
+    expect(activity[0]).toEqual({ inFlight: 2, dispatched: 2, rateLimitWaitMs: null });
+    // The fourth sample waits for the first dispatch to leave the 60 s window.
+    expect(activity).toContainEqual({ inFlight: 0, dispatched: 3, rateLimitWaitMs: 59_980 });
   });
 });

@@ -23,6 +23,7 @@ describe('built-in profiles (spec/batch.md §2.2, scenarios 10-15)', () => {
       rateLimit: null,
       rateWindowSeconds: null,
       checkpointEvery: 25,
+      dispatch: null,
     });
     expect(resolver.resolve('smoke')).toMatchObject({
       mode: 'serial',
@@ -44,6 +45,7 @@ describe('built-in profiles (spec/batch.md §2.2, scenarios 10-15)', () => {
       rateLimit: 60,
       rateWindowSeconds: 60,
       checkpointEvery: 100,
+      dispatch: null,
     });
   });
 
@@ -138,6 +140,23 @@ describe('config overrides (spec/batch.md §2.3, scenarios 16-34)', () => {
     );
     expect(() => resolve({ smoke: { rateLimit: 5 } }, 'smoke')).toThrow(
       "Batch profile 'smoke' uses serial mode and cannot set rateLimit.",
+    );
+  });
+
+  it('takes a dispatch strategy, refuses others, and refuses it on serial profiles', () => {
+    expect(resolve({ nightly: { dispatch: 'windowed' } }, 'nightly').dispatch).toBe('windowed');
+    expect(resolve({ local: { mode: 'concurrent', dispatch: 'rolling' } }, 'local')).toMatchObject({
+      mode: 'concurrent',
+      dispatch: 'rolling',
+    });
+    expect(() => createProfileResolver({ ci: { dispatch: 'sliding' } })).toThrow(
+      "Batch profile 'ci' dispatch must be one of: rolling, windowed (or null); got 'sliding'.",
+    );
+    expect(() => createProfileResolver({ ci: { dispatch: 3 } })).toThrow(
+      "Batch profile 'ci' dispatch must be one of: rolling, windowed (or null); got int.",
+    );
+    expect(() => resolve({ smoke: { dispatch: 'rolling' } }, 'smoke')).toThrow(
+      "Batch profile 'smoke' uses serial mode and cannot set dispatch.",
     );
   });
 

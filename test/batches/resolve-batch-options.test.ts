@@ -64,6 +64,7 @@ const profiles = createProfileResolver({
     checkpointEvery: 100,
   },
   defaulted: { mode: 'lazy-parallel', concurrency: 4, queue: 'evals-default' },
+  steady: { mode: 'lazy-parallel', concurrency: 8, dispatch: 'windowed' },
 });
 const capture = (flags: BatchFlags) => resolveBatchOptions(flags, profiles).options;
 
@@ -261,5 +262,25 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     expect(
       providedBatchFlags({ 'rate-limit': 'abc', batch: 'serial', 'batch-profile': '' }),
     ).toEqual(['batch', 'batch-profile', 'rate-limit']);
+  });
+
+  it('takes --dispatch, lets it win over the profile, and clears it with none', () => {
+    expect(capture({ batch: 'concurrent', concurrency: '4' }).dispatch).toBeNull();
+    expect(capture({ batch: 'concurrent', dispatch: 'windowed' }).dispatch).toBe('windowed');
+    expect(capture({ 'batch-profile': 'steady' }).dispatch).toBe('windowed');
+    expect(capture({ 'batch-profile': 'steady', dispatch: 'rolling' }).dispatch).toBe('rolling');
+    expect(capture({ 'batch-profile': 'steady', dispatch: 'NONE' }).dispatch).toBeNull();
+    expect(capture({ 'batch-profile': 'steady', dispatch: '' }).dispatch).toBe('windowed');
+    // A profile's dispatch is dropped silently when the run is serial, like its other fields.
+    expect(capture({ 'batch-profile': 'steady', batch: 'serial' }).dispatch).toBeNull();
+  });
+
+  it('names the --dispatch flag for a bad value, and the fix for serial mode', () => {
+    expect(() => capture({ batch: 'concurrent', dispatch: 'sliding' })).toThrow(
+      "Unsupported batch dispatch 'sliding' (--dispatch); expected one of: rolling, windowed, or none to clear a profile value.",
+    );
+    expect(() => capture({ dispatch: 'windowed' })).toThrow(
+      /^Serial batch mode does not use a dispatch strategy\. Choose --batch=concurrent/,
+    );
   });
 });

@@ -175,4 +175,37 @@ describe('sample job processor (spec/batch.md §8.2)', () => {
     expect(error.message).toContain('worker timed out');
     expect(error.message).toContain('cache write failed');
   });
+
+  it('skips the jobs of a batch that is no longer active, without calling the SUT', async () => {
+    const aborted = 'e'.repeat(32);
+    const finished = 'f'.repeat(32);
+    const expired = '0'.repeat(32);
+    await store.start(aborted, 2, 60);
+    await store.abort(aborted);
+    await store.start(finished, 1, 60);
+    await store.finish(finished);
+    let calls = 0;
+    const lines: string[] = [];
+    const processor = createSampleProcessor({
+      store,
+      clock: systemClock,
+      resolveRunner: async () => () => {
+        calls++;
+        return 'x';
+      },
+      onSkippedBatch: (line) => lines.push(line),
+    });
+    await processor(job(payload({ batchId: aborted })));
+    await processor(job(payload({ batchId: aborted, index: 1 })));
+    await processor(job(payload({ batchId: finished })));
+    await processor(job(payload({ batchId: expired })));
+    expect(calls).toBe(0);
+    expect((await store.readWindow(finished, [0])).successes.size).toBe(0);
+    // One line per batch, however many of its jobs were skipped.
+    expect(lines).toEqual([
+      `skipping the jobs of batch '${aborted}': it is aborted, so nobody reads their outcomes`,
+      `skipping the jobs of batch '${finished}': it is finished, so nobody reads their outcomes`,
+      `skipping the jobs of batch '${expired}': it is expired, so nobody reads their outcomes`,
+    ]);
+  });
 });

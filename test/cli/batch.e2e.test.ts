@@ -41,7 +41,9 @@ describe('batch flags through the CLI (child process)', () => {
         rateLimit: 60,
         rateWindowSeconds: 60,
         checkpointEvery: 100,
+        dispatch: null,
         effectiveChunkSize: 8,
+        effectiveDispatch: 'rolling',
       },
     });
     const cleared = JSON.parse(
@@ -154,7 +156,7 @@ describe('batch flags through the CLI (child process)', () => {
         batches: {
           profiles: {
             nightly: { concurrency: 32 },
-            local: { mode: 'concurrent', concurrency: 8, rateLimit: 60 },
+            local: { mode: 'concurrent', concurrency: 8, rateLimit: 60, dispatch: 'windowed' },
           },
         },
       }),
@@ -180,6 +182,7 @@ describe('batch flags through the CLI (child process)', () => {
       rateLimit: 60,
       rateWindowSeconds: 60,
       checkpointEvery: 100,
+      dispatch: null,
     });
     expect(profiles[3]).toMatchObject({
       name: 'local',
@@ -187,17 +190,19 @@ describe('batch flags through the CLI (child process)', () => {
       concurrency: 8,
       rateLimit: 60,
       queue: null,
+      dispatch: 'windowed',
     });
     const table = await runCli(['profiles'], { cwd: dir });
-    expect(table.stdout).toMatch(/^name +mode +concurrency/);
-    expect(table.stdout).toContain('local');
+    expect(table.stdout).toMatch(/^name +mode +concurrency.* dispatch\n/);
+    expect(table.stdout).toMatch(/\nlocal +concurrent +8 .* windowed\n/);
   });
 
   it('documents every batch flag in the run help, and --concurrency as the fan-out cap (69)', async () => {
     const dir = await workspace();
     const help = (await runCli(['run', '--help'], { cwd: dir })).stdout;
     for (const flag of BATCH_FLAGS) expect(help).toContain(`--${flag}`);
-    expect(help).toContain('do not apply when --outputs is set');
+    expect(help.replace(/\s+/g, ' ')).toContain('do not apply when --outputs is set');
+    expect(help.replace(/\s+/g, ' ')).toContain('--dispatch <strategy> rolling');
     expect(help.replace(/\s+/g, ' ')).toContain('producer fan-out cap');
     expect(help.replace(/\s+/g, ' ')).toContain('default chunk size');
   });

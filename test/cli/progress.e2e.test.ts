@@ -66,11 +66,12 @@ describe('concurrent runs and progress (child process)', () => {
           : ['type', 'batchId', 'samplesCompleted', 'totalSamples', 'at'],
       );
     expect(new Date(String(lines[0]?.['at'])).toISOString()).toBe(lines[0]?.['at']);
-    // Off a TTY: one line per checkpoint and one terminal line, on stderr only.
+    // Off a TTY: one line per checkpoint (with the samples then in flight, at most the
+    // concurrency) and one terminal line, on stderr only.
     expect(result.stderr.trim().split('\n')).toEqual([
-      'progress: 7/20 samples (35%)',
-      'progress: 14/20 samples (70%)',
-      'progress: 20/20 samples (100%)',
+      expect.stringMatching(/^progress: 7\/20 samples \(35%\), [0-4] in flight$/),
+      expect.stringMatching(/^progress: 14\/20 samples \(70%\), [0-4] in flight$/),
+      expect.stringMatching(/^progress: 20\/20 samples \(100%\), [0-4] in flight$/),
       expect.stringMatching(/^progress: batch success: 20\/20 samples in \d+\.\ds$/),
     ]);
   });

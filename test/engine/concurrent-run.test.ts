@@ -138,3 +138,47 @@ describe('concurrent mode (EvalEngine.run with the in-process transport)', () =>
     expect(seen).toEqual([1, 2, 3, 4, 5]);
   });
 });
+
+describe('concurrent mode, rolling dispatch', () => {
+  it('cancels the calls still in flight when one sample fails', async () => {
+    const cancelled: string[] = [];
+    let started = 0;
+    const runner: SampleRunner = (invocation, { signal }) =>
+      new Promise((resolve, reject) => {
+        started++;
+        if (invocation.id === 's1') {
+          setTimeout(() => reject(new Error('model offline')), 5);
+          return;
+        }
+        signal.addEventListener('abort', () => {
+          cancelled.push(invocation.id);
+          resolve('cancelled');
+        });
+      });
+    await expect(
+      engineWith(8).run('ds', runner, { batch: concurrent({ concurrency: 3 }) }),
+    ).rejects.toThrow("System-under-test failed for sample 's1': model offline");
+    expect(cancelled.sort()).toEqual(['s0', 's2']);
+    // The failure stopped dispatch: no sample after the first three was called.
+    expect(started).toBe(3);
+  });
+
+  it('gives the same report as windowed dispatch', async () => {
+    const runner: SampleRunner = async ({ input }) => {
+      await sleep((Number(input['n']) * 7) % 13);
+      return `answer ${input['n']}`;
+    };
+    const strip = (report: Awaited<ReturnType<EvalEngine['run']>>) =>
+      report.sampleResults.map((r) => [
+        r.sample.id,
+        r.actualOutput,
+        r.metricScores.get('exact-match')?.score,
+      ]);
+    const rolling = await engineWith(20).run('ds', runner, { batch: concurrent() });
+    const windowed = await engineWith(20).run('ds', runner, {
+      batch: concurrent({ dispatch: 'windowed' }),
+    });
+    expect(strip(rolling)).toEqual(strip(windowed));
+    expect(rolling.sampleResults).toHaveLength(20);
+  });
+});

@@ -6,13 +6,19 @@ export type Script = { afterMs?: number; output?: string; error?: string } | 'ne
 
 /**
  * A transport whose samples finish at scripted times on a FakeClock, so the producer loop's
- * windows, deadlines and completion order can be tested without real sleeps.
+ * dispatch strategies, deadlines and completion order can be tested without real sleeps.
  */
 export class ScriptedTransport implements SampleTransport {
   readonly dispatched: { index: number; atMs: number }[] = [];
+  /** The pending indexes of each awaitOutcomes call (one per window in windowed dispatch). */
   readonly windows: number[][] = [];
+  /** When each outcome was delivered, in delivery order. */
+  readonly delivered: { index: number; atMs: number }[] = [];
+  /** The most samples dispatched and not yet delivered at any moment. */
+  maxInFlight = 0;
   cancelled: unknown = undefined;
   private readonly dispatchedAt = new Map<number, number>();
+  private readonly running = new Set<number>();
 
   constructor(
     private readonly clock: FakeClock,
@@ -22,17 +28,19 @@ export class ScriptedTransport implements SampleTransport {
   dispatch(job: SampleJob): void {
     this.dispatched.push({ index: job.index, atMs: this.clock.nowMs });
     this.dispatchedAt.set(job.index, this.clock.nowMs);
+    this.running.add(job.index);
+    this.maxInFlight = Math.max(this.maxInFlight, this.running.size);
   }
 
-  async awaitWindow(
-    indexes: readonly number[],
-    deadlineMs: number,
+  async awaitOutcomes(
+    pending: ReadonlySet<number>,
+    untilMs: number,
     onOutcome: (outcome: SampleOutcome) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    this.windows.push([...indexes]);
-    const events = indexes
-      .filter((index) => this.dispatchedAt.has(index) && this.script(index) !== 'never')
+    this.windows.push([...pending]);
+    const events = [...pending]
+      .filter((index) => this.running.has(index) && this.script(index) !== 'never')
       .map((index) => {
         const script = this.script(index) as Exclude<Script, 'never'>;
         return {
@@ -44,15 +52,17 @@ export class ScriptedTransport implements SampleTransport {
       .sort((a, b) => a.atMs - b.atMs || a.index - b.index);
     for (const event of events) {
       if (signal.aborted) return;
-      if (event.atMs > deadlineMs) break;
+      if (event.atMs > untilMs) break;
       this.clock.advanceTo(event.atMs);
+      this.running.delete(event.index);
+      this.delivered.push({ index: event.index, atMs: this.clock.nowMs });
       onOutcome(
         event.script.error === undefined
           ? { index: event.index, ok: true, output: event.script.output ?? `output ${event.index}` }
           : { index: event.index, ok: false, message: event.script.error },
       );
     }
-    if (!signal.aborted) this.clock.advanceTo(deadlineMs);
+    if (!signal.aborted) this.clock.advanceTo(untilMs);
   }
 
   cancel(reason: unknown): void {

@@ -54,6 +54,7 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
     concurrency,
     resolveRunner,
     onFailedJob: (line) => io.stderr.write(`worker: ${line}\n`),
+    onSkippedBatch: (line) => io.stderr.write(`worker: ${line}\n`),
     ...(Number.isInteger(lockOverride) && lockOverride > 0 ? { lockDurationMs: lockOverride } : {}),
   });
   io.stderr.write(
