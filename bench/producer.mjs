@@ -1,10 +1,12 @@
-// `npm run bench -- producer`: the shared producer loop in concurrent mode, through the real CLI.
+// `npm run bench -- producer`: the shared producer loop in concurrent mode, through the real CLI,
+// rolling and windowed dispatch side by side in each case.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { timeCli } from './core.mjs';
-import { OUT_DIR, formatMiB, median, seededRandom } from './util.mjs';
+import { OUT_DIR, formatMiB, longTailLatencies, median } from './util.mjs';
 
 const SUT = new URL('./bench-sut.mjs', import.meta.url).pathname;
+const STRATEGIES = ['rolling', 'windowed'];
 
 /** A JSON dataset whose samples carry their own SUT latency. */
 function writeDataset(name, latencies) {
@@ -41,8 +43,36 @@ async function runCli(dataset, flags, env = {}) {
 
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
+/** The largest number of dispatches in any sliding window of `windowMs`. */
+function maxInWindow(starts, windowMs) {
+  let max = 0;
+  for (let i = 0, j = 0; i < starts.length; i++) {
+    while (starts[i] - starts[j] >= windowMs) j++;
+    max = Math.max(max, i - j + 1);
+  }
+  return max;
+}
+
+/** Time both strategies on one dataset; returns milliseconds after start-up, by strategy. */
+async function bothStrategies(dataset, flags, startup) {
+  const times = {};
+  for (const dispatch of STRATEGIES) {
+    const run = await runCli(dataset, [...flags, `--dispatch=${dispatch}`]);
+    times[dispatch] = run.wallMs - startup;
+  }
+  return times;
+}
+
+function printPair(times, idealMs) {
+  for (const dispatch of STRATEGIES) {
+    console.log(
+      `    ${dispatch.padEnd(9)} ${seconds(times[dispatch])} after start-up, ${((idealMs / times[dispatch]) * 100).toFixed(0).padStart(3)} % of ideal`,
+    );
+  }
+}
+
 export async function benchProducer() {
-  console.log('producer: concurrent mode through the CLI (wall times include process start-up)');
+  console.log('producer: concurrent mode through the CLI, rolling and windowed dispatch');
   // Start-up = the same command on a one-sample dataset: process, config, dataset and report.
   const one = writeDataset('producer-one', [0]);
   const startups = [];
@@ -51,64 +81,71 @@ export async function benchProducer() {
   const startup = median(startups);
   console.log(`  process start-up (median of 5 one-sample runs): ${startup.toFixed(0)} ms`);
 
-  // 1. 1,000 samples x 50 ms at concurrency 50: ideal 1.0 s.
+  // 1. Fixed latency: 1,000 samples x 50 ms at concurrency 50, ideal 1.0 s.
   const fixed = writeDataset('producer-fixed-1000', new Array(1000).fill(50));
-  const concurrent = await runCli(fixed, ['--batch=concurrent', '--concurrency=50']);
-  const serial100 = await runCli(writeDataset('producer-fixed-100', new Array(100).fill(50)), []);
-  const overhead = concurrent.wallMs - startup;
-  console.log(
-    `  1,000 x 50 ms, --batch=concurrent --concurrency=50: wall ${seconds(concurrent.wallMs)} (${seconds(overhead)} after start-up; ideal 1.00 s, ratio ${(overhead / 1000).toFixed(2)}; target <= 1.3 s + start-up: ${overhead <= 1300 ? 'ok' : 'ABOVE TARGET'})`,
+  const fixedTimes = await bothStrategies(
+    fixed,
+    ['--batch=concurrent', '--concurrency=50'],
+    startup,
   );
   console.log(
-    `  100 x 50 ms serial for comparison: wall ${seconds(serial100.wallMs)} (concurrent does 10x the samples in ${(concurrent.wallMs / serial100.wallMs).toFixed(2)}x the time)`,
+    `  1,000 x 50 ms, concurrency 50, ideal 1.00 s (target: rolling no slower than windowed: ${fixedTimes.rolling <= fixedTimes.windowed * 1.02 ? 'ok' : 'SLOWER'}):`,
   );
+  printPair(fixedTimes, 1000);
 
-  // 2. Long-tailed latency (seeded, 20-500 ms): what window-then-wait costs.
-  const random = seededRandom(7);
-  const tail = Array.from({ length: 1000 }, () => Math.round(20 + 480 * random() ** 4));
-  const tailPath = writeDataset('producer-tail-1000', tail);
-  const ideal = tail.reduce((a, b) => a + b, 0) / 50;
-  const tailRun = await runCli(tailPath, [
-    '--batch=concurrent',
-    '--concurrency=50',
-    '--batch-timeout=60',
-  ]);
-  const tailWork = tailRun.wallMs - startup;
+  // 2. Long-tailed latency, 20-500 ms, the spread real LLM calls have.
+  const tail = longTailLatencies(1000);
+  const tailIdeal = Math.max(tail.reduce((a, b) => a + b, 0) / 50, Math.max(...tail));
+  const tailTimes = await bothStrategies(
+    writeDataset('producer-tail-1000', tail),
+    ['--batch=concurrent', '--concurrency=50', '--batch-timeout=60'],
+    startup,
+  );
+  const tailRatio = tailIdeal / tailTimes.rolling;
   console.log(
-    `  1,000 long-tailed (20-500 ms, mean ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(0)} ms), concurrency 50 = chunk 50: wall ${seconds(tailRun.wallMs)}; ideal (work / concurrency) ${seconds(ideal)}; efficiency ${((ideal / tailWork) * 100).toFixed(0)} % (window-then-wait idles slots until each window's slowest sample)`,
+    `  1,000 x 20-500 ms (20 + (i x 7919) mod 481), concurrency 50, ideal ${seconds(tailIdeal)} (target: rolling >= 90 % of ideal: ${tailRatio >= 0.9 ? 'ok' : 'BELOW TARGET'}):`,
   );
+  printPair(tailTimes, tailIdeal);
 
-  // 3. Rate limit 20 per 1 s sliding window, 60 samples: ideal about 2 s.
-  const dispatchLog = join(OUT_DIR, 'dispatch-times.json');
-  const rated = await runCli(
-    writeDataset('producer-rate-60', new Array(60).fill(5)),
-    [
-      '--batch=concurrent',
-      '--concurrency=60',
-      '--rate-limit=20',
-      '--rate-window-seconds=1',
-      '--batch-timeout=30',
-    ],
-    {
-      EVAL_HARNESS_BENCH_DISPATCH_LOG: dispatchLog,
-    },
+  // 3. Rate limit 20 per 1 s sliding window, 60 samples: ideal 2 s (dispatches at 0, 1 and 2 s).
+  const rateDataset = writeDataset('producer-rate-60', new Array(60).fill(5));
+  console.log(
+    '  60 x 5 ms, --rate-limit=20 --rate-window-seconds=1, ideal 2.00 s (targets: <= 20 in any 1 s, <= 1.1 x ideal):',
   );
-  const starts = JSON.parse(readFileSync(dispatchLog, 'utf8')).sort((a, b) => a - b);
-  let maxInWindow = 0;
-  for (let i = 0, j = 0; i < starts.length; i++) {
-    while (starts[i] - starts[j] >= 1000) j++;
-    maxInWindow = Math.max(maxInWindow, i - j + 1);
+  for (const dispatch of STRATEGIES) {
+    const dispatchLog = join(OUT_DIR, `dispatch-times-${dispatch}.json`);
+    const rated = await runCli(
+      rateDataset,
+      [
+        '--batch=concurrent',
+        '--concurrency=60',
+        '--rate-limit=20',
+        '--rate-window-seconds=1',
+        '--batch-timeout=30',
+        `--dispatch=${dispatch}`,
+      ],
+      { EVAL_HARNESS_BENCH_DISPATCH_LOG: dispatchLog },
+    );
+    const starts = JSON.parse(readFileSync(dispatchLog, 'utf8')).sort((a, b) => a - b);
+    const most = maxInWindow(starts, 1000);
+    const work = rated.wallMs - startup;
+    console.log(
+      `    ${dispatch.padEnd(9)} max ${most} dispatches in any sliding 1 s window (${most <= 20 ? 'ok' : 'VIOLATED'}); ${seconds(work)} after start-up, ratio ${(work / 2000).toFixed(2)} (${work <= 2200 ? 'ok' : 'ABOVE TARGET'})`,
+    );
   }
-  const ratedWork = rated.wallMs - startup;
-  console.log(
-    `  60 samples, --rate-limit=20 --rate-window-seconds=1: max ${maxInWindow} dispatches in any sliding 1 s window (must be <= 20: ${maxInWindow <= 20 ? 'ok' : 'VIOLATED'}); wall ${seconds(rated.wallMs)}, ${seconds(ratedWork)} after start-up (ideal ~2.0 s, ratio ${(ratedWork / 2000).toFixed(2)}; target <= 1.1: ${ratedWork <= 2200 ? 'ok' : 'ABOVE TARGET'})`,
-  );
 
-  // 4. 100,000 samples, 0 ms SUT, concurrency 64.
+  // 4. 100,000 samples, 0 ms SUT, concurrency 64: the loop's own cost per sample.
   const big = writeDataset('producer-zero-100k', new Array(100_000).fill(0));
-  const bigRun = await runCli(big, ['--batch=concurrent', '--concurrency=64']);
-  const rate = 100_000 / (bigRun.wallMs / 1000);
-  console.log(
-    `  100,000 x 0 ms, concurrency 64: wall ${seconds(bigRun.wallMs)}, ${Math.round(rate).toLocaleString('en')} samples/s (target >= 20,000: ${rate >= 20_000 ? 'ok' : 'BELOW TARGET'}), peak RSS ${formatMiB(bigRun.rss)} (target <= 400 MiB: ${bigRun.rss <= 400 * 1024 * 1024 ? 'ok' : 'ABOVE TARGET'})`,
-  );
+  console.log('  100,000 x 0 ms, concurrency 64 (targets: >= 20,000 samples/s, <= 400 MiB):');
+  for (const dispatch of STRATEGIES) {
+    const bigRun = await runCli(big, [
+      '--batch=concurrent',
+      '--concurrency=64',
+      `--dispatch=${dispatch}`,
+    ]);
+    const rate = 100_000 / (bigRun.wallMs / 1000);
+    console.log(
+      `    ${dispatch.padEnd(9)} wall ${seconds(bigRun.wallMs)}, ${Math.round(rate).toLocaleString('en')} samples/s, peak RSS ${formatMiB(bigRun.rss)}`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
 // The raw BullMQ baseline's worker: the same work as eval-harness's (an optional sleep standing in
-// for the SUT), results in a hash, and a pub/sub notice when the producer waits window by window.
+// for the SUT) and its result in a hash, which the baseline's producer polls.
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -9,14 +9,13 @@ const results = new Redis(url, { maxRetriesPerRequest: null });
 const worker = new Worker(
   queueName,
   async (job) => {
-    const { batch, index, id, latencyMs = 0, notify = false } = job.data;
+    const { batch, index, id, latencyMs = 0 } = job.data;
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     await results.hset(
       `raw:${batch}`,
       String(index),
       JSON.stringify({ sample_id: id, actual_output: 'ok' }),
     );
-    if (notify) await results.publish(`raw:${batch}:events`, String(index));
   },
   { connection, concurrency: Number(concurrency), prefix: 'raw' },
 );

@@ -24,3 +24,11 @@ export function seededRandom(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Long-tailed latencies between 20 and 500 ms, the same on every run: `20 + (i * 7919) % 481`
+ * (7919 is prime, so the values spread evenly over the range in an order with no pattern).
+ */
+export function longTailLatencies(count) {
+  return Array.from({ length: count }, (_, i) => 20 + ((i * 7919) % 481));
+}

@@ -12,6 +12,7 @@ import { loadBullmq } from './queue-libraries.js';
 import { createQueueTransport } from './queue-transport.js';
 import { createRedisClient, probeRedis } from './redis-connection.js';
 import { DEFAULT_QUEUE_NAME } from './redis-keys.js';
+import { createBatchStatusCache } from './batch-status-cache.js';
 import { createRedisResultStore, type ResultStore } from './result-store.js';
 import { createSampleProcessor, InvalidSampleJobError } from './sample-processor.js';
 import type { SampleTransport } from './sample-transport.js';
@@ -246,10 +247,14 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   // connections keep plain pipelining: its blocking commands must not be batched.)
   const storeClient = session.client.duplicate({ enableAutoPipelining: true });
   storeClient.on('error', () => undefined);
+  const store = createRedisResultStore(storeClient, session.prefix);
+  const statuses = createBatchStatusCache((batchId) => store.status(batchId), session.clock);
+  const stopAbortNotices = await store.subscribeAborts((batchId) => statuses.markAborted(batchId));
   const process = createSampleProcessor({
-    store: createRedisResultStore(storeClient, session.prefix),
+    store,
     resolveRunner: options.resolveRunner,
     clock: session.clock,
+    batchStatus: (batchId) => statuses.status(batchId),
     ...(options.onSkippedBatch === undefined ? {} : { onSkippedBatch: options.onSkippedBatch }),
   });
   const lockDuration = options.lockDurationMs ?? 30_000;
@@ -287,7 +292,10 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     worker
       .close(force)
       .catch(() => undefined)
-      .finally(() => storeClient.disconnect());
+      .finally(async () => {
+        await stopAbortNotices();
+        storeClient.disconnect();
+      });
   return {
     worker,
     close(force = false) {

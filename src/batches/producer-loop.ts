@@ -60,7 +60,11 @@ interface ProducerRun {
    * Returns early once a failure arrived, `pending` is empty, or `endTurn()` says so.
    */
   collect(pending: Set<number>, untilMs: number, endTurn?: () => boolean): Promise<void>;
-  activity(inFlight: number, dispatched: number, rateLimitWaitMs: number | null): void;
+  /**
+   * Tell a live display what the producer is doing. The strategies call it when they dispatch or
+   * start a rate-limit wait; collect() calls it for each outcome with what it last heard.
+   */
+  activity(inFlight: number, dispatched: number, rateLimitUntilMs: number | null): void;
   timeoutError(late: Iterable<number>): InfraError;
 }
 
@@ -72,7 +76,7 @@ interface ProducerRun {
  * they finished in.
  */
 export async function runProducerLoop(input: ProducerLoopInput): Promise<string[]> {
-  const { batchId, invocations, options, transport } = input;
+  const { batchId, invocations, options, transport, clock } = input;
   const reporter = input.reporter ?? nullProgressReporter;
   const total = invocations.length;
   const waitSeconds = options.waitTimeoutSeconds ?? input.defaultWaitTimeoutSeconds;
@@ -90,6 +94,9 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
   // window's successes.
   let successes = 0;
   let failure: FailedOutcome | undefined;
+  // What the strategies last reported, repeated with each outcome.
+  let lastDispatched = 0;
+  let lastRateLimitUntilMs: number | null = null;
 
   const accept = (outcome: SampleOutcome): void => {
     if (outcome.ok) {
@@ -125,6 +132,8 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
         (outcome) => {
           // First outcome per index wins; late duplicates (a retried job) are ignored.
           if (!pending.delete(outcome.index)) return;
+          // Before accept(): a checkpoint line shows the samples still in flight.
+          run.activity(pending.size, lastDispatched, lastRateLimitUntilMs);
           accept(outcome);
           if (failure !== undefined || pending.size === 0 || endTurn?.() === true)
             turn.abort(TURN_OVER);
@@ -132,9 +141,13 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
         turn.signal,
       );
     },
-    activity(inFlight, dispatched, rateLimitWaitMs) {
-      if (input.onActivity !== undefined)
-        callSafely(() => input.onActivity?.({ inFlight, dispatched, total, rateLimitWaitMs }));
+    activity(inFlight, dispatched, rateLimitUntilMs) {
+      if (input.onActivity === undefined) return;
+      lastDispatched = dispatched;
+      lastRateLimitUntilMs = rateLimitUntilMs;
+      const rateLimitWaitMs =
+        rateLimitUntilMs === null ? null : Math.max(0, rateLimitUntilMs - clock.monotonicMs());
+      callSafely(() => input.onActivity?.({ inFlight, dispatched, total, rateLimitWaitMs }));
     },
     timeoutError(late) {
       const ids = [...late]
@@ -217,7 +230,7 @@ async function dispatchRolling(run: ProducerRun): Promise<void> {
     }
     await transport.flush?.();
     const now = clock.monotonicMs();
-    run.activity(inFlight.size, next, rateReadyMs === undefined ? null : rateReadyMs - now);
+    run.activity(inFlight.size, next, rateReadyMs ?? null);
     if (next >= total && inFlight.size === 0) return;
 
     const oldest = inFlight.values().next();
@@ -265,7 +278,7 @@ async function dispatchWindowed(run: ProducerRun): Promise<void> {
     for (const index of indexes) {
       if (clock.monotonicMs() >= deadlineMs) break;
       const capped = await throttle(run, deadlineMs, (waitMs) =>
-        run.activity(dispatched, start + dispatched, waitMs),
+        run.activity(dispatched, start + dispatched, clock.monotonicMs() + waitMs),
       );
       if (clock.monotonicMs() >= deadlineMs) break;
       if (

@@ -30,6 +30,11 @@ export function batchKeys(prefix: string, batchId: string): BatchKeys {
   };
 }
 
+/** Pub/sub channel where an aborted batch's id is announced, so workers skip its jobs at once. */
+export function batchAbortsChannel(prefix: string): string {
+  return `${prefix}:batch-aborts`;
+}
+
 /** BullMQ job id: deterministic per batch and index (BullMQ forbids ':' in custom ids). */
 export function sampleJobId(batchId: string, index: number): string {
   return `${batchId}-${index}`;

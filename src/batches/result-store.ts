@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { EvalRunError } from '../errors.js';
-import { batchKeys } from './redis-keys.js';
+import { batchAbortsChannel, batchKeys } from './redis-keys.js';
 
 export interface StoredSuccess {
   readonly sampleId: string;
@@ -33,6 +33,7 @@ export type RecordedNotice =
 export interface ResultStore {
   start(batchId: string, sampleCount: number, ttlSeconds: number): Promise<void>;
   finish(batchId: string): Promise<void>;
+  /** Mark the batch aborted, drop its results, and announce it to `subscribeAborts` listeners. */
   abort(batchId: string): Promise<void>;
   recordSuccess(
     batchId: string,
@@ -64,6 +65,8 @@ export interface ResultStore {
     batchId: string,
     onRecorded: (notice: RecordedNotice) => void,
   ): Promise<() => Promise<void>>;
+  /** Call `onAborted` with the id of every batch aborted from now on (best effort, pub/sub). */
+  subscribeAborts(onAborted: (batchId: string) => void): Promise<() => Promise<void>>;
 }
 
 /**
@@ -183,8 +186,11 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
         .exec();
     },
     finish: (batchId) => setStatus(batchId, 'finished', false),
-    // Aborting drops stored results: nobody will read them.
-    abort: (batchId) => setStatus(batchId, 'aborted', true),
+    async abort(batchId) {
+      // Aborting drops stored results: nobody will read them.
+      await setStatus(batchId, 'aborted', true);
+      await client.publish(batchAbortsChannel(prefix), batchId);
+    },
     recordSuccess: (batchId, index, sampleId, output, ttl) =>
       record(batchId, index, 'success', { sample_id: sampleId, actual_output: output }, ttl),
     recordFailure: (batchId, index, sampleId, error, ttl) =>
@@ -251,20 +257,30 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
         : undefined;
     },
 
-    async subscribe(batchId, onRecorded) {
-      const subscriber = client.duplicate();
-      subscriber.on('error', () => undefined);
-      const channel = keys(batchId).events;
-      subscriber.on('message', (received: string, message: string) => {
-        if (received !== channel) return;
+    subscribe: (batchId, onRecorded) =>
+      listen(client, keys(batchId).events, (message) => {
         const notice = parseNotice(message);
         if (notice !== undefined) onRecorded(notice);
-      });
-      await subscriber.subscribe(channel);
-      return async () => {
-        subscriber.disconnect();
-      };
-    },
+      }),
+
+    subscribeAborts: (onAborted) => listen(client, batchAbortsChannel(prefix), onAborted),
+  };
+}
+
+/** Subscribe a connection of its own to one channel; returns the unsubscribe. */
+async function listen(
+  client: Redis,
+  channel: string,
+  onMessage: (message: string) => void,
+): Promise<() => Promise<void>> {
+  const subscriber = client.duplicate();
+  subscriber.on('error', () => undefined);
+  subscriber.on('message', (received: string, message: string) => {
+    if (received === channel) onMessage(message);
+  });
+  await subscriber.subscribe(channel);
+  return async () => {
+    subscriber.disconnect();
   };
 }
 

@@ -7,7 +7,7 @@ import {
   describePayloadIssues,
   type SampleJobPayload,
 } from './job-payload.js';
-import type { ResultStore } from './result-store.js';
+import type { BatchStatus, ResultStore } from './result-store.js';
 
 /** A job that must fail without running and without retries (the worker maps it to BullMQ's). */
 export class InvalidSampleJobError extends Error {
@@ -27,6 +27,8 @@ export interface SampleProcessorDeps {
   /** Builds a runner from the worker's own config; never from a path in job data. */
   readonly resolveRunner: (name: string) => Promise<SampleRunner | undefined>;
   readonly clock: Clock;
+  /** Where the batch status comes from; the worker pool passes a cache. @defaultValue the store */
+  readonly batchStatus?: (batchId: string) => Promise<BatchStatus | undefined>;
   /** One line the first time a batch's jobs are skipped (it was aborted, finished or expired). */
   readonly onSkippedBatch?: (line: string) => void;
 }
@@ -45,6 +47,7 @@ export function createSampleProcessor(
   deps: SampleProcessorDeps,
 ): (job: ProcessableJob) => Promise<void> {
   const skippedBatches = new Set<string>();
+  const batchStatus = deps.batchStatus ?? ((batchId: string) => deps.store.status(batchId));
   return async (job) => {
     const parsed = SampleJobPayloadSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -53,7 +56,7 @@ export function createSampleProcessor(
       );
     }
     const payload = parsed.data;
-    const status = await deps.store.status(payload.batchId);
+    const status = await batchStatus(payload.batchId);
     if (status !== 'active') {
       if (!skippedBatches.has(payload.batchId)) {
         if (skippedBatches.size >= REMEMBERED_SKIPS) skippedBatches.clear();

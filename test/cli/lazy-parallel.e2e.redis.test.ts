@@ -67,27 +67,24 @@ function comparable(report: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('eval-harness run --batch=lazy-parallel with eval-harness worker processes', () => {
-  it('gives the same report as a serial run', async () => {
+  it('gives the same report in every mode and dispatch strategy, two worker processes for the queue', async () => {
     const dir = await workspace(5, 'same');
     await startWorker(dir, 'same');
     await startWorker(dir, 'same');
-    const lazy = await runCli(
-      [
-        'run',
-        'qa',
-        '--batch=lazy-parallel',
-        '--queue',
-        'same',
-        '--concurrency=8',
-        '--json',
-        '--no-progress',
-      ],
-      { cwd: dir },
+    const run = async (flags: string[]) => {
+      const result = await runCli(['run', 'qa', ...flags, '--json', '--no-progress'], { cwd: dir });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      return comparable(JSON.parse(result.stdout));
+    };
+    const serial = await run([]);
+    const lazy = ['--batch=lazy-parallel', '--queue', 'same', '--concurrency=8'];
+    expect(await run(lazy)).toEqual(serial);
+    expect(await run([...lazy, '--dispatch=windowed'])).toEqual(serial);
+    expect(await run(['--batch=concurrent', '--concurrency=8'])).toEqual(serial);
+    expect(await run(['--batch=concurrent', '--concurrency=8', '--dispatch=windowed'])).toEqual(
+      serial,
     );
-    expect(lazy.stderr).toBe('');
-    expect(lazy.code).toBe(0);
-    const serial = await runCli(['run', 'qa', '--json'], { cwd: dir });
-    expect(comparable(JSON.parse(lazy.stdout))).toEqual(comparable(JSON.parse(serial.stdout)));
   });
 
   it('fails fast, naming the URL, when Redis is unreachable (run and worker)', async () => {
