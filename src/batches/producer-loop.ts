@@ -57,9 +57,10 @@ interface ProducerRun {
   failure(): FailedOutcome | undefined;
   /**
    * Wait for outcomes of `pending` until `untilMs`, removing each from `pending` as it arrives.
-   * Returns early once a failure arrived, `pending` is empty, or `endTurn()` says so.
+   * Returns early once a failure arrived, `pending` is empty, or (with `endOnOutcome`) at the
+   * first outcome.
    */
-  collect(pending: Set<number>, untilMs: number, endTurn?: () => boolean): Promise<void>;
+  collect(pending: Set<number>, untilMs: number, endOnOutcome?: boolean): Promise<void>;
   /**
    * Tell a live display what the producer is doing. The strategies call it when they dispatch or
    * start a rate-limit wait; collect() calls it for each outcome with what it last heard.
@@ -123,7 +124,7 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
             options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS,
           ),
     failure: () => failure,
-    async collect(pending, untilMs, endTurn) {
+    async collect(pending, untilMs, endOnOutcome = false) {
       const turn = new AbortController();
       if (pending.size === 0) turn.abort(TURN_OVER);
       await transport.awaitOutcomes(
@@ -135,8 +136,7 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
           // Before accept(): a checkpoint line shows the samples still in flight.
           run.activity(pending.size, lastDispatched, lastRateLimitUntilMs);
           accept(outcome);
-          if (failure !== undefined || pending.size === 0 || endTurn?.() === true)
-            turn.abort(TURN_OVER);
+          if (failure !== undefined || pending.size === 0 || endOnOutcome) turn.abort(TURN_OVER);
         },
         turn.signal,
       );
@@ -243,7 +243,7 @@ async function dispatchRolling(run: ProducerRun): Promise<void> {
     // A freed slot ends the turn only when it can be refilled at once.
     const refillable = next < total && rateReadyMs === undefined;
     if (inFlight.size === 0) await clock.sleep(Math.max(0, untilMs - now));
-    else await run.collect(inFlight, untilMs, () => refillable);
+    else await run.collect(inFlight, untilMs, refillable);
 
     throwIfFailed(run);
     const after = clock.monotonicMs();

@@ -8,12 +8,13 @@ import {
   dispatchLazyParallel,
   openLazyParallelSession,
   startWorkerPool,
+  type BatchOptions,
   type LazyParallelSession,
   type ResultStore,
   type WorkerPool,
 } from '../../src/batches/index.js';
 import { createSample } from '../../src/datasets/index.js';
-import { EvalEngine } from '../../src/engine/index.js';
+import { EvalEngine, type RunOptions } from '../../src/engine/index.js';
 import { createSampleInvocation, type SampleRunner } from '../../src/sut/index.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
@@ -70,35 +71,51 @@ function engineWith(count: number): EvalEngine {
   return engine;
 }
 
+/** Run dataset 'ds' of `engine` through the queue of `opened`, workers building runner 'sut'. */
+function runOnQueue(
+  opened: LazyParallelSession,
+  engine: EvalEngine,
+  options: BatchOptions,
+  runOptions: Omit<RunOptions, 'batch'> = {},
+) {
+  return engine.runOnTransport(
+    'ds',
+    (invocations, batchId) =>
+      createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
+    { batch: options, ...runOptions },
+  );
+}
+
 const answer: SampleRunner = async ({ input }) => {
   await new Promise((resolve) => setTimeout(resolve, 5 + (Number(input['n']) % 3) * 5));
   return `answer ${input['n']}`;
 };
 
 describe('lazy-parallel run() on real Redis', () => {
-  it('scores every sample in dataset order through BullMQ workers', async () => {
-    const opened = await session('q-run');
-    await workers(opened, answer);
-    const options = createBatchOptions({
-      mode: 'lazy-parallel',
-      concurrency: 4,
-      checkpointEvery: 5,
-    });
-    const checkpoints: number[] = [];
-    const report = await engineWith(12).runOnTransport(
-      'ds',
-      (invocations, batchId) =>
-        createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
-      { batch: options, progress: { reportCheckpoint: (_b, n) => void checkpoints.push(n) } },
-    );
-    expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(
-      Array.from({ length: 12 }, (_, i) => `answer ${i}`),
-    );
-    expect(report.failures).toEqual([]);
-    expect(checkpoints).toEqual([5, 10, 12]);
-    // Completed jobs leave the queue.
-    expect(await opened.queue.getJobCountByTypes('completed')).toBe(0);
-  });
+  it.each(['rolling', 'windowed'] as const)(
+    '%s: scores every sample in dataset order through BullMQ workers',
+    async (dispatch) => {
+      const opened = await session(`q-run-${dispatch}`);
+      await workers(opened, answer);
+      const options = createBatchOptions({
+        mode: 'lazy-parallel',
+        concurrency: 4,
+        checkpointEvery: 5,
+        dispatch,
+      });
+      const checkpoints: number[] = [];
+      const report = await runOnQueue(opened, engineWith(12), options, {
+        progress: { reportCheckpoint: (_b, n) => void checkpoints.push(n) },
+      });
+      expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(
+        Array.from({ length: 12 }, (_, i) => `answer ${i}`),
+      );
+      expect(report.failures).toEqual([]);
+      expect(checkpoints).toEqual([5, 10, 12]);
+      // Completed jobs leave the queue.
+      expect(await opened.queue.getJobCountByTypes('completed')).toBe(0);
+    },
+  );
 
   it('surfaces a worker failure as the job-failed message', async () => {
     const opened = await session('q-fail');
@@ -221,38 +238,11 @@ describe('lazy-parallel dispatch strategies on real Redis', () => {
       16,
     );
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 4 });
-    const report = await engineWith(30).runOnTransport(
-      'ds',
-      (invocations, batchId) =>
-        createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
-      { batch: options },
-    );
+    const report = await runOnQueue(opened, engineWith(30), options);
     expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(
       Array.from({ length: 30 }, (_, i) => `answer ${i}`),
     );
     expect(maxRunning).toBe(4);
-  });
-
-  it('windowed: the same report, window by window', async () => {
-    const opened = await session('q-windowed');
-    await workers(opened, answer, 8);
-    const options = createBatchOptions({
-      mode: 'lazy-parallel',
-      concurrency: 4,
-      dispatch: 'windowed',
-      checkpointEvery: 5,
-    });
-    const checkpoints: number[] = [];
-    const report = await engineWith(12).runOnTransport(
-      'ds',
-      (invocations, batchId) =>
-        createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
-      { batch: options, progress: { reportCheckpoint: (_b, n) => void checkpoints.push(n) } },
-    );
-    expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(
-      Array.from({ length: 12 }, (_, i) => `answer ${i}`),
-    );
-    expect(checkpoints).toEqual([5, 10, 12]);
   });
 
   it('runs no job of a batch after it was aborted by a failure', async () => {
@@ -271,21 +261,9 @@ describe('lazy-parallel dispatch strategies on real Redis', () => {
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 6 });
     let failedAt = 0;
     await expect(
-      engineWith(40)
-        .runOnTransport(
-          'ds',
-          (invocations, batchId) =>
-            createLazyParallelTransport(opened, {
-              batchId,
-              invocations,
-              runnerName: 'sut',
-              options,
-            }),
-          { batch: options },
-        )
-        .finally(() => {
-          failedAt = performance.now();
-        }),
+      runOnQueue(opened, engineWith(40), options).finally(() => {
+        failedAt = performance.now();
+      }),
     ).rejects.toThrow("Lazy parallel batch job for sample 's2' failed: model offline.");
     // Give the workers time to take whatever is left on the queue.
     await new Promise((resolve) => setTimeout(resolve, 400));

@@ -47,6 +47,21 @@ const job = (data: unknown, attemptsMade = 0, attempts = 1) => ({
   opts: { attempts },
 });
 
+/** A processor whose runner only counts its calls. */
+function countingProcessor(onSkippedBatch?: (line: string) => void) {
+  let calls = 0;
+  const processor = createSampleProcessor({
+    store,
+    clock: systemClock,
+    resolveRunner: async () => () => {
+      calls++;
+      return 'x';
+    },
+    ...(onSkippedBatch === undefined ? {} : { onSkippedBatch }),
+  });
+  return { processor, calls: () => calls };
+}
+
 describe('sample job processor (spec/batch.md §8.2)', () => {
   it('runs the runner named in the payload and records its output', async () => {
     await store.start(BATCH, 1, 60);
@@ -78,19 +93,11 @@ describe('sample job processor (spec/batch.md §8.2)', () => {
     ],
     ['just a string', '(payload)'],
   ])('rejects an invalid payload without running anything: %j', async (data, fragment) => {
-    let calls = 0;
-    const processor = createSampleProcessor({
-      store,
-      clock: systemClock,
-      resolveRunner: async () => () => {
-        calls++;
-        return 'x';
-      },
-    });
+    const { processor, calls } = countingProcessor();
     const error = (await processor(job(data)).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(InvalidSampleJobError);
     expect(error.message).toContain(fragment);
-    expect(calls).toBe(0);
+    expect(calls()).toBe(0);
   });
 
   it('records a failure for an unknown runner', async () => {
@@ -184,22 +191,13 @@ describe('sample job processor (spec/batch.md §8.2)', () => {
     await store.abort(aborted);
     await store.start(finished, 1, 60);
     await store.finish(finished);
-    let calls = 0;
     const lines: string[] = [];
-    const processor = createSampleProcessor({
-      store,
-      clock: systemClock,
-      resolveRunner: async () => () => {
-        calls++;
-        return 'x';
-      },
-      onSkippedBatch: (line) => lines.push(line),
-    });
+    const { processor, calls } = countingProcessor((line) => lines.push(line));
     await processor(job(payload({ batchId: aborted })));
     await processor(job(payload({ batchId: aborted, index: 1 })));
     await processor(job(payload({ batchId: finished })));
     await processor(job(payload({ batchId: expired })));
-    expect(calls).toBe(0);
+    expect(calls()).toBe(0);
     expect((await store.readWindow(finished, [0])).successes.size).toBe(0);
     // One line per batch, however many of its jobs were skipped.
     expect(lines).toEqual([
