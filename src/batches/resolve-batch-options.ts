@@ -8,27 +8,10 @@ import {
   type NullableNumericField,
 } from './batch-options.js';
 import type { BatchProfile } from './batch-profile.js';
+import { BATCH_FLAGS, type BatchFlagName, type BatchFlags } from './batch-flag-names.js';
 import type { ProfileResolver } from './profile-resolver.js';
 
-/**
- * Every batch flag, in the order warnings list them (spec/batch.md §3.2): the single source of
- * truth for `run` and `adversarial`.
- */
-export const BATCH_FLAGS = [
-  'batch',
-  'batch-profile',
-  'concurrency',
-  'queue',
-  'timeout',
-  'batch-timeout',
-  'result-ttl-seconds',
-  'chunk-size',
-  'rate-limit',
-  'rate-window-seconds',
-  'checkpoint-every',
-  'dispatch',
-] as const;
-export type BatchFlagName = (typeof BATCH_FLAGS)[number];
+export { BATCH_FLAGS, type BatchFlagName, type BatchFlags } from './batch-flag-names.js';
 
 /** The seven flags that take `none` / `null` to clear an inherited profile value. */
 export const NULLABLE_FLAG_FIELDS: Readonly<Record<string, NullableNumericField>> = {
@@ -40,12 +23,6 @@ export const NULLABLE_FLAG_FIELDS: Readonly<Record<string, NullableNumericField>
   'rate-window-seconds': 'rateWindowSeconds',
   'checkpoint-every': 'checkpointEvery',
 };
-
-/**
- * Raw flag values: `undefined` = absent, `''` = present but empty (`--flag=`), else the value.
- * A commander default never appears here.
- */
-export type BatchFlags = Partial<Record<BatchFlagName, string>>;
 
 export interface ResolvedBatch {
   readonly options: BatchOptions;

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { BATCH_FLAGS, type BatchFlagName, type BatchFlags } from '../batches/index.js';
+// The leaf module, not the batches index: declaring flags must not load the batch code.
+import { BATCH_FLAGS, type BatchFlagName, type BatchFlags } from '../batches/batch-flag-names.js';
 
 const NONE = 'accepts none or null to clear a profile value';
 
