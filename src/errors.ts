@@ -1,89 +1,114 @@
 /**
  * Error classes of eval-harness. This file is a leaf: it imports nothing.
  *
- * Every error a user can cause carries a stable `code` and the process `exitCode` the CLI
- * returns for it (design.md §3): 2 for bad input (nothing was run), 3 for runtime or
+ * Every error a user can cause carries a stable `code` and the process exit code the CLI
+ * returns for it, fixed by its class: 2 for bad input (nothing was run), 3 for runtime or
  * infrastructure failures. Captured per-sample metric failures are results, not exceptions.
  */
 export type ExitCode = 2 | 3;
 
-export class EvalHarnessError extends Error {
-  readonly code: string;
-  readonly exitCode: ExitCode;
+/**
+ * The process exit codes (docs/ARCHITECTURE.md): 0 clean, 1 the evaluation failed (captured
+ * failures or a gate), 2 bad input (nothing was run), 3 a runtime or infrastructure failure.
+ */
+export const EXIT_CODES = { ok: 0, evaluationFailed: 1, badInput: 2, runtimeFailure: 3 } as const;
 
-  constructor(
-    message: string,
-    options: { code?: string; exitCode?: ExitCode; cause?: unknown } = {},
-  ) {
+interface ErrorOptions {
+  readonly code?: string;
+  readonly cause?: unknown;
+}
+
+/**
+ * Every error eval-harness raises on purpose. Its class says what went wrong, and so which exit
+ * code the CLI returns: callers never choose or override it.
+ */
+export abstract class EvalHarnessError extends Error {
+  abstract readonly exitCode: ExitCode;
+  readonly code: string;
+
+  constructor(message: string, defaultCode: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.code = options.code ?? 'E_EVAL_HARNESS';
-    this.exitCode = options.exitCode ?? 2;
+    this.code = options.code ?? defaultCode;
   }
 }
 
-/** A dataset file or programmatic dataset that does not follow the dataset schema (exit 2). */
-export class DatasetSchemaError extends EvalHarnessError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: 'E_DATASET', ...options, exitCode: 2 });
+/** Bad input from the user: a flag, config, dataset, outputs file or manifest (exit 2). */
+export abstract class InputError extends EvalHarnessError {
+  readonly exitCode = EXIT_CODES.badInput;
+}
+
+/** A runtime or infrastructure failure: the user's input was fine (exit 3). */
+export abstract class RuntimeFailure extends EvalHarnessError {
+  readonly exitCode = EXIT_CODES.runtimeFailure;
+}
+
+/** A dataset file or programmatic dataset that does not follow the dataset schema. */
+export class DatasetSchemaError extends InputError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_DATASET', options);
+  }
+}
+
+/** A run that cannot start as asked: unknown dataset, bad saved outputs, invalid batch options. */
+export class EvalRunError extends InputError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_RUN', options);
+  }
+}
+
+/** A metric name or spec that does not resolve to a usable metric (an input of the run). */
+export class MetricSpecError extends InputError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_METRIC_SPEC', options);
+  }
+}
+
+/** Invalid command-line usage: a bad flag value or combination. */
+export class UsageError extends InputError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_USAGE', options);
+  }
+}
+
+/** The config file is missing, unparsable or does not match the schema. */
+export class ConfigError extends InputError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_CONFIG', options);
   }
 }
 
 /**
- * A metric could not score a sample. Captured as a sample failure during a run; when it escapes
- * (strict `runtime.raiseExceptions`, or a resolver error before the run) it keeps `exitCode`.
+ * A metric could not score a sample. Captured as a sample failure during a run; it only escapes
+ * in strict mode (`runtime.raiseExceptions`).
  */
-export class MetricError extends EvalHarnessError {
-  constructor(
-    message: string,
-    options: { code?: string; exitCode?: ExitCode; cause?: unknown } = {},
-  ) {
-    super(message, { code: 'E_METRIC', exitCode: 3, ...options });
+export class MetricError extends RuntimeFailure {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_METRIC', options);
   }
 }
 
-/** A run could not start or continue: unknown dataset, bad saved outputs (2), a failing SUT (3). */
-export class EvalRunError extends EvalHarnessError {
-  constructor(
-    message: string,
-    options: { code?: string; exitCode?: ExitCode; cause?: unknown } = {},
-  ) {
-    super(message, { code: 'E_RUN', exitCode: 2, ...options });
+/** The system under test failed, threw, or returned a non-string; the dataset is aborted. */
+export class SutError extends RuntimeFailure {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_SUT', options);
   }
 }
 
-/** The system under test failed, threw, or returned a non-string; the dataset is aborted (exit 3). */
-export class SutError extends EvalRunError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: 'E_SUT', ...options, exitCode: 3 });
+/** A report that cannot be built or encoded. */
+export class ReportSchemaError extends RuntimeFailure {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_REPORT', options);
   }
 }
 
-/** A report that cannot be built or encoded (exit 3). */
-export class ReportSchemaError extends EvalHarnessError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: 'E_REPORT', ...options, exitCode: 3 });
-  }
-}
-
-/** Invalid command-line usage: a bad flag value or combination (exit 2). */
-export class UsageError extends EvalHarnessError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: 'E_USAGE', ...options, exitCode: 2 });
-  }
-}
-
-/** The config file is missing, unparsable or does not match the schema (exit 2). */
-export class ConfigError extends EvalHarnessError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: 'E_CONFIG', ...options, exitCode: 2 });
-  }
-}
-
-/** Something outside the user's input failed: a file write, user code that threw (exit 3). */
-export class InfraError extends EvalHarnessError {
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, { code: 'E_INFRA', ...options, exitCode: 3 });
+/**
+ * Something outside the user's input failed: Redis, a file write, a batch deadline, corrupt data
+ * read back from the result store, user code that threw.
+ */
+export class InfraError extends RuntimeFailure {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_INFRA', options);
   }
 }
 

@@ -67,6 +67,8 @@ const MESSAGES: Record<NullableNumericField, string> = {
   checkpointEvery: 'Batch checkpoint interval must be null or greater than or equal to 1.',
 };
 
+const SERIAL_CONCURRENCY = 'Serial batch mode requires concurrency 1.';
+
 /** What serial mode says for each field it does not use, in checking order (§1.2 step 5). */
 const SERIAL_UNUSED: readonly [keyof BatchOptions, string][] = [
   ['queue', 'Serial batch mode does not use a queue name.'],
@@ -114,13 +116,51 @@ const BatchOptionsShape = z
     queue: options.queue === null ? null : options.queue.trim(),
   }))
   .superRefine((options, ctx) => {
-    const message = firstViolation(options);
-    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+    const violation = firstViolation(options);
+    if (violation !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: violation.message,
+        params: { serialModeConflict: violation.serialModeConflict },
+      });
   });
 
-function firstViolation(
-  options: Omit<BatchOptions, 'mode' | 'dispatch'> & { mode: string; dispatch: string | null },
-): string | undefined {
+/**
+ * Invalid batch options. `serialModeConflict` marks a field that serial mode cannot use, so the
+ * CLI can add which flags fix it.
+ */
+export class BatchOptionsError extends EvalRunError {
+  constructor(
+    message: string,
+    readonly serialModeConflict: boolean,
+  ) {
+    super(message, { code: 'E_BATCH_OPTIONS' });
+  }
+}
+
+interface Violation {
+  readonly message: string;
+  readonly serialModeConflict: boolean;
+}
+
+type UncheckedOptions = Omit<BatchOptions, 'mode' | 'dispatch'> & {
+  mode: string;
+  dispatch: string | null;
+};
+
+/** The rules in checking order; the first that fails is the one reported. */
+function firstViolation(options: UncheckedOptions): Violation | undefined {
+  const own = (message: string | undefined) =>
+    message === undefined ? undefined : { message, serialModeConflict: false };
+  return (
+    own(valueViolation(options)) ??
+    serialModeViolation(options) ??
+    own(crossFieldViolation(options))
+  );
+}
+
+/** Each field on its own: the mode, the ranges, the dispatch strategy. */
+function valueViolation(options: UncheckedOptions): string | undefined {
   if (!(BATCH_MODES as readonly string[]).includes(options.mode)) {
     return `Unsupported batch mode '${options.mode}'. Supported modes: ${BATCH_MODES.join(', ')}.`;
   }
@@ -133,10 +173,20 @@ function firstViolation(
   if (options.dispatch !== null && !isDispatchStrategy(options.dispatch)) {
     return `Unsupported batch dispatch '${options.dispatch}'; expected one of: ${DISPATCH_STRATEGIES.join(', ')}.`;
   }
-  if (options.mode === 'serial') {
-    if (options.concurrency !== 1) return 'Serial batch mode requires concurrency 1.';
-    for (const [field, message] of SERIAL_UNUSED) if (options[field] !== null) return message;
-  }
+  return undefined;
+}
+
+/** A field serial mode cannot use. */
+function serialModeViolation(options: UncheckedOptions): Violation | undefined {
+  if (options.mode !== 'serial') return undefined;
+  if (options.concurrency !== 1) return { message: SERIAL_CONCURRENCY, serialModeConflict: true };
+  for (const [field, message] of SERIAL_UNUSED)
+    if (options[field] !== null) return { message, serialModeConflict: true };
+  return undefined;
+}
+
+/** Fields that do not fit together. */
+function crossFieldViolation(options: UncheckedOptions): string | undefined {
   if (options.mode === 'concurrent') {
     for (const [field, message] of CONCURRENT_UNUSED) if (options[field] !== null) return message;
   }
@@ -149,16 +199,18 @@ function firstViolation(
   return undefined;
 }
 
-/** Validate and freeze batch options (spec/batch.md §1); throws EvalRunError (exit 2). */
+/** Validate and freeze batch options; throws BatchOptionsError (bad input, exit 2). */
 export function createBatchOptions(input: BatchOptionsInput = {}): BatchOptions {
   const parsed = BatchOptionsShape.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where =
       issue !== undefined && issue.path.length > 0 ? `Batch option ${issue.path.join('.')}: ` : '';
-    throw new EvalRunError(`${where}${issue?.message ?? 'invalid batch options'}`, {
-      code: 'E_BATCH_OPTIONS',
-    });
+    const params = issue?.code === 'custom' ? issue.params : undefined;
+    throw new BatchOptionsError(
+      `${where}${issue?.message ?? 'invalid batch options'}`,
+      params?.['serialModeConflict'] === true,
+    );
   }
   return Object.freeze(parsed.data as BatchOptions);
 }

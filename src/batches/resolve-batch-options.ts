@@ -1,5 +1,6 @@
-import { EvalRunError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import {
+  BatchOptionsError,
   DISPATCH_STRATEGIES,
   createBatchOptions,
   isDispatchStrategy,
@@ -107,7 +108,7 @@ function buildOptions(input: BatchOptionsInput): BatchOptions {
   try {
     return createBatchOptions(input);
   } catch (error) {
-    if (error instanceof EvalRunError && error.message.startsWith('Serial batch mode')) {
+    if (error instanceof BatchOptionsError && error.serialModeConflict) {
       throw new UsageError(
         `${error.message} Choose --batch=concurrent or --batch=lazy-parallel (or a --batch-profile that sets one), or drop the flag.`,
         { cause: error },

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { EvalRunError } from '../errors.js';
+import { EvalRunError, InfraError } from '../errors.js';
 import { batchAbortsChannel, batchKeys } from './redis-keys.js';
 
 export interface StoredSuccess {
@@ -243,7 +243,7 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
         ttlSeconds < 1 ||
         !['active', 'finished', 'aborted'].includes(status ?? '')
       ) {
-        throw new EvalRunError(
+        throw new InfraError(
           `Stored lazy parallel batch metadata for batch '${batchId}' is invalid.`,
         );
       }
@@ -335,8 +335,7 @@ function parseNotice(message: string): RecordedNotice | undefined {
 }
 
 function throwMalformed(batchId: string, index: number): never {
-  throw new EvalRunError(
+  throw new InfraError(
     `Stored lazy parallel batch result for batch '${batchId}' at index ${index} is malformed.`,
-    { exitCode: 3 },
   );
 }

@@ -8,7 +8,7 @@ import {
   type EvalSetRunResult,
   type GoldenDataset,
 } from '../engine/index.js';
-import { ConfigError, SutError, UsageError, errorMessage } from '../errors.js';
+import { ConfigError, EXIT_CODES, UsageError, errorMessage } from '../errors.js';
 import { buildReportJson, markdownCell, renderMarkdownReport } from '../reports/index.js';
 import { emitReport, writeJunit } from './emit-report.js';
 import {
@@ -136,7 +136,8 @@ export async function runEvalSetCommand(
     io.stderr.write(
       `error: eval set '${setName}' stopped at dataset '${dataset}' (${previously ? 'failed in an earlier run' : 'failed'}): ${error.replace(/\.$/, '')}.${retry}\n`,
     );
-    exitCode = new SutError(error).exitCode;
+    // A dataset that failed to run (now or in an earlier run) is a runtime failure.
+    exitCode = EXIT_CODES.runtimeFailure;
   }
   return exitCode;
 }

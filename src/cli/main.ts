@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { EvalHarnessError } from '../errors.js';
+import { EXIT_CODES, EvalHarnessError } from '../errors.js';
 import { BATCH_FLAGS_DESCRIPTION } from './batch-flags.js';
 import { addRunOptions, collect } from './run-options.js';
 import type { CliIo } from './io.js';
@@ -190,7 +190,7 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     `error: ${isOurs ? message : `unexpected failure: ${message} (rerun with --debug for the stack trace)`}\n`,
   );
   if (debug) io.stderr.write(`${describeChain(error)}\n`);
-  return isOurs ? error.exitCode : 3;
+  return isOurs ? error.exitCode : EXIT_CODES.runtimeFailure;
 }
 
 function describeChain(error: unknown): string {

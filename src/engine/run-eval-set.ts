@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { EvalHarnessError, InfraError, errorMessage } from '../errors.js';
+import { InfraError, InputError, errorMessage } from '../errors.js';
 import type { EvalReport } from '../reports/index.js';
 import type { EvalSetDefinition } from './eval-set.js';
 import { EvalSetManifest } from './eval-set-manifest.js';
@@ -78,8 +78,8 @@ export async function runEvalSet(options: RunEvalSetOptions): Promise<EvalSetRun
 }
 
 function isSetupError(error: unknown): boolean {
-  if (!(error instanceof EvalHarnessError)) return false;
   return (
-    error.exitCode === 2 || (error instanceof InfraError && error.code === 'E_REDIS_UNREACHABLE')
+    error instanceof InputError ||
+    (error instanceof InfraError && error.code === 'E_REDIS_UNREACHABLE')
   );
 }

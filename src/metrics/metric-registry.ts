@@ -1,4 +1,4 @@
-import { MetricError } from '../errors.js';
+import { MetricSpecError } from '../errors.js';
 import { debugType } from '../values.js';
 import { CitationGroundednessMetric } from './citation-groundedness.js';
 import { ContainsMetric } from './contains.js';
@@ -73,7 +73,7 @@ export class MetricRegistry {
 
   register(name: string, factory: MetricFactory): this {
     if (name === '')
-      throw new MetricError('A metric must be registered under a non-empty name.', { exitCode: 2 });
+      throw new MetricSpecError('A metric must be registered under a non-empty name.');
     this.registered.set(name, factory);
     return this;
   }
@@ -96,9 +96,8 @@ export class MetricRegistry {
   resolve(spec: unknown): Metric {
     if (isMetric(spec)) return spec;
     if (typeof spec !== 'string' || spec === '') {
-      throw new MetricError(
+      throw new MetricSpecError(
         `Metric spec must be a Metric instance, FQCN, or alias string; got ${debugType(spec)}.`,
-        { exitCode: 2 },
       );
     }
     const factory =
@@ -106,22 +105,21 @@ export class MetricRegistry {
       this.providerMetrics.get(spec) ??
       (Object.hasOwn(builtinMetrics, spec) ? builtinMetrics[spec as BuiltinMetricName] : undefined);
     if (factory === undefined && PROVIDER_METRICS.includes(spec)) {
-      throw new MetricError(
+      throw new MetricSpecError(
         `Metric '${spec}' needs ${spec.includes('embedding') || spec.startsWith('bert') ? 'an embeddings' : 'an LLM judge'} provider: set providers.${spec.includes('embedding') || spec.startsWith('bert') ? 'embeddings' : 'judge'} in the config (or the EVAL_HARNESS_* / OPENAI_API_KEY variables), register your own '${spec}' under metrics:, or pass another --metric.`,
-        { code: 'E_UNKNOWN_METRIC', exitCode: 2 },
+        { code: 'E_UNKNOWN_METRIC' },
       );
     }
     if (factory === undefined) {
-      throw new MetricError(
+      throw new MetricSpecError(
         `Metric '${spec}' does not exist: it is neither built in nor registered. Known metrics: ${this.names().join(', ')}.`,
-        { code: 'E_UNKNOWN_METRIC', exitCode: 2 },
+        { code: 'E_UNKNOWN_METRIC' },
       );
     }
     const metric = factory();
     if (!isMetric(metric)) {
-      throw new MetricError(
+      throw new MetricSpecError(
         `Metric '${spec}' resolves to '${debugType(metric)}' which does not implement Metric (it needs a string name and a score(sample, actualOutput) function).`,
-        { exitCode: 2 },
       );
     }
     return metric;

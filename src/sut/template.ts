@@ -1,13 +1,12 @@
-import { EvalRunError } from '../errors.js';
+import { SutError } from '../errors.js';
 import type { SampleInvocation } from './sample-invocation.js';
 
 const PLACEHOLDER = /\{([A-Za-z0-9_.-]+)\}/g;
 
 function field(invocation: SampleInvocation, name: string): unknown {
   if (!Object.hasOwn(invocation.input, name)) {
-    throw new EvalRunError(
+    throw new SutError(
       `Sample '${invocation.id}' input has no field '${name}', which the SUT template uses.`,
-      { exitCode: 3 },
     );
   }
   return invocation.input[name];

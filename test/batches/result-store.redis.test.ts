@@ -9,6 +9,7 @@ import {
   type RecordedNotice,
   type ResultStore,
 } from '../../src/batches/index.js';
+import { InfraError } from '../../src/errors.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
@@ -96,7 +97,7 @@ describe('Redis result store (spec/batch.md §8.1)', () => {
     expect(await store.meta(id)).toBeUndefined();
   });
 
-  it('rejects malformed metadata and results', async () => {
+  it('rejects malformed metadata and results as runtime failures (the user input was fine)', async () => {
     const id = newBatch();
     await client.hset(batchKeys(PREFIX, id).meta, {
       sample_count: 'x',
@@ -106,10 +107,12 @@ describe('Redis result store (spec/batch.md §8.1)', () => {
     await expect(store.meta(id)).rejects.toThrow(
       `Stored lazy parallel batch metadata for batch '${id}' is invalid.`,
     );
+    await expect(store.meta(id)).rejects.toBeInstanceOf(InfraError);
     const broken = newBatch();
     await store.start(broken, 1, 60);
     await client.hset(batchKeys(PREFIX, broken).successes, '0', '{not json');
     await expect(store.readWindow(broken, [0])).rejects.toThrow('is malformed');
+    await expect(store.readWindow(broken, [0])).rejects.toMatchObject({ exitCode: 3 });
   });
 
   it('publishes each recorded outcome, with the outcome itself, to subscribers', async () => {
