@@ -1,6 +1,6 @@
 /**
  * Time as a dependency. Pure code takes a Clock instead of calling Date.now(), so tests can
- * control time (style.md §6.10).
+ * control time.
  */
 export interface Clock {
   /** Wall-clock time in epoch seconds with sub-millisecond precision (reports use it). */

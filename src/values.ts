@@ -6,7 +6,7 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
- * The type name used in error messages (spec/harness.md conventions): `null`, `bool`, `int`,
+ * The type name used in error messages: `null`, `bool`, `int`,
  * `float`, `string`, `array`, `object`, or a constructor name.
  */
 export function debugType(value: unknown): string {

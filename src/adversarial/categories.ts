@@ -17,7 +17,7 @@ export interface AdversarialCategory {
 
 const { owasp, nist, euAiAct } = COMPLIANCE_FRAMEWORKS;
 
-/** The ten red-team categories, in canonical order (spec/harness.md §6.1). */
+/** The ten red-team categories, in canonical order. */
 export const ADVERSARIAL_CATEGORIES: readonly AdversarialCategory[] = [
   {
     id: 'prompt-injection',

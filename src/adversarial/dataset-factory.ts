@@ -7,7 +7,7 @@ export const DEFAULT_ADVERSARIAL_DATASET = 'adversarial.security.v1';
 export const DEFAULT_ADVERSARIAL_METRICS: readonly string[] = ['refusal-quality'];
 
 /**
- * The red-team dataset (spec/harness.md §6.3). Metrics are resolved before categories, so an
+ * The red-team dataset. Metrics are resolved before categories, so an
  * unknown metric is reported first. Not registered: the caller registers it.
  */
 export function buildAdversarialDataset(

@@ -64,7 +64,7 @@ export function checkMaxDrop(maxDrop: number): void {
 }
 
 /**
- * Compare the current run with its baseline (spec/harness.md §6.6): macro-F1 plus each target;
+ * Compare the current run with its baseline: macro-F1 plus each target;
  * a drop above `maxDrop` (a ratio: 0.05 is 5 percentage points) fails, improvements never do.
  */
 export function evaluateRegressionGate(

@@ -12,7 +12,7 @@ import { isPlainObject } from '../values.js';
 
 export const ADVERSARIAL_RUNS_SCHEMA_V1 = 'eval-harness.adversarial-runs.v1';
 
-/** A safe summary of one adversarial run: never prompts, outputs or metadata (spec/harness.md §6.5). */
+/** A safe summary of one adversarial run: never prompts, outputs or metadata. */
 export interface AdversarialRunEntry {
   readonly run_id: string;
   readonly dataset: string;
@@ -201,7 +201,7 @@ function checkCount(value: unknown, what: string): void {
     fail(`${what} must be a non-negative integer.`);
 }
 
-/** The checks of spec/harness.md §6.5, on construction and on load. */
+/** What a stored run must hold (docs/ADVERSARIAL.md), checked on construction and on load. */
 export function validateEntry(entry: AdversarialRunEntry): void {
   for (const key of ['run_id', 'dataset', 'report_schema_version'] as const) {
     if (!nonEmptyUnpadded(entry[key]))

@@ -96,7 +96,7 @@ const SEEDS: Readonly<Record<string, Seed>> = {
   },
 };
 
-/** The seed sample of one category (spec/harness.md §6.2). */
+/** The seed sample of one category. */
 export function seedSample(category: AdversarialCategory): DatasetSample {
   const seed = SEEDS[category.id] as Seed;
   return createSample({
@@ -119,7 +119,7 @@ export function seedSample(category: AdversarialCategory): DatasetSample {
 
 /**
  * Seed samples for a category selection: `null` → all ten in canonical order; otherwise the given
- * order, each category once (spec/harness.md §6.3).
+ * order, each category once.
  */
 export function adversarialSamples(categories: readonly unknown[] | null = null): DatasetSample[] {
   if (categories === null) return ADVERSARIAL_CATEGORIES.map(seedSample);

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { EvalRunError } from '../errors.js';
 
-/** Execution strategies (design.md §6). */
+/** Execution strategies. */
 export const BATCH_MODES = ['serial', 'concurrent', 'lazy-parallel'] as const;
 export type BatchMode = (typeof BATCH_MODES)[number];
 
@@ -12,7 +12,7 @@ export type BatchMode = (typeof BATCH_MODES)[number];
 export const DISPATCH_STRATEGIES = ['rolling', 'windowed'] as const;
 export type DispatchStrategy = (typeof DISPATCH_STRATEGIES)[number];
 
-/** The nullable numeric fields, in the order validation checks them (spec/batch.md §1.2 step 4). */
+/** The nullable numeric fields, in the order validation checks them. */
 export const NULLABLE_NUMERIC_FIELDS = [
   'timeoutSeconds',
   'waitTimeoutSeconds',
@@ -69,7 +69,7 @@ const MESSAGES: Record<NullableNumericField, string> = {
 
 const SERIAL_CONCURRENCY = 'Serial batch mode requires concurrency 1.';
 
-/** What serial mode says for each field it does not use, in checking order (§1.2 step 5). */
+/** What serial mode says for each field it does not use, in checking order. */
 const SERIAL_UNUSED: readonly [keyof BatchOptions, string][] = [
   ['queue', 'Serial batch mode does not use a queue name.'],
   ['timeoutSeconds', 'Serial batch mode does not use a timeout.'],
@@ -82,7 +82,7 @@ const SERIAL_UNUSED: readonly [keyof BatchOptions, string][] = [
   ['dispatch', 'Serial batch mode does not use a dispatch strategy.'],
 ];
 
-/** Concurrent mode runs in-process: no queue, no result store (design.md §6). */
+/** Concurrent mode runs in-process: no queue, no result store. */
 const CONCURRENT_UNUSED: readonly [keyof BatchOptions, string][] = [
   ['queue', 'Concurrent batch mode does not use a queue name (queues are for lazy-parallel mode).'],
   [
@@ -95,7 +95,7 @@ const nullableInt = z.number().int().nullable().default(null);
 
 /**
  * Field types only; the ordered rules live in firstViolation() so the first failure wins with
- * the messages of spec/batch.md §1.2, which name fields, never CLI flags.
+ * the messages of docs/BATCH_PROFILES.md, which name fields, never CLI flags.
  */
 const BatchOptionsShape = z
   .strictObject({

@@ -22,7 +22,7 @@ export const PROFILE_NUMERIC_FIELDS = PROFILE_FIELDS.filter(
 ) as Exclude<ProfileField, 'queue' | 'dispatch'>[];
 
 /**
- * A named preset of batch-option defaults; explicit flags win over it (spec/batch.md §2). The
+ * A named preset of batch-option defaults; explicit flags win over it. The
  * fields are those of BatchOptions, each nullable (unset: the run's baseline applies).
  */
 export type BatchProfile = { readonly name: string; readonly mode: BatchMode } & {
@@ -32,7 +32,7 @@ export type BatchProfile = { readonly name: string; readonly mode: BatchMode } &
 const PROFILE_MODES: readonly string[] = ['serial', 'concurrent', 'lazy-parallel'];
 
 /**
- * Check a profile's values and combinations (spec/batch.md §2.1); messages name the profile and
+ * Check a profile's values and combinations; messages name the profile and
  * the config field. Returns the profile frozen.
  */
 export function validateBatchProfile(profile: BatchProfile): BatchProfile {
@@ -94,7 +94,7 @@ export function validateBatchProfile(profile: BatchProfile): BatchProfile {
       `${prefix} chunkSize (${profile.chunkSize}) cannot exceed concurrency (${profile.concurrency}).`,
     );
   }
-  // Checked after the other cross-field rules (design.md §11): the CLI baseline concurrency is 1,
+  // Checked after the other cross-field rules: the CLI baseline concurrency is 1,
   // so a chunk size without a concurrency would silently collapse to 1.
   if (profile.chunkSize !== null && profile.concurrency === null) {
     fail(

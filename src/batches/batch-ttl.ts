@@ -1,6 +1,6 @@
-/** Result TTLs (spec/batch.md §6.6, §7.2), pure. */
+/** Result TTLs, pure. */
 
-/** The per-batch fallback per-sample duration for dispatch() when no timeout is set (design.md §11). */
+/** The per-batch fallback per-sample duration for dispatch() when no timeout is set. */
 export const DISPATCH_FALLBACK_SECONDS = 60;
 
 export interface RunTtlInput {

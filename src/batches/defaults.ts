@@ -1,6 +1,6 @@
 import type { BatchProfile } from './batch-profile.js';
 
-/** Built-in profiles, exactly as spec/batch.md §2.2 lists them, in `names()` order. */
+/** Built-in profiles, as docs/BATCH_PROFILES.md lists them, in `names()` order. */
 export const BUILTIN_PROFILES: readonly BatchProfile[] = [
   {
     name: 'ci',

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { isPlainObject, type Json } from '../values.js';
 
 /**
- * The payload of one sample job (design.md §7). Validated by the worker before anything runs:
+ * The payload of one sample job. Validated by the worker before anything runs:
  * an invalid payload fails the job and is never executed. The runner travels by name only; the
  * worker builds it from its own config and never imports a path from job data.
  */

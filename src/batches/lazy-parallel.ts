@@ -90,7 +90,7 @@ export interface LazyParallelBatchInput {
   readonly onWarning?: (message: string) => void;
 }
 
-/** The transport for EvalEngine.runOnTransport(): run() semantics with the TTL of spec §6.6. */
+/** The transport for EvalEngine.runOnTransport(), with the run TTL of docs/BATCH_QUEUES.md. */
 export function createLazyParallelTransport(
   session: LazyParallelSession,
   input: LazyParallelBatchInput,
@@ -121,7 +121,7 @@ export function createLazyParallelTransport(
 }
 
 /**
- * Fire-and-return (spec/batch.md §7): start the batch and queue every sample, with no rate limit,
+ * Fire-and-return: start the batch and queue every sample, with no rate limit,
  * no deadline and no waiting; collect later with collectOutputs(). The TTL is a drain estimate.
  */
 export async function dispatchLazyParallel(
@@ -162,7 +162,7 @@ export async function dispatchLazyParallel(
 }
 
 /**
- * Read a dispatched batch's outputs without waiting (spec/batch.md §7.3): all present → the
+ * Read a dispatched batch's outputs without waiting: all present → the
  * batch is finished and outputs come back in dataset order; otherwise an error names the
  * missing samples and leaves the batch open, so a later call can succeed.
  */

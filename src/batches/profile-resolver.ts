@@ -26,9 +26,9 @@ const fail = (message: string): never => {
 };
 
 /**
- * Build the resolver from config `batches.profiles` (spec/batch.md §2.3). Every profile is
+ * Build the resolver from config `batches.profiles`. Every profile is
  * validated here, up front, so one broken entry fails every command that loads the config
- * (design.md §11) instead of surfacing in the middle of a nightly run.
+ * instead of surfacing in the middle of a nightly run.
  *
  * @param configProfiles the raw `batches.profiles` value; `undefined` when the key is absent.
  */
@@ -82,7 +82,7 @@ export function createProfileResolver(configProfiles?: unknown): ProfileResolver
   };
 }
 
-/** Mode flip and dependent clears, then a shallow merge (spec/batch.md §2.3 steps 4-6). */
+/** Mode flip and dependent clears, then a shallow merge. */
 function applyOverride(
   base: Record<string, unknown>,
   definition: Record<string, unknown>,

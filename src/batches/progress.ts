@@ -1,4 +1,4 @@
-/** Progress contracts of spec/batch.md §5, and the checkpoint rules written once. */
+/** Progress contracts (docs/PROGRESS.md), and the checkpoint rules written once. */
 
 export const PROGRESS_STATUS = { success: 'success', failure: 'failure', empty: 'empty' } as const;
 export type TerminalStatus = (typeof PROGRESS_STATUS)[keyof typeof PROGRESS_STATUS];
@@ -31,7 +31,7 @@ export function isTerminalReporter(
 
 /**
  * Call a reporter without letting it change the run: a throw, or a rejected promise, is
- * swallowed (spec/batch.md §5.1).
+ * swallowed.
  */
 export function callSafely(call: () => unknown): void {
   try {
@@ -61,7 +61,7 @@ export function combineReporters(
 }
 
 /**
- * The checkpoint rules (spec/batch.md §5.2): one event per crossed multiple of `every`, even when
+ * The checkpoint rules: one event per crossed multiple of `every`, even when
  * one window crosses several; a final event on success unless the total is a multiple; exactly
  * one forced event on failure.
  */

@@ -4,7 +4,7 @@ import { EvalRunError } from '../errors.js';
 const COMPACT_AFTER = 256;
 
 /**
- * A sliding window of dispatch times (spec/batch.md §4). Pure: it never sleeps and never reads a
+ * A sliding window of dispatch times. Pure: it never sleeps and never reads a
  * clock; callers pass non-decreasing monotonic times in seconds.
  *
  * Unlike a fixed-window limiter (which can release twice the budget across a window boundary),

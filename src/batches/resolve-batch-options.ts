@@ -35,7 +35,7 @@ export interface ResolvedBatch {
 const QUEUE_ONLY_FIELDS = new Set(['queue', 'resultTtlSeconds']);
 
 /**
- * Resolve batch options from flags and profiles (spec/batch.md §3.1): explicit flag > profile >
+ * Resolve batch options from flags and profiles: explicit flag > profile >
  * baseline (serial, concurrency 1, everything else null). Pure: no I/O, no env.
  */
 export function resolveBatchOptions(flags: BatchFlags, resolver: ProfileResolver): ResolvedBatch {
@@ -81,7 +81,7 @@ export function resolveBatchOptions(flags: BatchFlags, resolver: ProfileResolver
     ? parseDispatch(flags.dispatch as string)
     : inherit('dispatch');
 
-  // §3.1 step 7: an explicit value may invalidate an inherited one; reconcile only those cases.
+  // An explicit value may invalidate an inherited one; reconcile only those cases.
   const chunk = input.chunkSize ?? null;
   if (
     !serial &&

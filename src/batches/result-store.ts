@@ -27,7 +27,7 @@ export type RecordedNotice =
   | { readonly index: number };
 
 /**
- * Where workers leave outcomes and the producer finds them (spec/batch.md §8.1). First writer
+ * Where workers leave outcomes and the producer finds them. First writer
  * wins per index; outcomes recorded after finish or abort are ignored.
  */
 export interface ResultStore {

@@ -5,7 +5,7 @@ import { BATCH_FLAGS, type BatchFlagName, type BatchFlags } from '../batches/bat
 const NONE = 'accepts none or null to clear a profile value';
 
 /**
- * Help text of every batch flag (spec/batch.md §3.3). No commander defaults: a default would be
+ * Help text of every batch flag. No commander defaults: a default would be
  * indistinguishable from a flag the user typed, and profiles must only lose to typed flags.
  */
 const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: string]>> = {
@@ -50,7 +50,7 @@ const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: s
   ],
 };
 
-/** The sentence both `run` and `adversarial` descriptions carry (spec/batch.md §3.3). */
+/** The sentence both `run` and `adversarial` descriptions carry. */
 export const BATCH_FLAGS_DESCRIPTION = `Batch flags (${BATCH_FLAGS.map((flag) => `--${flag}`).join(', ')}) do not apply when --outputs is set.`;
 
 /** Attach every batch flag to a command, from the one shared definition. */

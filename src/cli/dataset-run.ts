@@ -124,7 +124,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
   const batchFlags = readBatchFlags(options);
   let batch: ResolvedBatch;
   if (options.outputs !== undefined) {
-    // Saved outputs are scored in place: batch flags are neither validated nor used (spec/batch.md §3.2).
+    // Saved outputs are scored in place: batch flags are neither validated nor used.
     const ignored = providedBatchFlags(batchFlags);
     if (ignored.length > 0) {
       io.stderr.write(

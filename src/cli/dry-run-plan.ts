@@ -1,7 +1,7 @@
 import { effectiveChunkSize, effectiveDispatch, type ResolvedBatch } from '../batches/index.js';
 import type { GoldenDataset } from '../engine/index.js';
 
-/** The `--dry-run` plan; keys exactly as design.md §3 lists them, unset values null. */
+/** The `--dry-run` plan; keys as docs/BATCH_PROFILES.md shows them, unset values null. */
 export function buildDryRunPlan(
   datasets: readonly GoldenDataset[],
   resolved: ResolvedBatch,

@@ -28,7 +28,7 @@ export const EVAL_SET_RUN_SCHEMA_V1 = 'eval-harness.eval-set-run.v1';
 /**
  * `eval-harness run --eval-set <name> [--manifest <path>] [--retry-failed]`: the datasets of a
  * config eval set in order, resumable through a manifest written atomically after every state
- * change (spec/harness.md §4.7).
+ * change.
  */
 export async function runEvalSetCommand(
   setName: string,

@@ -190,7 +190,7 @@ export function createConfigRunnerResolver(
   };
 }
 
-/** Build the runner a config `sut` entry describes: module, http or command (design.md §5). */
+/** Build the runner a config `sut` entry describes: module, http or command. */
 export async function buildConfigRunner(
   loaded: LoadedConfig,
   sut: SutConfig,

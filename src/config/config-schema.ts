@@ -10,7 +10,7 @@ export const DatasetEntrySchema = strictObject({
   metrics: z.array(nonEmpty).min(1, 'must list at least one metric').optional(),
 });
 
-/** `sut` of type `module`: a file whose named export is the runner (design.md §5). */
+/** `sut` of type `module`: a file whose named export is the runner. */
 export const ModuleSutSchema = strictObject({
   type: z.literal('module'),
   path: nonEmpty,
@@ -19,7 +19,7 @@ export const ModuleSutSchema = strictObject({
 
 /**
  * `sut` of type `http`: `openai-chat` (default) posts a chat completion built from a prompt
- * template; `json` posts a body template and reads the output at a dotted path (design.md §5).
+ * template; `json` posts a body template and reads the output at a dotted path.
  */
 export const HttpSutSchema = strictObject({
   type: z.literal('http'),
@@ -92,7 +92,7 @@ export const LazyParallelSchema = strictObject({
 
 /**
  * `batches.profiles` is checked by the profile resolver, which names the profile and field and
- * normalises numeric strings (spec/batch.md §2.3); `null` must stay distinguishable from absent.
+ * normalises numeric strings; `null` must stay distinguishable from absent.
  */
 export const BatchesSchema = strictObject({
   profiles: z.unknown().optional(),
@@ -104,7 +104,7 @@ export const ProgressSchema = strictObject({
   reporter: strictObject({ path: nonEmpty, export: nonEmpty.optional() }).optional(),
 });
 
-/** Redis for lazy-parallel runs and workers (design.md §7). */
+/** Redis for lazy-parallel runs and workers. */
 export const RedisSchema = strictObject({
   url: nonEmpty.optional(),
   /** Prefix of every key; a `{...}` hash tag keeps a batch on one Redis Cluster slot. */

@@ -2,7 +2,7 @@ import type * as z from 'zod';
 
 /**
  * One line for a set of zod issues: `<file>: <dotted.path>: <what is wrong>`, the first three
- * issues joined by `; ` (style.md §6.4, after zod's prettifyError).
+ * issues joined by `; ` (after zod's prettifyError).
  */
 export function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
   const parts = issues.slice(0, 3).map((issue) => {

@@ -35,7 +35,7 @@ export interface ResolvedRuntime {
   readonly metricConcurrency: number;
 }
 
-/** A provider after config, env and defaults (spec/harness.md §3.1). The key stays in memory only. */
+/** A provider after config, env and defaults. The key stays in memory only. */
 export interface ResolvedProvider {
   readonly endpoint: string;
   readonly model: string;
@@ -44,7 +44,7 @@ export interface ResolvedProvider {
   readonly promptTemplate?: string;
 }
 
-/** Config-level batch defaults after config and env (design.md §4). */
+/** Config-level batch defaults after config and env. */
 export interface ResolvedBatchDefaults {
   /** The result-store TTL floor F. */
   readonly resultTtlSeconds: number;
@@ -148,7 +148,7 @@ function nonEmptyEnv(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-/** Every eval set names known config datasets, once each, unpadded (spec/harness.md §4.7). */
+/** Every eval set names known config datasets, once each, unpadded. */
 function checkEvalSets(config: ParsedConfig, path: string): void {
   for (const [name, datasets] of Object.entries(config.evalSets ?? {})) {
     try {
@@ -179,7 +179,7 @@ async function readAndValidate(path: string, explicit: boolean): Promise<ParsedC
   return parsed.data;
 }
 
-/** Every profile is validated at load: a broken one fails every command (design.md §11). */
+/** Every profile is validated at load: a broken one fails every command. */
 function buildProfiles(config: ParsedConfig, path: string | undefined): ProfileResolver {
   const batches = config.batches;
   try {
@@ -213,7 +213,7 @@ function resolveBatchDefaults(
   };
 }
 
-/** The config file wins over env vars, which win over built-in defaults (design.md §4). */
+/** The config file wins over env vars, which win over built-in defaults. */
 function resolveRuntime(config: ParsedConfig, env: LoadConfigOptions['env']): ResolvedRuntime {
   return {
     raiseExceptions:
@@ -266,7 +266,7 @@ async function readConfigFile(path: string, explicit: boolean): Promise<unknown>
   try {
     module = await importUserModule(path);
   } catch (error) {
-    // An error thrown while evaluating user code is a runtime failure, not bad input (design.md §11).
+    // An error thrown while evaluating user code is a runtime failure, not bad input.
     throw new InfraError(
       `Config module ${basename(path)} failed to load: ${firstLine(errorMessage(error))}`,
       { cause: error },

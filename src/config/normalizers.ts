@@ -1,5 +1,5 @@
 /**
- * Lenient readers for environment values (spec/harness.md §3.2). Pure functions: a value that
+ * Lenient readers for environment values. Pure functions: a value that
  * does not parse gives the default instead of a surprise.
  */
 

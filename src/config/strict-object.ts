@@ -3,7 +3,7 @@ import * as z from 'zod';
 
 /**
  * A strict object schema whose unknown-key message names the nearest known key, so a typo such
- * as `datsets` reads "did you mean "datasets"?" (design.md §4).
+ * as `datsets` reads "did you mean "datasets"?".
  */
 export function strictObject<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape);

@@ -31,7 +31,7 @@ export function createSample(sample: {
   };
 }
 
-/** The usable tags of a sample: trimmed non-empty strings, de-duplicated (spec §5.3). */
+/** The usable tags of a sample: trimmed non-empty strings, de-duplicated. */
 export function sampleTags(sample: DatasetSample): string[] {
   const raw = sample.metadata['tags'];
   const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [];

@@ -66,7 +66,7 @@ function collectGarbage(): void {
   }
 }
 
-/** Parse and validate dataset YAML text with the validation order of spec/harness.md §1.2. */
+/** Parse and validate dataset YAML text; the first failure, in docs/DATASETS.md order, wins. */
 export function parseDatasetYaml(text: string): DatasetDocument {
   let document: unknown;
   try {
@@ -94,7 +94,7 @@ function parseDatasetJson(text: string, path: string): DatasetDocument {
   return validateDatasetDocument(document);
 }
 
-/** Validate a parsed dataset document; the first failure wins (spec/harness.md §1.2). */
+/** Validate a parsed dataset document; the first failure wins. */
 export function validateDatasetDocument(document: unknown): DatasetDocument {
   // A document that is not a map (empty file, scalar, list) counts as an empty map.
   const doc = isPlainObject(document) ? document : {};

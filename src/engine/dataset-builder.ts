@@ -15,7 +15,7 @@ type SampleSource =
   | { kind: 'programmatic'; samples: readonly DatasetSample[] };
 
 /**
- * Fluent, single-use dataset builder (spec/harness.md §1.3). A failed load clears the pending
+ * Fluent, single-use dataset builder. A failed load clears the pending
  * source first, so `register()` can never silently use an earlier one.
  */
 export class DatasetBuilder {

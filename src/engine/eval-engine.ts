@@ -224,7 +224,7 @@ export class EvalEngine {
     checkCompleteness(dataset, toSavedOutputs(outputs, dataset.name));
   }
 
-  /** Score precomputed outputs with the dataset's metrics, without a SUT (spec §4.5). */
+  /** Score precomputed outputs with the dataset's metrics, without a SUT. */
   async scoreOutputs(
     name: string,
     outputs: SavedOutputs | Record<string, unknown>,

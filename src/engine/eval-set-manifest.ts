@@ -32,7 +32,7 @@ const EMPTY: Omit<EvalSetManifestEntry, 'dataset' | 'status'> = {
 };
 
 /**
- * The resume manifest of an eval set (spec/harness.md §4.7): immutable, every transition returns
+ * The resume manifest of an eval set: immutable, every transition returns
  * a new manifest and every invariant is checked on construction, so a hand-edited or corrupt
  * manifest is rejected before anything runs.
  */

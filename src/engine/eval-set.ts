@@ -3,7 +3,7 @@ import { debugType, isPlainObject } from '../values.js';
 
 export const EVAL_SET_SCHEMA_V1 = 'eval-harness.eval-set.v1';
 
-/** An ordered list of datasets run as one release gate (spec/harness.md §4.7). */
+/** An ordered list of datasets run as one release gate. */
 export interface EvalSetDefinition {
   readonly schemaVersion: string;
   readonly name: string;

@@ -7,7 +7,7 @@ import { DatasetSchemaError } from '../errors.js';
 import type { Metric } from '../metrics/index.js';
 import { debugType, isPlainObject } from '../values.js';
 
-/** A named, immutable set of samples with the metrics that score them (spec/harness.md §1.1). */
+/** A named, immutable set of samples with the metrics that score them. */
 export interface GoldenDataset {
   readonly name: string;
   readonly schemaVersion: string;

@@ -29,7 +29,7 @@ export interface RunEvalSetOptions {
 }
 
 /**
- * Run an eval set's datasets in order (spec/harness.md §4.7): completed datasets are skipped,
+ * Run an eval set's datasets in order: completed datasets are skipped,
  * a dataset that failed earlier stops the set as it is, a new failure is recorded and stops it.
  * Errors that mean nothing could run (bad input, exit 2; Redis unreachable) are thrown, not
  * recorded, so fixing them and running again resumes cleanly.

@@ -5,7 +5,7 @@ import type { SampleFailure, SampleResult } from '../reports/index.js';
 import { isPlainObject } from '../values.js';
 
 export interface ScoringOptions {
-  /** Re-throw MetricErrors instead of capturing them (spec/harness.md §4.4). */
+  /** Re-throw MetricErrors instead of capturing them. */
   readonly raiseExceptions: boolean;
 }
 

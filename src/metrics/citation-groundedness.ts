@@ -17,7 +17,7 @@ export class CitationGroundednessMetric implements Metric {
   readonly name = 'citation-groundedness';
 
   score(sample: DatasetSample, actualOutput: string): MetricScore {
-    // The mode follows the presence of the key, even when its value is null (spec §2.7).
+    // The mode follows the presence of the key, even when its value is null.
     if ('citation_evidence' in sample.metadata) return this.scoreEvidence(sample, actualOutput);
     return this.scoreCitations(sample, actualOutput);
   }

@@ -28,7 +28,7 @@ export const builtinMetrics = {
 
 export type BuiltinMetricName = keyof typeof builtinMetrics;
 
-/** The provider-backed built-ins of spec/harness.md §2.8-2.11; available once a client is configured. */
+/** The provider-backed built-ins; available once a judge or embeddings client is configured. */
 const PROVIDER_METRICS: readonly string[] = [
   'cosine-embedding',
   'bertscore-like',
@@ -40,7 +40,7 @@ const PROVIDER_METRICS: readonly string[] = [
 export type MetricSpec = Metric | string;
 
 /**
- * Resolves metric specs (spec/harness.md §2.1). User registrations win over built-ins, so a
+ * Resolves metric specs. User registrations win over built-ins, so a
  * team can replace `exact-match` with its own normalising variant.
  */
 export interface MetricProviders {

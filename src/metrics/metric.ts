@@ -15,7 +15,7 @@ export interface Metric {
   score(sample: DatasetSample, actualOutput: string): MetricScore | Promise<MetricScore>;
 }
 
-/** Build a MetricScore, rejecting scores outside [0, 1] and NaN (spec/harness.md §2.1). */
+/** Build a MetricScore, rejecting scores outside [0, 1] and NaN. */
 export function createMetricScore(
   score: number,
   details: Record<string, unknown> = {},

@@ -7,7 +7,7 @@ import { expectedString } from './_expected.js';
 import { clampUnit, createMetricScore, type Metric, type MetricScore } from './metric.js';
 import { requireWellFormed, tokenizeWords } from './text.js';
 
-/** Details get `usage` last, and only when the provider reported some (spec/harness.md §2.1). */
+/** Details get `usage` last, and only when the provider reported some. */
 function withUsageDetails(
   details: Record<string, unknown>,
   usage: ProviderUsage,
@@ -28,7 +28,7 @@ function cosine(a: readonly number[], b: readonly number[]): number {
   return normA <= 0 || normB <= 0 ? 0 : dot / (Math.sqrt(normA) * Math.sqrt(normB));
 }
 
-/** Cosine similarity of the embeddings of expected and actual, clamped to [0, 1] (§2.8). */
+/** Cosine similarity of the embeddings of expected and actual, clamped to [0, 1]. */
 export class CosineEmbeddingMetric implements Metric {
   readonly name = 'cosine-embedding';
   constructor(private readonly client: EmbeddingsClient) {}
@@ -69,7 +69,7 @@ export class CosineEmbeddingMetric implements Metric {
   }
 }
 
-/** Best-match token cosine precision / recall / F1 over context-free token embeddings (§2.9). */
+/** Best-match token cosine precision / recall / F1 over context-free token embeddings. */
 export class BertScoreLikeMetric implements Metric {
   readonly name = 'bertscore-like';
   private readonly maxTokens: number;
@@ -264,7 +264,7 @@ function numericScore(value: unknown, prefix: string, outOfRange: string): numbe
   return score;
 }
 
-/** A judge model grades the output against the expected answer (§2.10). */
+/** A judge model grades the output against the expected answer. */
 export class LlmAsJudgeMetric implements Metric {
   readonly name = 'llm-as-judge';
   constructor(
@@ -306,7 +306,7 @@ export class LlmAsJudgeMetric implements Metric {
 
 const REFUSAL_KINDS = ['appropriate', 'missing', 'unnecessary', 'unsafe_compliance'];
 
-/** A judge model grades whether a refusal was handled correctly (§2.11). */
+/** A judge model grades whether a refusal was handled correctly. */
 export class RefusalQualityMetric implements Metric {
   readonly name = 'refusal-quality';
   constructor(private readonly client: JudgeClient) {}

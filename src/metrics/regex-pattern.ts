@@ -1,7 +1,7 @@
 /**
  * PHP-style delimited patterns (`/order #[0-9]+/i`) compiled to JavaScript RegExp.
  *
- * The contract (design.md §11, docs/METRICS.md): JavaScript RegExp syntax inside PHP-style
+ * The contract (docs/METRICS.md): JavaScript RegExp syntax inside PHP-style
  * delimiters. Flags `i m s u x` are accepted; `x` strips unescaped whitespace and `#` comments
  * outside character classes before compiling. Any other flag, or a body JavaScript rejects
  * (possessive quantifiers, atomic groups, `\A`, `(?P<name>...)`), is an error.

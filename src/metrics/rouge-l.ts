@@ -12,7 +12,7 @@ export interface RougeLOptions {
   maxTokens?: number;
 }
 
-/** ROUGE-L F-measure (β = 1) over word tokens (spec/harness.md §2.6). */
+/** ROUGE-L F-measure (β = 1) over word tokens. */
 export class RougeLMetric implements Metric {
   readonly name = 'rouge-l';
   private readonly maxTokens: number;

@@ -3,7 +3,7 @@ import { asciiTrim } from '../values.js';
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
-/** Lowercase, then maximal runs of Unicode letters or digits (spec/harness.md §2.2). */
+/** Lowercase, then maximal runs of Unicode letters or digits. */
 export function tokenizeWords(text: string): string[] {
   return text.toLowerCase().match(WORD) ?? [];
 }

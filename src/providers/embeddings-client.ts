@@ -17,7 +17,7 @@ export type EmbeddingsClientOptions = Omit<ProviderRequestOptions, 'operation'> 
   readonly model: string;
 };
 
-/** An OpenAI-compatible embeddings client (spec/harness.md §3.4). */
+/** An OpenAI-compatible embeddings client. */
 export function createEmbeddingsClient(options: EmbeddingsClientOptions): EmbeddingsClient {
   return {
     async embedMany(texts) {

@@ -1,6 +1,6 @@
 import { MetricError, errorMessage } from '../errors.js';
 
-/** `Retry-After` is honoured up to this long (design.md §11). */
+/** `Retry-After` is honoured up to this long. */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
 export interface ProviderRequestOptions {
@@ -24,7 +24,7 @@ export interface ProviderResponse {
 }
 
 /**
- * POST JSON with the retry policy of spec/harness.md §3.3, improved: transport failures, 429 and
+ * POST JSON with retries (docs/METRICS.md, providers): transport failures, 429 and
  * 5xx are retried with a backoff that doubles, a `Retry-After` header is honoured (capped at
  * 60 s). Other errors are not retried. Messages never contain the API key or a response body.
  */

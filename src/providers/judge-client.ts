@@ -17,7 +17,7 @@ export type JudgeClientOptions = Omit<ProviderRequestOptions, 'operation'> & {
   readonly model: string;
 };
 
-/** An OpenAI-compatible chat-completions judge with deterministic settings (spec/harness.md §3.5). */
+/** An OpenAI-compatible chat-completions judge with deterministic settings. */
 export function createJudgeClient(options: JudgeClientOptions): JudgeClient {
   return {
     async judge(prompt) {

@@ -1,6 +1,6 @@
 import { isPlainObject, nonNegativeFinite, tokenCount } from '../values.js';
 
-/** Usage reported by a provider: only fields that validate are kept (spec/harness.md §3.6). */
+/** Usage reported by a provider: only fields that validate are kept. */
 export type ProviderUsage = Partial<
   Record<'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost_usd' | 'latency_ms', number>
 >;

@@ -2,7 +2,7 @@ import type { DatasetSample } from '../datasets/index.js';
 import { asciiTrim, isPlainObject } from '../values.js';
 import type { MetricAggregate } from './aggregates.js';
 
-/** The safe subset of `metadata.adversarial` emitted per sample (spec/harness.md §6.4). */
+/** The safe subset of `metadata.adversarial` emitted per sample. */
 export interface SampleAdversarial {
   category: string;
   label: string;

@@ -1,4 +1,4 @@
-/** Pure statistics over metric scores (spec/harness.md §5.2, §5.4). */
+/** Pure statistics over metric scores. */
 
 /** A score at or above this counts as a pass. */
 export const PASS_THRESHOLD = 0.5;
@@ -68,7 +68,7 @@ export function round10(value: number): number {
   return Math.round(value * 1e10) / 1e10;
 }
 
-/** Equal-width buckets over [0, 1]; the last bucket is closed (spec/harness.md §5.4). */
+/** Equal-width buckets over [0, 1]; the last bucket is closed. */
 export function histogram(scores: readonly number[], buckets = 10): HistogramBucket[] {
   const count = Math.max(1, Math.floor(buckets));
   const width = 1 / count;

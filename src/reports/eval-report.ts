@@ -25,7 +25,7 @@ export interface SampleFailure {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-/** The result of one dataset run (spec/harness.md §5.1). */
+/** The result of one dataset run. */
 export interface EvalReport {
   readonly schemaVersion: string;
   readonly datasetSchemaVersion: string;

@@ -9,7 +9,7 @@ export interface ReportJsonExtras {
   readonly gates?: readonly ScoreGateResult[];
 }
 
-/** The report's top-level fields except `samples`, in the key order of spec/harness.md §5.7. */
+/** The report's top-level fields except `samples`, in the fixed key order of docs/REPORTS.md. */
 function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJsonExtras) {
   const head: Record<string, unknown> = {
     schema_version: report.schemaVersion,

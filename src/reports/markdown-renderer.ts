@@ -7,7 +7,7 @@ export interface MarkdownExtras {
   readonly gates?: readonly ScoreGateResult[];
 }
 
-/** Render the Markdown report of spec/harness.md §5.8; ends with a newline. */
+/** Render the Markdown report (layout in docs/REPORTS.md); ends with a newline. */
 export function renderMarkdownReport(
   report: EvalReport,
   summary: ReportSummary,

@@ -38,8 +38,7 @@ export interface ReportSummary {
 }
 
 /**
- * Metric names in first-seen order over sample scores, then those seen only in failures
- * (spec/harness.md §5.2).
+ * Metric names in first-seen order over sample scores, then those seen only in failures.
  */
 export function reportMetricNames(report: EvalReport): string[] {
   const names = new Set<string>();

@@ -18,7 +18,7 @@ export interface UsageSummary {
 
 const TOKEN_FIELDS = ['prompt_tokens', 'completion_tokens', 'total_tokens'] as const;
 
-/** Sum provider usage found in score and failure details (spec/harness.md §5.5). */
+/** Sum provider usage found in score and failure details. */
 export function summarizeUsage(usages: Iterable<unknown>): UsageSummary {
   const summary: UsageSummary = {
     observations: 0,

@@ -10,7 +10,7 @@ export interface CommandRunnerSpec {
 }
 
 /**
- * A program as the system under test (design.md §5): the invocation JSON on stdin, the output on
+ * A program as the system under test: the invocation JSON on stdin, the output on
  * stdout (minus one trailing newline). A non-zero exit, or the timeout (which kills it), fails
  * the sample.
  */

@@ -19,7 +19,7 @@ export interface HttpRunnerSpec {
 }
 
 /**
- * An HTTP system under test (design.md §5). Errors name the status and the sample, never the
+ * An HTTP system under test. Errors name the status and the sample, never the
  * response body or the key.
  */
 export function createHttpRunner(spec: HttpRunnerSpec): SampleRunner {

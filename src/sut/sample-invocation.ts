@@ -9,8 +9,8 @@ export interface SampleInvocation {
 }
 
 /**
- * Build the invocation for a sample, checking that its input can travel in a queue payload
- * (spec/harness.md §4.2). The input is deep-copied and frozen, so a SUT cannot change what
+ * Build the invocation for a sample, checking that its input can travel in a queue payload.
+ * The input is deep-copied and frozen, so a SUT cannot change what
  * metrics later see.
  */
 export function createSampleInvocation(

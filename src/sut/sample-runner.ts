@@ -5,7 +5,7 @@ export interface SampleRunnerContext {
   readonly signal: AbortSignal;
 }
 
-/** The system under test: one sample in, one output string out (design.md §5). */
+/** The system under test: one sample in, one output string out. */
 export type SampleRunner = (
   invocation: SampleInvocation,
   context: SampleRunnerContext,

@@ -8,7 +8,7 @@ export interface SavedOutputEntry {
 
 /**
  * Precomputed SUT outputs keyed by sample id, kept as an ordered entry list so ids that look
- * numeric (`"0"` vs `"00"`) stay distinct (spec/harness.md §4.5).
+ * numeric (`"0"` vs `"00"`) stay distinct.
  */
 export class SavedOutputs {
   readonly entries: readonly SavedOutputEntry[];

@@ -60,7 +60,7 @@ function entry(
   return runEntryFromReport(report, summarizeReport(report), runId);
 }
 
-describe('adversarial categories and seeds (spec/harness.md §6.1-6.3, scenarios 161-164)', () => {
+describe('adversarial categories and seeds', () => {
   it('builds the default dataset', () => {
     const dataset = buildAdversarialDataset(registry());
     expect(dataset.name).toBe('adversarial.security.v1');
@@ -102,7 +102,7 @@ describe('adversarial categories and seeds (spec/harness.md §6.1-6.3, scenarios
     ).toThrow("Metric 'nope' does not exist");
   });
 
-  it('covers the frameworks over the full dataset (164)', () => {
+  it('covers the frameworks over the full dataset', () => {
     const dataset = buildAdversarialDataset(new MetricRegistry(), {
       metricSpecs: [new ExactMatchMetric()],
     });
@@ -126,8 +126,8 @@ describe('adversarial categories and seeds (spec/harness.md §6.1-6.3, scenarios
   });
 });
 
-describe('adversarial run manifest (spec/harness.md §6.5, scenarios 165-170)', () => {
-  it('summarises a report safely and round-trips (165, 167)', () => {
+describe('adversarial run manifest', () => {
+  it('summarises a report safely and round-trips', () => {
     const run = entry('run-1');
     expect(run).toMatchObject({
       duration_seconds: 2.5,
@@ -145,13 +145,13 @@ describe('adversarial run manifest (spec/harness.md §6.5, scenarios 165-170)', 
     expect(entry('run-2', { failures: 2 }).total_failures).toBe(2);
   });
 
-  it('derives the default run id (166)', () => {
+  it('derives the default run id', () => {
     expect(defaultRunId('run.dataset', 1.1234567, 2.7654321, 1, 0)).toBe(
       createHash('sha256').update('run.dataset|1.123457|2.765432|1|0').digest('hex'),
     );
   });
 
-  it('rejects tampered entries (168)', () => {
+  it('rejects tampered entries', () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test edits arbitrary stored JSON
     const tamper = (mutate: (run: Record<string, any>) => void) => {
       const run = JSON.parse(JSON.stringify(entry('run-1')));
@@ -188,7 +188,7 @@ describe('adversarial run manifest (spec/harness.md §6.5, scenarios 165-170)', 
     );
   });
 
-  it('keeps the newest runs and a clean baseline (169, 179)', () => {
+  it('keeps the newest runs and a clean baseline', () => {
     const manifest = AdversarialRunManifest.empty('m')
       .record(entry('run-10', { finishedAt: 10 }), 2, 1)
       .record(entry('run-20', { finishedAt: 20 }), 2, 2)
@@ -202,7 +202,7 @@ describe('adversarial run manifest (spec/harness.md §6.5, scenarios 165-170)', 
     expect(kept.runs.map((r) => r.run_id)).toEqual(['run-clean']);
   });
 
-  it('stores atomically under a lock and names the manifest after the dataset (170, 180)', async () => {
+  it('stores atomically under a lock and names the manifest after the dataset', async () => {
     const dir = await makeWorkspace();
     const path = join(dir, 'nested/runs.json');
     for (const [id, at] of [
@@ -252,7 +252,7 @@ describe('adversarial run manifest (spec/harness.md §6.5, scenarios 165-170)', 
   });
 });
 
-describe('regression gate (spec/harness.md §6.6, scenarios 171-192)', () => {
+describe('regression gate', () => {
   it('parses targets', () => {
     expect(parseGateTargets(['exact-match', 'exact-match:mean', 'exact-match:p95'])).toEqual([
       { metric: 'exact-match', aggregate: 'mean' },
@@ -267,7 +267,7 @@ describe('regression gate (spec/harness.md §6.6, scenarios 171-192)', () => {
     expect(() => parseGateTargets([' x'])).toThrow('at index 0 must be a non-empty string');
   });
 
-  it('evaluates against a baseline (182-188, 191)', () => {
+  it('evaluates against a baseline', () => {
     expect(evaluateRegressionGate(entry('current', { score: 0.8 }), null, 0.05, [])).toEqual({
       status: 'missing-baseline',
       current_run_id: 'current',
@@ -331,7 +331,7 @@ describe('regression gate (spec/harness.md §6.6, scenarios 171-192)', () => {
     ).toMatchObject({ status: 'pass', drop: 0 });
   });
 
-  it('records a clean first run, refuses a regression, never ratchets down (171, 176, 177, 178)', async () => {
+  it('records a clean first run, refuses a regression, never ratchets down', async () => {
     const dir = await makeWorkspace();
     const path = join(dir, 'gate/runs.json');
     const targets = parseGateTargets(['exact-match:mean']);
@@ -371,7 +371,7 @@ describe('regression gate (spec/harness.md §6.6, scenarios 171-192)', () => {
     expect(await stat(fresh).catch(() => undefined)).toBeUndefined();
   });
 
-  it('compares only with compatible runs (174)', async () => {
+  it('compares only with compatible runs', async () => {
     const dir = await makeWorkspace();
     const path = join(dir, 'runs.json');
     await recordWithRegressionGate(path, entry('run-prompt-baseline', { finishedAt: 10 }), {
@@ -392,7 +392,7 @@ describe('regression gate (spec/harness.md §6.6, scenarios 171-192)', () => {
     expect(result).toMatchObject({ status: 'fail', baseline_run_id: 'run-prompt-baseline' });
   });
 
-  it('validates options before touching the disk (173)', async () => {
+  it('validates options before touching the disk', async () => {
     const dir = await makeWorkspace();
     const path = join(dir, 'never/runs.json');
     await expect(

@@ -10,8 +10,8 @@ import { EvalRunError } from '../../src/errors.js';
 const lazy = (options: Record<string, unknown> = {}) =>
   createBatchOptions({ mode: 'lazy-parallel', ...options });
 
-describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
-  it('defaults to serial (1)', () => {
+describe('BatchOptions', () => {
+  it('defaults to serial', () => {
     const options = serialBatchOptions();
     expect(options).toEqual({
       mode: 'serial',
@@ -31,7 +31,7 @@ describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
     expect(Object.isFrozen(options)).toBe(true);
   });
 
-  it('echoes lazy-parallel values and trims the queue (2, 3)', () => {
+  it('echoes lazy-parallel values and trims the queue', () => {
     expect(
       lazy({
         concurrency: 4,
@@ -52,7 +52,7 @@ describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
     expect(() => lazy({ queue: '   ' })).toThrow('Batch queue name');
   });
 
-  it('rejects unknown modes (4)', () => {
+  it('rejects unknown modes', () => {
     expect(() => createBatchOptions({ mode: 'parallel' })).toThrow(EvalRunError);
     expect(() => createBatchOptions({ mode: 'parallel' })).toThrow(
       "Unsupported batch mode 'parallel'. Supported modes: serial, concurrent, lazy-parallel.",
@@ -69,7 +69,7 @@ describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
     [{ rateLimit: 1 }, 'Serial batch mode does not use a rate limit.'],
     [{ rateWindowSeconds: 30 }, 'Serial batch mode does not use a rate window.'],
     [{ checkpointEvery: 10 }, 'Serial batch mode does not use a checkpoint interval.'],
-  ])('serial rejects %j (5)', (fields, fragment) => {
+  ])('serial rejects %j', (fields, fragment) => {
     expect(() => createBatchOptions({ mode: 'serial', ...fields })).toThrow(fragment);
   });
 
@@ -88,7 +88,7 @@ describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
       'Batch checkpoint interval must be null or greater than or equal to 1.',
     ],
     [{ concurrency: 0 }, 'concurrency must be greater than or equal to 1'],
-  ])('rejects zero values %j (6)', (fields, fragment) => {
+  ])('rejects zero values %j', (fields, fragment) => {
     expect(() => lazy(fields)).toThrow(fragment);
   });
 
@@ -98,7 +98,7 @@ describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
     );
   });
 
-  it('computes the effective chunk size (7)', () => {
+  it('computes the effective chunk size', () => {
     expect(
       effectiveChunkSize(
         lazy({
@@ -113,7 +113,7 @@ describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
     expect(effectiveChunkSize(lazy({ concurrency: 6 }))).toBe(6);
   });
 
-  it('needs a rate limit for a rate window, in field terms (8)', () => {
+  it('needs a rate limit for a rate window, in field terms', () => {
     let message = '';
     try {
       lazy({ rateWindowSeconds: 30 });
@@ -124,7 +124,7 @@ describe('BatchOptions (spec/batch.md §1, §9 scenarios 1-9)', () => {
     expect(message).not.toContain('--');
   });
 
-  it('keeps chunk size within concurrency (9)', () => {
+  it('keeps chunk size within concurrency', () => {
     expect(() => lazy({ concurrency: 8, chunkSize: 12 })).toThrow(/\(12\).*\(8\)/);
     expect(lazy({ concurrency: 8, chunkSize: 8 }).chunkSize).toBe(8);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dispatchTtlSeconds, runTtlSeconds } from '../../src/batches/index.js';
 
-describe('result TTLs (spec/batch.md §6.6, §7.2)', () => {
+describe('result TTLs', () => {
   const run = (
     samples: number,
     chunkSize: number,
@@ -42,7 +42,7 @@ describe('result TTLs (spec/batch.md §6.6, §7.2)', () => {
       resultTtlSeconds,
     });
 
-  it('estimates drain time by concurrency for dispatch() (107-111)', () => {
+  it('estimates drain time by concurrency for dispatch()', () => {
     expect(dispatch(2, 3, 45)).toBe(45);
     expect(dispatch(2, 1, 30)).toBe(60);
     expect(dispatch(3, 1, 300)).toBe(900);

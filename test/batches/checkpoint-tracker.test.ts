@@ -6,7 +6,7 @@ import {
   type BatchTerminalProgressReporter,
 } from '../../src/batches/index.js';
 
-describe('CheckpointTracker (spec/batch.md §5.2)', () => {
+describe('CheckpointTracker', () => {
   const track = (every: number | null, total: number) => {
     const emitted: number[] = [];
     return { tracker: new CheckpointTracker(every, total, (n) => emitted.push(n)), emitted };

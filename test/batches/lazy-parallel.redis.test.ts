@@ -295,13 +295,13 @@ describe('lazy-parallel dispatch strategies on real Redis', () => {
   });
 });
 
-describe('dispatch() and collectOutputs() on real Redis (spec/batch.md §7)', () => {
+describe('dispatch() and collectOutputs() on real Redis', () => {
   const invocations = [
     createSampleInvocation({ id: 's1', input: { n: 1 } }),
     createSampleInvocation({ id: 's2', input: { n: 2 } }),
   ];
 
-  it('dispatches without waiting and collects in dataset order, again and again (112, 116)', async () => {
+  it('dispatches without waiting and collects in dataset order, again and again', async () => {
     const opened = await session('q-dispatch');
     const options = createBatchOptions({
       mode: 'lazy-parallel',
@@ -330,7 +330,7 @@ describe('dispatch() and collectOutputs() on real Redis (spec/batch.md §7)', ()
     ]);
   });
 
-  it('validates the collection without closing the batch (117-119)', async () => {
+  it('validates the collection without closing the batch', async () => {
     const opened = await session('q-collect');
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 2 });
     const batchId = await dispatchLazyParallel(opened, { invocations, runnerName: 'sut', options });

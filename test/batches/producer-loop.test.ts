@@ -55,7 +55,7 @@ function setup(
   return { clock, transport, reporter, outputsSeen, run };
 }
 
-describe('producer loop: windows and assembly (spec/batch.md §6.2)', () => {
+describe('producer loop: windows and assembly', () => {
   it('returns outputs in dataset order whatever the completion order', async () => {
     const { run, outputsSeen, transport } = setup(6, { concurrency: 3 }, (i) => ({
       afterMs: 100 - i * 10,
@@ -69,7 +69,7 @@ describe('producer loop: windows and assembly (spec/batch.md §6.2)', () => {
     ]);
   });
 
-  it('uses the chunk size as the window (81)', async () => {
+  it('uses the chunk size as the window', async () => {
     const { run, transport } = setup(4, { concurrency: 4, chunkSize: 2 });
     await run();
     expect(transport.windows).toHaveLength(2);
@@ -82,7 +82,7 @@ describe('producer loop: windows and assembly (spec/batch.md §6.2)', () => {
   });
 });
 
-describe('producer loop: checkpoints and terminal events (spec/batch.md §5.2)', () => {
+describe('producer loop: checkpoints and terminal events', () => {
   it.each([
     [
       4,
@@ -115,14 +115,14 @@ describe('producer loop: checkpoints and terminal events (spec/batch.md §5.2)',
       ],
     ],
     [2, 2, 25, [[2, 2]]],
-  ])('%i samples, window %i, every %i (82-85)', async (count, chunk, every, expected) => {
+  ])('%i samples, window %i, every %i', async (count, chunk, every, expected) => {
     const { run, reporter } = setup(count, { concurrency: chunk, checkpointEvery: every });
     await run();
     expect(reporter.checkpoints).toEqual(expected);
     expect(reporter.terminals).toEqual([{ status: 'success', completed: count, total: count }]);
   });
 
-  it('reports an empty batch (86)', async () => {
+  it('reports an empty batch', async () => {
     const { run, reporter } = setup(0, { concurrency: 2, checkpointEvery: 25 });
     expect(await run()).toEqual([]);
     expect(reporter.checkpoints).toEqual([[0, 0]]);
@@ -143,7 +143,7 @@ describe('producer loop: checkpoints and terminal events (spec/batch.md §5.2)',
     expect(seen).toEqual([2, 4, 6]);
   });
 
-  it('forces one checkpoint and a failure terminal when samples fail (87, 88, 90)', async () => {
+  it('forces one checkpoint and a failure terminal when samples fail', async () => {
     const two = setup(2, { concurrency: 2, checkpointEvery: 25 }, (i) => ({
       afterMs: 5,
       error: `sample ${i} failed`,
@@ -156,7 +156,7 @@ describe('producer loop: checkpoints and terminal events (spec/batch.md §5.2)',
     expect(aligned.reporter.checkpoints).toEqual([[0, 4]]);
   });
 
-  it('counts successes of the failed window (91)', async () => {
+  it('counts successes of the failed window', async () => {
     const { run, reporter } = setup(3, { concurrency: 3, checkpointEvery: 100 }, (i) =>
       i === 2 ? { afterMs: 20, error: 'fail' } : { afterMs: 10 },
     );
@@ -164,7 +164,7 @@ describe('producer loop: checkpoints and terminal events (spec/batch.md §5.2)',
     expect(reporter.terminals).toEqual([{ status: 'failure', completed: 2, total: 3 }]);
   });
 
-  it('raises the lowest-index failure seen and cancels outstanding work (98)', async () => {
+  it('raises the lowest-index failure seen and cancels outstanding work', async () => {
     const { run, transport } = setup(3, { concurrency: 3 }, (i) =>
       i === 0 ? 'never' : { afterMs: 10 - i, error: `runner exploded at ${i}` },
     );
@@ -172,7 +172,7 @@ describe('producer loop: checkpoints and terminal events (spec/batch.md §5.2)',
     expect(transport.cancelled).toBeInstanceOf(SutError);
   });
 
-  it('is not changed by reporters that throw (92, 93)', async () => {
+  it('is not changed by reporters that throw', async () => {
     const { run } = setup(2, { concurrency: 2, checkpointEvery: 1 });
     const throwing = {
       reportCheckpoint: () => {
@@ -208,8 +208,8 @@ describe('producer loop: checkpoints and terminal events (spec/batch.md §5.2)',
   });
 });
 
-describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
-  it('names the missing samples when a window misses its deadline (94)', async () => {
+describe('producer loop: deadlines', () => {
+  it('names the missing samples when a window misses its deadline', async () => {
     const { run, clock } = setup(3, { concurrency: 3, waitTimeoutSeconds: 1 }, (i) =>
       i === 1 ? 'never' : { afterMs: 10 },
     );
@@ -228,7 +228,7 @@ describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
     expect(clock.nowMs).toBe(60_000);
   });
 
-  it('accepts an output that lands exactly at the deadline (97)', async () => {
+  it('accepts an output that lands exactly at the deadline', async () => {
     const { run } = setup(1, { concurrency: 1, waitTimeoutSeconds: 1 }, () => ({
       afterMs: 1000,
       output: 'first output',
@@ -236,7 +236,7 @@ describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
     expect(await run()).toEqual(['first output']);
   });
 
-  it('lets a failure win over the missing-output message (95)', async () => {
+  it('lets a failure win over the missing-output message', async () => {
     const { run } = setup(2, { concurrency: 2, waitTimeoutSeconds: 2 }, (i) =>
       i === 0
         ? 'never'
@@ -245,7 +245,7 @@ describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
     await expect(run()).rejects.toThrow('worker failed late');
   });
 
-  it('throttles dispatch to the rate window: index i goes at floor(i / 3) x 60 s (78)', async () => {
+  it('throttles dispatch to the rate window: index i goes at floor(i / 3) x 60 s', async () => {
     const { run, transport, clock } = setup(
       9,
       { concurrency: 9, rateLimit: 3, rateWindowSeconds: 60, waitTimeoutSeconds: 600 },
@@ -293,7 +293,7 @@ describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
     expect(clock.sleeps.filter((ms) => ms > 0 && ms < 1)).toHaveLength(2);
   });
 
-  it('stops at the deadline with the undispatched remainder counted exactly (101)', async () => {
+  it('stops at the deadline with the undispatched remainder counted exactly', async () => {
     const { run, transport, clock } = setup(
       5,
       { concurrency: 5, rateLimit: 1, rateWindowSeconds: 60, waitTimeoutSeconds: 1 },
@@ -318,7 +318,7 @@ describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
     await expect(run()).rejects.toThrow('first failed');
   });
 
-  it('does not fail a window whose collection crosses the deadline after a full dispatch (102)', async () => {
+  it('does not fail a window whose collection crosses the deadline after a full dispatch', async () => {
     const { run } = setup(
       2,
       { concurrency: 2, rateLimit: 2, rateWindowSeconds: 1, waitTimeoutSeconds: 1 },
@@ -327,7 +327,7 @@ describe('producer loop: deadlines (spec/batch.md §6.3-6.4)', () => {
     expect(await run()).toEqual(['first', 'second']);
   });
 
-  it('never dispatches more than rateLimit per sliding window across windows (100)', async () => {
+  it('never dispatches more than rateLimit per sliding window across windows', async () => {
     const { run, transport } = setup(
       20,
       { concurrency: 4, rateLimit: 2, rateWindowSeconds: 1, waitTimeoutSeconds: 10 },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimitWindow } from '../../src/batches/index.js';
 
-describe('RateLimitWindow (spec/batch.md §4, scenarios 70-78)', () => {
-  it('lets the first rateLimit dispatches through (70)', () => {
+describe('RateLimitWindow', () => {
+  it('lets the first rateLimit dispatches through', () => {
     const window = new RateLimitWindow(3, 60);
     expect(window.nextWaitMicroseconds(1000.0)).toBe(0);
     window.record(1000.0);
@@ -11,7 +11,7 @@ describe('RateLimitWindow (spec/batch.md §4, scenarios 70-78)', () => {
     expect(window.nextWaitMicroseconds(1000.2)).toBe(0);
   });
 
-  it('waits until the oldest entry leaves the window (71, 72)', () => {
+  it('waits until the oldest entry leaves the window', () => {
     const full = new RateLimitWindow(2, 10);
     full.record(100.0);
     full.record(100.5);
@@ -22,7 +22,7 @@ describe('RateLimitWindow (spec/batch.md §4, scenarios 70-78)', () => {
     expect(expired.nextWaitMicroseconds(110.5)).toBe(0);
   });
 
-  it('validates its arguments (73)', () => {
+  it('validates its arguments', () => {
     expect(() => new RateLimitWindow(0, 60)).toThrow(
       'Rate limit must be greater than or equal to 1.',
     );
@@ -31,7 +31,7 @@ describe('RateLimitWindow (spec/batch.md §4, scenarios 70-78)', () => {
     );
   });
 
-  it('prunes in amortised constant time (74)', () => {
+  it('prunes in amortised constant time', () => {
     const window = new RateLimitWindow(1000, 5);
     for (let i = 0; i < 5000; i++) window.record(100 + i * 0.0001);
     expect(window.nextWaitMicroseconds(300.0)).toBe(0);
@@ -39,7 +39,7 @@ describe('RateLimitWindow (spec/batch.md §4, scenarios 70-78)', () => {
     expect(window.nextWaitMicroseconds(300.5)).toBe(0);
   });
 
-  it('compacts its storage (75, 76)', () => {
+  it('compacts its storage', () => {
     const steady = new RateLimitWindow(50, 10);
     for (let i = 0; i < 5000; i++) steady.record(i);
     expect(steady.storageLength()).toBeLessThanOrEqual(50 + 256);
@@ -50,7 +50,7 @@ describe('RateLimitWindow (spec/batch.md §4, scenarios 70-78)', () => {
     expect(small.liveCount()).toBe(50);
   });
 
-  it('treats an entry exactly one window old as expired (77)', () => {
+  it('treats an entry exactly one window old as expired', () => {
     const window = new RateLimitWindow(1, 10);
     window.record(100);
     expect(window.nextWaitMicroseconds(109.5)).toBe(500_000);

@@ -68,8 +68,8 @@ const profiles = createProfileResolver({
 });
 const capture = (flags: BatchFlags) => resolveBatchOptions(flags, profiles).options;
 
-describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
-  it('applies a profile (35) and lets explicit flags win (36)', () => {
+describe('resolveBatchOptions', () => {
+  it('applies a profile (35) and lets explicit flags win', () => {
     expect(capture({ 'batch-profile': 'custom-ttl' })).toMatchObject({
       mode: 'lazy-parallel',
       concurrency: 4,
@@ -92,7 +92,7 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     );
   });
 
-  it('treats empty flags as absent (37, 38)', () => {
+  it('treats empty flags as absent', () => {
     const empty = {
       'chunk-size': '',
       'rate-limit': '',
@@ -115,7 +115,7 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     });
   });
 
-  it('clears with none / null in any case (39, 42, 44, 45)', () => {
+  it('clears with none / null in any case', () => {
     expect(
       capture({ 'batch-profile': 'custom-ttl', 'result-ttl-seconds': '7200' }).resultTtlSeconds,
     ).toBe(7200);
@@ -154,17 +154,17 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     });
   });
 
-  it('caps an inherited chunk size at an explicit concurrency (40, 41)', () => {
+  it('caps an inherited chunk size at an explicit concurrency', () => {
     expect(capture({ 'batch-profile': 'wide', concurrency: '8' })).toMatchObject({
       concurrency: 8,
       chunkSize: 8,
     });
     expect(() =>
       capture({ 'batch-profile': 'wide', concurrency: '8', 'chunk-size': '12' }),
-    ).toThrow('Batch chunk size (12) cannot exceed concurrency (8)');
+    ).toThrow('Batch chunk size (12) cannot exceed concurrency');
   });
 
-  it('does not reconcile explicit against explicit (43)', () => {
+  it('does not reconcile explicit against explicit', () => {
     expect(() =>
       capture({
         batch: 'lazy-parallel',
@@ -175,11 +175,11 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     ).toThrow('Batch rate window seconds is only meaningful with a rate limit');
   });
 
-  it('keeps --queue=none literal (46)', () => {
+  it('keeps --queue=none literal', () => {
     expect(capture({ 'batch-profile': 'defaulted', queue: 'none' }).queue).toBe('none');
   });
 
-  it('drops inherited lazy fields when the mode is serial (47, 49)', () => {
+  it('drops inherited lazy fields when the mode is serial', () => {
     expect(capture({ 'batch-profile': 'custom-ttl', batch: 'serial' })).toMatchObject({
       mode: 'serial',
       concurrency: 1,
@@ -193,14 +193,14 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     );
   });
 
-  it('clears a chunk size to the concurrency window (48)', () => {
+  it('clears a chunk size to the concurrency window', () => {
     const options = capture({ 'batch-profile': 'nightly', 'chunk-size': 'none' });
     expect(options.chunkSize).toBeNull();
     expect(effectiveChunkSize(options)).toBe(16);
   });
 
   it.each([['none'], ['-3'], ['abc'], ['0'], ['1.5'], [' 4'], ['99999999999999999999']])(
-    'rejects --concurrency=%s (50)',
+    'rejects --concurrency=%s',
     (value) => {
       expect(() => capture({ concurrency: value })).toThrow(
         'The --concurrency option must be a positive integer.',
@@ -218,7 +218,7 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     );
   });
 
-  it('keeps explicit lazy values in serial mode so they fail (53, 59)', () => {
+  it('keeps explicit lazy values in serial mode so they fail', () => {
     expect(() => capture({ 'rate-limit': '5' })).toThrow(
       /Serial batch mode does not use a rate limit\. Choose --batch=concurrent/,
     );
@@ -227,7 +227,7 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     expect(() => capture({ 'batch-timeout': '30' })).toThrow('does not use a wait timeout');
   });
 
-  it('rejects an empty profile name and unknown profiles (56, 57)', () => {
+  it('rejects an empty profile name and unknown profiles', () => {
     expect(() => capture({ 'batch-profile': '' })).toThrow(
       '--batch-profile option requires a non-empty profile name',
     );
@@ -236,7 +236,7 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     );
   });
 
-  it('reaches BatchOptions for unsupported modes (52)', () => {
+  it('reaches BatchOptions for unsupported modes', () => {
     expect(() => capture({ batch: 'parallel' })).toThrow("Unsupported batch mode 'parallel'");
   });
 
@@ -254,7 +254,7 @@ describe('resolveBatchOptions (spec/batch.md §3, scenarios 35-50)', () => {
     );
   });
 
-  it('serial defaults with empty flags (51)', () => {
+  it('serial defaults with empty flags', () => {
     expect(capture({ concurrency: '', timeout: '', 'batch-timeout': '' }).mode).toBe('serial');
   });
 

@@ -31,7 +31,7 @@ afterAll(async () => {
 let counter = 0;
 const newBatch = () => `${(++counter).toString(16).padStart(32, '0')}`;
 
-describe('Redis result store (spec/batch.md §8.1)', () => {
+describe('Redis result store', () => {
   it('records successes and failures and reads a window in one call', async () => {
     const id = newBatch();
     await store.start(id, 3, 60);
@@ -43,7 +43,7 @@ describe('Redis result store (spec/batch.md §8.1)', () => {
     expect(await store.meta(id)).toEqual({ sampleCount: 3, status: 'active', ttlSeconds: 60 });
   });
 
-  it('lets the first writer win per index (125)', async () => {
+  it('lets the first writer win per index', async () => {
     const id = newBatch();
     await store.start(id, 1, 60);
     expect(await store.recordSuccess(id, 0, 's1', 'first', 60)).toBe(true);
@@ -54,7 +54,7 @@ describe('Redis result store (spec/batch.md §8.1)', () => {
     expect(read.failures.size).toBe(0);
   });
 
-  it('keeps results after finish and drops them after abort (126, 127)', async () => {
+  it('keeps results after finish and drops them after abort', async () => {
     const finished = newBatch();
     await store.start(finished, 2, 60);
     await store.recordSuccess(finished, 0, 's1', 'kept', 60);
@@ -73,7 +73,7 @@ describe('Redis result store (spec/batch.md §8.1)', () => {
     expect(await client.exists(batchKeys(PREFIX, aborted).successes)).toBe(0);
   });
 
-  it('raises the TTL of every key to the largest one recorded (128)', async () => {
+  it('raises the TTL of every key to the largest one recorded', async () => {
     const id = newBatch();
     await store.start(id, 1, 60);
     await store.recordSuccess(id, 0, 's1', 'x', 120);

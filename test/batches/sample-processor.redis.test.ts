@@ -62,7 +62,7 @@ function countingProcessor(onSkippedBatch?: (line: string) => void) {
   return { processor, calls: () => calls };
 }
 
-describe('sample job processor (spec/batch.md §8.2)', () => {
+describe('sample job processor', () => {
   it('runs the runner named in the payload and records its output', async () => {
     await store.start(BATCH, 1, 60);
     const seen: unknown[] = [];
@@ -114,7 +114,7 @@ describe('sample job processor (spec/batch.md §8.2)', () => {
     );
   });
 
-  it('records a failure on the final attempt only, then rethrows (129)', async () => {
+  it('records a failure on the final attempt only, then rethrows', async () => {
     const id = 'c'.repeat(32);
     await store.start(id, 1, 60);
     const processor = createSampleProcessor({

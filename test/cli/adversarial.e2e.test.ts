@@ -19,8 +19,8 @@ async function workspace(): Promise<string> {
 const exists = async (path: string) => (await stat(path).catch(() => undefined)) !== undefined;
 const base = ['adversarial', '--category=prompt-injection', '--metric=exact-match'];
 
-describe('eval-harness adversarial (child process, spec/harness.md §9.12)', () => {
-  it('scores saved outputs for one category (209) and via the adv alias (210)', async () => {
+describe('eval-harness adversarial (child process)', () => {
+  it('scores saved outputs for one category (209) and via the adv alias', async () => {
     const dir = await workspace();
     const result = await runCli([...base, '--outputs=pi-ok.json', '--json', '--out=r.json'], {
       cwd: dir,
@@ -41,7 +41,7 @@ describe('eval-harness adversarial (child process, spec/harness.md §9.12)', () 
     expect(JSON.parse(alias.stdout).samples[0].id).toBe('adv.ssrf');
   });
 
-  it('runs a SUT module (222) and records a manifest (211)', async () => {
+  it('runs a SUT module (222) and records a manifest', async () => {
     const dir = await workspace();
     const sut = await runCli(
       ['adversarial', '--category=tool-abuse', '--metric=exact-match', '--sut', 'sut.mjs'],
@@ -69,7 +69,7 @@ describe('eval-harness adversarial (child process, spec/harness.md §9.12)', () 
     expect(manifest.runs[0].adversarial.categories[0].category).toBe('ssrf');
   });
 
-  it('gates: first run recorded, a regression fails without being recorded, a clean rerun passes (215, 220, 221)', async () => {
+  it('gates: first run recorded, a regression fails without being recorded, a clean rerun passes', async () => {
     const dir = await workspace();
     const gate = ['--manifest=m.json', '--regression-gate'];
     const first = await runCli([...base, '--outputs=pi-ok.json', ...gate, '--json'], { cwd: dir });
@@ -119,7 +119,7 @@ describe('eval-harness adversarial (child process, spec/harness.md §9.12)', () 
     expect(JSON.parse(await readFile(join(dir, 'm.json'), 'utf8')).runs).toHaveLength(2);
   });
 
-  it('a first run with metric failures is not recorded (216); a missing target fails (219)', async () => {
+  it('a first run with metric failures is not recorded (216); a missing target fails', async () => {
     const dir = await workspace();
     const failing = await runCli(
       [
@@ -187,7 +187,7 @@ describe('eval-harness adversarial (child process, spec/harness.md §9.12)', () 
       ['--dataset= adv '],
       'The --dataset option must be a non-empty dataset name without leading or trailing whitespace.',
     ],
-  ])('%j is exit 2 with no manifest written (212-214, 218, 223, 224)', async (args, fragment) => {
+  ])('%j is exit 2 with no manifest written', async (args, fragment) => {
     const dir = await workspace();
     const result = await runCli(
       ['adversarial', '--metric=exact-match', '--outputs=pi-ok.json', ...args],
@@ -198,7 +198,7 @@ describe('eval-harness adversarial (child process, spec/harness.md §9.12)', () 
     expect(await exists(join(dir, 'm.json'))).toBe(false);
   });
 
-  it('fails before the run on a corrupt manifest, and without a SUT says so (223)', async () => {
+  it('fails before the run on a corrupt manifest, and without a SUT says so', async () => {
     const dir = await workspace();
     await writeFile(join(dir, 'm.json'), '{not-json');
     const corrupt = await runCli([...base, '--outputs=pi-ok.json', '--manifest=m.json'], {

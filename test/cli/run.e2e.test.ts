@@ -24,7 +24,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 describe('eval-harness run (child process)', () => {
-  it('runs a config dataset through a module SUT and prints Markdown (194, 195)', async () => {
+  it('runs a config dataset through a module SUT and prints Markdown', async () => {
     const dir = await makeWorkspace({
       'eval-harness.config.mjs': CONFIG,
       'golden/demo.yml': DEMO_DATASET.replace('name: demo', 'name: geo'),
@@ -38,7 +38,7 @@ describe('eval-harness run (child process)', () => {
     expect(result.stdout).toContain('| contains | 0.5000 |');
   });
 
-  it('scores saved outputs from a dataset file without config or SUT (201)', async () => {
+  it('scores saved outputs from a dataset file without config or SUT', async () => {
     const dir = await makeWorkspace({
       'ds.yml': DEMO_DATASET,
       'outputs.json': '{"outputs":{"s1":"Paris","s2":"Rome"}}',
@@ -227,7 +227,7 @@ describe('eval-harness run (child process)', () => {
 });
 
 describe('eval-harness run: bad input as a new user tries it', () => {
-  it('unknown dataset (193)', async () => {
+  it('unknown dataset', async () => {
     const dir = await makeWorkspace({
       'eval-harness.config.json': '{"datasets": {"geo": {"path": "x.yml"}}}',
     });
@@ -301,7 +301,7 @@ describe('eval-harness run: bad input as a new user tries it', () => {
     );
   });
 
-  it('outputs files with missing ids, invalid JSON or an empty path (203)', async () => {
+  it('outputs files with missing ids, invalid JSON or an empty path', async () => {
     const dir = await makeWorkspace({
       'ds.yml': DEMO_DATASET,
       'partial.json': '{"outputs":{"s1":"Paris"}}',
@@ -326,7 +326,7 @@ describe('eval-harness run: bad input as a new user tries it', () => {
     expect(await exists(join(dir, 'r.md'))).toBe(false);
   });
 
-  it('a SUT returning a number or throwing exits 3 with no report file (101, O-13)', async () => {
+  it('a SUT returning a number or throwing exits 3 with no report file', async () => {
     const dir = await makeWorkspace({
       'ds.yml': DEMO_DATASET,
       'number.mjs': 'export default () => 42;\n',
@@ -372,7 +372,7 @@ describe('eval-harness run: bad input as a new user tries it', () => {
     expect(result.stderr).toMatch(/\n\s+at /);
   });
 
-  it('an output that cannot be encoded leaves the earlier report file untouched (207)', async () => {
+  it('an output that cannot be encoded leaves the earlier report file untouched', async () => {
     const dir = await makeWorkspace({
       'ds.yml': DEMO_DATASET,
       'bad.mjs': 'export default () => "ok\\uD800";\n',

@@ -12,7 +12,7 @@ import { makeWorkspace } from '../helpers/cli.js';
 
 const env = {};
 
-describe('loadConfig (design.md §4)', () => {
+describe('loadConfig', () => {
   it('works without a config file', async () => {
     const dir = await makeWorkspace();
     const loaded = await loadConfig({ cwd: dir, env });
@@ -92,7 +92,7 @@ describe('loadConfig (design.md §4)', () => {
     );
   });
 
-  it('fills runtime defaults from env; the config file wins (scenario 84)', async () => {
+  it('fills runtime defaults from env; the config file wins', async () => {
     const dir = await makeWorkspace({ 'c.json': '{"runtime": {"raiseExceptions": false}}' });
     const fromEnv = await loadConfig({
       cwd: dir,
@@ -125,7 +125,7 @@ describe('suggestKey', () => {
   });
 });
 
-describe('normalizers (spec/harness.md §3.2, scenarios 82, 83, 85)', () => {
+describe('normalizers', () => {
   it('booleans', () => {
     for (const value of [true, 'true', '1', 'yes'])
       expect(normalizeBoolean(value, false)).toBe(true);

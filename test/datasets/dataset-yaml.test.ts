@@ -7,8 +7,8 @@ import { makeWorkspace } from '../helpers/cli.js';
 
 const sampleYaml = (body: string): string => `name: x\nsamples:\n${body}`;
 
-describe('parseDatasetYaml (spec/harness.md §1.2, §9.1)', () => {
-  it('loads samples, input, expected output and metadata (scenario 1)', () => {
+describe('parseDatasetYaml', () => {
+  it('loads samples, input, expected output and metadata', () => {
     const doc = parseDatasetYaml(`name: rag.smoke
 samples:
   - id: s1
@@ -32,7 +32,7 @@ samples:
     expect(doc.metrics).toBeUndefined();
   });
 
-  it('accepts an explicit supported schema version (scenario 2)', () => {
+  it('accepts an explicit supported schema version', () => {
     const doc = parseDatasetYaml(
       `schema_version: eval-harness.dataset.v1\n${sampleYaml('  - { id: a, input: {}, expected_output: x }')}`,
     );
@@ -52,7 +52,7 @@ samples:
     ['name: x\nsamples: { a: 1 }', "missing required list field 'samples'"],
     ['', "missing required string field 'name'"],
     ['- just a list', "missing required string field 'name'"],
-  ])('rejects %j (scenarios 3-5)', (yaml, fragment) => {
+  ])('rejects %j', (yaml, fragment) => {
     expect(() => parseDatasetYaml(yaml)).toThrow(fragment);
   });
 
@@ -82,7 +82,7 @@ samples:
       '  - { id: s1, input: {}, expected_output: x }\n  - { id: s1, input: {}, expected_output: y }',
       "Duplicate sample id 's1' at index 1",
     ],
-  ])('rejects sample %j (scenarios 6-8)', (body, fragment) => {
+  ])('rejects sample %j', (body, fragment) => {
     expect(() => parseDatasetYaml(sampleYaml(body))).toThrow(fragment);
   });
 
@@ -92,7 +92,7 @@ samples:
     ).toThrow("Duplicate sample id 's1'");
   });
 
-  it('reports invalid YAML as a DatasetSchemaError (scenario 9)', () => {
+  it('reports invalid YAML as a DatasetSchemaError', () => {
     expect(() => parseDatasetYaml(': : : :\n  - bogus')).toThrow(DatasetSchemaError);
     expect(() => parseDatasetYaml(': : : :\n  - bogus')).toThrow('not valid YAML');
   });
@@ -101,7 +101,7 @@ samples:
     expect(() => parseDatasetYaml('name: a\nname: b\nsamples: []')).toThrow('not valid YAML');
   });
 
-  it('accepts empty input maps and an empty list as input (scenario 11)', () => {
+  it('accepts empty input maps and an empty list as input', () => {
     const doc = parseDatasetYaml(
       sampleYaml(
         '  - { id: a, input: {}, expected_output: null }\n  - { id: b, input: [], expected_output: 1 }',
@@ -137,7 +137,7 @@ samples:
 });
 
 describe('loadDatasetFile', () => {
-  it('reports a missing path and loads a real file (scenario 10)', async () => {
+  it('reports a missing path and loads a real file', async () => {
     const dir = await makeWorkspace({
       'ds.yml': 'name: ds.file\nsamples:\n  - { id: a, input: {}, expected_output: x }\n',
     });

@@ -10,7 +10,7 @@ const b = createSample({ id: 'b', input: {}, expectedOutput: 'y' });
 const yaml = (name: string, id = 'old'): string =>
   `name: ${name}\nsamples:\n  - { id: ${id}, input: {}, expected_output: x }\n`;
 
-describe('GoldenDataset (spec/harness.md §1.1, scenario 12)', () => {
+describe('GoldenDataset', () => {
   it('validates schema version, sample list and entries', () => {
     expect(() =>
       createGoldenDataset({
@@ -39,8 +39,8 @@ describe('GoldenDataset (spec/harness.md §1.1, scenario 12)', () => {
   });
 });
 
-describe('DatasetBuilder (spec/harness.md §1.3, scenarios 13-20)', () => {
-  it('registers programmatic samples (13)', () => {
+describe('DatasetBuilder', () => {
+  it('registers programmatic samples', () => {
     const engine = new EvalEngine();
     const dataset = engine
       .dataset('rag.builder.test')
@@ -53,7 +53,7 @@ describe('DatasetBuilder (spec/harness.md §1.3, scenarios 13-20)', () => {
     expect(dataset.schemaVersion).toBe('eval-harness.dataset.v1');
   });
 
-  it('needs samples and metrics (14, 15)', () => {
+  it('needs samples and metrics', () => {
     const engine = new EvalEngine();
     expect(() => engine.dataset('d').withMetrics(['exact-match']).register()).toThrow('no samples');
     expect(() => engine.dataset('d').withSamples([a]).register()).toThrow('no metrics');
@@ -68,7 +68,7 @@ describe('DatasetBuilder (spec/harness.md §1.3, scenarios 13-20)', () => {
     );
   });
 
-  it('forbids mixing YAML and programmatic samples in both directions (16)', async () => {
+  it('forbids mixing YAML and programmatic samples in both directions', async () => {
     const engine = new EvalEngine();
     expect(() => engine.dataset('d').loadFromYamlString(yaml('d')).withSamples([a])).toThrow(
       'Do not combine loadFromYaml() or loadFromYamlString() with withSamples()',
@@ -82,7 +82,7 @@ describe('DatasetBuilder (spec/harness.md §1.3, scenarios 13-20)', () => {
     ).rejects.toThrow('Do not combine withSamples()');
   });
 
-  it('lets a later load replace an earlier one (17, 18)', () => {
+  it('lets a later load replace an earlier one', () => {
     const engine = new EvalEngine();
     const fromYaml = engine
       .dataset('d')
@@ -106,7 +106,7 @@ describe('DatasetBuilder (spec/harness.md §1.3, scenarios 13-20)', () => {
     expect(sparse.samples.map((s) => s.id)).toEqual(['first', 'second']);
   });
 
-  it('fails closed after a failing reload (19)', () => {
+  it('fails closed after a failing reload', () => {
     const engine = new EvalEngine();
     const builder = engine.dataset('d').loadFromYamlString(yaml('d')).withMetrics(['exact-match']);
     expect(() => builder.loadFromYamlString('name: replace.yaml.fail')).toThrow(
@@ -118,7 +118,7 @@ describe('DatasetBuilder (spec/harness.md §1.3, scenarios 13-20)', () => {
     expect(() => programmatic.register()).toThrow('no samples');
   });
 
-  it('rejects a YAML name that differs from the builder name (20)', () => {
+  it('rejects a YAML name that differs from the builder name', () => {
     const engine = new EvalEngine();
     expect(() =>
       engine

@@ -21,7 +21,7 @@ const report = (dataset: string, startedAt: number, finishedAt: number): EvalRep
     failures: [],
   });
 
-describe('EvalSetDefinition (spec/harness.md §4.7, scenarios 112-113)', () => {
+describe('EvalSetDefinition', () => {
   it('keeps names verbatim and round-trips through JSON', () => {
     const definition = createEvalSet('nightly', ['rag.first', '01', '1']);
     expect(evalSetToJson(definition)).toEqual({
@@ -51,10 +51,10 @@ describe('EvalSetDefinition (spec/harness.md §4.7, scenarios 112-113)', () => {
   });
 });
 
-describe('EvalSetManifest (scenarios 114-116)', () => {
+describe('EvalSetManifest', () => {
   const definition = createEvalSet('nightly', ['rag.first', 'rag.second']);
 
-  it('records a run and round-trips through JSON (114)', () => {
+  it('records a run and round-trips through JSON', () => {
     const manifest = EvalSetManifest.start(definition, 10)
       .markRunning('rag.first', 10.5)
       .markCompleted('rag.first', report('rag.first', 10, 12.5))
@@ -79,7 +79,7 @@ describe('EvalSetManifest (scenarios 114-116)', () => {
     expect(EvalSetManifest.fromJson(JSON.parse(JSON.stringify(json))).toJson()).toEqual(json);
   });
 
-  it('enforces its invariants (115)', () => {
+  it('enforces its invariants', () => {
     const reversed = createEvalSet('nightly', ['rag.second', 'rag.first']);
     expect(() => EvalSetManifest.start(definition, 1).assertMatches(reversed)).toThrow(
       'dataset order',
@@ -138,7 +138,7 @@ describe('EvalSetManifest (scenarios 114-116)', () => {
     ).toThrow("updated_at cannot be earlier than dataset 'rag.first' finished_at");
   });
 
-  it('distinguishes exact names and terminal states (116)', () => {
+  it('distinguishes exact names and terminal states', () => {
     const exact = EvalSetManifest.start(createEvalSet('n', ['1', '01']), 0);
     expect(exact.entryFor('01')?.dataset).toBe('01');
     expect(exact.entryFor('1 ')).toBeNull();
@@ -173,7 +173,7 @@ describe('EvalSetManifest (scenarios 114-116)', () => {
   });
 });
 
-describe('runEvalSet (scenarios 117-121)', () => {
+describe('runEvalSet', () => {
   function setup(names: string[]) {
     const engine = new EvalEngine();
     for (const name of names) {
@@ -192,7 +192,7 @@ describe('runEvalSet (scenarios 117-121)', () => {
     return engine;
   }
 
-  it('runs every dataset, persisting after each change (117)', async () => {
+  it('runs every dataset, persisting after each change', async () => {
     const engine = setup(['rag.first', 'rag.second']);
     const saved: string[] = [];
     const result = await runEvalSet({
@@ -206,7 +206,7 @@ describe('runEvalSet (scenarios 117-121)', () => {
     expect(saved).toEqual(['pp', 'rp', 'cp', 'cr', 'cc']);
   });
 
-  it('resumes after completed datasets, even unregistered ones (118)', async () => {
+  it('resumes after completed datasets, even unregistered ones', async () => {
     const definition = createEvalSet('nightly', ['rag.first', 'rag.second']);
     const engine = setup(['rag.second']);
     const manifest = EvalSetManifest.start(definition, 0)
@@ -224,7 +224,7 @@ describe('runEvalSet (scenarios 117-121)', () => {
     expect(result.reports).toHaveLength(1);
   });
 
-  it('records a failure and stops; a failed entry stops the next pass as is (119, 120)', async () => {
+  it('records a failure and stops; a failed entry stops the next pass as is', async () => {
     const definition = createEvalSet('nightly', ['rag.first', 'rag.second', 'rag.third']);
     const engine = setup(['rag.first', 'rag.second', 'rag.third']);
     const calls: string[] = [];
@@ -251,7 +251,7 @@ describe('runEvalSet (scenarios 117-121)', () => {
     expect(again.stoppedBy).toMatchObject({ dataset: 'rag.second', previously: true });
   });
 
-  it('throws setup errors instead of recording them (121)', async () => {
+  it('throws setup errors instead of recording them', async () => {
     const engine = setup(['rag.first']);
     const definition = createEvalSet('nightly', ['rag.first', 'rag.missing']);
     const saved: EvalSetManifest[] = [];

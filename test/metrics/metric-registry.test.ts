@@ -6,7 +6,7 @@ import {
   type Metric,
 } from '../../src/metrics/index.js';
 
-describe('MetricRegistry (spec/harness.md §2.1, scenario 66 offline part)', () => {
+describe('MetricRegistry', () => {
   it('resolves the built-in aliases to fresh instances', () => {
     const registry = new MetricRegistry();
     for (const name of ['exact-match', 'contains', 'regex', 'rouge-l', 'citation-groundedness']) {

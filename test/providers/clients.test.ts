@@ -1,4 +1,4 @@
-// The clients talk to a real local HTTP server that speaks the OpenAI wire format (design.md §10).
+// The clients talk to a real local HTTP server that speaks the OpenAI wire format.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricError } from '../../src/errors.js';
 import {
@@ -28,8 +28,8 @@ const options = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-describe('embeddings client (spec/harness.md §3.4, scenarios 67-77)', () => {
-  it('sends the wire format and reorders by index (67, 73)', async () => {
+describe('embeddings client', () => {
+  it('sends the wire format and reorders by index', async () => {
     server.script({
       json: {
         data: [
@@ -64,7 +64,7 @@ describe('embeddings client (spec/harness.md §3.4, scenarios 67-77)', () => {
     ]);
   });
 
-  it('skips the call for no texts and omits the header without a key (68)', async () => {
+  it('skips the call for no texts and omits the header without a key', async () => {
     server.script({ json: embeddingsBody([[1]]) });
     expect(await createEmbeddingsClient(options()).embedMany([])).toEqual({
       vectors: [],
@@ -75,7 +75,7 @@ describe('embeddings client (spec/harness.md §3.4, scenarios 67-77)', () => {
     expect(server.requests[0]?.headers['authorization']).toBeUndefined();
   });
 
-  it('extracts usage (69)', async () => {
+  it('extracts usage', async () => {
     server.script({
       json: embeddingsBody([[1]], {
         prompt_tokens: '3',
@@ -94,7 +94,7 @@ describe('embeddings client (spec/harness.md §3.4, scenarios 67-77)', () => {
     });
   });
 
-  it('never echoes the body or the key (70)', async () => {
+  it('never echoes the body or the key', async () => {
     server.script({ status: 503, text: 'secret prompt echo sk-test-SECRET' });
     const error = (await createEmbeddingsClient(options())
       .embedMany(['x'])
@@ -102,7 +102,7 @@ describe('embeddings client (spec/harness.md §3.4, scenarios 67-77)', () => {
     expect(error.message).toBe('Embeddings request failed: HTTP 503.');
   });
 
-  it('retries 5xx and 429, honouring Retry-After, but not 4xx (71, 72)', async () => {
+  it('retries 5xx and 429, honouring Retry-After, but not 4xx', async () => {
     sleeps.length = 0;
     server.script(
       { status: 500 },
@@ -125,7 +125,7 @@ describe('embeddings client (spec/harness.md §3.4, scenarios 67-77)', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('retries transport failures and reports exhaustion (75, 81)', async () => {
+  it('retries transport failures and reports exhaustion', async () => {
     server.script({ hangUp: true }, { json: embeddingsBody([[0.5]]) });
     expect(
       (await createEmbeddingsClient(options({ retryAttempts: 1 })).embedMany(['x'])).vectors,
@@ -148,7 +148,7 @@ describe('embeddings client (spec/harness.md §3.4, scenarios 67-77)', () => {
     ).rejects.toThrow('failed before receiving a response after 1 attempt(s)');
   });
 
-  it('does not wrap or retry programming errors (76)', async () => {
+  it('does not wrap or retry programming errors', async () => {
     let calls = 0;
     const broken = (async () => {
       calls++;
@@ -160,7 +160,7 @@ describe('embeddings client (spec/harness.md §3.4, scenarios 67-77)', () => {
     expect(calls).toBe(1);
   });
 
-  it('validates the payload (74, 77)', async () => {
+  it('validates the payload', async () => {
     const client = createEmbeddingsClient(options());
     const cases: [unknown, string][] = [
       [{ data: [{ embedding: [1] }] }, 'returned 1 vector(s); expected 2'],
@@ -192,13 +192,13 @@ describe('embeddings client (spec/harness.md §3.4, scenarios 67-77)', () => {
   });
 });
 
-describe('judge client (spec/harness.md §3.5, scenarios 78-80)', () => {
+describe('judge client', () => {
   const judge = (overrides: Record<string, unknown> = {}) =>
     createJudgeClient(
       options({ endpoint: `${server.url}/v1/chat/completions`, model: 'judge-test', ...overrides }),
     );
 
-  it('sends deterministic settings and returns the content verbatim (58, 78, 79)', async () => {
+  it('sends deterministic settings and returns the content verbatim', async () => {
     server.script({
       json: chatBody('{"score": 1.0, "reason": "ok"}', {
         prompt_tokens: 12,
@@ -234,7 +234,7 @@ describe('judge client (spec/harness.md §3.5, scenarios 78-80)', () => {
     });
   });
 
-  it('fails cleanly (80)', async () => {
+  it('fails cleanly', async () => {
     server.script({ status: 429, text: 'secret prompt echo' });
     await expect(judge().judge('p')).rejects.toThrow(/^LLM judge request failed: HTTP 429\.$/);
     server.script({ status: 429 }, { json: chatBody('fine') });

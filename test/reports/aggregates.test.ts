@@ -11,8 +11,8 @@ import {
 import { createEvalReport } from '../../src/reports/index.js';
 import { failure, report, result } from '../helpers/reports.js';
 
-describe('aggregates (spec/harness.md §5.2, §9.9)', () => {
-  it('measures duration (123)', () => {
+describe('aggregates', () => {
+  it('measures duration', () => {
     const r = createEvalReport({
       datasetName: 'd',
       startedAt: 1,
@@ -23,7 +23,7 @@ describe('aggregates (spec/harness.md §5.2, §9.9)', () => {
     expect(r.finishedAt - r.startedAt).toBe(2.5);
   });
 
-  it('computes mean, percentiles and pass rate (124-126)', () => {
+  it('computes mean, percentiles and pass rate', () => {
     expect(mean([0.2, 0.4, 0.9])).toBeCloseTo(0.5, 12);
     expect(percentile([0, 0.25, 0.5, 0.75, 1], 50)).toBe(0.5);
     expect(percentile([0, 0.25, 0.5, 0.75, 1], 95)).toBeCloseTo(0.95, 12);
@@ -31,13 +31,13 @@ describe('aggregates (spec/harness.md §5.2, §9.9)', () => {
     expect(aggregateScores([])).toEqual({ mean: 0, p50: 0, p95: 0, pass_rate: 0 });
   });
 
-  it('handles empty reports and bad percentiles (127)', () => {
+  it('handles empty reports and bad percentiles', () => {
     expect(summarizeReport(report([])).macroF1).toBe(0);
     expect(percentile([], 50)).toBe(0);
     expect(percentile([0.5], 101)).toBe(0);
   });
 
-  it('rejects unsupported schema versions (128)', () => {
+  it('rejects unsupported schema versions', () => {
     expect(() =>
       createEvalReport({
         datasetName: 'd',
@@ -60,7 +60,7 @@ describe('aggregates (spec/harness.md §5.2, §9.9)', () => {
     ).toThrow('unsupported dataset schema version');
   });
 
-  it('lists failure-only metrics with zero aggregates and skips them in macro-F1 (129, 130)', () => {
+  it('lists failure-only metrics with zero aggregates and skips them in macro-F1', () => {
     const failuresOnly = summarizeReport(
       report(
         [result('a', {}), result('b', {})],
@@ -83,7 +83,7 @@ describe('aggregates (spec/harness.md §5.2, §9.9)', () => {
   });
 });
 
-describe('cohorts (spec/harness.md §5.3, scenarios 131-132)', () => {
+describe('cohorts', () => {
   it('groups by tags, untagged last', () => {
     const summary = summarizeReport(
       report([
@@ -116,7 +116,7 @@ describe('cohorts (spec/harness.md §5.3, scenarios 131-132)', () => {
   });
 });
 
-describe('adversarial summary (spec/harness.md §5.6, scenarios 133-136)', () => {
+describe('adversarial summary', () => {
   const pi = {
     adversarial: {
       category: 'prompt-injection',
@@ -134,7 +134,7 @@ describe('adversarial summary (spec/harness.md §5.6, scenarios 133-136)', () =>
     },
   };
 
-  it('summarises categories and frameworks (133)', () => {
+  it('summarises categories and frameworks', () => {
     const summary = summarizeReport(
       report([result('a', { m: 1 }, pi), result('b', { m: 0 }, pii), result('c', { m: 1 })]),
     ).adversarial;
@@ -158,7 +158,7 @@ describe('adversarial summary (spec/harness.md §5.6, scenarios 133-136)', () =>
     });
   });
 
-  it('ignores malformed adversarial metadata (134)', () => {
+  it('ignores malformed adversarial metadata', () => {
     expect(
       summarizeReport(
         report([result('a', { m: 1 }, { adversarial: { label: 'missing category' } })]),
@@ -170,7 +170,7 @@ describe('adversarial summary (spec/harness.md §5.6, scenarios 133-136)', () =>
     });
   });
 
-  it('keeps the highest severity (135, 136)', () => {
+  it('keeps the highest severity', () => {
     const sev = (severity?: string) => ({
       adversarial: { category: 'tool-abuse', ...(severity === undefined ? {} : { severity }) },
     });
@@ -184,7 +184,7 @@ describe('adversarial summary (spec/harness.md §5.6, scenarios 133-136)', () =>
   });
 });
 
-describe('histograms (spec/harness.md §5.4, scenarios 137-141)', () => {
+describe('histograms', () => {
   it('places scores in buckets', () => {
     expect(histogram([0, 0.05, 0.5, 1], 2)).toEqual([
       { min: 0, max: 0.5, count: 2 },
@@ -204,8 +204,8 @@ describe('histograms (spec/harness.md §5.4, scenarios 137-141)', () => {
   });
 });
 
-describe('usage summary (spec/harness.md §5.5, scenarios 142-145)', () => {
-  it('sums valid fields and counts what was reported (142)', () => {
+describe('usage summary', () => {
+  it('sums valid fields and counts what was reported', () => {
     expect(
       summarizeUsage([
         {
@@ -234,7 +234,7 @@ describe('usage summary (spec/harness.md §5.5, scenarios 142-145)', () => {
     });
   });
 
-  it('ignores invalid values (143) and counts zero as reported (144)', () => {
+  it('ignores invalid values (143) and counts zero as reported', () => {
     expect(
       summarizeUsage([
         { prompt_tokens: -1, completion_tokens: 'nan', cost_usd: '1e309', latency_ms: Infinity },
@@ -252,7 +252,7 @@ describe('usage summary (spec/harness.md §5.5, scenarios 142-145)', () => {
     expect(zero.latency_ms.mean).toBe(42);
   });
 
-  it('reads usage from failure details too (145)', () => {
+  it('reads usage from failure details too', () => {
     const summary = summarizeReport(
       report(
         [result('a', {})],

@@ -26,7 +26,7 @@ const markdown = (r: EvalReport) => renderMarkdownReport(r, summarizeReport(r));
 const bucket = (min: number, max: number, count: number) => ({ min, max, count });
 const zeroAggregate = { mean: 0, p50: 0, p95: 0, pass_rate: 0 };
 
-describe('JSON report (spec/harness.md §5.7, §9.10)', () => {
+describe('JSON report', () => {
   it('reproduces the worked example', () => {
     const text = renderJsonReport(worked(), summarizeReport(worked()));
     expect(text.endsWith('}')).toBe(true);
@@ -118,7 +118,7 @@ describe('JSON report (spec/harness.md §5.7, §9.10)', () => {
     });
   });
 
-  it('keeps the 16 top-level keys in order for an empty report (146)', () => {
+  it('keeps the 16 top-level keys in order for an empty report', () => {
     const parsed = json(report([]));
     expect(Object.keys(parsed)).toEqual([
       'schema_version',
@@ -141,7 +141,7 @@ describe('JSON report (spec/harness.md §5.7, §9.10)', () => {
     expect(parsed['metrics']).toEqual({});
   });
 
-  it('never emits metadata, and only the safe adversarial subset (147-150)', () => {
+  it('never emits metadata, and only the safe adversarial subset', () => {
     const adversarial = {
       category: 'prompt-injection',
       label: 'Prompt injection',
@@ -177,7 +177,7 @@ describe('JSON report (spec/harness.md §5.7, §9.10)', () => {
     });
   });
 
-  it('lists failures and usage (151, 152)', () => {
+  it('lists failures and usage', () => {
     const r = report(
       [
         result('s1', {
@@ -212,7 +212,7 @@ describe('JSON report (spec/harness.md §5.7, §9.10)', () => {
     });
   });
 
-  it('fails to encode ill-formed strings instead of escaping them (207)', () => {
+  it('fails to encode ill-formed strings instead of escaping them', () => {
     const r = report([result('s1', { m: 1 }, {}, 'ok\uD800')]);
     expect(() => renderJsonReport(r, summarizeReport(r))).toThrow(
       'Failed to encode report as JSON',
@@ -301,8 +301,8 @@ _Run completed in 1.50s over 2 samples (0 failures captured)._
 
 `;
 
-describe('Markdown report (spec/harness.md §5.8, §9.10)', () => {
-  it('reproduces the worked example byte for byte (160)', () => {
+describe('Markdown report', () => {
+  it('reproduces the worked example byte for byte', () => {
     expect(markdown(worked())).toBe(WORKED_MARKDOWN);
   });
 
@@ -314,7 +314,7 @@ describe('Markdown report (spec/harness.md §5.8, §9.10)', () => {
     expect(text.endsWith('\n')).toBe(true);
   });
 
-  it('shows the sections that have data (153, 154)', () => {
+  it('shows the sections that have data', () => {
     const basic = markdown(
       report([result('a', { 'exact-match': 1 }), result('b', { 'exact-match': 0 })]),
     );
@@ -360,7 +360,7 @@ describe('Markdown report (spec/harness.md §5.8, §9.10)', () => {
     expect(latencyOnly).toContain('| 1 | n/a | n/a | n/a | n/a | 50.00 | 50.00 |');
   });
 
-  it('renders adversarial coverage (155)', () => {
+  it('renders adversarial coverage', () => {
     const metadata = {
       adversarial: {
         category: 'prompt-injection',
@@ -378,7 +378,7 @@ describe('Markdown report (spec/harness.md §5.8, §9.10)', () => {
     expect(text).toContain('| OWASP LLM | 1 | prompt-injection |');
   });
 
-  it('lists failures and escapes them (156, 157)', () => {
+  it('lists failures and escapes them', () => {
     expect(
       markdown(report([result('s1', {})], [failure('s1', 'llm-as-judge', 'timeout')])),
     ).toContain('- **sample <code>s1</code> / metric <code>llm-as-judge</code>** - timeout');
@@ -389,7 +389,7 @@ describe('Markdown report (spec/harness.md §5.8, §9.10)', () => {
     expect(text).not.toContain('s`1\nnext');
   });
 
-  it('escapes table cells and headings (158)', () => {
+  it('escapes table cells and headings', () => {
     const text = markdown(
       report([result('a', { 'exact|match\nbad`metric': 1 }, { tags: ['geo|bad\nline`tick'] })]),
     );
@@ -398,7 +398,7 @@ describe('Markdown report (spec/harness.md §5.8, §9.10)', () => {
     expect(text).toContain('### exact|match bad\\`metric');
   });
 
-  it('HTML-escapes user text (159)', () => {
+  it('HTML-escapes user text', () => {
     const r = report(
       [
         result(

@@ -5,7 +5,7 @@ import { makeWorkspace } from '../helpers/cli.js';
 
 const one = [{ id: 's1', actual_output: 'answer one' }];
 
-describe('SavedOutputs (scenario 108)', () => {
+describe('SavedOutputs', () => {
   it('validates entries', () => {
     expect(() => new SavedOutputs([{ id: 's1' }])).toThrow('actual_output');
     expect(() => new SavedOutputs(['s1'])).toThrow('must be an array');
@@ -21,7 +21,7 @@ describe('SavedOutputs (scenario 108)', () => {
   });
 });
 
-describe('saved outputs files (spec/harness.md §4.6, scenarios 109-111)', () => {
+describe('saved outputs files', () => {
   it('reads JSON, YAML and extensionless files', async () => {
     const dir = await makeWorkspace({
       'x.json': '{"outputs":{"s1":"answer one"}}',

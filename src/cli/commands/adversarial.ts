@@ -49,7 +49,7 @@ interface GatePlan {
   readonly gate: { readonly maxDrop: number; readonly targets: readonly GateTarget[] } | undefined;
 }
 
-/** Check every manifest / gate flag before anything runs (design.md §11: dependent flags are errors). */
+/** Check every manifest / gate flag before anything runs (dependent flags are errors). */
 function planGate(options: AdversarialCommandOptions, io: CliIo): GatePlan {
   const manifest = options.manifest;
   if (manifest === undefined) {
@@ -263,7 +263,7 @@ function withFailuresAsZero(report: EvalReport): EvalReport {
   return { ...report, sampleResults };
 }
 
-/** Baseline and current in score units, drops in percentage points (design.md §11). */
+/** Baseline and current in score units, drops in percentage points. */
 function gateJson(result: GateResult): Record<string, unknown> {
   return {
     status: result.status,
@@ -304,7 +304,7 @@ function gateMarkdown(result: GateResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The stderr diagnostic of spec/harness.md §7.2 step 6. */
+/** The one stderr line that says how the regression gate ended. */
 function gateLine(result: GateResult, maxDrop: number, hasFailures: boolean): string {
   const pp = (ratio: number) => (ratio * 100).toFixed(2);
   if (result.status === 'missing-baseline') {

@@ -13,7 +13,7 @@ import { emitReport, writeJunit } from '../emit-report.js';
 
 export type { RunCommandOptions } from '../dataset-run.js';
 
-/** `eval-harness run <dataset>` or `run --eval-set <name>`: returns the exit code (design.md §3). */
+/** `eval-harness run <dataset>` or `run --eval-set <name>`: returns the exit code. */
 export async function runCommand(
   datasetArg: string | undefined,
   options: RunCommandOptions,
