@@ -20,7 +20,7 @@ import {
   type RunCommandOptions,
 } from './dataset-run.js';
 import { buildDryRunPlan, renderDryRunPlan } from './dry-run-plan.js';
-import type { CliIo } from './io.js';
+import { interruptedExitCode, type CliIo } from './io.js';
 import { writeFileAtomically } from '../atomic-write.js';
 
 export const EVAL_SET_RUN_SCHEMA_V1 = 'eval-harness.eval-set-run.v1';
@@ -81,35 +81,50 @@ export async function runEvalSetCommand(
     await writing;
   };
   // Interrupted: the running dataset is already `running` in the manifest, so the next run with
-  // the same manifest runs it again. Exit once the last manifest write has landed.
-  const onSignal = (signal: NodeJS.Signals): void => {
-    io.stderr.write(
-      `${signal} received: stopping; ${manifestPath === undefined ? 'no --manifest was given, so the set will start over next time' : `rerun with --manifest ${options.manifest} to resume`}.\n`,
+  // the same manifest runs it again. Stop once the last manifest write has landed.
+  const finished = new AbortController();
+  const interrupted = new Promise<number>((resolveExit) => {
+    const interrupt = io.interrupt;
+    interrupt?.addEventListener(
+      'abort',
+      () => {
+        io.stderr.write(
+          `${String(interrupt.reason)} received: stopping; ${manifestPath === undefined ? 'no --manifest was given, so the set will start over next time' : `rerun with --manifest ${options.manifest} to resume`}.\n`,
+        );
+        void writing.finally(() => resolveExit(interruptedExitCode(interrupt)));
+      },
+      { once: true, signal: finished.signal },
     );
-    void writing.finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  });
 
   const outcomes = new Map<string, DatasetOutcome>();
+  const running = runEvalSet({
+    definition,
+    ...(manifest === undefined ? {} : { manifest }),
+    clock: systemClock,
+    onManifest: persist,
+    runDataset: async (name) => {
+      const prepared = await prepareDatasetRun(context, name);
+      const outcome = await executeDatasetRun(context, prepared);
+      outcomes.set(name, outcome);
+      return outcome.report;
+    },
+  }).then(async (done) => {
+    await writing;
+    return done;
+  });
+  // After an interrupt the run is abandoned; whatever it does next must not surface.
+  running.catch(() => undefined);
   let result: EvalSetRunResult;
   try {
-    result = await runEvalSet({
-      definition,
-      ...(manifest === undefined ? {} : { manifest }),
-      clock: systemClock,
-      onManifest: persist,
-      runDataset: async (name) => {
-        const prepared = await prepareDatasetRun(context, name);
-        const outcome = await executeDatasetRun(context, prepared);
-        outcomes.set(name, outcome);
-        return outcome.report;
-      },
-    });
-    await writing;
+    const first = await Promise.race([
+      running.then((done) => ({ done })),
+      interrupted.then((exitCode) => ({ exitCode })),
+    ]);
+    if ('exitCode' in first) return first.exitCode;
+    result = first.done;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    finished.abort();
   }
 
   const passOutcomes = result.reports.map(

@@ -4,4 +4,15 @@ export interface CliIo {
   readonly stderr: { write(chunk: string): unknown; isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /**
+   * Aborted, with the signal's name as the reason, when the process is asked to stop (SIGINT,
+   * SIGTERM). A command that owes cleanup (a manifest write, draining a worker) listens, does it
+   * and returns; without a listener the process stops at once with 130 / 143.
+   */
+  readonly interrupt?: AbortSignal;
+}
+
+/** The exit code of a command stopped by a signal: 130 for SIGINT, 143 for SIGTERM. */
+export function interruptedExitCode(signal: AbortSignal): number {
+  return signal.reason === 'SIGTERM' ? 143 : 130;
 }

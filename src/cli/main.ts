@@ -1,9 +1,10 @@
+import { getEventListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, EvalHarnessError } from '../errors.js';
 import { BATCH_FLAGS_DESCRIPTION } from './batch-flags.js';
 import { addRunOptions, collect } from './run-options.js';
-import type { CliIo } from './io.js';
+import { interruptedExitCode, type CliIo } from './io.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -210,11 +211,23 @@ function describeChain(error: unknown): string {
  * timeout may leave timers or sockets that would otherwise keep the process alive.
  */
 export async function runFromProcess(): Promise<void> {
+  const interrupt = new AbortController();
+  // The first signal goes to the command if it owes cleanup (it listens on `interrupt`), else it
+  // stops the process; a second one always stops it at once.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const owed =
+      !interrupt.signal.aborted && getEventListeners(interrupt.signal, 'abort').length > 0;
+    interrupt.abort(signal);
+    if (!owed) process.exit(interruptedExitCode(interrupt.signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
+    interrupt: interrupt.signal,
   });
   process.exitCode = code;
   await Promise.all(

@@ -61,21 +61,21 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
     `worker: taking jobs from queue '${queueName}' (prefix '${loaded.redis.prefix}') on ${redactRedisUrl(redisUrl)} with concurrency ${concurrency}; Ctrl-C drains and stops.\n`,
   );
 
+  // A signal is this command's normal stop: drain the jobs in flight, then exit 0. (A second
+  // signal stops the process at once, from the entry point.)
   await new Promise<void>((resolve) => {
-    let signals = 0;
-    const stop = (signal: NodeJS.Signals): void => {
-      signals++;
-      if (signals === 1) {
+    const interrupt = io.interrupt;
+    if (interrupt === undefined) return;
+    interrupt.addEventListener(
+      'abort',
+      () => {
         io.stderr.write(
-          `worker: ${signal} received, finishing in-flight jobs (send it again to stop at once)\n`,
+          `worker: ${String(interrupt.reason)} received, finishing in-flight jobs (send it again to stop at once)\n`,
         );
         void pool.close(false).then(resolve);
-      } else {
-        void pool.close(true).then(resolve);
-      }
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+      },
+      { once: true },
+    );
   });
   await session.close();
   io.stderr.write('worker: stopped\n');
