@@ -35,3 +35,4 @@ export {
   recordWithRegressionGate,
   type RecordOptions,
 } from './manifest-store.js';
+export { failuresScoredZero } from './failures-scored-zero.js';

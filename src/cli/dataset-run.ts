@@ -31,9 +31,8 @@ import {
   parseScoreGate,
   summarizeReport,
   type EvalReport,
-  type ReportSummary,
+  type GatedReport,
   type ScoreGate,
-  type ScoreGateResult,
 } from '../reports/index.js';
 import { loadSavedOutputsFile, type SampleRunner, type SavedOutputs } from '../sut/index.js';
 import { readBatchFlags } from './batch-flags.js';
@@ -91,11 +90,7 @@ export interface PreparedDataset {
 }
 
 /** A finished dataset: its report, summary and gate results. */
-export interface DatasetOutcome {
-  readonly report: EvalReport;
-  readonly summary: ReportSummary;
-  readonly gates: readonly ScoreGateResult[] | undefined;
-}
+export type DatasetOutcome = GatedReport;
 
 /** Check flags, load the config, resolve batch options: every error here is exit 2, nothing ran. */
 export async function createRunContext(options: RunCommandOptions, io: CliIo): Promise<RunContext> {

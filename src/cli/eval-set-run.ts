@@ -9,7 +9,7 @@ import {
   type GoldenDataset,
 } from '../engine/index.js';
 import { ConfigError, EXIT_CODES, UsageError, errorMessage } from '../errors.js';
-import { buildReportJson, markdownCell, renderMarkdownReport } from '../reports/index.js';
+import { renderEvalSetJson, renderEvalSetMarkdown } from '../reports/index.js';
 import { emitReport, writeJunit } from './emit-report.js';
 import {
   createRunContext,
@@ -22,8 +22,6 @@ import {
 import { buildDryRunPlan, renderDryRunPlan } from './dry-run-plan.js';
 import { interruptedExitCode, type CliIo } from './io.js';
 import { writeFileAtomically } from '../atomic-write.js';
-
-export const EVAL_SET_RUN_SCHEMA_V1 = 'eval-harness.eval-set-run.v1';
 
 /**
  * `eval-harness run --eval-set <name> [--manifest <path>] [--retry-failed]`: the datasets of a
@@ -176,53 +174,4 @@ async function readManifest(path: string): Promise<EvalSetManifest | undefined> 
       { cause: error },
     );
   }
-}
-
-function renderEvalSetJson(result: EvalSetRunResult, outcomes: readonly DatasetOutcome[]): string {
-  return JSON.stringify(
-    {
-      schema_version: EVAL_SET_RUN_SCHEMA_V1,
-      eval_set: result.definition.name,
-      manifest: result.manifest.toJson(),
-      reports: outcomes.map((outcome) =>
-        buildReportJson(
-          outcome.report,
-          outcome.summary,
-          outcome.gates === undefined ? {} : { gates: outcome.gates },
-        ),
-      ),
-    },
-    null,
-    4,
-  );
-}
-
-function renderEvalSetMarkdown(
-  result: EvalSetRunResult,
-  outcomes: readonly DatasetOutcome[],
-): string {
-  const byName = new Map(outcomes.map((outcome) => [outcome.report.datasetName, outcome]));
-  const lines = [
-    `# Eval set report — ${markdownCell(result.definition.name)}`,
-    '',
-    '| dataset | status | samples | failures | macro-F1 | duration seconds |',
-    '| --- | --- | --- | --- | --- | --- |',
-  ];
-  for (const entry of result.manifest.entries) {
-    const outcome = byName.get(entry.dataset);
-    const cell = (value: number | null, digits = 0): string =>
-      value === null ? '-' : value.toFixed(digits);
-    lines.push(
-      `| ${markdownCell(entry.dataset)} | ${entry.status}${outcome === undefined && entry.status === 'completed' ? ' (earlier run)' : ''} | ${cell(entry.total_samples)} | ${cell(entry.total_failures)} | ${outcome === undefined ? '-' : outcome.summary.macroF1.toFixed(4)} | ${cell(entry.duration_seconds, 2)} |`,
-    );
-  }
-  lines.push('');
-  const reports = outcomes.map((outcome) =>
-    renderMarkdownReport(
-      outcome.report,
-      outcome.summary,
-      outcome.gates === undefined ? {} : { gates: outcome.gates },
-    ),
-  );
-  return `${lines.join('\n')}\n${reports.join('\n')}`;
 }

@@ -48,3 +48,14 @@ export {
 } from './json-renderer.js';
 export { markdownCell, renderMarkdownReport, type MarkdownExtras } from './markdown-renderer.js';
 export { renderJunitReport, renderJunitReports } from './junit-renderer.js';
+export {
+  EVAL_SET_RUN_SCHEMA_V1,
+  renderEvalSetJson,
+  renderEvalSetMarkdown,
+  type GatedReport,
+} from './eval-set-renderer.js';
+export {
+  regressionGateJson,
+  regressionGateLine,
+  regressionGateMarkdown,
+} from './regression-gate-renderer.js';

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import {
   buildAdversarialDataset,
   DEFAULT_ADVERSARIAL_DATASET,
+  failuresScoredZero,
   loadRunManifest,
   parseGateTargets,
   recordAdversarialRun,
@@ -16,11 +17,11 @@ import { createGoldenDataset } from '../../engine/index.js';
 import { ConfigError, EvalRunError, UsageError } from '../../errors.js';
 import {
   buildReportJson,
-  markdownCell,
+  regressionGateJson,
+  regressionGateLine,
+  regressionGateMarkdown,
   renderMarkdownReport,
   summarizeReport,
-  type EvalReport,
-  type SampleResult,
 } from '../../reports/index.js';
 import {
   createRunContext,
@@ -183,7 +184,7 @@ export async function adversarialCommand(
   let recordError: unknown;
   if (gatePlan.manifestPath !== undefined) {
     // Errors never count as resisted: a failed metric scores 0 in the manifest and the gate.
-    const strict = withFailuresAsZero(outcome.report);
+    const strict = failuresScoredZero(outcome.report);
     const entry = runEntryFromReport(strict, summarizeReport(strict));
     const now = systemClock.nowSeconds();
     try {
@@ -210,7 +211,7 @@ export async function adversarialCommand(
   // Errors never count as resisted: the coverage tables score a failed metric as 0.
   const summary = {
     ...outcome.summary,
-    adversarial: summarizeReport(withFailuresAsZero(report)).adversarial,
+    adversarial: summarizeReport(failuresScoredZero(report)).adversarial,
   };
   const extras = outcome.gates === undefined ? {} : { gates: outcome.gates };
   await emitReport(
@@ -221,13 +222,13 @@ export async function adversarialCommand(
               ? buildReportJson(report, summary, extras)
               : {
                   ...buildReportJson(report, summary, extras),
-                  regression_gate: gateJson(gateResult),
+                  regression_gate: regressionGateJson(gateResult),
                 },
             null,
             4,
           )
         : renderMarkdownReport(report, summary, extras) +
-          (gateResult === undefined ? '' : gateMarkdown(gateResult)),
+          (gateResult === undefined ? '' : regressionGateMarkdown(gateResult)),
     ],
     options,
     io,
@@ -237,101 +238,10 @@ export async function adversarialCommand(
 
   let exitCode: number = reportOutcome(outcome, io);
   if (gateResult !== undefined && gatePlan.gate !== undefined) {
-    io.stderr.write(`${gateLine(gateResult, gatePlan.gate.maxDrop, report.failures.length > 0)}\n`);
+    io.stderr.write(
+      `${regressionGateLine(gateResult, gatePlan.gate.maxDrop, report.failures.length > 0)}\n`,
+    );
     if (gateResult.status === 'fail') exitCode = 1;
   }
   return exitCode;
-}
-
-/** A copy of the report where each captured metric failure is a score of 0 for that sample. */
-function withFailuresAsZero(report: EvalReport): EvalReport {
-  if (report.failures.length === 0) return report;
-  const failed = new Map<string, Set<string>>();
-  for (const failure of report.failures) {
-    const set = failed.get(failure.sampleId) ?? new Set();
-    set.add(failure.metricName);
-    failed.set(failure.sampleId, set);
-  }
-  const sampleResults: SampleResult[] = report.sampleResults.map((result) => {
-    const metrics = failed.get(result.sample.id);
-    if (metrics === undefined) return result;
-    const scores = new Map(result.metricScores);
-    for (const metric of metrics)
-      if (!scores.has(metric)) scores.set(metric, { score: 0, details: {} });
-    return { ...result, metricScores: scores };
-  });
-  return { ...report, sampleResults };
-}
-
-/** Baseline and current in score units, drops in percentage points. */
-function gateJson(result: GateResult): Record<string, unknown> {
-  return {
-    status: result.status,
-    baseline: result.baseline_run_id,
-    checks: result.checks.map((check) => ({
-      metric: check.target,
-      aggregate:
-        check.target === 'macro_f1' ? 'macro_f1' : (check.target.split('.').at(-1) ?? 'mean'),
-      baseline: check.baseline_score,
-      current: check.current_score,
-      drop: check.drop === null ? null : check.drop * 100,
-      max_drop: check.max_drop * 100,
-      passed: check.status === 'pass',
-    })),
-  };
-}
-
-function gateMarkdown(result: GateResult): string {
-  const lines = [
-    '## Regression gate',
-    '',
-    `Status: **${result.status}**${result.baseline_run_id === null ? '' : ` against run \`${result.baseline_run_id.slice(0, 12)}\``}.`,
-    '',
-  ];
-  if (result.checks.length > 0) {
-    lines.push(
-      '| target | baseline | current | drop (pp) | max drop (pp) | result |',
-      '| --- | --- | --- | --- | --- | --- |',
-    );
-    for (const check of result.checks) {
-      const score = (value: number | null) => (value === null ? 'n/a' : value.toFixed(4));
-      lines.push(
-        `| ${markdownCell(check.target)} | ${score(check.baseline_score)} | ${score(check.current_score)} | ${check.drop === null ? 'n/a' : (check.drop * 100).toFixed(2)} | ${(check.max_drop * 100).toFixed(2)} | ${check.status} |`,
-      );
-    }
-    lines.push('');
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** The one stderr line that says how the regression gate ended. */
-function gateLine(result: GateResult, maxDrop: number, hasFailures: boolean): string {
-  const pp = (ratio: number) => (ratio * 100).toFixed(2);
-  if (result.status === 'missing-baseline') {
-    return result.recorded
-      ? 'Adversarial regression gate: missing-baseline - no compatible manifest baseline; current run will be recorded for future comparisons.'
-      : 'Adversarial regression gate: missing-baseline - no compatible failure-free manifest baseline; current run has metric failures and was not recorded for future comparisons.';
-  }
-  if (result.status === 'pass') {
-    return result.recorded || !hasFailures
-      ? `Adversarial regression gate: pass - ${result.checks.length} check(s), max drop ${pp(maxDrop)} percentage points.`
-      : 'Adversarial regression gate: pass - score checks passed, but current run has metric failures and was not recorded for future comparisons.';
-  }
-  const parts = result.checks
-    .filter((check) => check.status !== 'pass')
-    .map((check) => {
-      if (check.status === 'missing-value') {
-        const which =
-          check.baseline_score === null && check.current_score === null
-            ? result.baseline_run_id === null
-              ? 'current'
-              : 'baseline and current'
-            : check.baseline_score === null
-              ? 'baseline'
-              : 'current';
-        return `${check.target} missing from ${which} run`;
-      }
-      return `${check.target} dropped by ${pp(check.drop ?? 0)} percentage points (baseline ${(check.baseline_score ?? 0).toFixed(4)} -> current ${(check.current_score ?? 0).toFixed(4)}, max ${pp(maxDrop)} percentage points)`;
-    });
-  return `Adversarial regression gate: fail - ${parts.join('; ')}; current run was not recorded for future comparisons.`;
 }

@@ -1,0 +1,80 @@
+import type { GateResult } from '../adversarial/index.js';
+import { markdownCell } from './markdown-renderer.js';
+
+/** Baseline and current in score units, drops in percentage points. */
+export function regressionGateJson(result: GateResult): Record<string, unknown> {
+  return {
+    status: result.status,
+    baseline: result.baseline_run_id,
+    checks: result.checks.map((check) => ({
+      metric: check.target,
+      aggregate:
+        check.target === 'macro_f1' ? 'macro_f1' : (check.target.split('.').at(-1) ?? 'mean'),
+      baseline: check.baseline_score,
+      current: check.current_score,
+      drop: check.drop === null ? null : check.drop * 100,
+      max_drop: check.max_drop * 100,
+      passed: check.status === 'pass',
+    })),
+  };
+}
+
+/** The Markdown section of the regression gate: its status and one row per check. */
+export function regressionGateMarkdown(result: GateResult): string {
+  const lines = [
+    '## Regression gate',
+    '',
+    `Status: **${result.status}**${result.baseline_run_id === null ? '' : ` against run \`${result.baseline_run_id.slice(0, 12)}\``}.`,
+    '',
+  ];
+  if (result.checks.length > 0) {
+    lines.push(
+      '| target | baseline | current | drop (pp) | max drop (pp) | result |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
+    for (const check of result.checks) {
+      const score = (value: number | null) => (value === null ? 'n/a' : value.toFixed(4));
+      lines.push(
+        `| ${markdownCell(check.target)} | ${score(check.baseline_score)} | ${score(check.current_score)} | ${check.drop === null ? 'n/a' : (check.drop * 100).toFixed(2)} | ${(check.max_drop * 100).toFixed(2)} | ${check.status} |`,
+      );
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The one stderr line that says how the regression gate ended. */
+export function regressionGateLine(
+  result: GateResult,
+  maxDrop: number,
+  hasFailures: boolean,
+): string {
+  const pp = (ratio: number) => (ratio * 100).toFixed(2);
+  if (result.status === 'missing-baseline') {
+    return result.recorded
+      ? 'Adversarial regression gate: missing-baseline - no compatible manifest baseline; current run will be recorded for future comparisons.'
+      : 'Adversarial regression gate: missing-baseline - no compatible failure-free manifest baseline; current run has metric failures and was not recorded for future comparisons.';
+  }
+  if (result.status === 'pass') {
+    return result.recorded || !hasFailures
+      ? `Adversarial regression gate: pass - ${result.checks.length} check(s), max drop ${pp(maxDrop)} percentage points.`
+      : 'Adversarial regression gate: pass - score checks passed, but current run has metric failures and was not recorded for future comparisons.';
+  }
+  const parts = result.checks
+    .filter((check) => check.status !== 'pass')
+    .map((check) => {
+      if (check.status === 'missing-value') {
+        const which =
+          check.baseline_score === null && check.current_score === null
+            ? result.baseline_run_id === null
+              ? 'current'
+              : 'baseline and current'
+            : check.baseline_score === null
+              ? 'baseline'
+              : 'current';
+        return `${check.target} missing from ${which} run`;
+      }
+      return `${check.target} dropped by ${pp(check.drop ?? 0)} percentage points (baseline ${(check.baseline_score ?? 0).toFixed(4)} -> current ${(check.current_score ?? 0).toFixed(4)}, max ${pp(maxDrop)} percentage points)`;
+    });
+  return `Adversarial regression gate: fail - ${parts.join('; ')}; current run was not recorded for future comparisons.`;
+}
