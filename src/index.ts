@@ -4,6 +4,17 @@
  */
 export { systemClock, type Clock } from './clock.js';
 export {
+  createConfigRunnerResolver,
+  createMetricRegistry,
+  prepareDataset,
+  registerConfigMetrics,
+  resolveRunner,
+  runDataset,
+  type DatasetRunHooks,
+  type DatasetRunSettings,
+  type PreparedDataset,
+} from './app/index.js';
+export {
   ConfigError,
   DatasetSchemaError,
   EXIT_CODES,

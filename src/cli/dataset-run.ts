@@ -1,50 +1,36 @@
 import { resolve } from 'node:path';
 import {
-  CONFIG_SUT_RUNNER,
   DEFAULT_QUEUE_NAME,
   checkQueueName,
   combineReporters,
-  createLazyParallelTransport,
-  openLazyParallelSession,
   providedBatchFlags,
   resolveBatchOptions,
   serialBatchOptions,
-  startWorkerPool,
   type BatchOptions,
-  type DispatchActivity,
   type ResolvedBatch,
-  type WorkerPool,
 } from '../batches/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
-import {
-  EvalEngine,
-  type GoldenDataset,
-  type RunOptions,
-  type SampleProgress,
-} from '../engine/index.js';
+import { EvalEngine, type GoldenDataset } from '../engine/index.js';
 import { UsageError } from '../errors.js';
-import { MetricRegistry } from '../metrics/index.js';
-import { createEmbeddingsClient, createJudgeClient } from '../providers/index.js';
 import {
   checkGateMetrics,
-  evaluateScoreGates,
   parseScoreGate,
-  summarizeReport,
-  type EvalReport,
   type GatedReport,
   type ScoreGate,
 } from '../reports/index.js';
-import { loadSavedOutputsFile, type SampleRunner, type SavedOutputs } from '../sut/index.js';
+import { loadSavedOutputsFile } from '../sut/index.js';
 import { readBatchFlags } from './batch-flags.js';
 import type { CliIo } from './io.js';
 import { createProgressDisplay } from './progress-display.js';
 import {
-  createConfigRunnerResolver,
+  createMetricRegistry,
   loadConfigReporter,
   prepareDataset,
   registerConfigMetrics,
   resolveRunner,
-} from './run-setup.js';
+  runDataset,
+  type PreparedDataset,
+} from '../app/index.js';
 
 /** Options of `eval-harness run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -81,13 +67,7 @@ export interface RunContext {
   readonly localWorkers: number;
 }
 
-/** What one dataset's run needs, all checked before its first SUT call. */
-export interface PreparedDataset {
-  readonly dataset: GoldenDataset;
-  readonly source:
-    | { readonly kind: 'outputs'; readonly outputs: SavedOutputs }
-    | { readonly kind: 'sut'; readonly runner: SampleRunner };
-}
+export type { PreparedDataset } from '../app/index.js';
 
 /** A finished dataset: its report, summary and gate results. */
 export type DatasetOutcome = GatedReport;
@@ -201,32 +181,6 @@ function checkLazyParallel(
   }
 }
 
-/** The metric registry with the configured judge and embeddings clients. */
-export function createMetricRegistry(loaded: LoadedConfig): MetricRegistry {
-  const retry = {
-    retryAttempts: loaded.runtime.providerRetryAttempts,
-    retrySleepMs: loaded.runtime.providerRetrySleepMs,
-  };
-  const { judge, embeddings } = loaded.providers;
-  return new MetricRegistry({
-    judge: createJudgeClient({
-      ...retry,
-      endpoint: judge.endpoint,
-      model: judge.model,
-      apiKey: judge.apiKey,
-      timeoutSeconds: judge.timeoutSeconds,
-    }),
-    embeddings: createEmbeddingsClient({
-      ...retry,
-      endpoint: embeddings.endpoint,
-      model: embeddings.model,
-      apiKey: embeddings.apiKey,
-      timeoutSeconds: embeddings.timeoutSeconds,
-    }),
-    ...(judge.promptTemplate === undefined ? {} : { judgePromptTemplate: judge.promptTemplate }),
-  });
-}
-
 function parseLocalWorkers(value: string): number {
   if (!/^[0-9]+$/.test(value) || Number(value) < 1)
     throw new UsageError('The --local-workers option must be a positive integer.');
@@ -278,7 +232,7 @@ export async function executeDatasetRun(
   context: RunContext,
   prepared: PreparedDataset,
 ): Promise<DatasetOutcome> {
-  const { options, io, loaded, engine, batch } = context;
+  const { options, io, loaded } = context;
   const configReporter = await loadConfigReporter(loaded);
   const display = await createProgressDisplay({
     io,
@@ -286,78 +240,29 @@ export async function executeDatasetRun(
     progressFile:
       options.progressFile === undefined ? undefined : resolve(io.cwd, options.progressFile),
   });
-  const runOptions = {
-    batch: batch.options,
-    progress: combineReporters(
-      configReporter === undefined ? [display.reporter] : [display.reporter, configReporter],
-    ),
-    onSampleDone: (progress: SampleProgress) => display.onSampleDone(progress),
-    onDispatchActivity: (activity: DispatchActivity) => display.onDispatchActivity(activity),
-    defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
-  };
-  const name = prepared.dataset.name;
-  let report: EvalReport;
   try {
-    if (prepared.source.kind === 'outputs') {
-      report = await engine.scoreOutputs(name, prepared.source.outputs);
-    } else if (batch.options.mode === 'lazy-parallel') {
-      report = await runLazyParallel(context, name, runOptions);
-    } else {
-      report = await engine.run(name, prepared.source.runner, runOptions);
-    }
-  } finally {
-    display.stop();
-  }
-  const summary = summarizeReport(report);
-  return {
-    report,
-    summary,
-    gates: context.gates.length > 0 ? evaluateScoreGates(context.gates, summary) : undefined,
-  };
-}
-
-/**
- * A lazy-parallel run: connect (failing fast when Redis is unreachable), start the in-process
- * worker slots if asked, run the producer loop over BullMQ, and always release every connection.
- */
-async function runLazyParallel(
-  context: RunContext,
-  datasetName: string,
-  runOptions: RunOptions & { batch: BatchOptions },
-): Promise<EvalReport> {
-  const { loaded, io } = context;
-  const session = await openLazyParallelSession({
-    redisUrl: context.options.redisUrl ?? loaded.redis.url,
-    prefix: loaded.redis.prefix,
-    queueName: runOptions.batch.queue,
-  });
-  let pool: WorkerPool | undefined;
-  try {
-    if (context.localWorkers > 0) {
-      pool = await startWorkerPool({
-        session,
-        concurrency: context.localWorkers,
-        resolveRunner: createConfigRunnerResolver(loaded),
-        onFailedJob: (line) => io.stderr.write(`local worker: ${line}\n`),
-      });
-    }
-    return await context.engine.runOnTransport(
-      datasetName,
-      (invocations, batchId) =>
-        createLazyParallelTransport(session, {
-          batchId,
-          invocations,
-          runnerName: CONFIG_SUT_RUNNER,
-          options: runOptions.batch,
-          resultTtlFloorSeconds: loaded.batchDefaults.resultTtlSeconds,
-          defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
-          onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
-        }),
-      runOptions,
+    return await runDataset(
+      {
+        loaded,
+        engine: context.engine,
+        batch: context.batch.options,
+        gates: context.gates,
+        localWorkers: context.localWorkers,
+        ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+      },
+      prepared,
+      {
+        progress: combineReporters(
+          configReporter === undefined ? [display.reporter] : [display.reporter, configReporter],
+        ),
+        onSampleDone: (progress) => display.onSampleDone(progress),
+        onDispatchActivity: (activity) => display.onDispatchActivity(activity),
+        onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
+        onLocalWorkerFailure: (line) => io.stderr.write(`local worker: ${line}\n`),
+      },
     );
   } finally {
-    await pool?.close();
-    await session.close();
+    display.stop();
   }
 }
 

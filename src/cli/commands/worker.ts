@@ -7,7 +7,7 @@ import {
 import { loadConfig } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import type { CliIo } from '../io.js';
-import { createConfigRunnerResolver } from '../run-setup.js';
+import { createConfigRunnerResolver } from '../../app/index.js';
 
 export interface WorkerCommandOptions {
   config?: string;

@@ -6,7 +6,8 @@ import { loadDatasetFile } from '../datasets/index.js';
 import type { EvalEngine, GoldenDataset } from '../engine/index.js';
 import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
-import { isMetric } from '../metrics/index.js';
+import { MetricRegistry, isMetric } from '../metrics/index.js';
+import { createEmbeddingsClient, createJudgeClient } from '../providers/index.js';
 import {
   createCommandRunner,
   createHttpRunner,
@@ -15,6 +16,11 @@ import {
 } from '../sut/index.js';
 import { CONFIG_SUT_RUNNER } from '../batches/index.js';
 import { debugType } from '../values.js';
+
+/**
+ * Turning a loaded config into the objects a run uses: the SUT runner, custom metrics, the
+ * metric registry with its providers, the progress reporter, the dataset a command names.
+ */
 
 /**
  * The config's `progress.reporter` module, if any: its export is a reporter object (with
@@ -220,4 +226,30 @@ export async function buildConfigRunner(
         timeoutSeconds: sut.timeoutSeconds,
       });
   }
+}
+
+/** The metric registry with the configured judge and embeddings clients. */
+export function createMetricRegistry(loaded: LoadedConfig): MetricRegistry {
+  const retry = {
+    retryAttempts: loaded.runtime.providerRetryAttempts,
+    retrySleepMs: loaded.runtime.providerRetrySleepMs,
+  };
+  const { judge, embeddings } = loaded.providers;
+  return new MetricRegistry({
+    judge: createJudgeClient({
+      ...retry,
+      endpoint: judge.endpoint,
+      model: judge.model,
+      apiKey: judge.apiKey,
+      timeoutSeconds: judge.timeoutSeconds,
+    }),
+    embeddings: createEmbeddingsClient({
+      ...retry,
+      endpoint: embeddings.endpoint,
+      model: embeddings.model,
+      apiKey: embeddings.apiKey,
+      timeoutSeconds: embeddings.timeoutSeconds,
+    }),
+    ...(judge.promptTemplate === undefined ? {} : { judgePromptTemplate: judge.promptTemplate }),
+  });
 }

@@ -1,0 +1,16 @@
+export {
+  buildConfigRunner,
+  createConfigRunnerResolver,
+  createMetricRegistry,
+  loadConfigReporter,
+  prepareDataset,
+  registerConfigMetrics,
+  resolveRunner,
+  type DatasetSelection,
+} from './config-runtime.js';
+export {
+  runDataset,
+  type DatasetRunHooks,
+  type DatasetRunSettings,
+  type PreparedDataset,
+} from './run-dataset.js';

@@ -1,0 +1,138 @@
+import {
+  CONFIG_SUT_RUNNER,
+  createLazyParallelTransport,
+  openLazyParallelSession,
+  startWorkerPool,
+  type BatchOptions,
+  type BatchProgressReporter,
+  type DispatchActivity,
+  type WorkerPool,
+} from '../batches/index.js';
+import type { LoadedConfig } from '../config/index.js';
+import type { EvalEngine, GoldenDataset, RunOptions, SampleProgress } from '../engine/index.js';
+import {
+  evaluateScoreGates,
+  summarizeReport,
+  type EvalReport,
+  type GatedReport,
+  type ScoreGate,
+} from '../reports/index.js';
+import type { SampleRunner, SavedOutputs } from '../sut/index.js';
+import { createConfigRunnerResolver } from './config-runtime.js';
+
+/** What one dataset's run needs, all checked before its first SUT call. */
+export interface PreparedDataset {
+  readonly dataset: GoldenDataset;
+  readonly source:
+    | { readonly kind: 'outputs'; readonly outputs: SavedOutputs }
+    | { readonly kind: 'sut'; readonly runner: SampleRunner };
+}
+
+/** The resolved settings a dataset runs with; the same for every dataset of an eval set. */
+export interface DatasetRunSettings {
+  readonly loaded: LoadedConfig;
+  /** The engine the dataset is registered on, with the config's metrics. */
+  readonly engine: EvalEngine;
+  readonly batch: BatchOptions;
+  readonly gates: readonly ScoreGate[];
+  /** Lazy-parallel: worker slots to run in this process; 0 relies on running workers. */
+  readonly localWorkers: number;
+  /** Lazy-parallel: the Redis to use. @defaultValue the config's `redis.url` */
+  readonly redisUrl?: string;
+}
+
+/** Where a run tells what it is doing; every hook is optional. */
+export interface DatasetRunHooks {
+  /** Checkpoint and terminal events (concurrent and lazy-parallel). */
+  readonly progress?: BatchProgressReporter;
+  readonly onSampleDone?: (progress: SampleProgress) => void;
+  readonly onDispatchActivity?: (activity: DispatchActivity) => void;
+  /** A warning for the user, e.g. no worker is connected to the queue. */
+  readonly onWarning?: (message: string) => void;
+  /** One line per job that failed in an in-process worker slot. */
+  readonly onLocalWorkerFailure?: (line: string) => void;
+}
+
+/**
+ * Run one prepared dataset in the mode its batch options name — saved outputs scored in place,
+ * serial or concurrent in this process, or lazy-parallel over BullMQ — and apply the score gates.
+ */
+export async function runDataset(
+  settings: DatasetRunSettings,
+  prepared: PreparedDataset,
+  hooks: DatasetRunHooks = {},
+): Promise<GatedReport> {
+  const { engine, batch, loaded } = settings;
+  const runOptions: RunOptions & { batch: BatchOptions } = {
+    batch,
+    defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
+    ...(hooks.progress === undefined ? {} : { progress: hooks.progress }),
+    ...(hooks.onSampleDone === undefined ? {} : { onSampleDone: hooks.onSampleDone }),
+    ...(hooks.onDispatchActivity === undefined
+      ? {}
+      : { onDispatchActivity: hooks.onDispatchActivity }),
+  };
+  const name = prepared.dataset.name;
+  let report: EvalReport;
+  if (prepared.source.kind === 'outputs') {
+    report = await engine.scoreOutputs(name, prepared.source.outputs);
+  } else if (batch.mode === 'lazy-parallel') {
+    report = await runLazyParallel(settings, name, runOptions, hooks);
+  } else {
+    report = await engine.run(name, prepared.source.runner, runOptions);
+  }
+  const summary = summarizeReport(report);
+  return {
+    report,
+    summary,
+    gates: settings.gates.length > 0 ? evaluateScoreGates(settings.gates, summary) : undefined,
+  };
+}
+
+/**
+ * A lazy-parallel run: connect (failing fast when Redis is unreachable), start the in-process
+ * worker slots if asked, run the producer loop over BullMQ, and always release every connection.
+ */
+async function runLazyParallel(
+  settings: DatasetRunSettings,
+  datasetName: string,
+  runOptions: RunOptions & { batch: BatchOptions },
+  hooks: DatasetRunHooks,
+): Promise<EvalReport> {
+  const { loaded } = settings;
+  const session = await openLazyParallelSession({
+    redisUrl: settings.redisUrl ?? loaded.redis.url,
+    prefix: loaded.redis.prefix,
+    queueName: runOptions.batch.queue,
+  });
+  let pool: WorkerPool | undefined;
+  try {
+    if (settings.localWorkers > 0) {
+      pool = await startWorkerPool({
+        session,
+        concurrency: settings.localWorkers,
+        resolveRunner: createConfigRunnerResolver(loaded),
+        ...(hooks.onLocalWorkerFailure === undefined
+          ? {}
+          : { onFailedJob: hooks.onLocalWorkerFailure }),
+      });
+    }
+    return await settings.engine.runOnTransport(
+      datasetName,
+      (invocations, batchId) =>
+        createLazyParallelTransport(session, {
+          batchId,
+          invocations,
+          runnerName: CONFIG_SUT_RUNNER,
+          options: runOptions.batch,
+          resultTtlFloorSeconds: loaded.batchDefaults.resultTtlSeconds,
+          defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
+          ...(hooks.onWarning === undefined ? {} : { onWarning: hooks.onWarning }),
+        }),
+      runOptions,
+    );
+  } finally {
+    await pool?.close();
+    await session.close();
+  }
+}
