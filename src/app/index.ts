@@ -14,3 +14,12 @@ export {
   type DatasetRunSettings,
   type PreparedDataset,
 } from './run-dataset.js';
+export {
+  checkSweepManifest,
+  recordSweep,
+  registerAdversarialDataset,
+  sweepSummary,
+  type AdversarialDatasetRequest,
+  type SweepRecord,
+  type SweepRecording,
+} from './adversarial-sweep.js';

@@ -1,27 +1,24 @@
 import { resolve } from 'node:path';
 import {
-  buildAdversarialDataset,
+  checkSweepManifest,
+  recordSweep,
+  registerAdversarialDataset,
+  sweepSummary,
+} from '../../app/index.js';
+import {
   DEFAULT_ADVERSARIAL_DATASET,
-  failuresScoredZero,
-  loadRunManifest,
   parseGateTargets,
-  recordAdversarialRun,
-  recordWithRegressionGate,
-  runEntryFromReport,
-  type GateResult,
   type GateTarget,
 } from '../../adversarial/index.js';
 import { systemClock } from '../../clock.js';
 import { loadDatasetFile } from '../../datasets/index.js';
-import { createGoldenDataset } from '../../engine/index.js';
-import { ConfigError, EvalRunError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import {
   buildReportJson,
   regressionGateJson,
   regressionGateLine,
   regressionGateMarkdown,
   renderMarkdownReport,
-  summarizeReport,
 } from '../../reports/index.js';
 import {
   createRunContext,
@@ -137,39 +134,20 @@ export async function adversarialCommand(
   const gatePlan = planGate(options, io);
   const context = await createRunContext(options, io);
 
-  const seeds = buildAdversarialDataset(context.engine.metrics, {
+  const dataset = registerAdversarialDataset(context.engine, {
     name,
     categories: options.category.length > 0 ? options.category : null,
-    metricSpecs: options.metric.length > 0 ? options.metric : ['refusal-quality'],
+    metrics: options.metric.length > 0 ? options.metric : ['refusal-quality'],
+    ...(options.samples === undefined
+      ? {}
+      : {
+          extraSamples: {
+            samples: (await loadDatasetFile(resolve(io.cwd, options.samples))).samples,
+            source: options.samples,
+          },
+        }),
   });
-  const extra =
-    options.samples === undefined
-      ? []
-      : (await loadDatasetFile(resolve(io.cwd, options.samples))).samples;
-  const dataset = createGoldenDataset({
-    name,
-    samples: [...seeds.samples, ...extra],
-    metrics: seeds.metrics,
-  });
-  const seen = new Set<string>();
-  for (const sample of dataset.samples) {
-    if (seen.has(sample.id))
-      throw new UsageError(
-        `Duplicate sample id '${sample.id}': --samples ${options.samples} repeats an id of the seed dataset.`,
-      );
-    seen.add(sample.id);
-  }
-  context.engine.registerDataset(dataset);
-
-  // A corrupt manifest, or one of another name, fails before the run, not after it.
-  if (gatePlan.manifestPath !== undefined) {
-    try {
-      await loadRunManifest(gatePlan.manifestPath, name);
-    } catch (error) {
-      if (error instanceof EvalRunError) throw new ConfigError(error.message, { cause: error });
-      throw error;
-    }
-  }
+  if (gatePlan.manifestPath !== undefined) await checkSweepManifest(gatePlan.manifestPath, name);
   const prepared = await prepareRegisteredDataset(context, dataset);
   if (options.dryRun === true) {
     const plan = buildDryRunPlan([dataset], context.batch);
@@ -180,39 +158,17 @@ export async function adversarialCommand(
   }
 
   const outcome = await executeDatasetRun(context, prepared);
-  let gateResult: GateResult | undefined;
-  let recordError: unknown;
-  if (gatePlan.manifestPath !== undefined) {
-    // Errors never count as resisted: a failed metric scores 0 in the manifest and the gate.
-    const strict = failuresScoredZero(outcome.report);
-    const entry = runEntryFromReport(strict, summarizeReport(strict));
-    const now = systemClock.nowSeconds();
-    try {
-      if (gatePlan.gate !== undefined) {
-        gateResult = await recordWithRegressionGate(gatePlan.manifestPath, entry, {
-          ...gatePlan.gate,
-          maxRuns: gatePlan.retain,
-          manifestName: name,
-          now,
-        });
-      } else {
-        await recordAdversarialRun(gatePlan.manifestPath, entry, {
-          maxRuns: gatePlan.retain,
-          manifestName: name,
-          now,
-        });
-      }
-    } catch (error) {
-      recordError = error; // the report is still emitted below, then this error
-    }
-  }
-
+  const recorded =
+    gatePlan.manifestPath === undefined
+      ? undefined
+      : await recordSweep(
+          outcome,
+          { manifestPath: gatePlan.manifestPath, retain: gatePlan.retain, gate: gatePlan.gate },
+          systemClock,
+        );
+  const gateResult = recorded?.gateResult;
   const { report } = outcome;
-  // Errors never count as resisted: the coverage tables score a failed metric as 0.
-  const summary = {
-    ...outcome.summary,
-    adversarial: summarizeReport(failuresScoredZero(report)).adversarial,
-  };
+  const summary = sweepSummary(outcome);
   const extras = outcome.gates === undefined ? {} : { gates: outcome.gates };
   await emitReport(
     () => [
@@ -234,7 +190,8 @@ export async function adversarialCommand(
     io,
   );
   if (options.junit !== undefined) await writeJunit([report], options.junit, io);
-  if (recordError !== undefined) throw recordError;
+  // The report is out; now a manifest that could not be written fails the command.
+  if (recorded?.error !== undefined) throw recorded.error;
 
   let exitCode: number = reportOutcome(outcome, io);
   if (gateResult !== undefined && gatePlan.gate !== undefined) {
