@@ -23,3 +23,12 @@ export {
   type SweepRecord,
   type SweepRecording,
 } from './adversarial-sweep.js';
+export {
+  configEvalSet,
+  createManifestWriter,
+  readEvalSetManifest,
+  runEvalSetWithManifest,
+  type EvalSetOutcome,
+  type EvalSetRunInput,
+  type ManifestWriter,
+} from './eval-set-run.js';

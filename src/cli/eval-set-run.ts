@@ -1,14 +1,14 @@
-import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { systemClock } from '../clock.js';
 import {
-  EvalSetManifest,
-  createEvalSet,
-  runEvalSet,
-  type EvalSetRunResult,
-  type GoldenDataset,
-} from '../engine/index.js';
-import { ConfigError, EXIT_CODES, UsageError, errorMessage } from '../errors.js';
+  configEvalSet,
+  createManifestWriter,
+  readEvalSetManifest,
+  runEvalSetWithManifest,
+  type EvalSetOutcome,
+} from '../app/index.js';
+import { systemClock } from '../clock.js';
+import type { GoldenDataset } from '../engine/index.js';
+import { EXIT_CODES, UsageError } from '../errors.js';
 import { renderEvalSetJson, renderEvalSetMarkdown } from '../reports/index.js';
 import { emitReport, writeJunit } from './emit-report.js';
 import {
@@ -16,12 +16,10 @@ import {
   executeDatasetRun,
   prepareDatasetRun,
   reportOutcome,
-  type DatasetOutcome,
   type RunCommandOptions,
 } from './dataset-run.js';
 import { buildDryRunPlan, renderDryRunPlan } from './dry-run-plan.js';
 import { interruptedExitCode, type CliIo } from './io.js';
-import { writeFileAtomically } from '../atomic-write.js';
 
 /**
  * `eval-harness run --eval-set <name> [--manifest <path>] [--retry-failed]`: the datasets of a
@@ -38,18 +36,10 @@ export async function runEvalSetCommand(
   if (options.outputs !== undefined)
     throw new UsageError('--outputs scores one dataset; it cannot be combined with --eval-set.');
   const context = await createRunContext(options, io);
-  const sets = context.loaded.config.evalSets ?? {};
-  const datasets = sets[setName];
-  if (datasets === undefined) {
-    const known = Object.keys(sets);
-    throw new UsageError(
-      `Eval set '${setName}' is not defined in ${context.loaded.path ?? 'the config'}${known.length > 0 ? `; eval sets: ${known.join(', ')}` : '; add it under evalSets: { <name>: [datasets] }'}.`,
-    );
-  }
-  const definition = createEvalSet(setName, datasets);
+  const definition = configEvalSet(context.loaded, setName);
   const manifestPath =
     options.manifest === undefined ? undefined : resolve(io.cwd, options.manifest);
-  let manifest = manifestPath === undefined ? undefined : await readManifest(manifestPath);
+  let manifest = manifestPath === undefined ? undefined : await readEvalSetManifest(manifestPath);
   manifest?.assertMatches(definition);
   if (manifest !== undefined && options.retryFailed === true)
     manifest = manifest.resetFailed(systemClock.nowSeconds());
@@ -65,19 +55,7 @@ export async function runEvalSetCommand(
     return 0;
   }
 
-  // Manifest writes are chained, so they land in order and a signal can wait for the last one.
-  let writing: Promise<unknown> = Promise.resolve();
-  const persist = async (next: EvalSetManifest): Promise<void> => {
-    if (manifestPath === undefined) return;
-    writing = writing.then(() =>
-      writeFileAtomically(
-        manifestPath,
-        [`${JSON.stringify(next.toJson(), null, 2)}\n`],
-        'eval-set manifest',
-      ),
-    );
-    await writing;
-  };
+  const writer = createManifestWriter(manifestPath);
   // Interrupted: the running dataset is already `running` in the manifest, so the next run with
   // the same manifest runs it again. Stop once the last manifest write has landed.
   const finished = new AbortController();
@@ -89,45 +67,33 @@ export async function runEvalSetCommand(
         io.stderr.write(
           `${String(interrupt.reason)} received: stopping; ${manifestPath === undefined ? 'no --manifest was given, so the set will start over next time' : `rerun with --manifest ${options.manifest} to resume`}.\n`,
         );
-        void writing.finally(() => resolveExit(interruptedExitCode(interrupt)));
+        void writer.settled().finally(() => resolveExit(interruptedExitCode(interrupt)));
       },
       { once: true, signal: finished.signal },
     );
   });
-
-  const outcomes = new Map<string, DatasetOutcome>();
-  const running = runEvalSet({
+  const running = runEvalSetWithManifest({
     definition,
     ...(manifest === undefined ? {} : { manifest }),
+    writer,
     clock: systemClock,
-    onManifest: persist,
-    runDataset: async (name) => {
-      const prepared = await prepareDatasetRun(context, name);
-      const outcome = await executeDatasetRun(context, prepared);
-      outcomes.set(name, outcome);
-      return outcome.report;
-    },
-  }).then(async (done) => {
-    await writing;
-    return done;
+    runOne: async (name) => executeDatasetRun(context, await prepareDatasetRun(context, name)),
   });
   // After an interrupt the run is abandoned; whatever it does next must not surface.
   running.catch(() => undefined);
-  let result: EvalSetRunResult;
+  let ran: EvalSetOutcome;
   try {
     const first = await Promise.race([
       running.then((done) => ({ done })),
       interrupted.then((exitCode) => ({ exitCode })),
     ]);
     if ('exitCode' in first) return first.exitCode;
-    result = first.done;
+    ran = first.done;
   } finally {
     finished.abort();
   }
 
-  const passOutcomes = result.reports.map(
-    (report) => outcomes.get(report.datasetName) as DatasetOutcome,
-  );
+  const { result, outcomes: passOutcomes } = ran;
   await emitReport(
     () => [
       options.json === true
@@ -153,25 +119,4 @@ export async function runEvalSetCommand(
     exitCode = EXIT_CODES.runtimeFailure;
   }
   return exitCode;
-}
-
-async function readManifest(path: string): Promise<EvalSetManifest | undefined> {
-  if (!(await stat(path).catch(() => undefined))?.isFile()) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(
-      `Eval set manifest ${path} (--manifest) is not valid JSON: ${errorMessage(error)}. Fix or delete it.`,
-      { cause: error },
-    );
-  }
-  try {
-    return EvalSetManifest.fromJson(json);
-  } catch (error) {
-    throw new ConfigError(
-      `Eval set manifest ${path} (--manifest) is invalid: ${errorMessage(error)}`,
-      { cause: error },
-    );
-  }
 }
