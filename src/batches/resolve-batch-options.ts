@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { parsePositiveIntFlag } from '../flag-values.js';
 import {
   BatchOptionsError,
   DISPATCH_STRATEGIES,
@@ -64,14 +65,16 @@ export function resolveBatchOptions(flags: BatchFlags, resolver: ProfileResolver
 
   const input: { -readonly [K in keyof BatchOptionsInput]: BatchOptionsInput[K] } = { mode };
   input.concurrency = explicit('concurrency')
-    ? parsePositiveInt('concurrency', flags.concurrency as string)
+    ? parsePositiveIntFlag('--concurrency', flags.concurrency as string)
     : (inherit('concurrency') ?? 1);
   input.queue = explicit('queue') ? (flags.queue as string) : inherit('queue');
 
   for (const [flag, field] of Object.entries(NULLABLE_FLAG_FIELDS)) {
     const value = flags[flag as BatchFlagName];
     if (value !== undefined && value !== '') {
-      input[field] = /^(none|null)$/i.test(value.trim()) ? null : parsePositiveInt(flag, value);
+      input[field] = /^(none|null)$/i.test(value.trim())
+        ? null
+        : parsePositiveIntFlag(`--${flag}`, value);
     } else {
       input[field] = inherit(field);
     }
@@ -126,15 +129,6 @@ function parseDispatch(value: string): string | null {
   throw new UsageError(
     `Unsupported batch dispatch '${value}' (--dispatch); expected one of: ${DISPATCH_STRATEGIES.join(', ')}, or none to clear a profile value.`,
   );
-}
-
-/** ASCII digits only, value ≥ 1 (leading zeros are fine). */
-function parsePositiveInt(flag: string, value: string): number {
-  const parsed = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(parsed) || parsed < 1) {
-    throw new UsageError(`The --${flag} option must be a positive integer.`);
-  }
-  return parsed;
 }
 
 /** The batch flags that were given at all (present-empty counts), in BATCH_FLAGS order. */

@@ -62,8 +62,15 @@ export function addBatchOptions(command: Command): Command {
   return command;
 }
 
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
+
+/** The batch flags as commander parses them: camelCase keys, raw string values. */
+export type BatchFlagOptions = { [F in BatchFlagName as CamelCase<F>]?: string };
+
 /** Read the raw batch flag values from a command's parsed options. */
-export function readBatchFlags(options: Record<string, unknown>): BatchFlags {
+export function readBatchFlags(options: BatchFlagOptions): BatchFlags {
   const flags: BatchFlags = {};
   for (const flag of BATCH_FLAGS) {
     const value = options[camelCase(flag)];
@@ -72,6 +79,8 @@ export function readBatchFlags(options: Record<string, unknown>): BatchFlags {
   return flags;
 }
 
-function camelCase(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+function camelCase<F extends BatchFlagName>(flag: F): CamelCase<F> {
+  return flag.replace(/-([a-z])/g, (_match, letter: string) =>
+    letter.toUpperCase(),
+  ) as CamelCase<F>;
 }

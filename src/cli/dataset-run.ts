@@ -12,6 +12,7 @@ import {
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { EvalEngine, type GoldenDataset } from '../engine/index.js';
 import { UsageError } from '../errors.js';
+import { parsePositiveIntFlag } from '../flag-values.js';
 import {
   checkGateMetrics,
   parseScoreGate,
@@ -19,7 +20,7 @@ import {
   type ScoreGate,
 } from '../reports/index.js';
 import { loadSavedOutputsFile } from '../sut/index.js';
-import { readBatchFlags } from './batch-flags.js';
+import { readBatchFlags, type BatchFlagOptions } from './batch-flags.js';
 import type { CliIo } from './io.js';
 import { createProgressDisplay } from './progress-display.js';
 import {
@@ -33,7 +34,7 @@ import {
 } from '../app/index.js';
 
 /** Options of `eval-harness run`, as commander parses them. */
-export interface RunCommandOptions {
+export interface RunCommandOptions extends BatchFlagOptions {
   config?: string;
   sut?: string;
   metric: string[];
@@ -52,8 +53,6 @@ export interface RunCommandOptions {
   retryFailed?: boolean;
   /** False with --no-progress. */
   progress?: boolean;
-  /** Batch flags, read through readBatchFlags(). */
-  [batchFlag: string]: unknown;
 }
 
 /** Everything a run resolves once, before its first dataset. */
@@ -112,7 +111,9 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
   }
   const lazy = batch.options.mode === 'lazy-parallel';
   const localWorkers =
-    options.localWorkers === undefined ? 0 : parseLocalWorkers(options.localWorkers);
+    options.localWorkers === undefined
+      ? 0
+      : parsePositiveIntFlag('--local-workers', options.localWorkers);
   for (const [flag, given] of [
     ['--local-workers', options.localWorkers !== undefined],
     ['--redis-url', options.redisUrl !== undefined],
@@ -179,12 +180,6 @@ function checkLazyParallel(
       `warning: result TTL ${requestedTtl} s is below the configured floor of ${loaded.batchDefaults.resultTtlSeconds} s (batches.lazyParallel.resultTtlSeconds); results are kept for at least the floor.\n`,
     );
   }
-}
-
-function parseLocalWorkers(value: string): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1)
-    throw new UsageError('The --local-workers option must be a positive integer.');
-  return Number(value);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { effectiveChunkSize, effectiveDispatch, type ResolvedBatch } from '../batches/index.js';
 import type { GoldenDataset } from '../engine/index.js';
+import type { CliIo } from './io.js';
 
 /** The `--dry-run` plan; keys as docs/BATCH_PROFILES.md shows them, unset values null. */
 export function buildDryRunPlan(
@@ -52,4 +53,15 @@ export function renderDryRunPlan(plan: ReturnType<typeof buildDryRunPlan>): stri
   for (const [key, value] of Object.entries(batch))
     lines.push(`batch    ${key.padEnd(19)} ${value === null ? '-' : String(value)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Print the plan on stdout: JSON with `--json`, else the table for a terminal. */
+export function printDryRunPlan(
+  io: CliIo,
+  datasets: readonly GoldenDataset[],
+  resolved: ResolvedBatch,
+  json: boolean,
+): void {
+  const plan = buildDryRunPlan(datasets, resolved);
+  io.stdout.write(json ? `${JSON.stringify(plan, null, 4)}\n` : renderDryRunPlan(plan));
 }

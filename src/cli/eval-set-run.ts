@@ -18,7 +18,7 @@ import {
   reportOutcome,
   type RunCommandOptions,
 } from './dataset-run.js';
-import { buildDryRunPlan, renderDryRunPlan } from './dry-run-plan.js';
+import { printDryRunPlan } from './dry-run-plan.js';
 import { interruptedExitCode, type CliIo } from './io.js';
 
 /**
@@ -48,10 +48,7 @@ export async function runEvalSetCommand(
     const prepared: GoldenDataset[] = [];
     for (const name of definition.datasetNames)
       prepared.push((await prepareDatasetRun(context, name)).dataset);
-    const plan = buildDryRunPlan(prepared, context.batch);
-    io.stdout.write(
-      options.json === true ? `${JSON.stringify(plan, null, 4)}\n` : renderDryRunPlan(plan),
-    );
+    printDryRunPlan(io, prepared, context.batch, options.json === true);
     return 0;
   }
 

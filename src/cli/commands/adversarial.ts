@@ -13,6 +13,7 @@ import {
 import { systemClock } from '../../clock.js';
 import { loadDatasetFile } from '../../datasets/index.js';
 import { UsageError } from '../../errors.js';
+import { parsePositiveIntFlag } from '../../flag-values.js';
 import {
   buildReportJson,
   regressionGateJson,
@@ -27,7 +28,7 @@ import {
   reportOutcome,
   type RunCommandOptions,
 } from '../dataset-run.js';
-import { buildDryRunPlan, renderDryRunPlan } from '../dry-run-plan.js';
+import { printDryRunPlan } from '../dry-run-plan.js';
 import { emitReport, writeJunit } from '../emit-report.js';
 import type { CliIo } from '../io.js';
 
@@ -69,9 +70,7 @@ function planGate(options: AdversarialCommandOptions, io: CliIo): GatePlan {
     if (options.regressionMetric.length > 0)
       throw new UsageError('--regression-metric requires --regression-gate.');
   }
-  const retainText = options.manifestRetain ?? '10';
-  if (!/^[0-9]+$/.test(retainText) || Number(retainText) < 1)
-    throw new UsageError('The --manifest-retain option must be a positive integer.');
+  const retain = parsePositiveIntFlag('--manifest-retain', options.manifestRetain ?? '10');
   let gate: GatePlan['gate'];
   if (options.regressionGate === true) {
     const dropText = options.regressionMaxDrop ?? '';
@@ -101,7 +100,7 @@ function planGate(options: AdversarialCommandOptions, io: CliIo): GatePlan {
   }
   return {
     manifestPath: manifest === undefined ? undefined : resolve(io.cwd, manifest),
-    retain: Number(retainText),
+    retain,
     gate,
   };
 }
@@ -150,10 +149,7 @@ export async function adversarialCommand(
   if (gatePlan.manifestPath !== undefined) await checkSweepManifest(gatePlan.manifestPath, name);
   const prepared = await prepareRegisteredDataset(context, dataset);
   if (options.dryRun === true) {
-    const plan = buildDryRunPlan([dataset], context.batch);
-    io.stdout.write(
-      options.json === true ? `${JSON.stringify(plan, null, 4)}\n` : renderDryRunPlan(plan),
-    );
+    printDryRunPlan(io, [dataset], context.batch, options.json === true);
     return 0;
   }
 

@@ -7,7 +7,7 @@ import {
   reportOutcome,
   type RunCommandOptions,
 } from '../dataset-run.js';
-import { buildDryRunPlan, renderDryRunPlan } from '../dry-run-plan.js';
+import { printDryRunPlan } from '../dry-run-plan.js';
 import type { CliIo } from '../io.js';
 import { emitReport, writeJunit } from '../emit-report.js';
 
@@ -38,10 +38,7 @@ export async function runCommand(
   const context = await createRunContext(options, io);
   const prepared = await prepareDatasetRun(context, datasetArg);
   if (options.dryRun === true) {
-    const plan = buildDryRunPlan([prepared.dataset], context.batch);
-    io.stdout.write(
-      options.json === true ? `${JSON.stringify(plan, null, 4)}\n` : renderDryRunPlan(plan),
-    );
+    printDryRunPlan(io, [prepared.dataset], context.batch, options.json === true);
     return 0;
   }
 

@@ -6,6 +6,7 @@ import {
 } from '../../batches/index.js';
 import { loadConfig } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
+import { parsePositiveIntFlag } from '../../flag-values.js';
 import type { CliIo } from '../io.js';
 import { createConfigRunnerResolver } from '../../app/index.js';
 
@@ -22,13 +23,10 @@ export interface WorkerCommandOptions {
  * exits 0, a second one stops at once.
  */
 export async function workerCommand(options: WorkerCommandOptions, io: CliIo): Promise<number> {
-  const concurrency = options.concurrency === undefined ? 1 : Number(options.concurrency);
-  if (
-    options.concurrency !== undefined &&
-    (!/^[0-9]+$/.test(options.concurrency) || concurrency < 1)
-  ) {
-    throw new UsageError('The --concurrency option must be a positive integer.');
-  }
+  const concurrency =
+    options.concurrency === undefined
+      ? 1
+      : parsePositiveIntFlag('--concurrency', options.concurrency);
   if (options.queue !== undefined && options.queue.trim() === '')
     throw new UsageError('The --queue option requires a non-empty queue name.');
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
