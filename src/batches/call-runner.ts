@@ -6,7 +6,13 @@ import { debugType, formatSeconds } from '../values.js';
 /** How one SUT call ended; `reason` is short, callers wrap it in their own sentence. */
 export type RunnerCallResult =
   | { readonly ok: true; readonly output: string }
-  | { readonly ok: false; readonly kind: 'error' | 'timeout' | 'type'; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly kind: 'error' | 'timeout' | 'type';
+      readonly reason: string;
+      /** What the SUT threw, kept for `--debug`. */
+      readonly cause?: unknown;
+    };
 
 const TIMED_OUT = Symbol('timed out');
 
@@ -21,6 +27,7 @@ export async function callSampleRunner(
   options: {
     readonly timeoutSeconds: number | null;
     readonly clock: Clock;
+    /** Aborts the call (the transport cancels through it); its signal is what the SUT sees. */
     readonly controller?: AbortController;
   },
 ): Promise<RunnerCallResult> {
@@ -49,8 +56,26 @@ export async function callSampleRunner(
       return { ok: false, kind: 'type', reason: `must return a string; got ${debugType(result)}` };
     return { ok: true, output: result };
   } catch (error) {
-    return { ok: false, kind: 'error', reason: errorMessage(error) };
+    return { ok: false, kind: 'error', reason: errorMessage(error), cause: error };
   } finally {
     timer?.abort(SLEEP_CANCELLED);
+  }
+}
+
+/**
+ * The sentence that names a failed call's sample and says what went wrong, the same in every
+ * mode (serial, concurrent, a queue worker's recorded failure is worded by the worker).
+ */
+export function sutFailureMessage(
+  sampleId: string,
+  result: RunnerCallResult & { ok: false },
+): string {
+  switch (result.kind) {
+    case 'timeout':
+      return `System-under-test for sample '${sampleId}' ${result.reason}; the call was aborted.`;
+    case 'type':
+      return `System-under-test for sample '${sampleId}' ${result.reason}.`;
+    default:
+      return `System-under-test failed for sample '${sampleId}': ${result.reason}`;
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { SampleRunner } from '../sut/index.js';
-import { callSampleRunner, type RunnerCallResult } from './call-runner.js';
+import { callSampleRunner, sutFailureMessage, type RunnerCallResult } from './call-runner.js';
 import type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
 
 export interface InProcessTransportOptions {
@@ -64,24 +64,5 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
 /** Same wording as a serial run, so users read one message whatever the mode. */
 function toOutcome(index: number, sampleId: string, result: RunnerCallResult): SampleOutcome {
   if (result.ok) return { index, ok: true, output: result.output };
-  switch (result.kind) {
-    case 'timeout':
-      return {
-        index,
-        ok: false,
-        message: `System-under-test for sample '${sampleId}' ${result.reason}; the call was aborted.`,
-      };
-    case 'type':
-      return {
-        index,
-        ok: false,
-        message: `System-under-test for sample '${sampleId}' ${result.reason}.`,
-      };
-    default:
-      return {
-        index,
-        ok: false,
-        message: `System-under-test failed for sample '${sampleId}': ${result.reason}`,
-      };
-  }
+  return { index, ok: false, message: sutFailureMessage(sampleId, result) };
 }

@@ -54,7 +54,7 @@ export {
   createInProcessTransport,
   type InProcessTransportOptions,
 } from './in-process-transport.js';
-export { callSampleRunner, type RunnerCallResult } from './call-runner.js';
+export { callSampleRunner, sutFailureMessage, type RunnerCallResult } from './call-runner.js';
 export {
   DISPATCH_FALLBACK_SECONDS,
   dispatchTtlSeconds,

@@ -1,16 +1,18 @@
 import { systemClock, type Clock } from '../clock.js';
 import {
+  callSampleRunner,
   createBatchId,
   createInProcessTransport,
   runProducerLoop,
   serialBatchOptions,
+  sutFailureMessage,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   type BatchOptions,
   type BatchProgressReporter,
   type DispatchActivity,
   type SampleTransport,
 } from '../batches/index.js';
-import { EvalRunError, SutError, errorMessage } from '../errors.js';
+import { EvalRunError, SutError } from '../errors.js';
 import { MetricRegistry } from '../metrics/index.js';
 import {
   createEvalReport,
@@ -24,7 +26,7 @@ import {
   type SampleInvocation,
   type SampleRunner,
 } from '../sut/index.js';
-import { debugType, isPlainObject, listIds } from '../values.js';
+import { isPlainObject, listIds } from '../values.js';
 import { DatasetBuilder } from './dataset-builder.js';
 import type { GoldenDataset } from './golden-dataset.js';
 import { ScoringPool } from './scoring-pool.js';
@@ -157,11 +159,18 @@ export class EvalEngine {
     // Build (and validate) every invocation before the first SUT call, so a bad late sample
     // costs no SUT calls.
     const invocations = dataset.samples.map((sample) => createSampleInvocation(sample));
-    const signal = options.signal ?? new AbortController().signal;
+    // One controller for the run: the SUT sees it abort when the caller's signal does.
+    const controller = new AbortController();
+    options.signal?.addEventListener('abort', () => controller.abort(options.signal?.reason), {
+      once: true,
+    });
     const pool = this.scoringPool(dataset, options);
     // The SUT is called one sample at a time, in order; scoring overlaps with the next calls.
     for (const index of dataset.samples.keys()) {
-      pool.submit(index, await callSut(sut, invocations[index] as SampleInvocation, signal));
+      pool.submit(
+        index,
+        await callSut(sut, invocations[index] as SampleInvocation, controller, this.clock),
+      );
     }
     const { results, failures } = await pool.drain();
     return this.finish(dataset, startedAt, results, failures);
@@ -257,26 +266,20 @@ export class EvalEngine {
   }
 }
 
+/** One serial SUT call; a failure aborts the dataset with the wording of every other mode. */
 async function callSut(
   sut: SampleRunner,
   invocation: SampleInvocation,
-  signal: AbortSignal,
+  controller: AbortController,
+  clock: Clock,
 ): Promise<string> {
-  let output: unknown;
-  try {
-    output = await sut(invocation, { signal });
-  } catch (error) {
-    throw new SutError(
-      `System-under-test failed for sample '${invocation.id}': ${errorMessage(error)}`,
-      { cause: error },
-    );
-  }
-  if (typeof output !== 'string') {
-    throw new SutError(
-      `System-under-test for sample '${invocation.id}' must return a string; got ${debugType(output)}.`,
-    );
-  }
-  return output;
+  const result = await callSampleRunner(sut, invocation, {
+    timeoutSeconds: null,
+    clock,
+    controller,
+  });
+  if (result.ok) return result.output;
+  throw new SutError(sutFailureMessage(invocation.id, result), { cause: result.cause });
 }
 
 function toSavedOutputs(
