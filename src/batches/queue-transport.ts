@@ -240,14 +240,11 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     pending: ReadonlySet<number>,
     onOutcome: (outcome: SampleOutcome) => void,
   ): void {
-    if (!pending.has(index)) return;
-    outcomesSeen++;
-    outstanding.delete(index);
-    onOutcome({
+    deliverOnce(index, pending, onOutcome, () => ({
       index,
       ok: false,
       message: `Lazy parallel batch job for sample '${failure.sampleId}' failed: ${failure.error.replace(/\.$/, '')}.`,
-    });
+    }));
   }
 
   function deliverSuccess(
@@ -256,19 +253,29 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     pending: ReadonlySet<number>,
     onOutcome: (outcome: SampleOutcome) => void,
   ): void {
-    if (!pending.has(index)) return;
-    outcomesSeen++;
-    outstanding.delete(index);
-    const expected = invocations[index]?.id;
-    onOutcome(
-      success.sampleId === expected
+    deliverOnce(index, pending, onOutcome, () => {
+      const expected = invocations[index]?.id;
+      return success.sampleId === expected
         ? { index, ok: true, output: success.output }
         : {
             index,
             ok: false,
             message: `Stored lazy parallel batch output at index ${index} belongs to sample '${success.sampleId}'; expected '${expected}'.`,
-          },
-    );
+          };
+    });
+  }
+
+  /** Hand an outcome to the loop once, while its index is still pending. */
+  function deliverOnce(
+    index: number,
+    pending: ReadonlySet<number>,
+    onOutcome: (outcome: SampleOutcome) => void,
+    outcome: () => SampleOutcome,
+  ): void {
+    if (!pending.has(index)) return;
+    outcomesSeen++;
+    outstanding.delete(index);
+    onOutcome(outcome());
   }
 
   /** Resolves true when a notice (or the abort) came, false when the fallback poll is due. */
