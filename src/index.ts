@@ -4,15 +4,28 @@
  */
 export { systemClock, type Clock } from './clock.js';
 export {
+  checkSweepManifest,
+  configEvalSet,
   createConfigRunnerResolver,
+  createManifestWriter,
   createMetricRegistry,
   prepareDataset,
+  readEvalSetManifest,
+  recordSweep,
+  registerAdversarialDataset,
   registerConfigMetrics,
   resolveRunner,
   runDataset,
+  runEvalSetWithManifest,
+  sweepSummary,
+  type AdversarialDatasetRequest,
   type DatasetRunHooks,
   type DatasetRunSettings,
+  type EvalSetOutcome,
+  type ManifestWriter,
   type PreparedDataset,
+  type SweepRecord,
+  type SweepRecording,
 } from './app/index.js';
 export {
   ConfigError,

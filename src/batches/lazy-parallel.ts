@@ -258,6 +258,8 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     ...(options.onSkippedBatch === undefined ? {} : { onSkippedBatch: options.onSkippedBatch }),
   });
   const lockDuration = options.lockDurationMs ?? 30_000;
+  // BullMQ leaves a connection it was given open on close; this pool owns it and closes it.
+  const workerConnection = session.client.duplicate({ maxRetriesPerRequest: null });
   const worker = new Worker(
     session.queueName,
     async (job) => {
@@ -270,7 +272,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       }
     },
     {
-      connection: session.client.duplicate({ maxRetriesPerRequest: null }),
+      connection: workerConnection,
       prefix: session.prefix,
       concurrency: options.concurrency,
       lockDuration,
@@ -295,6 +297,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       .finally(async () => {
         await stopAbortNotices();
         storeClient.disconnect();
+        workerConnection.disconnect();
       });
   return {
     worker,

@@ -1,0 +1,69 @@
+// Every code block of the README's Library section runs here as a library user would run it:
+// the built package, a folder with a config, and (for the lazy-parallel example) a real Redis.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, makeWorkspace } from '../helpers/cli.js';
+import { RedisServer } from '../helpers/redis-server.js';
+
+const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
+const library = readme.slice(readme.indexOf('## Library'), readme.indexOf('## More'));
+const examples = [...library.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+
+let server: RedisServer;
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+});
+
+afterAll(async () => {
+  await server.stop();
+});
+
+function runNode(file: string, cwd: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += String(chunk)));
+    child.stderr.on('data', (chunk: Buffer) => (out += String(chunk)));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+describe('README Library examples', () => {
+  it('has one example per mode', () => {
+    expect(examples).toHaveLength(4);
+  });
+
+  it.each(examples.map((code, index) => [index + 1, code] as const))(
+    'example %i runs',
+    async (_number, code) => {
+      const dir = await makeWorkspace({
+        'qa.yml': [
+          'name: qa',
+          'samples:',
+          '  - { id: q1, input: { n: 1 }, expected_output: "answer 1" }',
+          '  - { id: q2, input: { n: 2 }, expected_output: "answer 2" }',
+        ].join('\n'),
+        'sut.mjs': "export default async ({ input }) => 'answer ' + input.n;\n",
+        'eval-harness.config.json': JSON.stringify({
+          datasets: { qa: { path: 'qa.yml', metrics: ['exact-match'] } },
+          evalSets: { release: ['qa'] },
+          sut: { type: 'module', path: './sut.mjs' },
+          redis: { url: server.url, prefix: 'readme' },
+        }),
+      });
+      const file = join(dir, 'example.mjs');
+      await writeFile(
+        file,
+        code.replaceAll("from 'eval-harness'", `from '${REPO_ROOT}dist/index.js'`),
+      );
+      const { code: exit, out } = await runNode(file, dir);
+      expect(out).not.toMatch(/Error/);
+      expect(exit).toBe(0);
+    },
+  );
+});
