@@ -55,6 +55,7 @@ export {
   type GatedReport,
 } from './eval-set-renderer.js';
 export {
+  renderAdversarialReport,
   regressionGateJson,
   regressionGateLine,
   regressionGateMarkdown,

@@ -1,5 +1,36 @@
 import type { GateResult } from '../adversarial/index.js';
-import { markdownCell } from './markdown-renderer.js';
+import type { GatedReport } from './eval-set-renderer.js';
+import { buildReportJson } from './json-renderer.js';
+import { markdownCell, renderMarkdownReport } from './markdown-renderer.js';
+import type { ReportSummary } from './report-summary.js';
+
+/**
+ * The report of an adversarial sweep: the dataset report (with the given summary, whose coverage
+ * tables score failures as 0), then the regression gate when there is one: a last
+ * `regression_gate` key in JSON, a last section in Markdown.
+ */
+export function renderAdversarialReport(
+  outcome: GatedReport,
+  summary: ReportSummary,
+  gateResult: GateResult | undefined,
+  json: boolean,
+): string {
+  const extras = outcome.gates === undefined ? {} : { gates: outcome.gates };
+  if (json) {
+    const body = buildReportJson(outcome.report, summary, extras);
+    return JSON.stringify(
+      gateResult === undefined
+        ? body
+        : { ...body, regression_gate: regressionGateJson(gateResult) },
+      null,
+      4,
+    );
+  }
+  return (
+    renderMarkdownReport(outcome.report, summary, extras) +
+    (gateResult === undefined ? '' : regressionGateMarkdown(gateResult))
+  );
+}
 
 /** Baseline and current in score units, drops in percentage points. */
 export function regressionGateJson(result: GateResult): Record<string, unknown> {
