@@ -17,6 +17,7 @@ export {
   resolveRunner,
   runDataset,
   runEvalSetWithManifest,
+  startWorker,
   sweepSummary,
   type AdversarialDatasetRequest,
   type DatasetRunHooks,
@@ -24,8 +25,10 @@ export {
   type EvalSetOutcome,
   type ManifestWriter,
   type PreparedDataset,
+  type RunningWorker,
   type SweepRecord,
   type SweepRecording,
+  type WorkerSettings,
 } from './app/index.js';
 export {
   ConfigError,

@@ -99,6 +99,7 @@ describe('library API', () => {
         "runEvalSetWithManifest",
         "runProducerLoop",
         "serialBatchOptions",
+        "startWorker",
         "startWorkerPool",
         "summarizeReport",
         "sweepSummary",

@@ -32,3 +32,4 @@ export {
   type EvalSetRunInput,
   type ManifestWriter,
 } from './eval-set-run.js';
+export { startWorker, type RunningWorker, type WorkerSettings } from './start-worker.js';

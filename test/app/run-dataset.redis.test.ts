@@ -9,6 +9,7 @@ import {
   prepareDataset,
   resolveRunner,
   runDataset,
+  startWorker,
 } from '../../src/index.js';
 import type { BatchOptionsInput } from '../../src/batches/index.js';
 import { makeWorkspace } from '../helpers/cli.js';
@@ -33,8 +34,8 @@ const DATASET = [
   ),
 ].join('\n');
 
-async function runIn(batch: BatchOptionsInput, localWorkers = 0) {
-  const cwd = await makeWorkspace({
+async function workspace() {
+  return makeWorkspace({
     'qa.yml': DATASET,
     'sut.mjs': `export default async ({ input }) => (input.n === 5 ? 'wrong' : 'answer ' + input.n);\n`,
     'eval-harness.config.json': JSON.stringify({
@@ -43,6 +44,10 @@ async function runIn(batch: BatchOptionsInput, localWorkers = 0) {
       redis: { url: server.url, prefix: 'app-test' },
     }),
   });
+}
+
+async function runIn(batch: BatchOptionsInput, localWorkers = 0) {
+  const cwd = await workspace();
   const loaded = await loadConfig({ cwd, env: {} });
   const engine = new EvalEngine({ metrics: createMetricRegistry(loaded) });
   const dataset = await prepareDataset(engine, loaded, { dataset: 'qa', metricFlags: [], cwd });
@@ -84,5 +89,37 @@ describe('runDataset, the application layer', () => {
     expect(outcome.summary.metrics['exact-match']?.mean).toBeCloseTo(5 / 6, 9);
     expect(outcome.gates).toEqual([expect.objectContaining({ passed: false })]);
     expect(checkpoints).toEqual(batch.mode === 'serial' ? [] : [3, 6]);
+  });
+
+  it('runs lazy-parallel against a worker started with startWorker()', async () => {
+    const cwd = await workspace();
+    const loaded = await loadConfig({ cwd, env: {} });
+    const worker = await startWorker(loaded, { queue: 'app-worker', concurrency: 3 });
+    try {
+      expect(worker.queueName).toBe('app-worker');
+      const engine = new EvalEngine({ metrics: createMetricRegistry(loaded) });
+      const dataset = await prepareDataset(engine, loaded, { dataset: 'qa', metricFlags: [], cwd });
+      const { report } = await runDataset(
+        {
+          loaded,
+          engine,
+          batch: createBatchOptions({ mode: 'lazy-parallel', concurrency: 3, queue: 'app-worker' }),
+          gates: [],
+          localWorkers: 0,
+        },
+        { dataset, source: { kind: 'sut', runner: await resolveRunner(loaded, undefined, cwd) } },
+      );
+      expect(report.sampleResults.map((r) => r.actualOutput).at(-1)).toBe('wrong');
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('refuses to start a worker without a SUT in the config', async () => {
+    const cwd = await makeWorkspace({ 'eval-harness.config.json': '{}' });
+    const loaded = await loadConfig({ cwd, env: {} });
+    await expect(startWorker(loaded, { concurrency: 1 })).rejects.toThrow(
+      'The worker needs a system under test in its config',
+    );
   });
 });

@@ -1,0 +1,70 @@
+import { DEFAULT_QUEUE_NAME, openLazyParallelSession, startWorkerPool } from '../batches/index.js';
+import type { LoadedConfig } from '../config/index.js';
+import { UsageError } from '../errors.js';
+import { createConfigRunnerResolver } from './config-runtime.js';
+
+export interface WorkerSettings {
+  /** @defaultValue 'eval-harness-samples' */
+  readonly queue?: string;
+  /** Jobs run at once by this process. */
+  readonly concurrency: number;
+  /** @defaultValue the config's `redis.url` */
+  readonly redisUrl?: string;
+  /** Shorter locks make a killed worker's jobs come back sooner. @defaultValue 30000 */
+  readonly lockDurationMs?: number;
+  /** One line per failed job. */
+  readonly onFailedJob?: (line: string) => void;
+  /** One line per batch whose remaining jobs are skipped. */
+  readonly onSkippedBatch?: (line: string) => void;
+}
+
+/** A running worker; `stop()` drains the jobs in flight (or, forced, does not wait). */
+export interface RunningWorker {
+  readonly queueName: string;
+  readonly redisUrl: string;
+  stop(force?: boolean): Promise<void>;
+}
+
+/**
+ * Start a queue worker that runs sample jobs with the SUT of this process's own config (a job
+ * names the runner, never a module path). The SUT is built now, so a broken module is one error
+ * at start-up, not one per job.
+ */
+export async function startWorker(
+  loaded: LoadedConfig,
+  settings: WorkerSettings,
+): Promise<RunningWorker> {
+  if (loaded.config.sut === undefined) {
+    throw new UsageError(
+      `The worker needs a system under test in its config (sut: { type: module, path })${loaded.path === undefined ? '; no config file was found' : ` in ${loaded.path}`}.`,
+    );
+  }
+  const resolveRunner = createConfigRunnerResolver(loaded);
+  await resolveRunner('sut');
+  const redisUrl = settings.redisUrl ?? loaded.redis.url;
+  const queueName = settings.queue ?? DEFAULT_QUEUE_NAME;
+  const session = await openLazyParallelSession({
+    redisUrl,
+    prefix: loaded.redis.prefix,
+    queueName,
+  });
+  const pool = await startWorkerPool({
+    session,
+    concurrency: settings.concurrency,
+    resolveRunner,
+    ...(settings.onFailedJob === undefined ? {} : { onFailedJob: settings.onFailedJob }),
+    ...(settings.onSkippedBatch === undefined ? {} : { onSkippedBatch: settings.onSkippedBatch }),
+    ...(settings.lockDurationMs === undefined ? {} : { lockDurationMs: settings.lockDurationMs }),
+  }).catch(async (error: unknown) => {
+    await session.close();
+    throw error;
+  });
+  return {
+    queueName,
+    redisUrl,
+    async stop(force = false) {
+      await pool.close(force);
+      await session.close();
+    },
+  };
+}
