@@ -33,3 +33,4 @@ export {
   type ManifestWriter,
 } from './eval-set-run.js';
 export { startWorker, type RunningWorker, type WorkerSettings } from './start-worker.js';
+export { planRun, type RunPlan, type RunRequest } from './run-plan.js';

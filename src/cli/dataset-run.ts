@@ -1,14 +1,5 @@
 import { resolve } from 'node:path';
-import {
-  DEFAULT_QUEUE_NAME,
-  checkQueueName,
-  combineReporters,
-  providedBatchFlags,
-  resolveBatchOptions,
-  serialBatchOptions,
-  type BatchOptions,
-  type ResolvedBatch,
-} from '../batches/index.js';
+import { combineReporters, type ResolvedBatch } from '../batches/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { EvalEngine, type GoldenDataset } from '../engine/index.js';
 import { UsageError } from '../errors.js';
@@ -28,6 +19,7 @@ import {
   loadConfigReporter,
   prepareDataset,
   registerConfigMetrics,
+  planRun,
   resolveRunner,
   runDataset,
   type PreparedDataset,
@@ -94,37 +86,21 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
   });
   const gates = options.failUnder.map(parseScoreGate);
 
-  const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
-  const batchFlags = readBatchFlags(options);
-  let batch: ResolvedBatch;
-  if (options.outputs !== undefined) {
-    // Saved outputs are scored in place: batch flags are neither validated nor used.
-    const ignored = providedBatchFlags(batchFlags);
-    if (ignored.length > 0) {
-      io.stderr.write(
-        `warning: Ignoring batch flags ${ignored.map((flag) => `--${flag}`).join(', ')}: --outputs is set, and scoring saved outputs bypasses batch dispatch.\n`,
-      );
-    }
-    batch = { options: serialBatchOptions(), profile: null };
-  } else {
-    batch = resolveBatchOptions(batchFlags, loaded.profiles);
-  }
-  const lazy = batch.options.mode === 'lazy-parallel';
   const localWorkers =
     options.localWorkers === undefined
-      ? 0
+      ? undefined
       : parsePositiveIntFlag('--local-workers', options.localWorkers);
-  for (const [flag, given] of [
-    ['--local-workers', options.localWorkers !== undefined],
-    ['--redis-url', options.redisUrl !== undefined],
-  ] as const) {
-    if (given && !lazy && options.outputs === undefined) {
-      throw new UsageError(
-        `${flag} requires --batch=lazy-parallel (or a --batch-profile in lazy-parallel mode, such as ci or nightly).`,
-      );
-    }
-  }
-  if (lazy) checkLazyParallel(options, loaded, batch.options, io);
+
+  const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
+  const plan = planRun(loaded, {
+    batchFlags: readBatchFlags(options),
+    scoresSavedOutputs: options.outputs !== undefined,
+    gates,
+    ...(options.sut === undefined ? {} : { sutModule: options.sut }),
+    ...(localWorkers === undefined ? {} : { localWorkers }),
+    ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+  });
+  for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
 
   const engine = new EvalEngine({
     runtime: {
@@ -134,7 +110,15 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     metrics: createMetricRegistry(loaded),
   });
   await registerConfigMetrics(engine, loaded);
-  return { options, io, loaded, engine, batch, gates, localWorkers };
+  return {
+    options,
+    io,
+    loaded,
+    engine,
+    batch: plan.batch,
+    gates: plan.gates,
+    localWorkers: plan.localWorkers,
+  };
 }
 
 /**
@@ -151,33 +135,6 @@ function warnOnReportExtension(options: RunCommandOptions, io: CliIo): void {
   } else if ((out.endsWith('.md') || out.endsWith('.markdown')) && options.json === true) {
     io.stderr.write(
       `warning: --out ${options.out} is named as Markdown, but --json writes a JSON report; drop --json to write Markdown.\n`,
-    );
-  }
-}
-
-function checkLazyParallel(
-  options: RunCommandOptions,
-  loaded: LoadedConfig,
-  batch: BatchOptions,
-  io: CliIo,
-): void {
-  if (options.sut !== undefined) {
-    throw new UsageError(
-      '--sut runs in-process only: lazy-parallel workers build the system under test from their own config, so declare it there (sut: { type: module, path }) and drop --sut.',
-    );
-  }
-  if (loaded.config.sut === undefined) {
-    throw new UsageError(
-      'Lazy-parallel runs need the system under test in the config (sut: { type: module, path }), so that workers can build the same runner from their own config.',
-    );
-  }
-  checkQueueName(batch.queue ?? DEFAULT_QUEUE_NAME);
-  if (options.redisUrl !== undefined && options.redisUrl.trim() === '')
-    throw new UsageError('The --redis-url option requires a non-empty URL.');
-  const requestedTtl = batch.resultTtlSeconds;
-  if (requestedTtl !== null && requestedTtl < loaded.batchDefaults.resultTtlSeconds) {
-    io.stderr.write(
-      `warning: result TTL ${requestedTtl} s is below the configured floor of ${loaded.batchDefaults.resultTtlSeconds} s (batches.lazyParallel.resultTtlSeconds); results are kept for at least the floor.\n`,
     );
   }
 }

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { planRun, type RunRequest } from '../../src/app/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { makeWorkspace } from '../helpers/cli.js';
+
+async function loaded(config: Record<string, unknown>) {
+  const cwd = await makeWorkspace({ 'eval-harness.config.json': JSON.stringify(config) });
+  return loadConfig({ cwd, env: {} });
+}
+
+const request = (fields: Partial<RunRequest>): RunRequest => ({
+  batchFlags: {},
+  scoresSavedOutputs: false,
+  gates: [],
+  ...fields,
+});
+
+describe('planRun, the pure plan step', () => {
+  it('resolves batch options from flags and profiles', async () => {
+    const config = await loaded({ sut: { type: 'module', path: './sut.mjs' } });
+    const plan = planRun(
+      config,
+      request({ batchFlags: { 'batch-profile': 'ci', dispatch: 'windowed' } }),
+    );
+    expect(plan.batch.profile?.name).toBe('ci');
+    expect(plan.batch.options).toMatchObject({ mode: 'lazy-parallel', dispatch: 'windowed' });
+    expect(plan.localWorkers).toBe(0);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('scores saved outputs serially and warns about the batch flags it ignores', async () => {
+    const plan = planRun(
+      await loaded({}),
+      request({
+        scoresSavedOutputs: true,
+        batchFlags: { batch: 'lazy-parallel', 'rate-limit': '5' },
+      }),
+    );
+    expect(plan.batch.options.mode).toBe('serial');
+    expect(plan.warnings).toEqual([
+      'Ignoring batch flags --batch, --rate-limit: --outputs is set, and scoring saved outputs bypasses batch dispatch.',
+    ]);
+  });
+
+  it('refuses what lazy-parallel cannot do, before anything runs', async () => {
+    const withSut = await loaded({ sut: { type: 'module', path: './sut.mjs' } });
+    const withoutSut = await loaded({});
+    const lazy = { batch: 'lazy-parallel' } as const;
+    expect(() => planRun(withSut, request({ batchFlags: lazy, sutModule: 'x.mjs' }))).toThrow(
+      '--sut runs in-process only',
+    );
+    expect(() => planRun(withoutSut, request({ batchFlags: lazy }))).toThrow(
+      'Lazy-parallel runs need the system under test in the config',
+    );
+    expect(() => planRun(withSut, request({ localWorkers: 2 }))).toThrow(
+      '--local-workers requires --batch=lazy-parallel',
+    );
+    expect(() => planRun(withSut, request({ batchFlags: lazy, redisUrl: ' ' }))).toThrow(
+      'The --redis-url option requires a non-empty URL.',
+    );
+  });
+
+  it('warns when the asked result TTL is below the configured floor', async () => {
+    const plan = planRun(
+      await loaded({ sut: { type: 'module', path: './sut.mjs' } }),
+      request({
+        batchFlags: { batch: 'lazy-parallel', 'result-ttl-seconds': '60' },
+        localWorkers: 2,
+      }),
+    );
+    expect(plan.localWorkers).toBe(2);
+    expect(plan.warnings).toEqual([
+      'result TTL 60 s is below the configured floor of 3600 s (batches.lazyParallel.resultTtlSeconds); results are kept for at least the floor.',
+    ]);
+  });
+});
