@@ -5,6 +5,7 @@ import {
   isDispatchStrategy,
   type BatchMode,
   type BatchOptions,
+  type DispatchStrategy,
 } from './batch-options.js';
 
 /** The fields a profile may preset besides `mode`, in checking order. */
@@ -20,6 +21,20 @@ export type ProfileField = (typeof PROFILE_FIELDS)[number];
 export const PROFILE_NUMERIC_FIELDS = PROFILE_FIELDS.filter(
   (field) => field !== 'queue' && field !== 'dispatch',
 ) as Exclude<ProfileField, 'queue' | 'dispatch'>[];
+
+/**
+ * One entry of config `batches.profiles` as written: an override of a built-in or a new
+ * profile. Numbers may be digit strings (env-substituted configs) and `null` clears an inherited
+ * value. The profile resolver checks the values and says which profile and field is wrong; this
+ * type lets `defineConfig` catch a misspelt key before anything runs.
+ */
+export type BatchProfileOverride = {
+  readonly mode?: BatchMode;
+  readonly queue?: string | null;
+  readonly dispatch?: DispatchStrategy | null;
+} & {
+  readonly [K in Exclude<ProfileField, 'queue' | 'dispatch'>]?: number | `${number}` | null;
+};
 
 /**
  * A named preset of batch-option defaults; explicit flags win over it. The

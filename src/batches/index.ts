@@ -17,6 +17,7 @@ export {
   PROFILE_FIELDS,
   validateBatchProfile,
   type BatchProfile,
+  type BatchProfileOverride,
   type ProfileField,
 } from './batch-profile.js';
 export { createProfileResolver, type ProfileResolver } from './profile-resolver.js';

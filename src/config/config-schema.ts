@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { BatchProfileOverride } from '../batches/index.js';
 import { strictObject } from './strict-object.js';
 
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
@@ -92,10 +93,11 @@ export const LazyParallelSchema = strictObject({
 
 /**
  * `batches.profiles` is checked by the profile resolver, which names the profile and field and
- * normalises numeric strings; `null` must stay distinguishable from absent.
+ * normalises numeric strings; `null` must stay distinguishable from absent. The schema only
+ * gives it its type, so `defineConfig` type-checks profiles.
  */
 export const BatchesSchema = strictObject({
-  profiles: z.unknown().optional(),
+  profiles: z.custom<Readonly<Record<string, BatchProfileOverride>>>(() => true).optional(),
   lazyParallel: LazyParallelSchema.optional(),
 });
 
