@@ -10,7 +10,12 @@ export interface GateTarget {
 export type GateCheckStatus = 'pass' | 'fail' | 'missing-value';
 
 export interface GateCheck {
+  /** `macro_f1`, or `metrics.<metric>.<aggregate>` (the name the stderr line and table use). */
   readonly target: string;
+  /** The metric name, or `macro_f1`. */
+  readonly metric: string;
+  /** The aggregate (`mean`, `p50`, …), or `macro_f1`. */
+  readonly aggregate: string;
   readonly baseline_score: number | null;
   readonly current_score: number | null;
   readonly drop: number | null;
@@ -94,6 +99,8 @@ export function evaluateRegressionGate(
       recorded: false,
       checks: missing.map((target) => ({
         target: name(target),
+        metric: target.metric,
+        aggregate: target.aggregate,
         baseline_score: null,
         current_score: null,
         drop: null,
@@ -102,10 +109,14 @@ export function evaluateRegressionGate(
       })),
     };
   }
-  const check = (target: string, b: number | null, c: number | null): GateCheck => {
+  const check = (
+    subject: { readonly target: string; readonly metric: string; readonly aggregate: string },
+    b: number | null,
+    c: number | null,
+  ): GateCheck => {
     if (b === null || c === null)
       return {
-        target,
+        ...subject,
         baseline_score: b,
         current_score: c,
         drop: null,
@@ -114,7 +125,7 @@ export function evaluateRegressionGate(
       };
     const drop = Math.max(0, b - c);
     return {
-      target,
+      ...subject,
       baseline_score: b,
       current_score: c,
       drop,
@@ -123,9 +134,17 @@ export function evaluateRegressionGate(
     };
   };
   const checks = [
-    check('macro_f1', baseline.macro_f1, current.macro_f1),
+    check(
+      { target: 'macro_f1', metric: 'macro_f1', aggregate: 'macro_f1' },
+      baseline.macro_f1,
+      current.macro_f1,
+    ),
     ...targets.map((target) =>
-      check(name(target), scoreOf(baseline, target), scoreOf(current, target)),
+      check(
+        { target: name(target), metric: target.metric, aggregate: target.aggregate },
+        scoreOf(baseline, target),
+        scoreOf(current, target),
+      ),
     ),
   ];
   return {

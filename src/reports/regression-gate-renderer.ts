@@ -38,9 +38,8 @@ export function regressionGateJson(result: GateResult): Record<string, unknown> 
     status: result.status,
     baseline: result.baseline_run_id,
     checks: result.checks.map((check) => ({
-      metric: check.target,
-      aggregate:
-        check.target === 'macro_f1' ? 'macro_f1' : (check.target.split('.').at(-1) ?? 'mean'),
+      metric: check.metric,
+      aggregate: check.aggregate,
       baseline: check.baseline_score,
       current: check.current_score,
       drop: check.drop === null ? null : check.drop * 100,

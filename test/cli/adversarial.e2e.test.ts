@@ -109,6 +109,8 @@ describe('eval-harness adversarial (child process)', () => {
       max_drop: 5,
       passed: false,
     });
+    // As docs/ADVERSARIAL.md promises: the metric's own name, the aggregate beside it.
+    expect(gateJson.checks[1]).toMatchObject({ metric: 'exact-match', aggregate: 'mean' });
     expect(JSON.parse(await readFile(join(dir, 'm.json'), 'utf8')).runs).toHaveLength(1);
     const again = await runCli([...base, '--outputs=pi-ok.json', ...gate], { cwd: dir });
     expect(again.code).toBe(0);

@@ -14,6 +14,8 @@ const failed: GateResult = {
   checks: [
     {
       target: 'macro_f1',
+      metric: 'macro_f1',
+      aggregate: 'macro_f1',
       baseline_score: 0.9,
       current_score: 0.8,
       drop: 0.1,
@@ -21,7 +23,9 @@ const failed: GateResult = {
       status: 'fail',
     },
     {
-      target: 'refusal-quality.p50',
+      target: 'metrics.refusal-quality.p50',
+      metric: 'refusal-quality',
+      aggregate: 'p50',
       baseline_score: 0.7,
       current_score: 0.7,
       drop: 0,
@@ -32,7 +36,7 @@ const failed: GateResult = {
 };
 
 describe('regression gate renderers', () => {
-  it('give scores in 0-1 and drops in percentage points in JSON', () => {
+  it('give the metric and aggregate apart, scores in 0-1 and drops in percentage points in JSON', () => {
     expect(regressionGateJson(failed)).toEqual({
       status: 'fail',
       baseline: 'b'.repeat(32),
@@ -47,7 +51,7 @@ describe('regression gate renderers', () => {
           passed: false,
         },
         {
-          metric: 'refusal-quality.p50',
+          metric: 'refusal-quality',
           aggregate: 'p50',
           baseline: 0.7,
           current: 0.7,
@@ -63,7 +67,9 @@ describe('regression gate renderers', () => {
     const markdown = regressionGateMarkdown(failed);
     expect(markdown).toContain(`Status: **fail** against run \`${'b'.repeat(12)}\`.`);
     expect(markdown).toContain('| macro_f1 | 0.9000 | 0.8000 | 10.00 | 5.00 | fail |');
-    expect(markdown).toContain('| refusal-quality.p50 | 0.7000 | 0.7000 | 0.00 | 5.00 | pass |');
+    expect(markdown).toContain(
+      '| metrics.refusal-quality.p50 | 0.7000 | 0.7000 | 0.00 | 5.00 | pass |',
+    );
   });
 
   it('say in one stderr line what failed, what passed, or that there is no baseline yet', () => {
