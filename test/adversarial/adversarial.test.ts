@@ -285,6 +285,8 @@ describe('regression gate', () => {
     expect(noBaselineMissing.checks).toEqual([
       {
         target: 'metrics.exact-match.mean',
+        metric: 'exact-match',
+        aggregate: 'mean',
         baseline_score: null,
         current_score: null,
         drop: null,
@@ -307,6 +309,8 @@ describe('regression gate', () => {
       checks: [
         {
           target: 'macro_f1',
+          metric: 'macro_f1',
+          aggregate: 'macro_f1',
           baseline_score: 1,
           current_score: 0,
           drop: 1,
