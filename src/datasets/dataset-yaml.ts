@@ -28,7 +28,15 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 export async function loadDatasetFile(path: string): Promise<DatasetDocument> {
   const text = await readDatasetText(path);
   if (path.toLowerCase().endsWith('.json')) return parseDatasetJson(text, path);
-  const document = parseDatasetYaml(text);
+  let document: DatasetDocument;
+  try {
+    document = parseDatasetYaml(text);
+  } catch (error) {
+    // In a config with twenty datasets the user must see which file is broken.
+    if (error instanceof DatasetSchemaError)
+      throw new DatasetSchemaError(`${path}: ${error.message}`, { cause: error });
+    throw error;
+  }
   // Parsing a large YAML file leaves several times its size in short-lived garbage; collecting
   // it now, before scoring allocates, keeps the peak memory of a 100,000-sample run down.
   if (text.length >= LARGE_DATASET_CHARS) collectGarbage();
@@ -91,7 +99,13 @@ function parseDatasetJson(text: string, path: string): DatasetDocument {
       },
     );
   }
-  return validateDatasetDocument(document);
+  try {
+    return validateDatasetDocument(document);
+  } catch (error) {
+    if (error instanceof DatasetSchemaError)
+      throw new DatasetSchemaError(`${path}: ${error.message}`, { cause: error });
+    throw error;
+  }
 }
 
 /** Validate a parsed dataset document; the first failure wins. */

@@ -248,15 +248,14 @@ describe('eval-harness run: bad input as a new user tries it', () => {
       'name: d\nsamples:\n  - { id: a, input: {}, expected_output: x }\n  - { id: a, input: {}, expected_output: y }\n',
       "Duplicate sample id 'a' at index 1",
     ],
-  ])('%s', async (_label, yaml, fragment) => {
+  ])('%s: one line naming the file', async (_label, yaml, fragment) => {
     const dir = await makeWorkspace({ 'ds.yml': yaml, 'o.json': '{"outputs":{"a":"x"}}' });
-    expectOneLineError(
-      await runCli(['run', 'ds.yml', '--metric', 'exact-match', '--outputs', 'o.json'], {
-        cwd: dir,
-      }),
-      2,
-      fragment,
+    const result = await runCli(
+      ['run', 'ds.yml', '--metric', 'exact-match', '--outputs', 'o.json'],
+      { cwd: dir },
     );
+    expectOneLineError(result, 2, fragment);
+    expect(result.stderr).toMatch(new RegExp(`^error: ${join(dir, 'ds.yml')}: `));
   });
 
   it('missing dataset file, unknown metric, unknown config key', async () => {
