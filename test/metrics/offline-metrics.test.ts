@@ -84,6 +84,34 @@ describe('regex', () => {
     );
   });
 
+  it('gives \\A, \\z and \\Z their PCRE meaning, whatever the m flag', () => {
+    expect(metric.score(sample('/\\Aorder\\z/'), 'order').score).toBe(1);
+    expect(metric.score(sample('/\\Aorder\\z/'), 'Aorderz').score).toBe(0);
+    expect(metric.score(sample('/\\Aorder\\z/m'), 'x\norder').score).toBe(0);
+    expect(metric.score(sample('/order\\Z/'), 'order\n').score).toBe(1);
+    expect(metric.score(sample('/order\\z/'), 'order\n').score).toBe(0);
+    expect(metric.score(sample('/[\\d]+\\z/u'), '42').score).toBe(1);
+  });
+
+  it('refuses a letter escape JavaScript would read as a plain letter, with or without u', () => {
+    for (const pattern of [
+      '/a\\hb/',
+      '/a\\hb/u',
+      '/\\Qa.b\\E/',
+      '/[\\e]/',
+      '/\\p{L}/',
+      '/\\k<x>/',
+      '/\\xZZ/',
+    ])
+      expect(() => metric.score(sample(pattern), 'ahb'), pattern).toThrow(
+        /regex metric could not evaluate expected_output against actual output.*escape '\\[hQepkx]' has no JavaScript meaning/,
+      );
+    // Escapes JavaScript does know stay as they are.
+    expect(metric.score(sample('/\\p{L}+/u'), 'abc').score).toBe(1);
+    expect(metric.score(sample('/(?<x>a)\\k<x>/'), 'aa').score).toBe(1);
+    expect(metric.score(sample('/\\x41\\u0042\\cJ?\\t?\\b/'), 'AB').score).toBe(1);
+  });
+
   it('compiles each pattern once', () => {
     const compiled = compileDelimitedPattern('/a/imsu');
     expect(compiled.ok && compiled.regex.flags).toBe('imsu');
