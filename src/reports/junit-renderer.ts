@@ -2,9 +2,10 @@ import { durationSeconds, type EvalReport } from './eval-report.js';
 import { PASS_THRESHOLD } from './aggregates.js';
 
 /**
- * JUnit XML: one testsuite per dataset, one testcase per sample, one <failure> per captured
- * metric failure and per metric score below the 0.5 pass line. `failures` counts test cases
- * with at least one failure, as CI systems expect.
+ * JUnit XML: one testsuite per dataset, one testcase per sample. A sample with a metric that
+ * could not score gets one <error>; else one with scores below the 0.5 pass line gets one
+ * <failure>; either names every problem. `failures` and `errors` count test cases, as CI
+ * systems expect.
  */
 export function renderJunitReport(report: EvalReport): string {
   return renderJunitReports([report]);
@@ -15,11 +16,12 @@ export function renderJunitReports(reports: readonly EvalReport[]): string {
   const suites = reports.map(junitSuite);
   const tests = suites.reduce((sum, suite) => sum + suite.tests, 0);
   const failures = suites.reduce((sum, suite) => sum + suite.failures, 0);
+  const errors = suites.reduce((sum, suite) => sum + suite.errors, 0);
   const time = suites.reduce((sum, suite) => sum + suite.time, 0);
   const name = reports.length === 1 ? (reports[0] as EvalReport).datasetName : 'eval-harness';
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(name)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${time.toFixed(6)}">`,
+    `<testsuites name="${xml(name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="0" time="${time.toFixed(6)}">`,
     ...suites.map((suite) => suite.xml),
     '</testsuites>',
     '',
@@ -30,6 +32,7 @@ function junitSuite(report: EvalReport): {
   xml: string;
   tests: number;
   failures: number;
+  errors: number;
   time: number;
 } {
   const failuresBySample = new Map<string, { metric: string; error: string }[]>();
@@ -40,29 +43,31 @@ function junitSuite(report: EvalReport): {
   }
   const cases: string[] = [];
   let failedCases = 0;
+  let erroredCases = 0;
   const perCase =
     report.sampleResults.length === 0 ? 0 : durationSeconds(report) / report.sampleResults.length;
   for (const result of report.sampleResults) {
-    const elements: string[] = [];
-    for (const [metric, score] of result.metricScores) {
-      if (score.score < PASS_THRESHOLD) {
-        elements.push(
-          `      <failure type="below-threshold" message="${xml(`${metric} scored ${score.score.toFixed(4)} (pass line ${PASS_THRESHOLD})`)}"/>`,
-        );
-      }
-    }
-    for (const failure of failuresBySample.get(result.sample.id) ?? []) {
-      elements.push(
-        `      <failure type="metric-error" message="${xml(`${failure.metric}: ${failure.error}`)}"/>`,
-      );
-    }
-    if (elements.length > 0) failedCases++;
-    const open = `    <testcase classname="${xml(report.datasetName)}" name="${xml(result.sample.id)}" time="${perCase.toFixed(6)}"`;
-    cases.push(
-      elements.length === 0 ? `${open}/>` : `${open}>\n${elements.join('\n')}\n    </testcase>`,
+    const low = [...result.metricScores]
+      .filter(([, score]) => score.score < PASS_THRESHOLD)
+      .map(([metric, score]) => `${metric} scored ${score.score.toFixed(4)}`);
+    const errors = (failuresBySample.get(result.sample.id) ?? []).map(
+      (failure) => `${failure.metric}: ${failure.error}`,
     );
+    const below = low.length === 0 ? [] : [`${low.join(', ')} (pass line ${PASS_THRESHOLD})`];
+    // CI parsers allow one <failure> or <error> per test case and show only the first: one
+    // element says everything, an <error> when a metric could not score at all.
+    const element =
+      errors.length > 0
+        ? junitElement('error', 'metric-error', [...errors, ...below], [...errors, ...low])
+        : low.length > 0
+          ? junitElement('failure', 'below-threshold', below, low)
+          : undefined;
+    if (errors.length > 0) erroredCases++;
+    else if (low.length > 0) failedCases++;
+    const open = `    <testcase classname="${xml(report.datasetName)}" name="${xml(result.sample.id)}" time="${perCase.toFixed(6)}"`;
+    cases.push(element === undefined ? `${open}/>` : `${open}>\n${element}\n    </testcase>`);
   }
-  const suite = `name="${xml(report.datasetName)}" tests="${report.sampleResults.length}" failures="${failedCases}" errors="0" skipped="0" time="${durationSeconds(report).toFixed(6)}"`;
+  const suite = `name="${xml(report.datasetName)}" tests="${report.sampleResults.length}" failures="${failedCases}" errors="${erroredCases}" skipped="0" time="${durationSeconds(report).toFixed(6)}"`;
   return {
     xml: [
       `  <testsuite ${suite} timestamp="${new Date(report.startedAt * 1000).toISOString()}">`,
@@ -71,8 +76,19 @@ function junitSuite(report: EvalReport): {
     ].join('\n'),
     tests: report.sampleResults.length,
     failures: failedCases,
+    errors: erroredCases,
     time: durationSeconds(report),
   };
+}
+
+/** One <failure> or <error>: a message naming every problem, and one line per problem. */
+function junitElement(
+  tag: 'failure' | 'error',
+  type: string,
+  message: readonly string[],
+  lines: readonly string[],
+): string {
+  return `      <${tag} type="${type}" message="${xml(message.join('; '))}">${lines.map(xml).join('\n')}</${tag}>`;
 }
 
 /** Escape for an XML attribute; drop characters XML 1.0 cannot carry. */

@@ -151,8 +151,9 @@ describe('eval-harness run (child process)', () => {
     expect(result.stdout).toContain('## Failures');
     expect(result.stderr).toContain('2 metric failure(s) captured');
     const xml = await readFile(join(dir, 'out/junit.xml'), 'utf8');
-    expect(xml).toContain('tests="2" failures="2"');
-    expect(xml).toContain('type="metric-error"');
+    // A metric that could not score is an <error>, one per test case.
+    expect(xml).toContain('tests="2" failures="0" errors="2"');
+    expect(xml).toContain('<error type="metric-error"');
   });
 
   it('gates on --fail-under and appends gates to the JSON report', async () => {

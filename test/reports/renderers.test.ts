@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   buildReportJson,
@@ -5,6 +10,7 @@ import {
   parseScoreGate,
   renderJsonReport,
   renderJunitReport,
+  renderJunitReports,
   renderMarkdownReport,
   summarizeReport,
   type EvalReport,
@@ -432,22 +438,55 @@ describe('Markdown report', () => {
 });
 
 describe('JUnit report', () => {
-  it('has one test case per sample and one failure per low score or captured failure', () => {
+  it('has one test case per sample, with at most one failure or error naming every problem', () => {
     const r = report(
-      [result('s1', { a: 1, b: 0.2 }), result('s2', { a: 1 }), result('s<3>', { a: 0.4 })],
+      [
+        result('s1', { a: 1, b: 0.2, c: 0.1 }),
+        result('s2', { a: 0.3 }),
+        result('s<3>', { a: 0.4 }),
+        result('s4', { a: 1 }),
+      ],
       [failure('s2', 'judge', 'HTTP "500"')],
     );
     const xml = renderJunitReport(r);
     expect(xml).toContain(
-      '<testsuite name="demo" tests="3" failures="3" errors="0" skipped="0" time="1.500000"',
+      '<testsuite name="demo" tests="4" failures="2" errors="1" skipped="0" time="1.500000"',
     );
-    expect(xml.match(/<testcase /g)).toHaveLength(3);
-    expect(xml.match(/<failure /g)).toHaveLength(3);
-    expect(xml).toContain('message="b scored 0.2000 (pass line 0.5)"');
-    expect(xml).toContain('type="metric-error" message="judge: HTTP &quot;500&quot;"');
+    expect(xml).toContain('<testsuites name="demo" tests="4" failures="2" errors="1" skipped="0"');
+    expect(xml.match(/<testcase /g)).toHaveLength(4);
+    // One element per failing case, never two: CI systems show only the first.
+    for (const testcase of xml.split('<testcase ').slice(1))
+      expect(testcase.match(/<(failure|error) /g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect(xml).toContain(
+      '<failure type="below-threshold" message="b scored 0.2000, c scored 0.1000 (pass line 0.5)">b scored 0.2000\nc scored 0.1000</failure>',
+    );
+    expect(xml).toContain(
+      '<error type="metric-error" message="judge: HTTP &quot;500&quot;; a scored 0.3000 (pass line 0.5)">',
+    );
     expect(xml).toContain('name="s&lt;3&gt;"');
     const clean = renderJunitReport(report([result('s1', { a: 1 })]));
-    expect(clean).toContain('failures="0"');
+    expect(clean).toContain('failures="0" errors="0"');
     expect(clean).toContain('<testcase classname="demo" name="s1" time="1.500000"/>');
+  });
+
+  it('validates against the JUnit schema CI parsers follow (xmllint)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eh-junit-'));
+    const file = join(dir, 'junit.xml');
+    await writeFile(
+      file,
+      renderJunitReports([
+        report(
+          [result('s1', { a: 1, b: 0.2 }), result('s2', { a: 0.1 }), result('s3', { a: 1 })],
+          [failure('s2', 'judge', 'timeout <5s> & "retry"')],
+        ),
+        report([result('t1', { a: 1 })]),
+      ]),
+    );
+    const schema = fileURLToPath(new URL('../fixtures/junit.xsd', import.meta.url));
+    const result_ = spawnSync('xmllint', ['--noout', '--schema', schema, file], {
+      encoding: 'utf8',
+    });
+    expect(result_.stderr).toContain('validates');
+    expect(result_.status).toBe(0);
   });
 });
