@@ -1,8 +1,7 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { readFile, stat } from 'node:fs/promises';
 import { writeFileAtomically } from '../atomic-write.js';
-import { EvalRunError, InfraError, errorMessage } from '../errors.js';
+import { EvalRunError, errorMessage } from '../errors.js';
+import { withFileLock } from '../file-lock.js';
 import {
   checkMaxDrop,
   evaluateRegressionGate,
@@ -58,34 +57,11 @@ export async function loadRunManifest(
 }
 
 /**
- * Read-modify-write under an exclusive cross-process lock (`<path>.lock`, stale locks broken
- * after 10 s), saving atomically, so concurrent CI jobs never lose a run or leave a torn file.
+ * Read-modify-write under an exclusive cross-process lock, saving atomically, so concurrent CI
+ * jobs never lose a run or leave a torn file.
  */
-async function withManifestLock<T>(path: string, body: () => Promise<T>): Promise<T> {
-  try {
-    await mkdir(dirname(path), { recursive: true });
-  } catch (error) {
-    throw new InfraError(
-      `Failed to create adversarial run manifest directory '${dirname(path)}': ${errorMessage(error)}.`,
-    );
-  }
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(path, {
-      realpath: false,
-      stale: 10_000,
-      retries: { retries: 100, minTimeout: 20, maxTimeout: 250 },
-    });
-  } catch (error) {
-    throw new InfraError(
-      `Failed to lock adversarial run manifest '${path}': ${errorMessage(error)}.`,
-    );
-  }
-  try {
-    return await body();
-  } finally {
-    await release().catch(() => undefined);
-  }
+function withManifestLock<T>(path: string, body: () => Promise<T>): Promise<T> {
+  return withFileLock(path, { what: 'adversarial run manifest' }, body);
 }
 
 async function save(path: string, manifest: AdversarialRunManifest): Promise<void> {

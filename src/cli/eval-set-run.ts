@@ -9,6 +9,7 @@ import {
 import { systemClock } from '../clock.js';
 import type { GoldenDataset } from '../engine/index.js';
 import { EXIT_CODES, UsageError } from '../errors.js';
+import { withFileLock } from '../file-lock.js';
 import { renderEvalSetJson, renderEvalSetMarkdown } from '../reports/index.js';
 import { emitReport, writeJunit } from './emit-report.js';
 import {
@@ -19,7 +20,10 @@ import {
   type RunCommandOptions,
 } from './dataset-run.js';
 import { printDryRunPlan } from './dry-run-plan.js';
-import { interruptedExitCode, type CliIo } from './io.js';
+import { untilInterrupted, type CliIo } from './io.js';
+
+/** How long a run waits for another run that holds the same eval-set manifest. */
+const MANIFEST_LOCK_WAIT_MS = 30_000;
 
 /**
  * `eval-harness run --eval-set <name> [--manifest <path>] [--retry-failed]`: the datasets of a
@@ -39,12 +43,16 @@ export async function runEvalSetCommand(
   const definition = configEvalSet(context.loaded, setName);
   const manifestPath =
     options.manifest === undefined ? undefined : resolve(io.cwd, options.manifest);
-  let manifest = manifestPath === undefined ? undefined : await readEvalSetManifest(manifestPath);
-  manifest?.assertMatches(definition);
-  if (manifest !== undefined && options.retryFailed === true)
-    manifest = manifest.resetFailed(systemClock.nowSeconds());
+  const loadManifest = async () => {
+    const found = manifestPath === undefined ? undefined : await readEvalSetManifest(manifestPath);
+    found?.assertMatches(definition);
+    return found !== undefined && options.retryFailed === true
+      ? found.resetFailed(systemClock.nowSeconds())
+      : found;
+  };
 
   if (options.dryRun === true) {
+    await loadManifest();
     const prepared: GoldenDataset[] = [];
     for (const name of definition.datasetNames)
       prepared.push((await prepareDatasetRun(context, name)).dataset);
@@ -52,43 +60,36 @@ export async function runEvalSetCommand(
     return 0;
   }
 
-  const writer = createManifestWriter(manifestPath);
-  // Interrupted: the running dataset is already `running` in the manifest, so the next run with
-  // the same manifest runs it again. Stop once the last manifest write has landed.
-  const finished = new AbortController();
-  const interrupted = new Promise<number>((resolveExit) => {
-    const interrupt = io.interrupt;
-    interrupt?.addEventListener(
-      'abort',
-      () => {
-        io.stderr.write(
-          `${String(interrupt.reason)} received: stopping; ${manifestPath === undefined ? 'no --manifest was given, so the set will start over next time' : `rerun with --manifest ${options.manifest} to resume`}.\n`,
+  const execute = async () => {
+    const manifest = await loadManifest();
+    const writer = createManifestWriter(manifestPath);
+    const running = runEvalSetWithManifest({
+      definition,
+      ...(manifest === undefined ? {} : { manifest }),
+      writer,
+      clock: systemClock,
+      runOne: async (name) => executeDatasetRun(context, await prepareDatasetRun(context, name)),
+    });
+    // Interrupted: the running dataset is already `running` in the manifest, so the next run
+    // with the same manifest runs it again. Stop once the last manifest write has landed.
+    return untilInterrupted(io, running, async (signal) => {
+      io.stderr.write(
+        `${signal} received: stopping; ${manifestPath === undefined ? 'no --manifest was given, so the set will start over next time' : `rerun with --manifest ${options.manifest} to resume`}.\n`,
+      );
+      await writer.settled();
+    });
+  };
+  // Two runs with one manifest would overwrite each other's progress: the second waits.
+  const finished =
+    manifestPath === undefined
+      ? await execute()
+      : await withFileLock(
+          manifestPath,
+          { what: 'eval-set manifest (--manifest)', waitMs: MANIFEST_LOCK_WAIT_MS },
+          execute,
         );
-        void writer.settled().finally(() => resolveExit(interruptedExitCode(interrupt)));
-      },
-      { once: true, signal: finished.signal },
-    );
-  });
-  const running = runEvalSetWithManifest({
-    definition,
-    ...(manifest === undefined ? {} : { manifest }),
-    writer,
-    clock: systemClock,
-    runOne: async (name) => executeDatasetRun(context, await prepareDatasetRun(context, name)),
-  });
-  // After an interrupt the run is abandoned; whatever it does next must not surface.
-  running.catch(() => undefined);
-  let ran: EvalSetOutcome;
-  try {
-    const first = await Promise.race([
-      running.then((done) => ({ done })),
-      interrupted.then((exitCode) => ({ exitCode })),
-    ]);
-    if ('exitCode' in first) return first.exitCode;
-    ran = first.done;
-  } finally {
-    finished.abort();
-  }
+  if ('exitCode' in finished) return finished.exitCode;
+  const ran: EvalSetOutcome = finished.done;
 
   const { result, outcomes: passOutcomes } = ran;
   await emitReport(

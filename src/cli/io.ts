@@ -16,3 +16,37 @@ export interface CliIo {
 export function interruptedExitCode(signal: AbortSignal): number {
   return signal.reason === 'SIGTERM' ? 143 : 130;
 }
+
+/**
+ * Wait for `work`, unless the process is interrupted first: then `cleanup` runs (say what
+ * happens, write what must be written) and the signal's exit code comes back instead. The work
+ * is abandoned, and whatever it does next does not surface.
+ */
+export async function untilInterrupted<T>(
+  io: CliIo,
+  work: Promise<T>,
+  cleanup: (signal: string) => Promise<unknown>,
+): Promise<{ readonly done: T } | { readonly exitCode: number }> {
+  const interrupt = io.interrupt;
+  if (interrupt === undefined) return { done: await work };
+  work.catch(() => undefined);
+  const finished = new AbortController();
+  const interrupted = new Promise<number>((resolveExit) => {
+    interrupt.addEventListener(
+      'abort',
+      () =>
+        void cleanup(String(interrupt.reason)).finally(() =>
+          resolveExit(interruptedExitCode(interrupt)),
+        ),
+      { once: true, signal: finished.signal },
+    );
+  });
+  try {
+    return await Promise.race([
+      work.then((done) => ({ done })),
+      interrupted.then((exitCode) => ({ exitCode })),
+    ]);
+  } finally {
+    finished.abort();
+  }
+}

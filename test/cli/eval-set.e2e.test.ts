@@ -10,6 +10,7 @@ const dataset = (name: string, prefix: string) =>
 const SUT = `import { existsSync, writeFileSync, appendFileSync } from 'node:fs';
 export default async ({ id }) => {
   appendFileSync('calls.log', id + '\\n');
+  if (process.env.DELAY_MS) await new Promise((r) => setTimeout(r, Number(process.env.DELAY_MS)));
   if (process.env.SLOW_SECOND && id.startsWith('s2')) await new Promise((r) => setTimeout(r, 10000));
   if (id === 's2a' && !existsSync('flag')) { writeFileSync('flag', '1'); throw new Error('flaky backend'); }
   return 'ok';
@@ -184,5 +185,22 @@ describe('eval-harness run --eval-set (child process)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('is not valid JSON');
     expect(await stat(join(corrupt, 'calls.log')).catch(() => undefined)).toBeUndefined();
+  });
+
+  it('lets two runs with one manifest take turns: the second waits, then finds the set done', async () => {
+    const dir = await workspace({ pair: ['rag.first', 'rag.third'] });
+    const args = ['run', '--eval-set', 'pair', '--manifest', 'm.json', '--no-progress'];
+    const first = runCli(args, { cwd: dir, env: { DELAY_MS: '300' } });
+    for (let i = 0; i < 100 && !(await stat(join(dir, 'm.json')).catch(() => undefined)); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = runCli(args, { cwd: dir, env: { DELAY_MS: '300' } });
+    const [a, b] = await Promise.all([first, second]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect((await manifestOf(dir)).datasets.map((d) => d.status)).toEqual([
+      'completed',
+      'completed',
+    ]);
+    // Every sample ran once: the second run read the manifest only after the first was done.
+    expect((await calls(dir)).sort()).toEqual(['s1a', 's1b', 's3a', 's3b']);
   });
 });
