@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BatchProgressReporter } from '../batches/index.js';
 import type { LoadedConfig, SutConfig } from '../config/index.js';
@@ -252,4 +253,33 @@ export function createMetricRegistry(loaded: LoadedConfig): MetricRegistry {
     }),
     ...(judge.promptTemplate === undefined ? {} : { judgePromptTemplate: judge.promptTemplate }),
   });
+}
+
+/**
+ * A short fingerprint of the config's SUT: its definition and, for a module SUT, the module
+ * file's bytes. Producer and workers compute it from their own config, so a worker fleet that was
+ * not redeployed is found on its first job. Null when the config has no SUT. Only a hash leaves
+ * the process: never a secret or a path.
+ */
+export async function sutFingerprint(loaded: LoadedConfig): Promise<string | null> {
+  const sut = loaded.config.sut;
+  if (sut === undefined) return null;
+  const hash = createHash('sha256').update(canonicalJson(sut));
+  if (sut.type === 'module') {
+    const bytes = await readFile(resolve(loaded.dir, sut.path)).catch(() => undefined);
+    hash.update(bytes ?? 'missing module');
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
+/** JSON with object keys sorted, so the same definition always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, inner]) => inner !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

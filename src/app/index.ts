@@ -6,6 +6,7 @@ export {
   prepareDataset,
   registerConfigMetrics,
   resolveRunner,
+  sutFingerprint,
   type DatasetSelection,
 } from './config-runtime.js';
 export {

@@ -2,6 +2,7 @@ import {
   CONFIG_SUT_RUNNER,
   createLazyParallelTransport,
   openLazyParallelSession,
+  producerIdentity,
   startWorkerPool,
   type BatchOptions,
   type BatchProgressReporter,
@@ -18,7 +19,7 @@ import {
   type ScoreGate,
 } from '../reports/index.js';
 import type { SampleRunner, SavedOutputs } from '../sut/index.js';
-import { createConfigRunnerResolver } from './config-runtime.js';
+import { createConfigRunnerResolver, sutFingerprint } from './config-runtime.js';
 
 /** What one dataset's run needs, all checked before its first SUT call. */
 export interface PreparedDataset {
@@ -100,6 +101,7 @@ async function runLazyParallel(
   hooks: DatasetRunHooks,
 ): Promise<EvalReport> {
   const { loaded } = settings;
+  const fingerprint = await sutFingerprint(loaded);
   const session = await openLazyParallelSession({
     redisUrl: settings.redisUrl ?? loaded.redis.url,
     prefix: loaded.redis.prefix,
@@ -112,6 +114,7 @@ async function runLazyParallel(
         session,
         concurrency: settings.localWorkers,
         resolveRunner: createConfigRunnerResolver(loaded),
+        identity: producerIdentity(fingerprint),
         ...(hooks.onLocalWorkerFailure === undefined
           ? {}
           : { onFailedJob: hooks.onLocalWorkerFailure }),
@@ -127,6 +130,7 @@ async function runLazyParallel(
           options: runOptions.batch,
           resultTtlFloorSeconds: loaded.batchDefaults.resultTtlSeconds,
           defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
+          sutFingerprint: fingerprint,
           ...(hooks.onWarning === undefined ? {} : { onWarning: hooks.onWarning }),
         }),
       runOptions,

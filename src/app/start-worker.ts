@@ -1,7 +1,12 @@
-import { DEFAULT_QUEUE_NAME, openLazyParallelSession, startWorkerPool } from '../batches/index.js';
+import {
+  DEFAULT_QUEUE_NAME,
+  openLazyParallelSession,
+  producerIdentity,
+  startWorkerPool,
+} from '../batches/index.js';
 import type { LoadedConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
-import { createConfigRunnerResolver } from './config-runtime.js';
+import { createConfigRunnerResolver, sutFingerprint } from './config-runtime.js';
 
 export interface WorkerSettings {
   /** @defaultValue 'eval-harness-samples' */
@@ -52,6 +57,7 @@ export async function startWorker(
     session,
     concurrency: settings.concurrency,
     resolveRunner,
+    identity: producerIdentity(await sutFingerprint(loaded)),
     ...(settings.onFailedJob === undefined ? {} : { onFailedJob: settings.onFailedJob }),
     ...(settings.onSkippedBatch === undefined ? {} : { onSkippedBatch: settings.onSkippedBatch }),
     ...(settings.lockDurationMs === undefined ? {} : { lockDurationMs: settings.lockDurationMs }),

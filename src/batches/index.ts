@@ -62,7 +62,12 @@ export {
   runTtlSeconds,
   type RunTtlInput,
 } from './batch-ttl.js';
-export { CONFIG_SUT_RUNNER, SampleJobPayloadSchema, type SampleJobPayload } from './job-payload.js';
+export {
+  CONFIG_SUT_RUNNER,
+  SampleJobPayloadSchema,
+  type ProducerIdentity,
+  type SampleJobPayload,
+} from './job-payload.js';
 export {
   DEFAULT_QUEUE_NAME,
   DEFAULT_REDIS_PREFIX,
@@ -92,6 +97,7 @@ export {
   checkQueueName,
   collectLazyParallelOutputs,
   createLazyParallelTransport,
+  producerIdentity,
   dispatchLazyParallel,
   openLazyParallelSession,
   startWorkerPool,

@@ -20,6 +20,12 @@ export const SampleJobPayloadSchema = z
     runner: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a runner name, not a path'),
     resultTtlSeconds: z.number().int().min(1),
     timeoutSeconds: z.number().int().min(1).nullable(),
+    /** Who queued the job, so a worker that runs other code or another SUT can refuse it. */
+    producer: z.strictObject({
+      version: z.string().min(1),
+      /** A fingerprint of the SUT definition the producer resolved; null when it has none. */
+      sutFingerprint: z.string().min(1).nullable(),
+    }),
   })
   .refine((payload) => payload.invocation.id === payload.sampleId, {
     message: 'sampleId must equal invocation.id',
@@ -37,3 +43,6 @@ export function describePayloadIssues(error: z.ZodError): string {
     .map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`)
     .join('; ');
 }
+
+/** What a producer stamps on its jobs and a worker compares with its own. */
+export type ProducerIdentity = SampleJobPayload['producer'];

@@ -7,6 +7,8 @@ import type { SampleInvocation, SampleRunner } from '../sut/index.js';
 import { effectiveChunkSize, type BatchOptions } from './batch-options.js';
 import { dispatchTtlSeconds, runTtlSeconds } from './batch-ttl.js';
 import { createBatchId } from './batch-id.js';
+import type { ProducerIdentity } from './job-payload.js';
+import { EVAL_HARNESS_VERSION } from '../version.js';
 import { DEFAULT_RESULT_TTL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from './defaults.js';
 import { loadBullmq } from './queue-libraries.js';
 import { createQueueTransport } from './queue-transport.js';
@@ -88,6 +90,16 @@ export interface LazyParallelBatchInput {
   /** W when the options leave it unset. @defaultValue 60 */
   readonly defaultWaitTimeoutSeconds?: number;
   readonly onWarning?: (message: string) => void;
+  /**
+   * A fingerprint of the SUT definition workers must have too (see docs/BATCH_QUEUES.md);
+   * null or absent: workers check only the eval-harness version.
+   */
+  readonly sutFingerprint?: string | null;
+}
+
+/** Who this process is, as its jobs say it to workers. */
+export function producerIdentity(sutFingerprint: string | null | undefined): ProducerIdentity {
+  return { version: EVAL_HARNESS_VERSION, sutFingerprint: sutFingerprint ?? null };
 }
 
 /** The transport for EvalEngine.runOnTransport(), with the run TTL of docs/BATCH_QUEUES.md. */
@@ -115,6 +127,7 @@ export function createLazyParallelTransport(
     runnerName: input.runnerName,
     ttlSeconds,
     timeoutSeconds: options.timeoutSeconds,
+    producer: producerIdentity(input.sutFingerprint),
     addOneByOne: options.rateLimit !== null,
     ...(input.onWarning === undefined ? {} : { onWarning: input.onWarning }),
   });
@@ -146,6 +159,7 @@ export async function dispatchLazyParallel(
     runnerName: input.runnerName,
     ttlSeconds,
     timeoutSeconds: input.options.timeoutSeconds,
+    producer: producerIdentity(input.sutFingerprint),
     addOneByOne: false,
   });
   await transport.begin?.();
@@ -228,6 +242,8 @@ export interface WorkerPoolOptions {
   readonly onFailedJob?: (line: string) => void;
   /** One line per batch whose remaining jobs are skipped (aborted, finished or expired). */
   readonly onSkippedBatch?: (line: string) => void;
+  /** This worker's own version and SUT fingerprint; a job stamped otherwise is refused. */
+  readonly identity?: ProducerIdentity;
   /** Shorter locks make a killed worker's jobs come back sooner (tests). @defaultValue 30000 */
   readonly lockDurationMs?: number;
 }
@@ -255,6 +271,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     resolveRunner: options.resolveRunner,
     clock: session.clock,
     batchStatus: (batchId) => statuses.status(batchId),
+    ...(options.identity === undefined ? {} : { identity: options.identity }),
     ...(options.onSkippedBatch === undefined ? {} : { onSkippedBatch: options.onSkippedBatch }),
   });
   const lockDuration = options.lockDurationMs ?? 30_000;

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { SLEEP_CANCELLED, type Clock } from '../clock.js';
 import { EvalHarnessError, InfraError, errorMessage } from '../errors.js';
 import type { SampleInvocation } from '../sut/index.js';
-import type { SampleJobPayload } from './job-payload.js';
+import type { ProducerIdentity, SampleJobPayload } from './job-payload.js';
 import { sampleJobId } from './redis-keys.js';
 import type {
   RecordedNotice,
@@ -34,6 +34,8 @@ export interface QueueTransportOptions {
   readonly timeoutSeconds: number | null;
   /** With a rate limit each job is added at its recorded dispatch time; otherwise per turn in bulk. */
   readonly addOneByOne: boolean;
+  /** Stamped on every job, so a worker running other code or another SUT refuses it. */
+  readonly producer: ProducerIdentity;
   /** BullMQ attempts per job. @defaultValue 1 */
   readonly attempts?: number;
   /** Warnings for stderr, e.g. no worker is connected. */
@@ -73,6 +75,7 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       runner: options.runnerName,
       resultTtlSeconds: options.ttlSeconds,
       timeoutSeconds: options.timeoutSeconds,
+      producer: options.producer,
     };
     return {
       name: 'sample',

@@ -6,6 +6,7 @@ import {
   SampleJobPayloadSchema,
   describePayloadIssues,
   type SampleJobPayload,
+  type ProducerIdentity,
 } from './job-payload.js';
 import type { BatchStatus, ResultStore } from './result-store.js';
 
@@ -29,6 +30,8 @@ export interface SampleProcessorDeps {
   readonly clock: Clock;
   /** Where the batch status comes from; the worker pool passes a cache. @defaultValue the store */
   readonly batchStatus?: (batchId: string) => Promise<BatchStatus | undefined>;
+  /** This worker's version and SUT fingerprint; a job queued by another is refused. */
+  readonly identity?: ProducerIdentity;
   /** One line the first time a batch's jobs are skipped (it was aborted, finished or expired). */
   readonly onSkippedBatch?: (line: string) => void;
 }
@@ -67,6 +70,13 @@ export function createSampleProcessor(
       }
       return;
     }
+    const stale =
+      deps.identity === undefined ? undefined : mismatch(deps.identity, payload.producer);
+    if (stale !== undefined) {
+      // Recorded, so the producer ends the batch with this line instead of waiting it out.
+      await recordFailure(deps.store, payload, stale);
+      throw new InvalidSampleJobError(stale);
+    }
     const runner = await deps.resolveRunner(payload.runner);
     if (runner === undefined) {
       const reason = `runner '${payload.runner}' is not defined in this worker's config`;
@@ -93,6 +103,19 @@ export function createSampleProcessor(
     if (finalAttempt) await recordFailure(deps.store, payload, reason);
     throw new Error(reason);
   };
+}
+
+/** Why this worker must not run the job, or undefined when it may. */
+function mismatch(worker: ProducerIdentity, producer: ProducerIdentity): string | undefined {
+  const sameVersion = worker.version === producer.version;
+  const sameSut =
+    worker.sutFingerprint === null ||
+    producer.sutFingerprint === null ||
+    worker.sutFingerprint === producer.sutFingerprint;
+  if (sameVersion && sameSut) return undefined;
+  const describe = (who: ProducerIdentity) =>
+    `eval-harness ${who.version} with SUT ${who.sutFingerprint ?? '(unknown)'}`;
+  return `stale worker: it runs ${describe(worker)}, but the job was queued by ${describe(producer)}; redeploy the workers with the producer's code and config`;
 }
 
 async function recordFailure(

@@ -1,12 +1,10 @@
 import { getEventListeners } from 'node:events';
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, EvalHarnessError } from '../errors.js';
+import { EVAL_HARNESS_VERSION } from '../version.js';
 import { BATCH_FLAGS_DESCRIPTION } from './batch-flags.js';
 import { addRunOptions, collect } from './run-options.js';
 import { interruptedExitCode, type CliIo } from './io.js';
-
-const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** Build the commander program; `onExit` receives each action's exit code. */
 export function createProgram(io: CliIo, onExit: (code: number) => void): Command {
@@ -14,7 +12,7 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .description(
       'Run golden datasets through an LLM / RAG system, score the answers and gate CI on the result.',
     )
-    .version(packageJson.version, '-V, --version', 'print the version and exit')
+    .version(EVAL_HARNESS_VERSION, '-V, --version', 'print the version and exit')
     .option('--debug', 'print stack traces and error causes')
     .exitOverride()
     .configureOutput({

@@ -12,6 +12,7 @@ import {
   type SampleJobPayload,
 } from '../../src/batches/index.js';
 import type { SampleRunner } from '../../src/sut/index.js';
+import { EVAL_HARNESS_VERSION } from '../../src/version.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
@@ -38,6 +39,7 @@ const payload = (fields: Partial<SampleJobPayload> = {}): SampleJobPayload => ({
   runner: 'sut',
   resultTtlSeconds: 60,
   timeoutSeconds: null,
+  producer: { version: EVAL_HARNESS_VERSION, sutFingerprint: 'sut-a' },
   ...fields,
 });
 const job = (data: unknown, attemptsMade = 0, attempts = 1) => ({
@@ -205,5 +207,46 @@ describe('sample job processor', () => {
       `skipping the jobs of batch '${finished}': it is finished, so nobody reads their outcomes`,
       `skipping the jobs of batch '${expired}': it is expired, so nobody reads their outcomes`,
     ]);
+  });
+
+  it('refuses, and records as the sample failure, a job queued by another version or SUT', async () => {
+    const id = '1'.repeat(32);
+    await store.start(id, 3, 60);
+    let calls = 0;
+    const processor = createSampleProcessor({
+      store,
+      clock: systemClock,
+      identity: { version: EVAL_HARNESS_VERSION, sutFingerprint: 'sut-a' },
+      resolveRunner: async () => () => {
+        calls++;
+        return 'x';
+      },
+    });
+    await processor(job(payload({ batchId: id })));
+    await processor(
+      job(
+        payload({
+          batchId: id,
+          index: 1,
+          producer: { version: EVAL_HARNESS_VERSION, sutFingerprint: null },
+        }),
+      ),
+    );
+    expect(calls).toBe(2);
+    const otherSut = payload({
+      batchId: id,
+      index: 2,
+      producer: { version: EVAL_HARNESS_VERSION, sutFingerprint: 'sut-b' },
+    });
+    await expect(processor(job(otherSut))).rejects.toThrow(InvalidSampleJobError);
+    await expect(
+      processor(job({ ...otherSut, producer: { version: '0.0.1', sutFingerprint: 'sut-a' } })),
+    ).rejects.toThrow(
+      `stale worker: it runs eval-harness ${EVAL_HARNESS_VERSION} with SUT sut-a, but the job was queued by eval-harness 0.0.1 with SUT sut-a; redeploy the workers`,
+    );
+    expect(calls).toBe(2);
+    expect((await store.readWindow(id, [2])).failures.get(2)?.error).toContain(
+      'the job was queued by eval-harness',
+    );
   });
 });

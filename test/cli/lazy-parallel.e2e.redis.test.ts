@@ -129,6 +129,30 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
     expect(await stat(join(dir, 'r.json')).catch(() => undefined)).toBeUndefined();
   });
 
+  it('ends the run on the first job when a worker runs another SUT, naming both', async () => {
+    const producerDir = await workspace(5, 'stale');
+    // Same config, but the worker's SUT module was never redeployed: its code differs.
+    const workerDir = await workspace(6, 'stale');
+    await startWorker(workerDir, 'stale');
+    const result = await runCli(
+      [
+        'run',
+        'qa',
+        '--batch=lazy-parallel',
+        '--queue',
+        'stale',
+        '--concurrency=4',
+        '--no-progress',
+      ],
+      { cwd: producerDir },
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /stale worker: it runs eval-harness [0-9.]+ with SUT [0-9a-f]{12}, but the job was queued by eval-harness [0-9.]+ with SUT [0-9a-f]{12}; redeploy the workers/,
+    );
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('recovers the jobs of a worker killed with SIGKILL mid-batch', async () => {
     const dir = await workspace(400, 'kill');
     // Short locks so the killed worker's jobs are declared stalled within seconds.
