@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { writeFileAtomically } from '../atomic-write.js';
-import { EvalRunError, errorMessage } from '../errors.js';
+import { EvalRunError, InfraError, errorMessage } from '../errors.js';
 import { withFileLock } from '../file-lock.js';
 import {
   checkMaxDrop,
@@ -32,13 +32,30 @@ function checkRetention(maxRuns: number): void {
     throw new EvalRunError('Adversarial run manifest retention must keep at least one run.');
 }
 
+/**
+ * Whether `path` is a file. Only "no such file" means there is none: any other error (a file
+ * system under load) is raised, never read as an empty manifest that would then be written over
+ * the real one.
+ */
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new InfraError(
+      `Adversarial run manifest '${path}' could not be checked: ${errorMessage(error)}.`,
+      { cause: error },
+    );
+  }
+}
+
 /** Load and validate a manifest file; undefined when it does not exist. For preflight checks too. */
 export async function loadRunManifest(
   path: string,
   manifestName: string,
 ): Promise<AdversarialRunManifest | undefined> {
   checkPath(path);
-  if (!(await stat(path).catch(() => undefined))?.isFile()) return undefined;
+  if (!(await isFile(path))) return undefined;
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { EvalRunError } from '../errors.js';
 import {
   durationSeconds,
@@ -34,9 +34,14 @@ export function defaultRunId(
   finishedAt: number,
   samples: number,
   failures: number,
+  nonce: string = randomBytes(8).toString('hex'),
 ): string {
+  // The nonce keeps two runs with the same times and counts (two processes started together on
+  // a coarse clock) from sharing an id, which would make the second replace the first.
   return createHash('sha256')
-    .update(`${dataset}|${startedAt.toFixed(6)}|${finishedAt.toFixed(6)}|${samples}|${failures}`)
+    .update(
+      `${dataset}|${startedAt.toFixed(6)}|${finishedAt.toFixed(6)}|${samples}|${failures}|${nonce}`,
+    )
     .digest('hex');
 }
 

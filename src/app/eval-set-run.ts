@@ -9,7 +9,7 @@ import {
   type EvalSetDefinition,
   type EvalSetRunResult,
 } from '../engine/index.js';
-import { ConfigError, UsageError, errorMessage } from '../errors.js';
+import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
 import type { GatedReport } from '../reports/index.js';
 
 /** The eval set the config defines under `evalSets`; an unknown name lists the known ones. */
@@ -27,7 +27,18 @@ export function configEvalSet(loaded: LoadedConfig, setName: string): EvalSetDef
 
 /** Read a resume manifest; undefined when there is no file yet (a first run). */
 export async function readEvalSetManifest(path: string): Promise<EvalSetManifest | undefined> {
-  if (!(await stat(path).catch(() => undefined))?.isFile()) return undefined;
+  // Only "no such file" is a first run; any other error must not start the set over.
+  const exists = await stat(path).then(
+    (info) => info.isFile(),
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw new InfraError(
+        `Eval set manifest ${path} (--manifest) could not be checked: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    },
+  );
+  if (!exists) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));

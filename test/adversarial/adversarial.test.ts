@@ -145,9 +145,12 @@ describe('adversarial run manifest', () => {
     expect(entry('run-2', { failures: 2 }).total_failures).toBe(2);
   });
 
-  it('derives the default run id', () => {
-    expect(defaultRunId('run.dataset', 1.1234567, 2.7654321, 1, 0)).toBe(
-      createHash('sha256').update('run.dataset|1.123457|2.765432|1|0').digest('hex'),
+  it('derives the default run id, unique even for two runs with the same times and counts', () => {
+    expect(defaultRunId('run.dataset', 1.1234567, 2.7654321, 1, 0, 'n1')).toBe(
+      createHash('sha256').update('run.dataset|1.123457|2.765432|1|0|n1').digest('hex'),
+    );
+    expect(defaultRunId('run.dataset', 1, 2, 1, 0)).not.toBe(
+      defaultRunId('run.dataset', 1, 2, 1, 0),
     );
   });
 

@@ -7,6 +7,7 @@ import {
   readEvalSetManifest,
   runEvalSetWithManifest,
 } from '../../src/app/index.js';
+import { loadRunManifest } from '../../src/adversarial/index.js';
 import { createSample } from '../../src/datasets/index.js';
 import { EvalEngine, createEvalSet } from '../../src/engine/index.js';
 import { SutError } from '../../src/errors.js';
@@ -66,6 +67,20 @@ describe('eval sets in the application layer', () => {
     await writeFile(join(dir, 'bad.json'), '{oops');
     await expect(readEvalSetManifest(join(dir, 'bad.json'))).rejects.toThrow(
       `Eval set manifest ${join(dir, 'bad.json')} (--manifest) is not valid JSON`,
+    );
+  });
+});
+
+describe('manifests that cannot be checked', () => {
+  it('raise instead of starting over, for eval sets and adversarial runs alike', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eh-set-'));
+    await writeFile(join(dir, 'file'), 'not a folder');
+    // "Not a directory" is not "no manifest yet": reading it as a first run would overwrite it.
+    await expect(readEvalSetManifest(join(dir, 'file', 'm.json'))).rejects.toThrow(
+      /could not be checked: .*ENOTDIR/,
+    );
+    await expect(loadRunManifest(join(dir, 'file', 'm.json'), 'adv')).rejects.toThrow(
+      /could not be checked: .*ENOTDIR/,
     );
   });
 });
