@@ -60,9 +60,6 @@ export interface RunContext {
 
 export type { PreparedDataset } from '../app/index.js';
 
-/** A finished dataset: its report, summary and gate results. */
-export type DatasetOutcome = GatedReport;
-
 /** Check flags, load the config, resolve batch options: every error here is exit 2, nothing ran. */
 export async function createRunContext(options: RunCommandOptions, io: CliIo): Promise<RunContext> {
   if (options.outputs !== undefined && options.outputs.trim() === '') {
@@ -183,7 +180,7 @@ export async function prepareRegisteredDataset(
 export async function executeDatasetRun(
   context: RunContext,
   prepared: PreparedDataset,
-): Promise<DatasetOutcome> {
+): Promise<GatedReport> {
   const { options, io, loaded } = context;
   const configReporter = await loadConfigReporter(loaded);
   const display = await createProgressDisplay({
@@ -219,7 +216,7 @@ export async function executeDatasetRun(
 }
 
 /** Stderr lines for failed gates and captured failures; the exit code of one dataset. */
-export function reportOutcome(outcome: DatasetOutcome, io: CliIo): 0 | 1 {
+export function reportOutcome(outcome: GatedReport, io: CliIo): 0 | 1 {
   const prefix = outcome.report.datasetName;
   for (const gate of outcome.gates ?? []) {
     if (!gate.passed) {

@@ -34,7 +34,7 @@ export function buildDryRunPlan(
 }
 
 /** The same plan for a terminal. */
-export function renderDryRunPlan(plan: ReturnType<typeof buildDryRunPlan>): string {
+function renderDryRunPlan(plan: ReturnType<typeof buildDryRunPlan>): string {
   const lines = [
     'Dry run: configuration, dataset, metrics and batch options are valid. Nothing was called.',
     '',

@@ -27,16 +27,17 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export async function loadDatasetFile(path: string): Promise<DatasetDocument> {
   const text = await readDatasetText(path);
-  if (path.toLowerCase().endsWith('.json')) return parseDatasetJson(text, path);
+  const json = path.toLowerCase().endsWith('.json');
   let document: DatasetDocument;
   try {
-    document = parseDatasetYaml(text);
+    document = json ? parseDatasetJson(text) : parseDatasetYaml(text);
   } catch (error) {
     // In a config with twenty datasets the user must see which file is broken.
     if (error instanceof DatasetSchemaError)
       throw new DatasetSchemaError(`${path}: ${error.message}`, { cause: error });
     throw error;
   }
+  if (json) return document;
   // Parsing a large YAML file leaves several times its size in short-lived garbage; collecting
   // it now, before scoring allocates, keeps the peak memory of a 100,000-sample run down.
   if (text.length >= LARGE_DATASET_CHARS) collectGarbage();
@@ -87,25 +88,16 @@ export function parseDatasetYaml(text: string): DatasetDocument {
   return validateDatasetDocument(document);
 }
 
-function parseDatasetJson(text: string, path: string): DatasetDocument {
+function parseDatasetJson(text: string): DatasetDocument {
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new DatasetSchemaError(
-      `Dataset JSON file ${path} is not valid JSON: ${String((error as Error).message)}`,
-      {
-        cause: error,
-      },
-    );
+    throw new DatasetSchemaError(`Dataset JSON is not valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  try {
-    return validateDatasetDocument(document);
-  } catch (error) {
-    if (error instanceof DatasetSchemaError)
-      throw new DatasetSchemaError(`${path}: ${error.message}`, { cause: error });
-    throw error;
-  }
+  return validateDatasetDocument(document);
 }
 
 /** Validate a parsed dataset document; the first failure wins. */

@@ -12,7 +12,7 @@ import {
   startWorker,
 } from '../../src/index.js';
 import type { BatchOptionsInput } from '../../src/batches/index.js';
-import { makeWorkspace } from '../helpers/cli.js';
+import { makeWorkspace, numberedDatasetYaml } from '../helpers/cli.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
@@ -25,14 +25,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-const DATASET = [
-  'name: qa',
-  'samples:',
-  ...Array.from(
-    { length: 6 },
-    (_, i) => `  - { id: s${i}, input: { n: ${i} }, expected_output: "answer ${i}" }`,
-  ),
-].join('\n');
+const DATASET = numberedDatasetYaml('qa', 6);
 
 async function workspace() {
   return makeWorkspace({

@@ -31,6 +31,15 @@ function recorder(): BatchTerminalProgressReporter & Recorded {
   };
 }
 
+/** Real timers can fire a little before the requested time; this clock always does. */
+class EarlyClock extends FakeClock {
+  override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw signal.reason;
+    this.sleeps.push(ms);
+    this.nowMs += ms > 1 ? ms - 0.5 : ms;
+  }
+}
+
 /** The windowed tests pin `dispatch: 'windowed'`; the rolling ones pass `dispatch: 'rolling'`. */
 function setup(
   count: number,
@@ -260,13 +269,6 @@ describe('producer loop: deadlines', () => {
   });
 
   it('checks the rate window again when a timer fires early, so no window ever holds more', async () => {
-    // Real timers can fire a little before the requested time; this clock always does.
-    class EarlyClock extends FakeClock {
-      override async sleep(ms: number): Promise<void> {
-        this.sleeps.push(ms);
-        this.nowMs += ms > 1 ? ms - 0.5 : ms;
-      }
-    }
     const clock = new EarlyClock();
     const transport = new ScriptedTransport(clock, () => ({ afterMs: 0 }));
     await runProducerLoop({
@@ -442,13 +444,6 @@ describe('producer loop: rolling dispatch', () => {
   });
 
   it('never puts more than the rate limit in any sliding window, with timers that fire early', async () => {
-    class EarlyClock extends FakeClock {
-      override async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-        if (signal?.aborted) throw signal.reason;
-        this.sleeps.push(ms);
-        this.nowMs += ms > 1 ? ms - 0.5 : ms;
-      }
-    }
     const clock = new EarlyClock();
     const transport = new ScriptedTransport(clock, (i) => ({ afterMs: 30 + (i % 4) * 200 }));
     await runProducerLoop({

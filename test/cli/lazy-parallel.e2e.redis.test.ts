@@ -3,7 +3,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeWorkspace, runCli, startCli, type BackgroundCli } from '../helpers/cli.js';
+import {
+  makeWorkspace,
+  numberedDatasetYaml,
+  runCli,
+  startCli,
+  type BackgroundCli,
+} from '../helpers/cli.js';
 import { RedisServer, freePort } from '../helpers/redis-server.js';
 
 let server: RedisServer;
@@ -24,15 +30,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-const DATASET = [
-  'name: qa',
-  'samples:',
-  ...Array.from(
-    { length: 20 },
-    (_, i) =>
-      `  - { id: s${i}, input: { n: ${i} }, expected_output: "answer ${i}", metadata: { tags: [t${i % 3}] } }`,
-  ),
-].join('\n');
+const DATASET = numberedDatasetYaml('qa', 20, (i) => `, metadata: { tags: [t${i % 3}] }`);
 
 async function workspace(sutDelayMs: number, queue: string): Promise<string> {
   return makeWorkspace({

@@ -1,16 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeWorkspace, runCli } from '../helpers/cli.js';
+import { makeWorkspace, numberedDatasetYaml, runCli } from '../helpers/cli.js';
 
-const DATASET = [
-  'name: twenty',
-  'samples:',
-  ...Array.from(
-    { length: 20 },
-    (_, i) => `  - { id: s${i}, input: { n: ${i} }, expected_output: "answer ${i}" }`,
-  ),
-].join('\n');
+const DATASET = numberedDatasetYaml('twenty', 20);
 const SUT = `export default async ({ input }) => {
   await new Promise((resolve) => setTimeout(resolve, 2 + (input.n % 4) * 3));
   if (input.n === 13 && process.env.FAIL_AT_13) throw new Error('model offline');

@@ -88,6 +88,25 @@ export async function makeWorkspace(files: Record<string, string> = {}): Promise
   return dir;
 }
 
+/**
+ * A dataset file of `count` samples `s0`, `s1`, … with input `n` = the index and expected output
+ * `answer <n>`; `extra(i)` adds fields to sample i (e.g. `, metadata: { … }`).
+ */
+export function numberedDatasetYaml(
+  name: string,
+  count: number,
+  extra: (index: number) => string = () => '',
+): string {
+  return [
+    `name: ${name}`,
+    'samples:',
+    ...Array.from(
+      { length: count },
+      (_, i) => `  - { id: s${i}, input: { n: ${i} }, expected_output: "answer ${i}"${extra(i)} }`,
+    ),
+  ].join('\n');
+}
+
 /** A two-sample dataset used by many CLI tests. */
 export const DEMO_DATASET = `name: demo
 samples:
