@@ -88,6 +88,7 @@ export {
   type BatchProgressReporter,
   type BatchTerminalProgressReporter,
   type ProfileResolver,
+  type RedisTarget,
   type SampleOutcome,
   type SampleTransport,
   type TerminalStatus,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { BatchProgressReporter } from '../batches/index.js';
+import type { BatchProgressReporter, RedisTarget } from '../batches/index.js';
 import type { LoadedConfig, SutConfig } from '../config/index.js';
 import { loadDatasetFile } from '../datasets/index.js';
 import type { EvalEngine, GoldenDataset } from '../engine/index.js';
@@ -282,4 +282,14 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The Redis a run or worker uses: `--redis-url` when given, else the config's; with its source. */
+export function redisOf(
+  flag: RedisTarget | undefined,
+  loaded: LoadedConfig,
+): { readonly redis: RedisTarget; readonly redisSource: string } {
+  return flag === undefined
+    ? { redis: loaded.redis.target, redisSource: loaded.redis.source }
+    : { redis: flag, redisSource: '--redis-url' };
 }

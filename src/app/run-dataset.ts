@@ -7,6 +7,7 @@ import {
   type BatchOptions,
   type BatchProgressReporter,
   type DispatchActivity,
+  type RedisTarget,
   type WorkerPool,
 } from '../batches/index.js';
 import type { LoadedConfig } from '../config/index.js';
@@ -19,7 +20,7 @@ import {
   type ScoreGate,
 } from '../reports/index.js';
 import type { SampleRunner, SavedOutputs } from '../sut/index.js';
-import { createConfigRunnerResolver, sutFingerprint } from './config-runtime.js';
+import { createConfigRunnerResolver, redisOf, sutFingerprint } from './config-runtime.js';
 
 /** What one dataset's run needs, all checked before its first SUT call. */
 export interface PreparedDataset {
@@ -38,8 +39,8 @@ export interface DatasetRunSettings {
   readonly gates: readonly ScoreGate[];
   /** Lazy-parallel: worker slots to run in this process; 0 relies on running workers. */
   readonly localWorkers: number;
-  /** Lazy-parallel: the Redis to use. @defaultValue the config's `redis.url` */
-  readonly redisUrl?: string;
+  /** Lazy-parallel: the Redis to use (`--redis-url`). @defaultValue the config's `redis` */
+  readonly redis?: RedisTarget;
 }
 
 /** Where a run tells what it is doing; every hook is optional. */
@@ -103,7 +104,7 @@ async function runLazyParallel(
   const { loaded } = settings;
   const fingerprint = await sutFingerprint(loaded);
   const session = await openLazyParallelSession({
-    redisUrl: settings.redisUrl ?? loaded.redis.url,
+    ...redisOf(settings.redis, loaded),
     prefix: loaded.redis.prefix,
     queueName: runOptions.batch.queue,
   });

@@ -3,18 +3,20 @@ import {
   openLazyParallelSession,
   producerIdentity,
   startWorkerPool,
+  type RedisTarget,
+  type ResolvedRedisTarget,
 } from '../batches/index.js';
 import type { LoadedConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
-import { createConfigRunnerResolver, sutFingerprint } from './config-runtime.js';
+import { createConfigRunnerResolver, redisOf, sutFingerprint } from './config-runtime.js';
 
 export interface WorkerSettings {
   /** @defaultValue 'eval-harness-samples' */
   readonly queue?: string;
   /** Jobs run at once by this process. */
   readonly concurrency: number;
-  /** @defaultValue the config's `redis.url` */
-  readonly redisUrl?: string;
+  /** `--redis-url`. @defaultValue the config's `redis` */
+  readonly redis?: RedisTarget;
   /** Shorter locks make a killed worker's jobs come back sooner. @defaultValue 30000 */
   readonly lockDurationMs?: number;
   /** One line per failed job. */
@@ -26,7 +28,7 @@ export interface WorkerSettings {
 /** A running worker; `stop()` drains the jobs in flight (or, forced, does not wait). */
 export interface RunningWorker {
   readonly queueName: string;
-  readonly redisUrl: string;
+  readonly redis: ResolvedRedisTarget;
   stop(force?: boolean): Promise<void>;
 }
 
@@ -46,10 +48,9 @@ export async function startWorker(
   }
   const resolveRunner = createConfigRunnerResolver(loaded);
   await resolveRunner('sut');
-  const redisUrl = settings.redisUrl ?? loaded.redis.url;
   const queueName = settings.queue ?? DEFAULT_QUEUE_NAME;
   const session = await openLazyParallelSession({
-    redisUrl,
+    ...redisOf(settings.redis, loaded),
     prefix: loaded.redis.prefix,
     queueName,
   });
@@ -67,7 +68,7 @@ export async function startWorker(
   });
   return {
     queueName,
-    redisUrl,
+    redis: session.redis,
     async stop(force = false) {
       await pool.close(force);
       await session.close();

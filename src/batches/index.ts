@@ -72,10 +72,18 @@ export {
   DEFAULT_QUEUE_NAME,
   DEFAULT_REDIS_PREFIX,
   batchKeys,
-  redactRedisUrl,
   sampleJobId,
   type BatchKeys,
 } from './redis-keys.js';
+export {
+  checkClusterPrefix,
+  describeRedisTarget,
+  redactRedisUrl,
+  resolveRedisTarget,
+  type RedisNodeAddress,
+  type RedisTarget,
+  type ResolvedRedisTarget,
+} from './redis-target.js';
 export {
   createRedisResultStore,
   type BatchStatus,
@@ -92,7 +100,12 @@ export {
   type SampleProcessorDeps,
 } from './sample-processor.js';
 export { createQueueTransport, type QueueTransportOptions } from './queue-transport.js';
-export { createRedisClient, probeRedis } from './redis-connection.js';
+export {
+  createRedisClient,
+  probeRedis,
+  type RedisClient,
+  type RedisClientOptions,
+} from './redis-connection.js';
 export {
   checkQueueName,
   collectLazyParallelOutputs,

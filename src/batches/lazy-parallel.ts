@@ -1,5 +1,4 @@
 import type { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../clock.js';
 import { EvalRunError, InfraError, UsageError, errorMessage } from '../errors.js';
 import { listIds } from '../values.js';
@@ -12,7 +11,13 @@ import { EVAL_HARNESS_VERSION } from '../version.js';
 import { DEFAULT_RESULT_TTL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from './defaults.js';
 import { loadBullmq } from './queue-libraries.js';
 import { createQueueTransport } from './queue-transport.js';
-import { createRedisClient, probeRedis } from './redis-connection.js';
+import { createRedisClient, probeRedis, type RedisClient } from './redis-connection.js';
+import {
+  checkClusterPrefix,
+  resolveRedisTarget,
+  type RedisTarget,
+  type ResolvedRedisTarget,
+} from './redis-target.js';
 import { DEFAULT_QUEUE_NAME } from './redis-keys.js';
 import { createBatchStatusCache } from './batch-status-cache.js';
 import { createRedisResultStore, type ResultStore } from './result-store.js';
@@ -20,7 +25,10 @@ import { createSampleProcessor, InvalidSampleJobError } from './sample-processor
 import type { SampleTransport } from './sample-transport.js';
 
 export interface LazyParallelSessionOptions {
-  readonly redisUrl: string;
+  /** One Redis URL, or a cluster's node URLs (`{ cluster: [...] }` or comma-separated). */
+  readonly redis: RedisTarget;
+  /** Where `redis` came from, named in its errors. @defaultValue 'the Redis target' */
+  readonly redisSource?: string;
   /** Key prefix of the result store and the BullMQ queue. */
   readonly prefix: string;
   /** @defaultValue 'eval-harness-samples' */
@@ -34,20 +42,28 @@ export interface LazyParallelSession {
   readonly queueName: string;
   readonly prefix: string;
   readonly store: ResultStore;
-  readonly client: Redis;
-  readonly redisUrl: string;
+  readonly client: RedisClient;
+  readonly redis: ResolvedRedisTarget;
   readonly clock: Clock;
+  /** Another client to the same Redis, owned by the caller. */
+  connect(options?: { readonly autoPipelining?: boolean }): RedisClient;
   close(): Promise<void>;
 }
 
-/** Connect to Redis (failing fast, naming the URL, when it is unreachable) and open the queue. */
+/**
+ * Connect to Redis (failing fast, naming the URL, when it is unreachable or the target and prefix
+ * cannot work together) and open the queue.
+ */
 export async function openLazyParallelSession(
   options: LazyParallelSessionOptions,
 ): Promise<LazyParallelSession> {
   const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
   checkQueueName(queueName);
-  await probeRedis(options.redisUrl);
-  const client = await createRedisClient(options.redisUrl);
+  const source = options.redisSource ?? 'the Redis target';
+  const redis = resolveRedisTarget(options.redis, source);
+  checkClusterPrefix(redis, options.prefix);
+  await probeRedis(redis, source);
+  const client = createRedisClient(redis);
   const { Queue } = loadBullmq();
   const queue = new Queue(queueName, { connection: client, prefix: options.prefix });
   queue.on('error', () => undefined);
@@ -59,8 +75,9 @@ export async function openLazyParallelSession(
     prefix: options.prefix,
     store,
     client,
-    redisUrl: options.redisUrl,
+    redis,
     clock: options.clock ?? systemClock,
+    connect: (connectOptions) => createRedisClient(redis, connectOptions),
     close() {
       // Each step runs even if an earlier one fails; closing twice is harmless.
       closing ??= (async () => {
@@ -261,8 +278,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   // Outcomes go through their own client with auto-pipelining: the records of jobs that finish
   // in the same tick share one socket write instead of one write each. (BullMQ's own
   // connections keep plain pipelining: its blocking commands must not be batched.)
-  const storeClient = session.client.duplicate({ enableAutoPipelining: true });
-  storeClient.on('error', () => undefined);
+  const storeClient = session.connect({ autoPipelining: true });
   const store = createRedisResultStore(storeClient, session.prefix);
   const statuses = createBatchStatusCache((batchId) => store.status(batchId), session.clock);
   const stopAbortNotices = await store.subscribeAborts((batchId) => statuses.markAborted(batchId));
@@ -276,7 +292,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   });
   const lockDuration = options.lockDurationMs ?? 30_000;
   // BullMQ leaves a connection it was given open on close; this pool owns it and closes it.
-  const workerConnection = session.client.duplicate({ maxRetriesPerRequest: null });
+  const workerConnection = session.connect();
   const worker = new Worker(
     session.queueName,
     async (job) => {

@@ -39,14 +39,3 @@ export function batchAbortsChannel(prefix: string): string {
 export function sampleJobId(batchId: string, index: number): string {
   return `${batchId}-${index}`;
 }
-
-/** `redis://user:secret@host` → `redis://user:***@host`: URLs in messages never carry passwords. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-  }
-}

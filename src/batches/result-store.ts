@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { EvalRunError, InfraError } from '../errors.js';
+import type { RedisClient } from './redis-connection.js';
 import { batchAbortsChannel, batchKeys } from './redis-keys.js';
 
 export interface StoredSuccess {
@@ -103,7 +103,7 @@ if ARGV[2] == '1' then redis.call('DEL', KEYS[2], KEYS[3]) end
 return 1
 `;
 
-type RecordingClient = Redis & {
+type RecordingClient = RedisClient & {
   setBatchStatus(
     meta: string,
     ok: string,
@@ -123,7 +123,7 @@ type RecordingClient = Redis & {
   ): Promise<number>;
 };
 
-export function createRedisResultStore(client: Redis, prefix: string): ResultStore {
+export function createRedisResultStore(client: RedisClient, prefix: string): ResultStore {
   const recording = client as RecordingClient;
   if (typeof recording.recordBatchOutcome !== 'function') {
     client.defineCommand('recordBatchOutcome', { numberOfKeys: 4, lua: RECORD_SCRIPT });
@@ -269,7 +269,7 @@ export function createRedisResultStore(client: Redis, prefix: string): ResultSto
 
 /** Subscribe a connection of its own to one channel; returns the unsubscribe. */
 async function listen(
-  client: Redis,
+  client: RedisClient,
   channel: string,
   onMessage: (message: string) => void,
 ): Promise<() => Promise<void>> {

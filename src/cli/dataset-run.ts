@@ -197,7 +197,7 @@ export async function executeDatasetRun(
         batch: context.batch.options,
         gates: context.gates,
         localWorkers: context.localWorkers,
-        ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+        ...(options.redisUrl === undefined ? {} : { redis: options.redisUrl }),
       },
       prepared,
       {

@@ -126,7 +126,7 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .option('--concurrency <n>', 'jobs run at once by this process (default: 1)')
     .option(
       '--redis-url <url>',
-      'Redis URL (default: redis.url, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
+      'Redis URL, or comma-separated Redis Cluster node URLs (default: redis.url or redis.cluster, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
     )
     .option('--debug', 'print stack traces and error causes')
     .action(async (options) => {

@@ -28,7 +28,7 @@ export function addRunOptions(command: Command): Command {
     )
     .option(
       '--redis-url <url>',
-      'lazy-parallel: Redis URL (default: redis.url, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
+      'lazy-parallel: Redis URL, or comma-separated Redis Cluster node URLs (default: redis.url or redis.cluster, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
     )
     .option(
       '--progress-file <path>',

@@ -109,8 +109,17 @@ export const ProgressSchema = strictObject({
 /** Redis for lazy-parallel runs and workers. */
 export const RedisSchema = strictObject({
   url: nonEmpty.optional(),
+  /** A Redis Cluster: the URLs of one or more of its nodes (the client finds the rest). */
+  cluster: z.array(nonEmpty).min(1, 'must list at least one node URL').optional(),
   /** Prefix of every key; a `{...}` hash tag keeps a batch on one Redis Cluster slot. */
   prefix: nonEmpty.optional(),
+}).superRefine((redis, ctx) => {
+  if (redis.url !== undefined && redis.cluster !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['cluster'],
+      message: 'set either redis.url (one server) or redis.cluster (node URLs), not both',
+    });
 });
 
 /** One OpenAI-compatible provider; the API key is only ever read from the named env variable. */

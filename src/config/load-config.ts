@@ -6,6 +6,7 @@ import {
   DEFAULT_RESULT_TTL_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   type ProfileResolver,
+  type RedisTarget,
 } from '../batches/index.js';
 import { ConfigError, EvalRunError, InfraError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
@@ -61,8 +62,16 @@ export interface LoadedConfig {
   readonly config: ParsedConfig;
   readonly runtime: ResolvedRuntime;
   readonly batchDefaults: ResolvedBatchDefaults;
-  /** Redis URL and key prefix: config, then env, then defaults (flags win later, in the CLI). */
-  readonly redis: { readonly url: string; readonly prefix: string };
+  /**
+   * Where Redis is and the key prefix: config, then env, then defaults (flags win later, in the
+   * CLI). `source` names where the target came from, for messages; it is checked on first use,
+   * so a bad Redis URL never stops a run that does not need Redis.
+   */
+  readonly redis: {
+    readonly target: RedisTarget;
+    readonly source: string;
+    readonly prefix: string;
+  };
   /** Built-in and config profiles, all validated at load. */
   readonly profiles: ProfileResolver;
   readonly providers: { readonly judge: ResolvedProvider; readonly embeddings: ResolvedProvider };
@@ -91,16 +100,25 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     runtime: resolveRuntime(config, options.env),
     batchDefaults: resolveBatchDefaults(config, options.env),
     redis: {
-      url:
-        config.redis?.url ??
-        nonEmptyEnv(options.env['EVAL_HARNESS_REDIS_URL']) ??
-        'redis://127.0.0.1:6379',
+      ...resolveRedis(config, options.env),
       prefix: config.redis?.prefix ?? DEFAULT_REDIS_PREFIX,
     },
     profiles: buildProfiles(config, path),
     providers: resolveProviders(config, options.env),
     env: options.env,
   };
+}
+
+function resolveRedis(
+  config: ParsedConfig,
+  env: LoadConfigOptions['env'],
+): { target: RedisTarget; source: string } {
+  if (config.redis?.cluster !== undefined)
+    return { target: { cluster: config.redis.cluster }, source: 'redis.cluster' };
+  if (config.redis?.url !== undefined) return { target: config.redis.url, source: 'redis.url' };
+  const fromEnv = nonEmptyEnv(env['EVAL_HARNESS_REDIS_URL']);
+  if (fromEnv !== undefined) return { target: fromEnv, source: 'EVAL_HARNESS_REDIS_URL' };
+  return { target: 'redis://127.0.0.1:6379', source: 'the default Redis URL' };
 }
 
 /** Config wins over env, env over the OpenAI defaults; keys come from env variables only. */

@@ -35,7 +35,7 @@ afterAll(async () => {
 
 async function session(queueName: string): Promise<LazyParallelSession> {
   const opened = await openLazyParallelSession({
-    redisUrl: server.url,
+    redis: server.url,
     prefix: 'test-lazy',
     queueName,
   });

@@ -1,10 +1,10 @@
 // Real Redis: the store's guarantees (first writer wins, status gating, TTLs, pub/sub) live in a
 // Lua script and Redis semantics that only a real server can check.
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchKeys,
   createRedisClient,
+  type RedisClient,
   createRedisResultStore,
   type RecordedNotice,
   type ResultStore,
@@ -13,13 +13,13 @@ import { InfraError } from '../../src/errors.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
-let client: Redis;
+let client: RedisClient;
 let store: ResultStore;
 const PREFIX = 'test-store';
 
 beforeAll(async () => {
   server = await RedisServer.start();
-  client = await createRedisClient(server.url);
+  client = createRedisClient(server.url);
   store = createRedisResultStore(client, PREFIX);
 });
 

@@ -1,11 +1,11 @@
 // Real Redis: the processor records outcomes in the real store, the job payload is validated
 // before anything runs.
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import {
   InvalidSampleJobError,
   createRedisClient,
+  type RedisClient,
   createRedisResultStore,
   createSampleProcessor,
   type ResultStore,
@@ -16,12 +16,12 @@ import { EVAL_HARNESS_VERSION } from '../../src/version.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 let server: RedisServer;
-let client: Redis;
+let client: RedisClient;
 let store: ResultStore;
 
 beforeAll(async () => {
   server = await RedisServer.start();
-  client = await createRedisClient(server.url);
+  client = createRedisClient(server.url);
   store = createRedisResultStore(client, 'test-jobs');
 });
 

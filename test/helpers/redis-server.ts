@@ -8,14 +8,20 @@ import { createServer } from 'node:net';
 export class RedisServer {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** `args` are added to the command line (TLS, passwords, cluster mode). */
+  static async start(
+    options: { port?: number; args?: readonly string[] } = {},
+  ): Promise<RedisServer> {
+    const server = new RedisServer(options.port ?? (await freePort()), options.args ?? []);
     await server.startProcess();
     return server;
   }
@@ -39,7 +45,17 @@ export class RedisServer {
   private async startProcess(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.extraArgs,
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -79,5 +95,24 @@ export function freePort(): Promise<number> {
         resolve(typeof address === 'object' && address !== null ? address.port : 0),
       );
     });
+  });
+}
+
+/**
+ * A free port whose cluster bus port (port + 10000) is free too, as Redis Cluster nodes need;
+ * the system's ephemeral ports are too high for that, so ports are drawn from 20000-40000.
+ */
+export async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }

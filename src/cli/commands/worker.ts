@@ -1,5 +1,5 @@
 import { startWorker } from '../../app/index.js';
-import { redactRedisUrl } from '../../batches/index.js';
+import { describeRedisTarget } from '../../batches/index.js';
 import { loadConfig } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import { parsePositiveIntFlag } from '../../flag-values.js';
@@ -29,13 +29,13 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
   const worker = await startWorker(loaded, {
     concurrency,
     ...(options.queue === undefined ? {} : { queue: options.queue.trim() }),
-    ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
+    ...(options.redisUrl === undefined ? {} : { redis: options.redisUrl }),
     onFailedJob: (line) => io.stderr.write(`worker: ${line}\n`),
     onSkippedBatch: (line) => io.stderr.write(`worker: ${line}\n`),
     ...(Number.isInteger(lockOverride) && lockOverride > 0 ? { lockDurationMs: lockOverride } : {}),
   });
   io.stderr.write(
-    `worker: taking jobs from queue '${worker.queueName}' (prefix '${loaded.redis.prefix}') on ${redactRedisUrl(worker.redisUrl)} with concurrency ${concurrency}; Ctrl-C drains and stops.\n`,
+    `worker: taking jobs from queue '${worker.queueName}' (prefix '${loaded.redis.prefix}') on ${describeRedisTarget(worker.redis)} with concurrency ${concurrency}; Ctrl-C drains and stops.\n`,
   );
 
   // A signal is this command's normal stop: drain the jobs in flight, then exit 0. (A second
