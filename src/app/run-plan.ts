@@ -1,7 +1,9 @@
 import {
   DEFAULT_QUEUE_NAME,
+  checkClusterPrefix,
   checkQueueName,
   providedBatchFlags,
+  resolveRedisTarget,
   resolveBatchOptions,
   serialBatchOptions,
   type BatchFlags,
@@ -9,6 +11,7 @@ import {
 } from '../batches/index.js';
 import type { LoadedConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
+import { redisOf } from './config-runtime.js';
 import type { ScoreGate } from '../reports/index.js';
 
 /** What a run was asked for, already parsed: the CLI's flags, or a library caller's values. */
@@ -95,6 +98,9 @@ function checkLazyParallel(
   checkQueueName(batch.options.queue ?? DEFAULT_QUEUE_NAME);
   if (request.redisUrl !== undefined && request.redisUrl.trim() === '')
     throw new UsageError('The --redis-url option requires a non-empty URL.');
+  // The Redis target and prefix are checked here too, so --dry-run finds a bad one.
+  const { redis, redisSource } = redisOf(request.redisUrl, loaded);
+  checkClusterPrefix(resolveRedisTarget(redis, redisSource), loaded.redis.prefix);
   const requestedTtl = batch.options.resultTtlSeconds;
   const floor = loaded.batchDefaults.resultTtlSeconds;
   return requestedTtl !== null && requestedTtl < floor

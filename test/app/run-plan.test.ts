@@ -60,6 +60,24 @@ describe('planRun, the pure plan step', () => {
     );
   });
 
+  it('checks the Redis target and the cluster prefix without connecting (so --dry-run does)', async () => {
+    const sut = { type: 'module', path: './sut.mjs' };
+    const lazy = { batch: 'lazy-parallel' } as const;
+    const cluster = await loaded({ sut, redis: { cluster: ['redis://n1:7000'], prefix: 'evals' } });
+    expect(() => planRun(cluster, request({ batchFlags: lazy }))).toThrow(
+      "redis.prefix 'evals' has none; set redis.prefix to '{evals}'",
+    );
+    // Not a lazy-parallel run: Redis is never used, so it is not checked.
+    expect(planRun(cluster, request({})).batch.options.mode).toBe('serial');
+    const single = await loaded({ sut });
+    expect(() =>
+      planRun(single, request({ batchFlags: lazy, redisUrl: 'redis://a:1,redis://b:1' })),
+    ).toThrow("redis.prefix 'eval-harness' has none; set redis.prefix to '{eval-harness}'");
+    expect(() => planRun(single, request({ batchFlags: lazy, redisUrl: 'localhost' }))).toThrow(
+      "--redis-url: 'localhost' is not a Redis URL",
+    );
+  });
+
   it('warns when the asked result TTL is below the configured floor', async () => {
     const plan = planRun(
       await loaded({ sut: { type: 'module', path: './sut.mjs' } }),
