@@ -71,12 +71,12 @@ export const ADVERSARIAL_CATEGORIES: readonly AdversarialCategory[] = [
   },
 ];
 
-/** Exact lookup by id. */
-export function adversarialCategory(id: string): AdversarialCategory {
+/** Exact lookup by id; `where` (a flag) is named in the error. */
+export function adversarialCategory(id: string, where?: string): AdversarialCategory {
   const category = ADVERSARIAL_CATEGORIES.find((candidate) => candidate.id === id);
   if (category === undefined) {
     throw new DatasetSchemaError(
-      `Unsupported adversarial category '${id}'. Supported categories: ${ADVERSARIAL_CATEGORIES.map((c) => c.id).join(', ')}.`,
+      `Unsupported adversarial category '${id}'${where === undefined ? '' : ` (${where})`}. Supported categories: ${ADVERSARIAL_CATEGORIES.map((c) => c.id).join(', ')}.`,
     );
   }
   return category;

@@ -120,7 +120,7 @@ export class AdversarialRunManifest {
       throw new EvalRunError(`Adversarial run manifest '${source}' must contain a JSON object.`);
     if (typeof json['schema_version'] !== 'string' || typeof json['manifest'] !== 'string') {
       throw new EvalRunError(
-        'Adversarial run manifest requires string schema_version and manifest fields.',
+        `Adversarial run manifest '${source}' requires string schema_version and manifest fields.`,
       );
     }
     if (json['schema_version'] !== ADVERSARIAL_RUNS_SCHEMA_V1) {
@@ -136,11 +136,22 @@ export class AdversarialRunManifest {
         `Adversarial run manifest '${source}' runs must be a list of objects.`,
       );
     }
-    return new AdversarialRunManifest(
-      json['manifest'],
-      json['updated_at'],
-      runs as unknown as AdversarialRunEntry[],
-    );
+    try {
+      return new AdversarialRunManifest(
+        json['manifest'],
+        json['updated_at'],
+        runs as unknown as AdversarialRunEntry[],
+      );
+    } catch (error) {
+      // The entry checks are shared with runs being recorded; a stored one names the file.
+      if (!(error instanceof EvalRunError)) throw error;
+      throw new EvalRunError(
+        error.message.replace(
+          /^Adversarial run manifest /,
+          `Adversarial run manifest '${source}': `,
+        ),
+      );
+    }
   }
 
   toJson(): Record<string, unknown> {

@@ -121,18 +121,19 @@ const BatchOptionsShape = z
       ctx.addIssue({
         code: 'custom',
         message: violation.message,
-        params: { serialModeConflict: violation.serialModeConflict },
+        params: { serialModeConflict: violation.serialModeConflict, fields: violation.fields },
       });
   });
 
 /**
- * Invalid batch options. `serialModeConflict` marks a field that serial mode cannot use, so the
- * CLI can add which flags fix it.
+ * Invalid batch options. `serialModeConflict` marks a field that serial mode cannot use, and
+ * `fields` names the fields at fault, so the CLI can say which flags fix it.
  */
 export class BatchOptionsError extends EvalRunError {
   constructor(
     message: string,
     readonly serialModeConflict: boolean,
+    readonly fields: readonly (keyof BatchOptions)[] = [],
   ) {
     super(message, { code: 'E_BATCH_OPTIONS' });
   }
@@ -141,6 +142,7 @@ export class BatchOptionsError extends EvalRunError {
 interface Violation {
   readonly message: string;
   readonly serialModeConflict: boolean;
+  readonly fields: readonly (keyof BatchOptions)[];
 }
 
 type UncheckedOptions = Omit<BatchOptions, 'mode' | 'dispatch'> & {
@@ -148,30 +150,38 @@ type UncheckedOptions = Omit<BatchOptions, 'mode' | 'dispatch'> & {
   dispatch: string | null;
 };
 
+const violation = (message: string, ...fields: (keyof BatchOptions)[]): Violation => ({
+  message,
+  serialModeConflict: false,
+  fields,
+});
+
 /** The rules in checking order; the first that fails is the one reported. */
 function firstViolation(options: UncheckedOptions): Violation | undefined {
-  const own = (message: string | undefined) =>
-    message === undefined ? undefined : { message, serialModeConflict: false };
-  return (
-    own(valueViolation(options)) ??
-    serialModeViolation(options) ??
-    own(crossFieldViolation(options))
-  );
+  return valueViolation(options) ?? serialModeViolation(options) ?? crossFieldViolation(options);
 }
 
 /** Each field on its own: the mode, the ranges, the dispatch strategy. */
-function valueViolation(options: UncheckedOptions): string | undefined {
+function valueViolation(options: UncheckedOptions): Violation | undefined {
   if (!(BATCH_MODES as readonly string[]).includes(options.mode)) {
-    return `Unsupported batch mode '${options.mode}'. Supported modes: ${BATCH_MODES.join(', ')}.`;
+    return violation(
+      `Unsupported batch mode '${options.mode}'. Supported modes: ${BATCH_MODES.join(', ')}.`,
+      'mode',
+    );
   }
-  if (options.concurrency < 1) return 'Batch concurrency must be greater than or equal to 1.';
-  if (options.queue === '') return 'Batch queue name must be null or a non-empty string.';
+  if (options.concurrency < 1)
+    return violation('Batch concurrency must be greater than or equal to 1.', 'concurrency');
+  if (options.queue === '')
+    return violation('Batch queue name must be null or a non-empty string.', 'queue');
   for (const field of NULLABLE_NUMERIC_FIELDS) {
     const value = options[field];
-    if (value !== null && value < 1) return MESSAGES[field];
+    if (value !== null && value < 1) return violation(MESSAGES[field], field);
   }
   if (options.dispatch !== null && !isDispatchStrategy(options.dispatch)) {
-    return `Unsupported batch dispatch '${options.dispatch}'; expected one of: ${DISPATCH_STRATEGIES.join(', ')}.`;
+    return violation(
+      `Unsupported batch dispatch '${options.dispatch}'; expected one of: ${DISPATCH_STRATEGIES.join(', ')}.`,
+      'dispatch',
+    );
   }
   return undefined;
 }
@@ -179,22 +189,32 @@ function valueViolation(options: UncheckedOptions): string | undefined {
 /** A field serial mode cannot use. */
 function serialModeViolation(options: UncheckedOptions): Violation | undefined {
   if (options.mode !== 'serial') return undefined;
-  if (options.concurrency !== 1) return { message: SERIAL_CONCURRENCY, serialModeConflict: true };
+  if (options.concurrency !== 1)
+    return { message: SERIAL_CONCURRENCY, serialModeConflict: true, fields: ['concurrency'] };
   for (const [field, message] of SERIAL_UNUSED)
-    if (options[field] !== null) return { message, serialModeConflict: true };
+    if (options[field] !== null) return { message, serialModeConflict: true, fields: [field] };
   return undefined;
 }
 
 /** Fields that do not fit together. */
-function crossFieldViolation(options: UncheckedOptions): string | undefined {
+function crossFieldViolation(options: UncheckedOptions): Violation | undefined {
   if (options.mode === 'concurrent') {
-    for (const [field, message] of CONCURRENT_UNUSED) if (options[field] !== null) return message;
+    for (const [field, message] of CONCURRENT_UNUSED)
+      if (options[field] !== null) return violation(message, field);
   }
   if (options.rateWindowSeconds !== null && options.rateLimit === null) {
-    return 'Batch rate window seconds is only meaningful with a rate limit; set rateLimit or clear rateWindowSeconds.';
+    return violation(
+      'Batch rate window seconds is only meaningful with a rate limit; set rateLimit or clear rateWindowSeconds.',
+      'rateWindowSeconds',
+      'rateLimit',
+    );
   }
   if (options.chunkSize !== null && options.chunkSize > options.concurrency) {
-    return `Batch chunk size (${options.chunkSize}) cannot exceed concurrency (${options.concurrency}): concurrency caps the fan-out, the chunk size can only narrow the dispatch window.`;
+    return violation(
+      `Batch chunk size (${options.chunkSize}) cannot exceed concurrency (${options.concurrency}): concurrency caps the fan-out, the chunk size can only narrow the dispatch window.`,
+      'chunkSize',
+      'concurrency',
+    );
   }
   return undefined;
 }
@@ -207,9 +227,11 @@ export function createBatchOptions(input: BatchOptionsInput = {}): BatchOptions 
     const where =
       issue !== undefined && issue.path.length > 0 ? `Batch option ${issue.path.join('.')}: ` : '';
     const params = issue?.code === 'custom' ? issue.params : undefined;
+    const fields = (params?.['fields'] as (keyof BatchOptions)[] | undefined) ?? [];
     throw new BatchOptionsError(
       `${where}${issue?.message ?? 'invalid batch options'}`,
       params?.['serialModeConflict'] === true,
+      issue !== undefined && issue.path.length > 0 ? [issue.path[0] as keyof BatchOptions] : fields,
     );
   }
   return Object.freeze(parsed.data as BatchOptions);

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { parsePositiveIntFlag } from '../flag-values.js';
 import {
+  BATCH_MODES,
   BatchOptionsError,
   DISPATCH_STRATEGIES,
   createBatchOptions,
@@ -54,7 +55,7 @@ export function resolveBatchOptions(flags: BatchFlags, resolver: ProfileResolver
     profile = resolver.resolve(profileFlag);
   }
 
-  const mode = explicit('batch') ? (flags.batch as string) : (profile?.mode ?? 'serial');
+  const mode = explicit('batch') ? parseMode(flags.batch as string) : (profile?.mode ?? 'serial');
   const serial = mode === 'serial';
   // Inherited values a mode cannot use are dropped; explicit ones are kept and fail validation.
   const inherit = <K extends keyof BatchProfile>(field: K): BatchProfile[K] | null => {
@@ -103,22 +104,57 @@ export function resolveBatchOptions(flags: BatchFlags, resolver: ProfileResolver
     input.rateWindowSeconds = null;
   }
 
-  return { options: buildOptions(input), profile };
+  return { options: buildOptions(input, explicit, profile), profile };
 }
 
-/** BatchOptions messages name fields; on the command line, say which flags fix a serial conflict. */
-function buildOptions(input: BatchOptionsInput): BatchOptions {
+/** The flag that sets each BatchOptions field. */
+const FLAG_OF_FIELD: Readonly<Record<keyof BatchOptions, BatchFlagName>> = {
+  mode: 'batch',
+  concurrency: 'concurrency',
+  queue: 'queue',
+  dispatch: 'dispatch',
+  ...(Object.fromEntries(
+    Object.entries(NULLABLE_FLAG_FIELDS).map(([flag, field]) => [field, flag]),
+  ) as Record<NullableNumericField, BatchFlagName>),
+};
+
+/**
+ * BatchOptions messages name fields; on the command line, say which flags (or which profile)
+ * set the values at fault, and which flags fix a serial conflict.
+ */
+function buildOptions(
+  input: BatchOptionsInput,
+  explicit: (name: BatchFlagName) => boolean,
+  profile: BatchProfile | null,
+): BatchOptions {
   try {
     return createBatchOptions(input);
   } catch (error) {
-    if (error instanceof BatchOptionsError && error.serialModeConflict) {
+    if (!(error instanceof BatchOptionsError)) throw error;
+    if (error.serialModeConflict) {
       throw new UsageError(
         `${error.message} Choose --batch=concurrent or --batch=lazy-parallel (or a --batch-profile that sets one), or drop the flag.`,
         { cause: error },
       );
     }
-    throw error;
+    const flags = error.fields.map((field) => FLAG_OF_FIELD[field]).filter(explicit);
+    const source =
+      flags.length > 0
+        ? `set by ${flags.map((flag) => `--${flag}`).join(' and ')}`
+        : profile === null
+          ? undefined
+          : `from --batch-profile ${profile.name}`;
+    if (source === undefined) throw error;
+    throw new UsageError(`${error.message.replace(/\.$/, '')} (${source}).`, { cause: error });
   }
+}
+
+/** A mode named by `--batch`; an unknown one names the flag (a profile's names the profile). */
+function parseMode(value: string): string {
+  if ((BATCH_MODES as readonly string[]).includes(value)) return value;
+  throw new UsageError(
+    `Unsupported batch mode '${value}' (--batch). Supported modes: ${BATCH_MODES.join(', ')}.`,
+  );
 }
 
 /** `rolling`, `windowed`, or `none` / `null` (any case) to clear a profile value. */

@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
-import { DEFAULT_ADVERSARIAL_DATASET, parseGateTargets } from '../adversarial/index.js';
+import {
+  DEFAULT_ADVERSARIAL_DATASET,
+  adversarialCategory,
+  parseGateTargets,
+} from '../adversarial/index.js';
 import type { SweepRecording } from '../app/index.js';
 import { UsageError } from '../errors.js';
 import { parsePositiveIntFlag } from '../flag-values.js';
@@ -96,5 +100,6 @@ export function parseAdversarialFlags(
         );
     });
   }
+  for (const category of options.category) adversarialCategory(category, '--category');
   return { name, recording: planRecording(options, io) };
 }

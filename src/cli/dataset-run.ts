@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
-import { combineReporters, type ResolvedBatch } from '../batches/index.js';
+import {
+  combineReporters,
+  type BatchProgressReporter,
+  type ResolvedBatch,
+} from '../batches/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { EvalEngine, type GoldenDataset } from '../engine/index.js';
 import { UsageError } from '../errors.js';
@@ -56,6 +60,19 @@ export interface RunContext {
   readonly batch: ResolvedBatch;
   readonly gates: readonly ScoreGate[];
   readonly localWorkers: number;
+  /** The config's `progress.reporter`, loaded up front so a broken one stops nothing midway. */
+  readonly configReporter: BatchProgressReporter | undefined;
+  /**
+   * Warnings about the flags, held until every input is checked: a run that then fails with
+   * exit 2 prints its one error line only. `releaseWarnings` prints them.
+   */
+  readonly pendingWarnings: string[];
+}
+
+/** Print the warnings held so far (once): call when the checks passed and the work starts. */
+export function releaseWarnings(context: RunContext): void {
+  for (const warning of context.pendingWarnings.splice(0))
+    context.io.stderr.write(`warning: ${warning}\n`);
 }
 
 export type { PreparedDataset } from '../app/index.js';
@@ -74,7 +91,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     if (value !== undefined && value.trim() === '')
       throw new UsageError(`The ${flag} option requires a non-empty file path.`);
   }
-  warnOnReportExtension(options, io);
+  const pendingWarnings = reportExtensionWarnings(options);
   options.metric.forEach((metric, index) => {
     if (metric.trim() === '')
       throw new UsageError(
@@ -97,7 +114,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     ...(localWorkers === undefined ? {} : { localWorkers }),
     ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
   });
-  for (const warning of plan.warnings) io.stderr.write(`warning: ${warning}\n`);
+  pendingWarnings.push(...plan.warnings);
 
   const engine = new EvalEngine({
     runtime: {
@@ -107,6 +124,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     metrics: createMetricRegistry(loaded),
   });
   await registerConfigMetrics(engine, loaded);
+  const configReporter = await loadConfigReporter(loaded);
   return {
     options,
     io,
@@ -115,6 +133,8 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     batch: plan.batch,
     gates: plan.gates,
     localWorkers: plan.localWorkers,
+    configReporter,
+    pendingWarnings,
   };
 }
 
@@ -122,18 +142,18 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
  * The report's format comes from --json, never from the --out file name; say so before a long
  * run when the name suggests the other format.
  */
-function warnOnReportExtension(options: RunCommandOptions, io: CliIo): void {
+function reportExtensionWarnings(options: RunCommandOptions): string[] {
   const out = options.out?.toLowerCase();
-  if (out === undefined) return;
-  if (out.endsWith('.json') && options.json !== true) {
-    io.stderr.write(
-      `warning: --out ${options.out} ends in .json, but the report will be Markdown; add --json to write JSON.\n`,
-    );
-  } else if ((out.endsWith('.md') || out.endsWith('.markdown')) && options.json === true) {
-    io.stderr.write(
-      `warning: --out ${options.out} is named as Markdown, but --json writes a JSON report; drop --json to write Markdown.\n`,
-    );
-  }
+  if (out === undefined) return [];
+  if (out.endsWith('.json') && options.json !== true)
+    return [
+      `--out ${options.out} ends in .json, but the report will be Markdown; add --json to write JSON.`,
+    ];
+  if ((out.endsWith('.md') || out.endsWith('.markdown')) && options.json === true)
+    return [
+      `--out ${options.out} is named as Markdown, but --json writes a JSON report; drop --json to write Markdown.`,
+    ];
+  return [];
 }
 
 /**
@@ -181,8 +201,8 @@ export async function executeDatasetRun(
   context: RunContext,
   prepared: PreparedDataset,
 ): Promise<GatedReport> {
-  const { options, io, loaded } = context;
-  const configReporter = await loadConfigReporter(loaded);
+  const { options, io, loaded, configReporter } = context;
+  releaseWarnings(context);
   const display = await createProgressDisplay({
     io,
     enabled: options.progress !== false,

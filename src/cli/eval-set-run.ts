@@ -7,7 +7,6 @@ import {
   type EvalSetOutcome,
 } from '../app/index.js';
 import { systemClock } from '../clock.js';
-import type { GoldenDataset } from '../engine/index.js';
 import { EXIT_CODES, UsageError } from '../errors.js';
 import { withFileLock } from '../file-lock.js';
 import { renderEvalSetJson, renderEvalSetMarkdown } from '../reports/index.js';
@@ -15,8 +14,10 @@ import { emitReport, writeJunit } from './emit-report.js';
 import {
   createRunContext,
   executeDatasetRun,
+  releaseWarnings,
   prepareDatasetRun,
   reportOutcome,
+  type PreparedDataset,
   type RunCommandOptions,
 } from './dataset-run.js';
 import { printDryRunPlan } from './dry-run-plan.js';
@@ -51,12 +52,16 @@ export async function runEvalSetCommand(
       : found;
   };
 
+  // Every dataset of the set is checked before the first one runs, so a broken file at the end
+  // of the set is one exit 2 up front, not a failure after the others have run for an hour.
+  await loadManifest();
+  const prepared = new Map<string, PreparedDataset>();
+  for (const name of definition.datasetNames)
+    prepared.set(name, await prepareDatasetRun(context, name));
   if (options.dryRun === true) {
-    await loadManifest();
-    const prepared: GoldenDataset[] = [];
-    for (const name of definition.datasetNames)
-      prepared.push((await prepareDatasetRun(context, name)).dataset);
-    printDryRunPlan(io, prepared, context.batch, options.json === true);
+    releaseWarnings(context);
+    const datasets = [...prepared.values()].map((entry) => entry.dataset);
+    printDryRunPlan(io, datasets, context.batch, options.json === true);
     return 0;
   }
 
@@ -68,7 +73,7 @@ export async function runEvalSetCommand(
       ...(manifest === undefined ? {} : { manifest }),
       writer,
       clock: systemClock,
-      runOne: async (name) => executeDatasetRun(context, await prepareDatasetRun(context, name)),
+      runOne: (name) => executeDatasetRun(context, prepared.get(name) as PreparedDataset),
     });
     // Interrupted: the running dataset is already `running` in the manifest, so the next run
     // with the same manifest runs it again. Stop once the last manifest write has landed.

@@ -173,21 +173,36 @@ describe('adversarial run manifest', () => {
     expect(
       tamper((r) => (r.adversarial.categories[0].metrics['exact-match'].pass_rate = 1.5)),
     ).toThrow(
-      "Adversarial run manifest metric 'exact-match' aggregate 'pass_rate' must be in [0, 1].",
+      "Adversarial run manifest 'f': metric 'exact-match' aggregate 'pass_rate' must be in [0, 1].",
     );
     expect(tamper((r) => (r.macro_f1 = 1.1))).toThrow(
-      "Adversarial run manifest entry field 'macro_f1' must be in [0, 1].",
+      "Adversarial run manifest 'f': entry field 'macro_f1' must be in [0, 1].",
     );
     expect(tamper((r) => (r.adversarial.categories[0].sample_count = '1'))).toThrow(
-      'Adversarial run manifest adversarial.categories[0].sample_count must be a non-negative integer.',
+      "Adversarial run manifest 'f': adversarial.categories[0].sample_count must be a non-negative integer.",
     );
     expect(
       tamper((r) => (r.adversarial.compliance_frameworks[0].categories = ['prompt-injection', ''])),
     ).toThrow(
-      'Adversarial run manifest adversarial.compliance_frameworks[0].categories[1] must be a non-empty string without leading or trailing whitespace.',
+      "Adversarial run manifest 'f': adversarial.compliance_frameworks[0].categories[1] must be a non-empty string without leading or trailing whitespace.",
     );
     expect(() => AdversarialRunManifest.fromJsonText('{not-json', 'runs.json')).toThrow(
       'contains invalid JSON',
+    );
+  });
+
+  it('names the manifest file in every error about what it holds', () => {
+    expect(() =>
+      AdversarialRunManifest.fromJsonText('{"name":"x","runs":[]}', 'runs.json'),
+    ).toThrow(
+      "Adversarial run manifest 'runs.json' requires string schema_version and manifest fields.",
+    );
+    const stored = AdversarialRunManifest.empty('m').toJson();
+    const withBadRun = { ...stored, runs: [{ run_id: '' }] };
+    expect(() =>
+      AdversarialRunManifest.fromJsonText(JSON.stringify(withBadRun), 'runs.json'),
+    ).toThrow(
+      "Adversarial run manifest 'runs.json': entry field 'run_id' must be a non-empty string",
     );
   });
 

@@ -236,8 +236,19 @@ describe('resolveBatchOptions', () => {
     );
   });
 
-  it('reaches BatchOptions for unsupported modes', () => {
-    expect(() => capture({ batch: 'parallel' })).toThrow("Unsupported batch mode 'parallel'");
+  it('names the flags that set the values at fault', () => {
+    expect(() => capture({ batch: 'concurrent', queue: 'evals' })).toThrow(
+      'Concurrent batch mode does not use a queue name (queues are for lazy-parallel mode) (set by --queue).',
+    );
+    expect(() => capture({ batch: 'concurrent', concurrency: '2', 'chunk-size': '5' })).toThrow(
+      'the chunk size can only narrow the dispatch window (set by --chunk-size and --concurrency).',
+    );
+  });
+
+  it('names the --batch flag for an unsupported mode', () => {
+    expect(() => capture({ batch: 'parallel' })).toThrow(
+      "Unsupported batch mode 'parallel' (--batch). Supported modes: serial, concurrent, lazy-parallel.",
+    );
   });
 
   it('runs a lazy profile as concurrent, dropping queue-only fields', () => {

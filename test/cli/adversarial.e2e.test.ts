@@ -183,7 +183,7 @@ describe('eval-harness adversarial (child process)', () => {
       '--regression-max-drop requires --regression-gate',
     ],
     [['--manifest-retain=3'], '--manifest-retain requires --manifest'],
-    [['--category=unknown'], "Unsupported adversarial category 'unknown'"],
+    [['--category=unknown'], "Unsupported adversarial category 'unknown' (--category)"],
     [['--metric='], 'The --metric option value at index 1 must be a non-empty string.'],
     [
       ['--dataset= adv '],

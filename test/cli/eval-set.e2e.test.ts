@@ -187,6 +187,37 @@ describe('eval-harness run --eval-set (child process)', () => {
     expect(await stat(join(corrupt, 'calls.log')).catch(() => undefined)).toBeUndefined();
   });
 
+  it('checks every dataset of the set before running the first one', async () => {
+    const dir = await workspace();
+    await writeFile(join(dir, 'third.yml'), 'name: rag.third\nsamples: {}\n');
+    const result = await runCli(
+      ['run', '--eval-set', 'nightly', '--manifest', 'm.json', '--out=r.json', '--no-progress'],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(2);
+    // One line: the warning about --out's extension is held back, as nothing runs.
+    expect(result.stderr).toMatch(/^error: \S*third\.yml: [^\n]+\n$/);
+    for (const file of ['calls.log', 'm.json', 'r.json'])
+      expect(await stat(join(dir, file)).catch(() => undefined)).toBeUndefined();
+  });
+
+  it('loads the config progress reporter before the first dataset runs', async () => {
+    const dir = await workspace();
+    const configPath = join(dir, 'eval-harness.config.json');
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    config.progress = { reporter: { path: './missing-reporter.mjs' } };
+    await writeFile(configPath, JSON.stringify(config));
+    const result = await runCli(['run', '--eval-set', 'nightly', '--manifest', 'm.json'], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^error: Module not found: \S*missing-reporter\.mjs \(from progress\.reporter/,
+    );
+    for (const file of ['calls.log', 'm.json'])
+      expect(await stat(join(dir, file)).catch(() => undefined)).toBeUndefined();
+  });
+
   it('lets two runs with one manifest take turns: the second waits, then finds the set done', async () => {
     const dir = await workspace({ pair: ['rag.first', 'rag.third'] });
     const args = ['run', '--eval-set', 'pair', '--manifest', 'm.json', '--no-progress'];

@@ -12,6 +12,7 @@ import { parseAdversarialFlags, type AdversarialCommandOptions } from '../advers
 import {
   createRunContext,
   executeDatasetRun,
+  releaseWarnings,
   prepareRegisteredDataset,
   reportOutcome,
 } from '../dataset-run.js';
@@ -48,6 +49,7 @@ export async function adversarialCommand(
   if (recording !== undefined) await checkSweepManifest(recording.manifestPath, name);
   const prepared = await prepareRegisteredDataset(context, dataset);
   if (options.dryRun === true) {
+    releaseWarnings(context);
     printDryRunPlan(io, [dataset], context.batch, options.json === true);
     return 0;
   }

@@ -3,6 +3,7 @@ import { renderJsonReportChunks, renderMarkdownReport } from '../../reports/inde
 import {
   createRunContext,
   executeDatasetRun,
+  releaseWarnings,
   prepareDatasetRun,
   reportOutcome,
   type RunCommandOptions,
@@ -38,6 +39,7 @@ export async function runCommand(
   const context = await createRunContext(options, io);
   const prepared = await prepareDatasetRun(context, datasetArg);
   if (options.dryRun === true) {
+    releaseWarnings(context);
     printDryRunPlan(io, [prepared.dataset], context.batch, options.json === true);
     return 0;
   }
