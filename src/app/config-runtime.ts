@@ -93,7 +93,9 @@ export async function registerConfigMetrics(
   engine: EvalEngine,
   loaded: LoadedConfig,
 ): Promise<void> {
-  for (const [name, entry] of Object.entries(loaded.config.metrics ?? {})) {
+  const { retrieval: _settings, ...custom } = loaded.config.metrics ?? {};
+  for (const [name, entry] of Object.entries(custom)) {
+    if (entry === undefined) continue;
     const where = `metrics.${name} in ${loaded.path ?? 'the config'}`;
     const exportName = entry.export ?? 'default';
     const exported = await importExport(resolve(loaded.dir, entry.path), exportName, where);
@@ -252,6 +254,9 @@ export function createMetricRegistry(loaded: LoadedConfig): MetricRegistry {
       timeoutSeconds: embeddings.timeoutSeconds,
     }),
     ...(judge.promptTemplate === undefined ? {} : { judgePromptTemplate: judge.promptTemplate }),
+    ...(loaded.config.metrics?.retrieval?.defaultK === undefined
+      ? {}
+      : { retrievalDefaultK: loaded.config.metrics.retrieval.defaultK }),
   });
 }
 

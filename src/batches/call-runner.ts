@@ -1,11 +1,16 @@
 import { SLEEP_CANCELLED, type Clock } from '../clock.js';
 import { errorMessage } from '../errors.js';
-import type { SampleInvocation, SampleRunner } from '../sut/index.js';
-import { debugType, formatSeconds } from '../values.js';
+import {
+  toSutAnswer,
+  type SampleInvocation,
+  type SampleRunner,
+  type SutAnswer,
+} from '../sut/index.js';
+import { formatSeconds } from '../values.js';
 
 /** How one SUT call ended; `reason` is short, callers wrap it in their own sentence. */
 export type RunnerCallResult =
-  | { readonly ok: true; readonly output: string }
+  | { readonly ok: true; readonly answer: SutAnswer }
   | {
       readonly ok: false;
       readonly kind: 'error' | 'timeout' | 'type';
@@ -52,9 +57,9 @@ export async function callSampleRunner(
         reason: `did not answer within ${limit} (per-sample timeout)`,
       };
     }
-    if (typeof result !== 'string')
-      return { ok: false, kind: 'type', reason: `must return a string; got ${debugType(result)}` };
-    return { ok: true, output: result };
+    const checked = toSutAnswer(result);
+    if ('problem' in checked) return { ok: false, kind: 'type', reason: checked.problem };
+    return { ok: true, answer: checked.answer };
   } catch (error) {
     return { ok: false, kind: 'error', reason: errorMessage(error), cause: error };
   } finally {

@@ -63,6 +63,6 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
 
 /** Same wording as a serial run, so users read one message whatever the mode. */
 function toOutcome(index: number, sampleId: string, result: RunnerCallResult): SampleOutcome {
-  if (result.ok) return { index, ok: true, output: result.output };
+  if (result.ok) return { index, ok: true, answer: result.answer };
   return { index, ok: false, message: sutFailureMessage(sampleId, result) };
 }

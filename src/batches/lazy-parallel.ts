@@ -230,7 +230,7 @@ export async function collectLazyParallelOutputs(
           `Stored lazy parallel batch output at index ${index} belongs to sample '${stored.sampleId}'; expected '${invocation.id}'.`,
         );
       }
-      outputs.push(stored.output);
+      outputs.push(stored.answer.output);
     }
     return outputs;
   };

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { InfraError, SutError } from '../errors.js';
-import type { SampleInvocation } from '../sut/index.js';
+import type { SampleInvocation, SutAnswer } from '../sut/index.js';
 import { formatSeconds, listIds } from '../values.js';
 import { effectiveChunkSize, effectiveDispatch, type BatchOptions } from './batch-options.js';
 import { DEFAULT_RATE_WINDOW_SECONDS } from './defaults.js';
@@ -37,7 +37,7 @@ export interface ProducerLoopInput {
   readonly defaultWaitTimeoutSeconds: number;
   readonly reporter?: BatchProgressReporter;
   /** Called once per successful sample as soon as its output is known (scoring starts here). */
-  readonly onOutput?: (index: number, output: string) => void;
+  readonly onOutput?: (index: number, answer: SutAnswer) => void;
   /** Called whenever the number in flight changes or a rate-limit wait starts. */
   readonly onActivity?: (activity: DispatchActivity) => void;
 }
@@ -76,7 +76,7 @@ interface ProducerRun {
  * timeout; checkpoint and terminal progress; outputs assembled in dataset order whatever order
  * they finished in.
  */
-export async function runProducerLoop(input: ProducerLoopInput): Promise<string[]> {
+export async function runProducerLoop(input: ProducerLoopInput): Promise<SutAnswer[]> {
   const { batchId, invocations, options, transport, clock } = input;
   const reporter = input.reporter ?? nullProgressReporter;
   const total = invocations.length;
@@ -89,7 +89,7 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
       callSafely(() => reporter.reportTerminal(batchId, completed, total, status));
   };
 
-  const outputs = new Array<string | undefined>(total);
+  const outputs = new Array<SutAnswer | undefined>(total);
   // Checkpoints count successes, whatever their order: in windowed dispatch a window only ends
   // when all of it succeeded, so this equals the samples of finished windows plus the current
   // window's successes.
@@ -101,10 +101,10 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<string[
 
   const accept = (outcome: SampleOutcome): void => {
     if (outcome.ok) {
-      outputs[outcome.index] = outcome.output;
+      outputs[outcome.index] = outcome.answer;
       successes++;
       checkpoints.advance(successes);
-      input.onOutput?.(outcome.index, outcome.output);
+      input.onOutput?.(outcome.index, outcome.answer);
     } else if (failure === undefined || outcome.index < failure.index) {
       // Several failures in one turn: the lowest index wins.
       failure = outcome;

@@ -259,7 +259,7 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     deliverOnce(index, pending, onOutcome, () => {
       const expected = invocations[index]?.id;
       return success.sampleId === expected
-        ? { index, ok: true, output: success.output }
+        ? { index, ok: true, answer: success.answer }
         : {
             index,
             ok: false,

@@ -1,10 +1,11 @@
 import { EvalRunError, InfraError } from '../errors.js';
+import { toSutAnswer, type SutAnswer } from '../sut/index.js';
 import type { RedisClient } from './redis-connection.js';
 import { batchAbortsChannel, batchKeys } from './redis-keys.js';
 
 export interface StoredSuccess {
   readonly sampleId: string;
-  readonly output: string;
+  readonly answer: SutAnswer;
 }
 
 export interface StoredFailure {
@@ -39,7 +40,7 @@ export interface ResultStore {
     batchId: string,
     index: number,
     sampleId: string,
-    output: string,
+    answer: SutAnswer,
     ttlSeconds: number,
   ): Promise<boolean>;
   recordFailure(
@@ -191,8 +192,8 @@ export function createRedisResultStore(client: RedisClient, prefix: string): Res
       await setStatus(batchId, 'aborted', true);
       await client.publish(batchAbortsChannel(prefix), batchId);
     },
-    recordSuccess: (batchId, index, sampleId, output, ttl) =>
-      record(batchId, index, 'success', { sample_id: sampleId, actual_output: output }, ttl),
+    recordSuccess: (batchId, index, sampleId, answer, ttl) =>
+      record(batchId, index, 'success', storedAnswer(sampleId, answer), ttl),
     recordFailure: (batchId, index, sampleId, error, ttl) =>
       record(batchId, index, 'failure', { sample_id: sampleId, error }, ttl),
 
@@ -295,11 +296,27 @@ function parseJson(raw: string): Record<string, unknown> | undefined {
   }
 }
 
+/** `{ sample_id, actual_output, retrieved?, trajectory? }`: the answer as the store keeps it. */
+function storedAnswer(sampleId: string, answer: SutAnswer): Record<string, unknown> {
+  return {
+    sample_id: sampleId,
+    actual_output: answer.output,
+    ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
+    ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
+  };
+}
+
 function parseSuccess(raw: string): StoredSuccess | undefined {
   const parsed = parseJson(raw);
-  if (typeof parsed?.['sample_id'] !== 'string' || typeof parsed['actual_output'] !== 'string')
-    return undefined;
-  return { sampleId: parsed['sample_id'], output: parsed['actual_output'] };
+  if (typeof parsed?.['sample_id'] !== 'string') return undefined;
+  const checked = toSutAnswer({
+    output: parsed['actual_output'],
+    retrieved: parsed['retrieved'],
+    trajectory: parsed['trajectory'],
+  });
+  return 'answer' in checked
+    ? { sampleId: parsed['sample_id'], answer: checked.answer }
+    : undefined;
 }
 
 function parseFailure(raw: string): StoredFailure | undefined {

@@ -92,7 +92,7 @@ export function createSampleProcessor(
         payload.batchId,
         payload.index,
         payload.sampleId,
-        result.output,
+        result.answer,
         payload.resultTtlSeconds,
       );
       return;

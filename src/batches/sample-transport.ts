@@ -1,4 +1,4 @@
-import type { SampleInvocation } from '../sut/index.js';
+import type { SampleInvocation, SutAnswer } from '../sut/index.js';
 
 /** One sample handed to whatever runs it. */
 export interface SampleJob {
@@ -8,7 +8,7 @@ export interface SampleJob {
 
 /** How a dispatched sample ended. `message` is a complete sentence naming the sample. */
 export type SampleOutcome =
-  | { readonly index: number; readonly ok: true; readonly output: string }
+  | { readonly index: number; readonly ok: true; readonly answer: SutAnswer }
   | { readonly index: number; readonly ok: false; readonly message: string };
 
 /**

@@ -34,6 +34,9 @@ export const HttpSutSchema = strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
   outputPath: nonEmpty.optional(),
+  /** json flavor: dotted paths to the retrieved documents and the tool steps in the response. */
+  retrievedPath: nonEmpty.optional(),
+  trajectoryPath: nonEmpty.optional(),
   timeoutSeconds: z.number().int().min(1).optional(),
 }).superRefine((sut, ctx) => {
   const need = (field: keyof typeof sut, why: string) => {
@@ -41,6 +44,13 @@ export const HttpSutSchema = strictObject({
       ctx.addIssue({ code: 'custom', path: [field], message: `is required ${why}` });
   };
   if ((sut.flavor ?? 'openai-chat') === 'openai-chat') {
+    for (const field of ['retrievedPath', 'trajectoryPath'] as const)
+      if (sut[field] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: 'is for the json flavor (set flavor: json with a body and an outputPath)',
+        });
     need('model', 'for the openai-chat flavor');
     need('promptTemplate', 'for the openai-chat flavor (e.g. "{question}")');
   } else {
@@ -68,6 +78,11 @@ export const SutSchema = z.discriminatedUnion('type', [
 export const CustomMetricSchema = strictObject({
   path: nonEmpty,
   export: nonEmpty.optional(),
+});
+
+/** `metrics.retrieval`: settings of the built-in retrieval metrics. */
+export const RetrievalSettingsSchema = strictObject({
+  defaultK: z.number().int('must be a whole number').min(1, 'must be 1 or more').optional(),
 });
 
 export const RuntimeSchema = strictObject({
@@ -140,7 +155,11 @@ export const ProvidersSchema = strictObject({
 export const ConfigSchema = strictObject({
   datasets: z.record(nonEmpty, DatasetEntrySchema).optional(),
   sut: SutSchema.optional(),
-  metrics: z.record(nonEmpty, CustomMetricSchema).optional(),
+  /** Custom metrics by name; `retrieval` holds the retrieval metrics' settings instead. */
+  metrics: z
+    .object({ retrieval: RetrievalSettingsSchema.optional() })
+    .catchall(CustomMetricSchema)
+    .optional(),
   runtime: RuntimeSchema.optional(),
   batches: BatchesSchema.optional(),
   progress: ProgressSchema.optional(),
@@ -150,8 +169,17 @@ export const ConfigSchema = strictObject({
   evalSets: z.record(z.string(), z.array(z.string())).optional(),
 });
 
-/** What users write (all optional). */
-export type EvalHarnessConfig = z.input<typeof ConfigSchema>;
+/**
+ * What users write (all optional). `metrics` is typed by hand: TypeScript cannot say "every key
+ * is a custom metric except `retrieval`", so a name maps to either shape and the schema checks
+ * which one each key holds.
+ */
+export type EvalHarnessConfig = Omit<z.input<typeof ConfigSchema>, 'metrics'> & {
+  metrics?: { retrieval?: z.input<typeof RetrievalSettingsSchema> } & Record<
+    string,
+    z.input<typeof CustomMetricSchema> | z.input<typeof RetrievalSettingsSchema>
+  >;
+};
 export type ParsedConfig = z.output<typeof ConfigSchema>;
 export type SutConfig = z.output<typeof SutSchema>;
 

@@ -25,6 +25,7 @@ import {
   SavedOutputs,
   type SampleInvocation,
   type SampleRunner,
+  type SutAnswer,
 } from '../sut/index.js';
 import { isPlainObject, listIds } from '../values.js';
 import { DatasetBuilder } from './dataset-builder.js';
@@ -218,7 +219,7 @@ export class EvalEngine {
           ? {}
           : { onActivity: options.onDispatchActivity }),
         // Scoring starts as soon as an output arrives, while other samples are still running.
-        onOutput: (index, output) => pool.submit(index, output),
+        onOutput: (index, answer) => pool.submit(index, answer),
       });
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
@@ -244,7 +245,7 @@ export class EvalEngine {
     checkCompleteness(dataset, saved);
     const pool = this.scoringPool(dataset);
     for (const [index, sample] of dataset.samples.entries())
-      pool.submit(index, saved.get(sample.id) as string);
+      pool.submit(index, saved.answer(sample.id) as SutAnswer);
     const { results, failures } = await pool.drain();
     return this.finish(dataset, startedAt, results, failures);
   }
@@ -272,13 +273,13 @@ async function callSut(
   invocation: SampleInvocation,
   controller: AbortController,
   clock: Clock,
-): Promise<string> {
+): Promise<SutAnswer> {
   const result = await callSampleRunner(sut, invocation, {
     timeoutSeconds: null,
     clock,
     controller,
   });
-  if (result.ok) return result.output;
+  if (result.ok) return result.answer;
   throw new SutError(sutFailureMessage(invocation.id, result), { cause: result.cause });
 }
 

@@ -2,6 +2,7 @@ import type { DatasetSample } from '../datasets/index.js';
 import { MetricError, errorMessage } from '../errors.js';
 import { isMetric, type Metric, type MetricScore } from '../metrics/index.js';
 import type { SampleFailure, SampleResult } from '../reports/index.js';
+import type { SutAnswer } from '../sut/index.js';
 import { isPlainObject } from '../values.js';
 
 export interface ScoringOptions {
@@ -15,13 +16,13 @@ interface ProvidesUsageDetails {
 }
 
 /**
- * Score one output with every metric, in the dataset's metric order. A metric that throws is
+ * Score one answer with every metric, in the dataset's metric order. A metric that throws is
  * recorded as a failure and the others still run; in strict mode a MetricError aborts instead
  * (other errors, such as a bug in a custom metric, are still captured).
  */
 export async function scoreSample(
   sample: DatasetSample,
-  actualOutput: string,
+  answer: SutAnswer,
   metrics: readonly Metric[],
   options: ScoringOptions,
   failures: SampleFailure[],
@@ -29,7 +30,7 @@ export async function scoreSample(
   const metricScores = new Map<string, MetricScore>();
   for (const metric of metrics) {
     try {
-      const pending = metric.score(sample, actualOutput);
+      const pending = metric.score(sample, answer.output, answer);
       // Most offline metrics are synchronous; skip the microtask hop for them.
       const score = pending instanceof Promise ? await pending : pending;
       checkScore(score, metric);
@@ -44,7 +45,13 @@ export async function scoreSample(
       });
     }
   }
-  return { sample, actualOutput, metricScores };
+  return {
+    sample,
+    actualOutput: answer.output,
+    ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
+    ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
+    metricScores,
+  };
 }
 
 function checkScore(score: MetricScore, metric: Metric): void {

@@ -1,6 +1,7 @@
 import type { DatasetSample } from '../datasets/index.js';
 import type { Metric } from '../metrics/index.js';
 import type { SampleFailure, SampleResult } from '../reports/index.js';
+import type { SutAnswer } from '../sut/index.js';
 import { scoreSample, type ScoringOptions } from './score-sample.js';
 
 /**
@@ -12,7 +13,7 @@ import { scoreSample, type ScoringOptions } from './score-sample.js';
 export class ScoringPool {
   private readonly results: SampleResult[];
   private readonly failuresBySample: SampleFailure[][];
-  private readonly queue: { index: number; output: string }[] = [];
+  private readonly queue: { index: number; answer: SutAnswer }[] = [];
   private next = 0;
   private active = 0;
   private completed = 0;
@@ -30,9 +31,9 @@ export class ScoringPool {
     this.failuresBySample = new Array<SampleFailure[]>(samples.length);
   }
 
-  /** Queue one output; scoring starts at once when a slot is free. */
-  submit(index: number, output: string): void {
-    this.queue.push({ index, output });
+  /** Queue one answer; scoring starts at once when a slot is free. */
+  submit(index: number, answer: SutAnswer): void {
+    this.queue.push({ index, answer });
     this.pump();
   }
 
@@ -53,13 +54,13 @@ export class ScoringPool {
       this.active < this.options.limit &&
       this.next < this.queue.length
     ) {
-      const { index, output } = this.queue[this.next] as { index: number; output: string };
+      const { index, answer } = this.queue[this.next] as { index: number; answer: SutAnswer };
       this.next++;
       this.active++;
       const failures: SampleFailure[] = [];
       scoreSample(
         this.samples[index] as DatasetSample,
-        output,
+        answer,
         this.metrics,
         this.options,
         failures,

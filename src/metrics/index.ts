@@ -20,3 +20,21 @@ export {
   LlmAsJudgeMetric,
   RefusalQualityMetric,
 } from './provider-metrics.js';
+export {
+  AnswerContainmentAtKMetric,
+  DEFAULT_RETRIEVAL_K,
+  RetrievalHitAtKMetric,
+  RetrievalMrrMetric,
+  RetrievalNdcgAtKMetric,
+  RetrievalRecallAtKMetric,
+  retrievalMetricFactories,
+} from './retrieval.js';
+export {
+  ApprovalGatedMetric,
+  NoPendingApprovalsMetric,
+  StepsBelowMetric,
+  ToolCallOrderMetric,
+  ToolCalledMetric,
+  ToolCalledWithMetric,
+  ToolNotCalledMetric,
+} from './trajectory.js';

@@ -12,6 +12,8 @@ import {
 } from './provider-metrics.js';
 import type { EmbeddingsClient, JudgeClient } from '../providers/index.js';
 import { RegexMetric } from './regex.js';
+import { retrievalMetricFactories } from './retrieval.js';
+import { trajectoryMetrics } from './trajectory.js';
 import { RougeLMetric } from './rouge-l.js';
 
 /** Creates a fresh metric for each resolution. */
@@ -24,6 +26,7 @@ export const builtinMetrics = {
   regex: () => new RegexMetric(),
   'rouge-l': () => new RougeLMetric(),
   'citation-groundedness': () => new CitationGroundednessMetric(),
+  ...trajectoryMetrics,
 } satisfies Record<string, () => Metric>;
 
 export type BuiltinMetricName = keyof typeof builtinMetrics;
@@ -50,14 +53,21 @@ export interface MetricProviders {
   readonly embeddings?: EmbeddingsClient;
   /** Overrides the llm-as-judge prompt (placeholders {question}, {expected}, {actual}). */
   readonly judgePromptTemplate?: string;
+  /** k of the retrieval metrics when a sample sets no `metadata.k`. @defaultValue 5 */
+  readonly retrievalDefaultK?: number;
 }
 
 export class MetricRegistry {
   private readonly registered = new Map<string, MetricFactory>();
   private readonly providerMetrics = new Map<string, MetricFactory>();
+  /** Built-ins that take settings (the retrieval metrics' default k). */
+  private readonly configured: ReadonlyMap<string, MetricFactory>;
 
   constructor(providers: MetricProviders = {}) {
     const { judge, embeddings } = providers;
+    this.configured = new Map(
+      Object.entries(retrievalMetricFactories(providers.retrievalDefaultK)),
+    );
     if (embeddings !== undefined) {
       this.providerMetrics.set('cosine-embedding', () => new CosineEmbeddingMetric(embeddings));
       this.providerMetrics.set('bertscore-like', () => new BertScoreLikeMetric(embeddings));
@@ -82,13 +92,18 @@ export class MetricRegistry {
     return (
       this.registered.has(name) ||
       this.providerMetrics.has(name) ||
+      this.configured.has(name) ||
       Object.hasOwn(builtinMetrics, name)
     );
   }
 
   /** Every name that resolves: built-ins first, then registrations. */
   names(): string[] {
-    const names = [...Object.keys(builtinMetrics), ...this.providerMetrics.keys()];
+    const names = [
+      ...Object.keys(builtinMetrics),
+      ...this.configured.keys(),
+      ...this.providerMetrics.keys(),
+    ];
     for (const name of this.registered.keys()) if (!names.includes(name)) names.push(name);
     return names;
   }
@@ -103,6 +118,7 @@ export class MetricRegistry {
     const factory =
       this.registered.get(spec) ??
       this.providerMetrics.get(spec) ??
+      this.configured.get(spec) ??
       (Object.hasOwn(builtinMetrics, spec) ? builtinMetrics[spec as BuiltinMetricName] : undefined);
     if (factory === undefined && PROVIDER_METRICS.includes(spec)) {
       throw new MetricSpecError(

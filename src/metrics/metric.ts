@@ -1,5 +1,6 @@
 import type { DatasetSample } from '../datasets/index.js';
 import { MetricError } from '../errors.js';
+import type { SutAnswer } from '../sut/index.js';
 
 /** What a metric returns for one sample: a score in [0, 1] and details copied into the report. */
 export interface MetricScore {
@@ -8,11 +9,18 @@ export interface MetricScore {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-/** A metric scores one actual output against one golden sample. */
+/**
+ * A metric scores one actual output against one golden sample. `answer` is the whole answer: the
+ * output text again, and the retrieved documents and tool calls when the SUT reported them.
+ */
 export interface Metric {
   /** The name used in reports (`metrics.<name>`). */
   readonly name: string;
-  score(sample: DatasetSample, actualOutput: string): MetricScore | Promise<MetricScore>;
+  score(
+    sample: DatasetSample,
+    actualOutput: string,
+    answer: SutAnswer,
+  ): MetricScore | Promise<MetricScore>;
 }
 
 /** Build a MetricScore, rejecting scores outside [0, 1] and NaN. */

@@ -5,6 +5,7 @@ import {
 } from '../datasets/index.js';
 import { ReportSchemaError } from '../errors.js';
 import type { MetricScore } from '../metrics/index.js';
+import type { RetrievedItem, TrajectoryStep } from '../sut/index.js';
 
 export const REPORT_SCHEMA_V1 = 'eval-harness.report.v1';
 
@@ -12,6 +13,10 @@ export const REPORT_SCHEMA_V1 = 'eval-harness.report.v1';
 export interface SampleResult {
   readonly sample: DatasetSample;
   readonly actualOutput: string;
+  /** The documents the SUT retrieved, when it reported them (rank order). */
+  readonly retrieved?: readonly RetrievedItem[];
+  /** The tool calls the SUT made, when it reported them. */
+  readonly trajectory?: readonly TrajectoryStep[];
   /** In the dataset's metric order; metrics that failed on this sample are absent. */
   readonly metricScores: ReadonlyMap<string, MetricScore>;
 }

@@ -51,6 +51,13 @@ function sampleRow(
     tags: summary.sampleTags[index] ?? [],
     adversarial: summary.sampleAdversarial[index] ?? null,
     actual_output: result.actualOutput,
+    // Ids and tool names only: retrieved texts and tool arguments stay out of reports.
+    ...(result.retrieved === undefined
+      ? {}
+      : { retrieved_ids: result.retrieved.map((item) => item.id) }),
+    ...(result.trajectory === undefined
+      ? {}
+      : { tools: result.trajectory.map((step) => step.tool) }),
     scores,
   };
 }
@@ -139,6 +146,10 @@ function firstIllFormedSample(report: EvalReport, summary: ReportSummary): strin
     const tags = summary.sampleTags[i];
     if (tags !== undefined && tags.some((tag) => !tag.isWellFormed()))
       return `$.samples[${i}].tags`;
+    if (result.retrieved?.some((item) => !item.id.isWellFormed()))
+      return `$.samples[${i}].retrieved_ids`;
+    if (result.trajectory?.some((step) => !step.tool.isWellFormed()))
+      return `$.samples[${i}].tools`;
     const adversarial = findIllFormedString(
       summary.sampleAdversarial[i] ?? null,
       `$.samples[${i}].adversarial`,

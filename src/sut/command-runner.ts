@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { isPlainObject } from '../values.js';
 import type { SampleRunner } from './sample-runner.js';
+import type { SutAnswer } from './sut-answer.js';
 
 export interface CommandRunnerSpec {
   /** Program and arguments; run without a shell. */
@@ -12,11 +14,12 @@ export interface CommandRunnerSpec {
 /**
  * A program as the system under test: the invocation JSON on stdin, the output on
  * stdout (minus one trailing newline). A non-zero exit, or the timeout (which kills it), fails
- * the sample.
+ * the sample. A program that prints a JSON object with a string `output` reports a whole answer
+ * (`{ output, retrieved?, trajectory? }`); anything else printed is the output text.
  */
 export function createCommandRunner(spec: CommandRunnerSpec): SampleRunner {
   return (invocation, { signal }) =>
-    new Promise<string>((resolve, reject) => {
+    new Promise<string | SutAnswer>((resolve, reject) => {
       const [program, ...args] = spec.command as [string, ...string[]];
       const child = spawn(program, args, {
         cwd: spec.cwd,
@@ -32,7 +35,7 @@ export function createCommandRunner(spec: CommandRunnerSpec): SampleRunner {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         if (error) reject(error);
-        else resolve(output as string);
+        else resolve(answerOf(output as string));
       };
       const kill = (reason: string): void => {
         child.kill('SIGKILL');
@@ -64,4 +67,17 @@ export function createCommandRunner(spec: CommandRunnerSpec): SampleRunner {
       child.stdin.on('error', () => undefined);
       child.stdin.end(JSON.stringify({ id: invocation.id, input: invocation.input }));
     });
+}
+
+/** Printed JSON `{ "output": "…", … }` is a whole answer (checked by the caller); else text. */
+function answerOf(printed: string): string | SutAnswer {
+  if (!printed.trimStart().startsWith('{')) return printed;
+  try {
+    const parsed: unknown = JSON.parse(printed);
+    return isPlainObject(parsed) && typeof parsed['output'] === 'string'
+      ? (parsed as unknown as SutAnswer)
+      : printed;
+  } catch {
+    return printed;
+  }
 }

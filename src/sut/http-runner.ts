@@ -1,6 +1,7 @@
 import { errorMessage } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import type { SampleRunner } from './sample-runner.js';
+import type { SutAnswer } from './sut-answer.js';
 import { fillJson, fillText } from './template.js';
 
 export interface HttpRunnerSpec {
@@ -15,6 +16,10 @@ export interface HttpRunnerSpec {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly body?: unknown;
   readonly outputPath?: string | undefined;
+  /** json flavor: where the response holds the retrieved documents (a list). */
+  readonly retrievedPath?: string | undefined;
+  /** json flavor: where the response holds the agent's tool steps (a list). */
+  readonly trajectoryPath?: string | undefined;
   readonly timeoutSeconds?: number | undefined;
 }
 
@@ -65,14 +70,33 @@ export function createHttpRunner(spec: HttpRunnerSpec): SampleRunner {
     }
     const path =
       spec.flavor === 'openai-chat' ? 'choices.0.message.content' : (spec.outputPath as string);
-    const output = path
-      .split('.')
-      .reduce<unknown>(
-        (value, key) =>
-          Array.isArray(value) ? value[Number(key)] : isPlainObject(value) ? value[key] : undefined,
-        json,
-      );
+    const output = valueAt(json, path);
     if (typeof output !== 'string') throw new Error(`HTTP SUT response has no string at '${path}'`);
-    return output;
+    if (spec.retrievedPath === undefined && spec.trajectoryPath === undefined) return output;
+    // Checked with the rest of the answer by the caller; a missing list is reported by path.
+    const list = (at: string | undefined) => {
+      if (at === undefined) return undefined;
+      const value = valueAt(json, at);
+      if (!Array.isArray(value)) throw new Error(`HTTP SUT response has no list at '${at}'`);
+      return value;
+    };
+    const retrieved = list(spec.retrievedPath);
+    const trajectory = list(spec.trajectoryPath);
+    return {
+      output,
+      ...(retrieved === undefined ? {} : { retrieved }),
+      ...(trajectory === undefined ? {} : { trajectory }),
+    } as SutAnswer;
   };
+}
+
+/** The value at a dotted path (`data.items.0.text`), or undefined. */
+function valueAt(json: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (value, key) =>
+        Array.isArray(value) ? value[Number(key)] : isPlainObject(value) ? value[key] : undefined,
+      json,
+    );
 }

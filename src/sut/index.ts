@@ -1,5 +1,12 @@
 export { createSampleInvocation, type SampleInvocation } from './sample-invocation.js';
 export type { SampleRunner, SampleRunnerContext } from './sample-runner.js';
+export {
+  SutAnswerSchema,
+  toSutAnswer,
+  type RetrievedItem,
+  type SutAnswer,
+  type TrajectoryStep,
+} from './sut-answer.js';
 export { loadModuleRunner, type ModuleRunnerSpec } from './module-runner.js';
 export { SavedOutputs, type SavedOutputEntry } from './saved-outputs.js';
 export { loadSavedOutputsFile, parseSavedOutputs } from './saved-outputs-file.js';

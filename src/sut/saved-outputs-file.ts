@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { EvalRunError } from '../errors.js';
-import { debugType, isPlainObject } from '../values.js';
+import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
-import { SavedOutputs, type SavedOutputEntry } from './saved-outputs.js';
+import { SavedOutputs, savedEntry, type SavedOutputEntry } from './saved-outputs.js';
 
 /** Load a saved-outputs file (`{"outputs": {...}}` or `{"outputs": [...]}`, JSON or YAML). */
 export async function loadSavedOutputsFile(path: string): Promise<SavedOutputs> {
@@ -55,18 +55,18 @@ export function parseSavedOutputs(contents: string, source = 'inline saved outpu
           `Saved output for sample '${id}' in '${source}' must contain a string actual_output.`,
         );
       }
-      return { id, actual_output: output };
+      return {
+        id,
+        actual_output: output,
+        ...(entry['retrieved'] === undefined ? {} : { retrieved: entry['retrieved'] as never }),
+        ...(entry['trajectory'] === undefined ? {} : { trajectory: entry['trajectory'] as never }),
+      };
     });
   } else if (isPlainObject(outputs)) {
     entries = Object.entries(outputs).map(([id, output]) => {
       if (id === '')
         throw new EvalRunError(`Saved outputs in '${source}' contain an empty sample id.`);
-      if (typeof output !== 'string') {
-        throw new EvalRunError(
-          `Saved output for sample '${id}' in '${source}' must be a string; got ${debugType(output)}.`,
-        );
-      }
-      return { id, actual_output: output };
+      return savedEntry(id, output, `in '${source}'`);
     });
   } else {
     throw new EvalRunError(`Saved outputs in '${source}' must contain an outputs object or list.`);

@@ -1,9 +1,17 @@
 import { EvalRunError } from '../errors.js';
 import { debugType, isPlainObject } from '../values.js';
+import {
+  toSutAnswer,
+  type RetrievedItem,
+  type SutAnswer,
+  type TrajectoryStep,
+} from './sut-answer.js';
 
 export interface SavedOutputEntry {
   readonly id: string;
   readonly actual_output: string;
+  readonly retrieved?: readonly RetrievedItem[];
+  readonly trajectory?: readonly TrajectoryStep[];
 }
 
 /**
@@ -12,7 +20,7 @@ export interface SavedOutputEntry {
  */
 export class SavedOutputs {
   readonly entries: readonly SavedOutputEntry[];
-  private readonly byId: ReadonlyMap<string, string>;
+  private readonly byId: ReadonlyMap<string, SutAnswer>;
 
   constructor(entries: unknown) {
     if (!Array.isArray(entries)) {
@@ -20,7 +28,7 @@ export class SavedOutputs {
         'Saved output entries must be a list of entry arrays; use SavedOutputs.fromMap() for keyed maps.',
       );
     }
-    const byId = new Map<string, string>();
+    const byId = new Map<string, SutAnswer>();
     const list: SavedOutputEntry[] = [];
     entries.forEach((entry: unknown, index) => {
       if (!isPlainObject(entry))
@@ -37,8 +45,17 @@ export class SavedOutputs {
         );
       }
       if (byId.has(id)) throw new EvalRunError(`Duplicate saved output for sample '${id}'.`);
-      byId.set(id, output);
-      list.push({ id, actual_output: output });
+      const checked = toSutAnswer({
+        output,
+        retrieved: entry['retrieved'],
+        trajectory: entry['trajectory'],
+      });
+      if ('problem' in checked)
+        throw new EvalRunError(
+          `Saved output for sample '${id}'${checked.problem.replace(/^returned an object whose /, ': ')}.`,
+        );
+      byId.set(id, checked.answer);
+      list.push({ id, ...savedFields(checked.answer) });
     });
     this.entries = list;
     this.byId = byId;
@@ -52,12 +69,7 @@ export class SavedOutputs {
         throw new EvalRunError(
           `Saved outputs for dataset '${datasetName}' contain an empty sample id.`,
         );
-      if (typeof output !== 'string') {
-        throw new EvalRunError(
-          `Saved output for sample '${id}' in dataset '${datasetName}' must be a string; got ${debugType(output)}.`,
-        );
-      }
-      entries.push({ id, actual_output: output });
+      entries.push(savedEntry(id, output, `in dataset '${datasetName}'`));
     }
     return new SavedOutputs(entries);
   }
@@ -66,11 +78,45 @@ export class SavedOutputs {
     return this.entries.length;
   }
 
+  /** The output text saved for a sample. */
   get(id: string): string | undefined {
+    return this.byId.get(id)?.output;
+  }
+
+  /** The whole saved answer of a sample: text, and retrieval and trajectory when saved. */
+  answer(id: string): SutAnswer | undefined {
     return this.byId.get(id);
   }
 
   ids(): string[] {
     return this.entries.map((entry) => entry.id);
   }
+}
+
+function savedFields(answer: SutAnswer): Omit<SavedOutputEntry, 'id'> {
+  return {
+    actual_output: answer.output,
+    ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
+    ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
+  };
+}
+
+/**
+ * One value of an `{ id: value }` outputs map: the output text, or `{ output, retrieved?,
+ * trajectory? }` as a SUT returns it. The parts are checked when the entries are built.
+ */
+export function savedEntry(id: string, value: unknown, where: string): SavedOutputEntry {
+  if (typeof value === 'string') return { id, actual_output: value };
+  if (isPlainObject(value) && typeof value['output'] === 'string') {
+    const { output, retrieved, trajectory } = value;
+    return {
+      id,
+      actual_output: output,
+      ...(retrieved === undefined ? {} : { retrieved: retrieved as RetrievedItem[] }),
+      ...(trajectory === undefined ? {} : { trajectory: trajectory as TrajectoryStep[] }),
+    };
+  }
+  throw new EvalRunError(
+    `Saved output for sample '${id}' ${where} must be a string or an object { output, retrieved?, trajectory? }; got ${debugType(value)}.`,
+  );
 }

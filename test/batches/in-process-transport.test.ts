@@ -44,8 +44,8 @@ describe('in-process transport', () => {
     await sleep(20); // every call has settled before anyone waits
     const seen = await collect(transport, new Set([0, 1, 2]), systemClock.monotonicMs() + 1000);
     expect(seen.sort((a, b) => a.index - b.index)).toEqual([
-      { index: 0, ok: true, output: 'answer 0' },
-      { index: 1, ok: true, output: 'answer 1' },
+      { index: 0, ok: true, answer: { output: 'answer 0' } },
+      { index: 1, ok: true, answer: { output: 'answer 1' } },
       { index: 2, ok: false, message: "System-under-test failed for sample 's2': model offline" },
     ]);
   });

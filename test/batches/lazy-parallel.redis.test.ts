@@ -334,11 +334,11 @@ describe('dispatch() and collectOutputs() on real Redis', () => {
     const opened = await session('q-collect');
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 2 });
     const batchId = await dispatchLazyParallel(opened, { invocations, runnerName: 'sut', options });
-    await opened.store.recordSuccess(batchId, 0, 's1', 'first output', 60);
+    await opened.store.recordSuccess(batchId, 0, 's1', { output: 'first output' }, 60);
     await expect(
       collectLazyParallelOutputs(opened, batchId, invocations.slice(0, 1)),
     ).rejects.toThrow('was initialized for 2 samples; got 1 samples for collection');
-    await opened.store.recordSuccess(batchId, 1, 's2', 'second output', 60);
+    await opened.store.recordSuccess(batchId, 1, 's2', { output: 'second output' }, 60);
     await expect(
       collectLazyParallelOutputs(opened, batchId, [...invocations].reverse()),
     ).rejects.toThrow("belongs to sample 's1'; expected 's2'");

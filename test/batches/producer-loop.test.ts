@@ -50,17 +50,20 @@ function setup(
   const transport = new ScriptedTransport(clock, script);
   const reporter = recorder();
   const outputsSeen: number[] = [];
-  const run = (transportOverride?: SampleTransport) =>
-    runProducerLoop({
-      batchId: 'batch-1',
-      invocations: invocations(count),
-      options: createBatchOptions({ mode: 'concurrent', dispatch: 'windowed', ...options }),
-      transport: transportOverride ?? transport,
-      clock,
-      defaultWaitTimeoutSeconds: 60,
-      reporter,
-      onOutput: (index) => outputsSeen.push(index),
-    });
+  // The answers' output texts, in the order the loop returns them.
+  const run = async (transportOverride?: SampleTransport) =>
+    (
+      await runProducerLoop({
+        batchId: 'batch-1',
+        invocations: invocations(count),
+        options: createBatchOptions({ mode: 'concurrent', dispatch: 'windowed', ...options }),
+        transport: transportOverride ?? transport,
+        clock,
+        defaultWaitTimeoutSeconds: 60,
+        reporter,
+        onOutput: (index) => outputsSeen.push(index),
+      })
+    ).map((answer) => answer.output);
   return { clock, transport, reporter, outputsSeen, run };
 }
 
@@ -201,7 +204,7 @@ describe('producer loop: checkpoints and terminal events', () => {
       defaultWaitTimeoutSeconds: 60,
       reporter: throwing,
     });
-    expect(outputs).toEqual(['output 0', 'output 1']);
+    expect(outputs).toEqual([{ output: 'output 0' }, { output: 'output 1' }]);
     await expect(
       runProducerLoop({
         batchId: 'b',

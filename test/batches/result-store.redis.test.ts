@@ -35,10 +35,10 @@ describe('Redis result store', () => {
   it('records successes and failures and reads a window in one call', async () => {
     const id = newBatch();
     await store.start(id, 3, 60);
-    expect(await store.recordSuccess(id, 1, 's2', 'second', 60)).toBe(true);
+    expect(await store.recordSuccess(id, 1, 's2', { output: 'second' }, 60)).toBe(true);
     expect(await store.recordFailure(id, 2, 's3', 'boom', 60)).toBe(true);
     const read = await store.readWindow(id, [0, 1, 2]);
-    expect([...read.successes]).toEqual([[1, { sampleId: 's2', output: 'second' }]]);
+    expect([...read.successes]).toEqual([[1, { sampleId: 's2', answer: { output: 'second' } }]]);
     expect([...read.failures]).toEqual([[2, { sampleId: 's3', error: 'boom' }]]);
     expect(await store.meta(id)).toEqual({ sampleCount: 3, status: 'active', ttlSeconds: 60 });
   });
@@ -46,27 +46,27 @@ describe('Redis result store', () => {
   it('lets the first writer win per index', async () => {
     const id = newBatch();
     await store.start(id, 1, 60);
-    expect(await store.recordSuccess(id, 0, 's1', 'first', 60)).toBe(true);
+    expect(await store.recordSuccess(id, 0, 's1', { output: 'first' }, 60)).toBe(true);
     expect(await store.recordFailure(id, 0, 's1', 'late failure', 60)).toBe(false);
-    expect(await store.recordSuccess(id, 0, 's1', 'second', 60)).toBe(false);
+    expect(await store.recordSuccess(id, 0, 's1', { output: 'second' }, 60)).toBe(false);
     const read = await store.readWindow(id, [0]);
-    expect(read.successes.get(0)?.output).toBe('first');
+    expect(read.successes.get(0)?.answer.output).toBe('first');
     expect(read.failures.size).toBe(0);
   });
 
   it('keeps results after finish and drops them after abort', async () => {
     const finished = newBatch();
     await store.start(finished, 2, 60);
-    await store.recordSuccess(finished, 0, 's1', 'kept', 60);
+    await store.recordSuccess(finished, 0, 's1', { output: 'kept' }, 60);
     await store.finish(finished);
-    expect(await store.recordSuccess(finished, 1, 's2', 'ignored', 60)).toBe(false);
+    expect(await store.recordSuccess(finished, 1, 's2', { output: 'ignored' }, 60)).toBe(false);
     const read = await store.readWindow(finished, [0, 1]);
     expect([...read.successes.keys()]).toEqual([0]);
     expect(read.failures.size).toBe(0);
 
     const aborted = newBatch();
     await store.start(aborted, 2, 60);
-    await store.recordSuccess(aborted, 0, 's1', 'dropped', 60);
+    await store.recordSuccess(aborted, 0, 's1', { output: 'dropped' }, 60);
     await store.abort(aborted);
     expect(await store.recordFailure(aborted, 1, 's2', 'ignored', 60)).toBe(false);
     expect((await store.readWindow(aborted, [0, 1])).successes.size).toBe(0);
@@ -76,7 +76,7 @@ describe('Redis result store', () => {
   it('raises the TTL of every key to the largest one recorded', async () => {
     const id = newBatch();
     await store.start(id, 1, 60);
-    await store.recordSuccess(id, 0, 's1', 'x', 120);
+    await store.recordSuccess(id, 0, 's1', { output: 'x' }, 120);
     expect(await store.meta(id)).toEqual({ sampleCount: 1, status: 'active', ttlSeconds: 120 });
     const keys = batchKeys(PREFIX, id);
     for (const key of [keys.meta, keys.successes]) {
@@ -93,7 +93,7 @@ describe('Redis result store', () => {
     const id = newBatch();
     await store.finish(id);
     expect(await client.exists(batchKeys(PREFIX, id).meta)).toBe(0);
-    expect(await store.recordSuccess(id, 0, 's1', 'x', 60)).toBe(false);
+    expect(await store.recordSuccess(id, 0, 's1', { output: 'x' }, 60)).toBe(false);
     expect(await store.meta(id)).toBeUndefined();
   });
 
@@ -120,13 +120,13 @@ describe('Redis result store', () => {
     await store.start(id, 2, 60);
     const notices: RecordedNotice[] = [];
     const unsubscribe = await store.subscribe(id, (notice) => notices.push(notice));
-    await store.recordSuccess(id, 0, 's1', 'x y\nz', 60);
-    await store.recordSuccess(id, 0, 's1', 'duplicate', 60);
+    await store.recordSuccess(id, 0, 's1', { output: 'x y\nz' }, 60);
+    await store.recordSuccess(id, 0, 's1', { output: 'duplicate' }, 60);
     await store.recordFailure(id, 1, 's2', 'boom: it failed', 60);
     await new Promise((resolve) => setTimeout(resolve, 100));
     await unsubscribe();
     expect(notices).toEqual([
-      { index: 0, success: { sampleId: 's1', output: 'x y\nz' } },
+      { index: 0, success: { sampleId: 's1', answer: { output: 'x y\nz' } } },
       { index: 1, failure: { sampleId: 's2', error: 'boom: it failed' } },
     ]);
   });

@@ -28,4 +28,16 @@ describe('defineConfig', () => {
       'odd',
     ]);
   });
+
+  it('types metrics: custom metric modules by name, and the retrieval settings', () => {
+    const config = defineConfig({
+      metrics: {
+        retrieval: { defaultK: 3 },
+        mine: { path: './metric.mjs', export: 'default' },
+        // @ts-expect-error: a custom metric needs a path
+        broken: { export: 'x' },
+      },
+    });
+    expect(config.metrics?.retrieval).toEqual({ defaultK: 3 });
+  });
 });

@@ -58,7 +58,11 @@ export class ScriptedTransport implements SampleTransport {
       this.delivered.push({ index: event.index, atMs: this.clock.nowMs });
       onOutcome(
         event.script.error === undefined
-          ? { index: event.index, ok: true, output: event.script.output ?? `output ${event.index}` }
+          ? {
+              index: event.index,
+              ok: true,
+              answer: { output: event.script.output ?? `output ${event.index}` },
+            }
           : { index: event.index, ok: false, message: event.script.error },
       );
     }

@@ -1,0 +1,69 @@
+import * as z from 'zod';
+import { debugType } from '../values.js';
+
+const nonEmpty = z.string().min(1, 'must be a non-empty string');
+
+/** One retrieved document, in rank order: an id, or an id with its text. */
+export const RetrievedItemSchema = z.union([
+  nonEmpty.transform((id): RetrievedItem => ({ id })),
+  z
+    .object({ id: nonEmpty, text: z.string().optional() })
+    .transform((item): RetrievedItem => (item.text === undefined ? { id: item.id } : item)),
+]);
+export interface RetrievedItem {
+  readonly id: string;
+  readonly text?: string;
+}
+
+/**
+ * One step of an agent's trajectory: the tool it called, with what, what came back, and the
+ * approval state when the tool needs one (`approved`, `denied` or `pending`).
+ */
+export const TrajectoryStepSchema = z.object({
+  tool: nonEmpty,
+  args: z.record(z.string(), z.unknown()).optional(),
+  result: z.unknown().optional(),
+  approval: z.enum(['approved', 'denied', 'pending']).optional(),
+});
+export type TrajectoryStep = z.output<typeof TrajectoryStepSchema>;
+
+/** What a SUT may return instead of a plain string: the answer text and how it got there. */
+export const SutAnswerSchema = z.object({
+  output: z.string({ error: 'must be a string' }),
+  retrieved: z.array(RetrievedItemSchema).optional(),
+  trajectory: z.array(TrajectoryStepSchema).optional(),
+});
+
+/** A SUT's answer: the text metrics score, plus retrieval and trajectory when it reports them. */
+export interface SutAnswer {
+  readonly output: string;
+  readonly retrieved?: readonly RetrievedItem[];
+  readonly trajectory?: readonly TrajectoryStep[];
+}
+
+/** What the SUT returned, in the shape reports and metrics read; or why it cannot be one. */
+export function toSutAnswer(
+  value: unknown,
+): { readonly answer: SutAnswer } | { readonly problem: string } {
+  if (typeof value === 'string') return { answer: { output: value } };
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return {
+      problem: `must return a string or an object { output, retrieved?, trajectory? }; got ${debugType(value)}`,
+    };
+  const parsed = SutAnswerSchema.safeParse(value);
+  if (parsed.success) return { answer: withoutUndefined(parsed.data) };
+  const issue = parsed.error.issues[0];
+  const path = issue === undefined ? '' : issue.path.map(String).join('.');
+  return {
+    problem: `returned an object whose ${path === '' ? 'shape' : path} is invalid: ${issue?.message ?? 'unexpected value'}`,
+  };
+}
+
+/** Only the fields that are there, so reports and stored JSON carry no `undefined` keys. */
+function withoutUndefined(answer: z.output<typeof SutAnswerSchema>): SutAnswer {
+  return {
+    output: answer.output,
+    ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
+    ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
+  };
+}
