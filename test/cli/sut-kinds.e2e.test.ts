@@ -141,4 +141,74 @@ describe('http SUT', () => {
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('sut.body: is required for the json flavor');
   });
+
+  it('reads the retrieved documents and tool steps at their json-flavor paths', async () => {
+    const answer = (text: string, doc: string) => ({
+      json: {
+        data: { answer: text, documents: [{ id: doc, text: `${text} is a capital.` }, 'misc'] },
+        steps: [{ tool: 'search', args: { q: text } }],
+      },
+    });
+    server.script(answer('Paris', 'fr'), answer('Rome', 'it'));
+    const dir = await makeWorkspace({
+      'ds.yml': DEMO_DATASET.replace('expected_output: Paris', 'expected_output: [fr]').replace(
+        'expected_output: Rome',
+        'expected_output: [it]',
+      ),
+      'eval-harness.config.json': JSON.stringify({
+        datasets: { demo: { path: 'ds.yml', metrics: ['retrieval-hit-at-k'] } },
+        sut: {
+          type: 'http',
+          flavor: 'json',
+          endpoint: `${server.url}/ask`,
+          body: { q: '{question}' },
+          outputPath: 'data.answer',
+          retrievedPath: 'data.documents',
+          trajectoryPath: 'steps',
+        },
+      }),
+    });
+    const result = await runCli(['run', 'demo', '--json', '--no-progress'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout);
+    expect(report.metrics['retrieval-hit-at-k'].mean).toBe(1);
+    expect(report.samples.map((s: { retrieved_ids: string[] }) => s.retrieved_ids)).toEqual([
+      ['fr', 'misc'],
+      ['it', 'misc'],
+    ]);
+    expect(report.samples[0].tools).toEqual(['search']);
+    server.script({ json: { data: { answer: 'Paris', documents: 'fr' } } });
+    const missing = await runCli(['run', 'demo', '--no-progress'], { cwd: dir });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain("HTTP SUT response has no list at 'data.documents'");
+  });
+});
+
+describe('structured answers from a command SUT', () => {
+  it('reads a printed { output, retrieved, trajectory } object as the whole answer', async () => {
+    const program = `let input = '';
+process.stdin.on('data', (c) => (input += c)).on('end', () => {
+  const { id } = JSON.parse(input);
+  const answer = id === 's1' ? 'Paris' : 'Rome';
+  process.stdout.write(JSON.stringify({ output: answer, trajectory: [{ tool: 'lookup', approval: 'approved' }] }) + '\\n');
+});
+`;
+    const dir = await makeWorkspace({
+      'ds.yml': DEMO_DATASET,
+      'sut.mjs': program,
+      'eval-harness.config.json': JSON.stringify({
+        datasets: { demo: { path: 'ds.yml', metrics: ['exact-match', 'no-pending-approvals'] } },
+        sut: { type: 'command', command: ['node', 'sut.mjs'] },
+      }),
+    });
+    const result = await runCli(['run', 'demo', '--json', '--no-progress'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout);
+    expect(report.samples.map((s: { actual_output: string }) => s.actual_output)).toEqual([
+      'Paris',
+      'Rome',
+    ]);
+    expect(report.metrics['no-pending-approvals'].mean).toBe(1);
+    expect(report.samples[1].tools).toEqual(['lookup']);
+  });
 });
