@@ -1,5 +1,5 @@
 import { EvalRunError, InfraError } from '../errors.js';
-import { toSutAnswer, type SutAnswer } from '../sut/index.js';
+import { answerFromParts, type SutAnswer } from '../sut/index.js';
 import type { RedisClient } from './redis-connection.js';
 import { batchAbortsChannel, batchKeys } from './redis-keys.js';
 
@@ -309,11 +309,11 @@ function storedAnswer(sampleId: string, answer: SutAnswer): Record<string, unkno
 function parseSuccess(raw: string): StoredSuccess | undefined {
   const parsed = parseJson(raw);
   if (typeof parsed?.['sample_id'] !== 'string') return undefined;
-  const checked = toSutAnswer({
-    output: parsed['actual_output'],
-    retrieved: parsed['retrieved'],
-    trajectory: parsed['trajectory'],
-  });
+  const checked = answerFromParts(
+    parsed['actual_output'],
+    parsed['retrieved'],
+    parsed['trajectory'],
+  );
   return 'answer' in checked
     ? { sampleId: parsed['sample_id'], answer: checked.answer }
     : undefined;

@@ -2,6 +2,7 @@ export { createSampleInvocation, type SampleInvocation } from './sample-invocati
 export type { SampleRunner, SampleRunnerContext } from './sample-runner.js';
 export {
   SutAnswerSchema,
+  answerFromParts,
   toSutAnswer,
   type RetrievedItem,
   type SutAnswer,

@@ -1,7 +1,7 @@
 import { EvalRunError } from '../errors.js';
 import { debugType, isPlainObject } from '../values.js';
 import {
-  toSutAnswer,
+  answerFromParts,
   type RetrievedItem,
   type SutAnswer,
   type TrajectoryStep,
@@ -45,11 +45,7 @@ export class SavedOutputs {
         );
       }
       if (byId.has(id)) throw new EvalRunError(`Duplicate saved output for sample '${id}'.`);
-      const checked = toSutAnswer({
-        output,
-        retrieved: entry['retrieved'],
-        trajectory: entry['trajectory'],
-      });
+      const checked = answerFromParts(output, entry['retrieved'], entry['trajectory']);
       if ('problem' in checked)
         throw new EvalRunError(
           `Saved output for sample '${id}'${checked.problem.replace(/^returned an object whose /, ': ')}.`,

@@ -46,6 +46,31 @@ export function toSutAnswer(
   value: unknown,
 ): { readonly answer: SutAnswer } | { readonly problem: string } {
   if (typeof value === 'string') return { answer: { output: value } };
+  return toSutAnswerObject(value);
+}
+
+/**
+ * An answer given in parts (saved outputs, stored results): plain text when there is no
+ * retrieval or trajectory, which skips schema parsing for the common case (100,000 saved outputs
+ * are read per benchmark run).
+ */
+export function answerFromParts(
+  output: unknown,
+  retrieved: unknown,
+  trajectory: unknown,
+): { readonly answer: SutAnswer } | { readonly problem: string } {
+  if (typeof output === 'string' && retrieved === undefined && trajectory === undefined)
+    return { answer: { output } };
+  return toSutAnswerObject({
+    output,
+    ...(retrieved === undefined ? {} : { retrieved }),
+    ...(trajectory === undefined ? {} : { trajectory }),
+  });
+}
+
+function toSutAnswerObject(
+  value: unknown,
+): { readonly answer: SutAnswer } | { readonly problem: string } {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return {
       problem: `must return a string or an object { output, retrieved?, trajectory? }; got ${debugType(value)}`,

@@ -7,6 +7,7 @@ import {
   makeWorkspace,
   numberedDatasetYaml,
   runCli,
+  runKillingTheWorker,
   startCli,
   type BackgroundCli,
 } from '../helpers/cli.js';
@@ -153,27 +154,7 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
 
   it('recovers the jobs of a worker killed with SIGKILL mid-batch', async () => {
     const dir = await workspace(400, 'kill');
-    // Short locks so the killed worker's jobs are declared stalled within seconds.
-    const env = { EVAL_HARNESS_WORKER_LOCK_MS: '1500' };
-    const victim = await startWorker(dir, 'kill', env);
-    const run = runCli(
-      [
-        'run',
-        'qa',
-        '--batch=lazy-parallel',
-        '--queue',
-        'kill',
-        '--concurrency=8',
-        '--batch-timeout=30',
-        '--json',
-        '--no-progress',
-      ],
-      { cwd: dir },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    victim.child.kill('SIGKILL');
-    await startWorker(dir, 'kill', env);
-    const result = await run;
+    const result = await runKillingTheWorker(dir, 'kill', (env) => startWorker(dir, 'kill', env));
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(

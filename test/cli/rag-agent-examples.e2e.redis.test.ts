@@ -79,37 +79,22 @@ describe('the RAG and agent examples', () => {
   );
 
   it('reports retrieved ids and tool names per sample, never retrieved texts or tool arguments', async () => {
-    const rag = await runCli(
-      [
-        'run',
-        'rag.handbook',
-        '-c',
-        'examples/rag/eval-harness.config.ts',
-        '--json',
-        '--no-progress',
-      ],
-      { cwd: REPO_ROOT },
+    const [rag, agent] = await Promise.all(
+      EXAMPLES.map(({ name, dir }) =>
+        runCli(['run', name, '-c', `${dir}/eval-harness.config.ts`, '--json', '--no-progress'], {
+          cwd: REPO_ROOT,
+        }),
+      ),
     );
-    const ragReport = JSON.parse(rag.stdout);
+    const ragReport = JSON.parse(rag?.stdout ?? '');
     expect(ragReport.samples[0].retrieved_ids).toEqual(['refunds-1', 'refunds-2', 'shipping-1']);
     expect(ragReport.metrics['retrieval-mrr'].mean).toBeCloseTo(13 / 15, 10);
     // Retrieved third for the first sample, never an answer: its text must not appear.
-    expect(rag.stdout).not.toContain('Standard shipping takes');
-    const agent = await runCli(
-      [
-        'run',
-        'agent.support',
-        '-c',
-        'examples/agent/eval-harness.config.ts',
-        '--json',
-        '--no-progress',
-      ],
-      { cwd: REPO_ROOT },
-    );
-    const agentReport = JSON.parse(agent.stdout);
+    expect(rag?.stdout).not.toContain('Standard shipping takes');
+    const agentReport = JSON.parse(agent?.stdout ?? '');
     expect(agentReport.samples[2].tools).toEqual(['search_policies', 'delete_account', 'reply']);
     expect(agentReport.samples[2].scores['no-pending-approvals'].score).toBe(0);
-    expect(agent.stdout).not.toContain('A-17"'); // tool arguments stay out
+    expect(agent?.stdout).not.toContain('A-17"'); // tool arguments stay out
   });
 
   it.each(EXAMPLES)('npm run $script runs the example from the README', async ({ script }) => {

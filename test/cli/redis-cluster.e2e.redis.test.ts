@@ -7,6 +7,7 @@ import {
   makeWorkspace,
   numberedDatasetYaml,
   runCli,
+  runKillingTheWorker,
   startCli,
   type BackgroundCli,
 } from '../helpers/cli.js';
@@ -175,25 +176,7 @@ describe('lazy-parallel runs on a Redis Cluster', () => {
 
   it('recovers the jobs of a worker killed with SIGKILL mid-batch', async () => {
     const dir = await workspace(400, { cluster: cluster.urls, prefix: '{e2e-kill}' });
-    const env = { EVAL_HARNESS_WORKER_LOCK_MS: '1500' };
-    const victim = await startWorker(dir, 'kill', env);
-    const run = runCli(
-      [
-        'run',
-        'qa',
-        '--batch=lazy-parallel',
-        '--queue=kill',
-        '--concurrency=8',
-        '--batch-timeout=30',
-        '--json',
-        '--no-progress',
-      ],
-      { cwd: dir },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    victim.child.kill('SIGKILL');
-    await startWorker(dir, 'kill', env);
-    const result = await run;
+    const result = await runKillingTheWorker(dir, 'kill', (env) => startWorker(dir, 'kill', env));
     expect(result.code).toBe(0);
     expect(outputsOf(result.stdout)).toEqual(EXPECTED);
   });

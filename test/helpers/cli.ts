@@ -118,3 +118,23 @@ samples:
     input: { question: "Capital of Italy?" }
     expected_output: Rome
 `;
+
+/**
+ * A lazy-parallel run of dataset `qa` on `queue` whose only worker is killed with SIGKILL
+ * mid-batch and replaced: the run's result. Workers get short locks, so the killed worker's jobs
+ * are declared stalled within seconds.
+ */
+export async function runKillingTheWorker(
+  cwd: string,
+  queue: string,
+  startWorker: (env: Record<string, string>) => Promise<BackgroundCli>,
+): Promise<CliResult> {
+  const env = { EVAL_HARNESS_WORKER_LOCK_MS: '1500' };
+  const victim = await startWorker(env);
+  const args = ['run', 'qa', '--batch=lazy-parallel', '--queue', queue, '--concurrency=8'];
+  const run = runCli([...args, '--batch-timeout=30', '--json', '--no-progress'], { cwd });
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  victim.child.kill('SIGKILL');
+  await startWorker(env);
+  return run;
+}
