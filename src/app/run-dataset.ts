@@ -28,6 +28,8 @@ export interface PreparedDataset {
   readonly source:
     | { readonly kind: 'outputs'; readonly outputs: SavedOutputs }
     | { readonly kind: 'sut'; readonly runner: SampleRunner };
+  /** How many times each sample runs (SUT runs only). @defaultValue 1 */
+  readonly repeat?: number;
 }
 
 /** The resolved settings a dataset runs with; the same for every dataset of an eval set. */
@@ -67,6 +69,7 @@ export async function runDataset(
   const { engine, batch, loaded } = settings;
   const runOptions: RunOptions & { batch: BatchOptions } = {
     batch,
+    ...(prepared.repeat === undefined ? {} : { repeat: prepared.repeat }),
     defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
     ...(hooks.progress === undefined ? {} : { progress: hooks.progress }),
     ...(hooks.onSampleDone === undefined ? {} : { onSampleDone: hooks.onSampleDone }),

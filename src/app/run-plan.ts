@@ -26,6 +26,8 @@ export interface RunRequest {
   readonly localWorkers?: number;
   /** Lazy-parallel: the Redis to use instead of the config's. */
   readonly redisUrl?: string;
+  /** `--repeat`: SUT calls per sample, instead of the config dataset's `repeat`. */
+  readonly repeat?: number;
   readonly gates: readonly ScoreGate[];
 }
 
@@ -35,6 +37,7 @@ export interface RunPlan {
   readonly gates: readonly ScoreGate[];
   readonly localWorkers: number;
   readonly redisUrl: string | undefined;
+  readonly repeat: number | undefined;
   /** What to tell the user before the run starts, one line each. */
   readonly warnings: readonly string[];
 }
@@ -69,12 +72,17 @@ export function planRun(loaded: LoadedConfig, request: RunRequest): RunPlan {
       );
     }
   }
+  if (request.repeat !== undefined && request.scoresSavedOutputs)
+    throw new UsageError(
+      '--repeat calls the SUT several times per sample, but --outputs scores saved answers (one per sample); drop one of them.',
+    );
   if (lazy) warnings.push(...checkLazyParallel(loaded, request, batch));
   return {
     batch,
     gates: request.gates,
     localWorkers: request.localWorkers ?? 0,
     redisUrl: request.redisUrl,
+    repeat: request.repeat,
     warnings,
   };
 }

@@ -17,6 +17,7 @@ import {
 import { loadSavedOutputsFile } from '../sut/index.js';
 import { readBatchFlags, type BatchFlagOptions } from './batch-flags.js';
 import type { CliIo } from './io.js';
+import { printDryRunPlan } from './dry-run-plan.js';
 import { createProgressDisplay } from './progress-display.js';
 import {
   createMetricRegistry,
@@ -43,6 +44,7 @@ export interface RunCommandOptions extends BatchFlagOptions {
   dryRun?: boolean;
   progressFile?: string;
   localWorkers?: string;
+  repeat?: string;
   redisUrl?: string;
   evalSet?: string;
   manifest?: string;
@@ -60,6 +62,8 @@ export interface RunContext {
   readonly batch: ResolvedBatch;
   readonly gates: readonly ScoreGate[];
   readonly localWorkers: number;
+  /** `--repeat`, when given. */
+  readonly repeat: number | undefined;
   /** The config's `progress.reporter`, loaded up front so a broken one stops nothing midway. */
   readonly configReporter: BatchProgressReporter | undefined;
   /**
@@ -105,6 +109,8 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
       ? undefined
       : parsePositiveIntFlag('--local-workers', options.localWorkers);
 
+  const repeat =
+    options.repeat === undefined ? undefined : parsePositiveIntFlag('--repeat', options.repeat);
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
   const plan = planRun(loaded, {
     batchFlags: readBatchFlags(options),
@@ -112,6 +118,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     gates,
     ...(options.sut === undefined ? {} : { sutModule: options.sut }),
     ...(localWorkers === undefined ? {} : { localWorkers }),
+    ...(repeat === undefined ? {} : { repeat }),
     ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
   });
   pendingWarnings.push(...plan.warnings);
@@ -133,6 +140,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     batch: plan.batch,
     gates: plan.gates,
     localWorkers: plan.localWorkers,
+    repeat: plan.repeat,
     configReporter,
     pendingWarnings,
   };
@@ -193,7 +201,20 @@ export async function prepareRegisteredDataset(
   return {
     dataset,
     source: { kind: 'sut', runner: await resolveRunner(loaded, options.sut, io.cwd) },
+    repeat: context.repeat ?? loaded.config.datasets?.[dataset.name]?.repeat ?? 1,
   };
+}
+
+/** `--dry-run`: the held warnings, then the plan of the prepared datasets on stdout. */
+export function printDryRun(context: RunContext, prepared: readonly PreparedDataset[]): 0 {
+  releaseWarnings(context);
+  printDryRunPlan(
+    context.io,
+    prepared.map((entry) => ({ dataset: entry.dataset, repeat: entry.repeat ?? 1 })),
+    context.batch,
+    context.options.json === true,
+  );
+  return 0;
 }
 
 /** Run one prepared dataset with progress on stderr; returns the report with gates applied. */

@@ -2,17 +2,24 @@ import { effectiveChunkSize, effectiveDispatch, type ResolvedBatch } from '../ba
 import type { GoldenDataset } from '../engine/index.js';
 import type { CliIo } from './io.js';
 
+/** A dataset as the plan shows it: its samples and metrics, and the SUT calls per sample. */
+export interface PlannedDataset {
+  readonly dataset: GoldenDataset;
+  readonly repeat: number;
+}
+
 /** The `--dry-run` plan; keys as docs/BATCH_PROFILES.md shows them, unset values null. */
 export function buildDryRunPlan(
-  datasets: readonly GoldenDataset[],
+  datasets: readonly PlannedDataset[],
   resolved: ResolvedBatch,
 ): Record<string, unknown> {
   const options = resolved.options;
   return {
-    datasets: datasets.map((dataset) => ({
+    datasets: datasets.map(({ dataset, repeat }) => ({
       name: dataset.name,
       samples: dataset.samples.length,
       metrics: dataset.metrics.map((metric) => metric.name),
+      repeat,
     })),
     profile: resolved.profile?.name ?? null,
     batch: {
@@ -43,9 +50,11 @@ function renderDryRunPlan(plan: ReturnType<typeof buildDryRunPlan>): string {
     name: string;
     samples: number;
     metrics: string[];
+    repeat: number;
   }[]) {
+    const repeats = dataset.repeat === 1 ? '' : `, each run ${dataset.repeat} times`;
     lines.push(
-      `dataset  ${dataset.name}: ${dataset.samples} samples; metrics ${dataset.metrics.join(', ')}`,
+      `dataset  ${dataset.name}: ${dataset.samples} samples${repeats}; metrics ${dataset.metrics.join(', ')}`,
     );
   }
   lines.push(`profile  ${String(plan['profile'] ?? '(none)')}`);
@@ -58,7 +67,7 @@ function renderDryRunPlan(plan: ReturnType<typeof buildDryRunPlan>): string {
 /** Print the plan on stdout: JSON with `--json`, else the table for a terminal. */
 export function printDryRunPlan(
   io: CliIo,
-  datasets: readonly GoldenDataset[],
+  datasets: readonly PlannedDataset[],
   resolved: ResolvedBatch,
   json: boolean,
 ): void {

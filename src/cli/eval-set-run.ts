@@ -14,13 +14,12 @@ import { emitReport, writeJunit } from './emit-report.js';
 import {
   createRunContext,
   executeDatasetRun,
-  releaseWarnings,
+  printDryRun,
   prepareDatasetRun,
   reportOutcome,
   type PreparedDataset,
   type RunCommandOptions,
 } from './dataset-run.js';
-import { printDryRunPlan } from './dry-run-plan.js';
 import { untilInterrupted, type CliIo } from './io.js';
 
 /** How long a run waits for another run that holds the same eval-set manifest. */
@@ -59,10 +58,7 @@ export async function runEvalSetCommand(
   for (const name of definition.datasetNames)
     prepared.set(name, await prepareDatasetRun(context, name));
   if (options.dryRun === true) {
-    releaseWarnings(context);
-    const datasets = [...prepared.values()].map((entry) => entry.dataset);
-    printDryRunPlan(io, datasets, context.batch, options.json === true);
-    return 0;
+    return printDryRun(context, [...prepared.values()]);
   }
 
   const execute = async () => {

@@ -23,6 +23,10 @@ export function addRunOptions(command: Command): Command {
       [],
     )
     .option(
+      '--repeat <n>',
+      "run each sample n times (independent SUT calls); reports per-sample means, pass_all and pass_any (default: the config dataset's repeat, else 1)",
+    )
+    .option(
       '--local-workers <n>',
       'lazy-parallel: run n worker slots inside this process (one-machine runs and CI)',
     )

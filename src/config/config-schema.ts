@@ -9,6 +9,8 @@ const nonNegativeInt = z.number().int('must be a whole number').min(0, 'must be 
 export const DatasetEntrySchema = strictObject({
   path: nonEmpty,
   metrics: z.array(nonEmpty).min(1, 'must list at least one metric').optional(),
+  /** How many times each sample runs (`--repeat` wins). */
+  repeat: z.number().int('must be a whole number').min(1, 'must be 1 or more').optional(),
 });
 
 /** `sut` of type `module`: a file whose named export is the runner. */

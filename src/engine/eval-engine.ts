@@ -75,6 +75,11 @@ export interface RunOptions {
    * @defaultValue 60
    */
   readonly defaultWaitTimeoutSeconds?: number;
+  /**
+   * How many times each sample runs, as independent SUT calls; scores are averaged per sample
+   * and every repeat is kept in the report. @defaultValue 1
+   */
+  readonly repeat?: number;
 }
 
 /**
@@ -159,7 +164,10 @@ export class EvalEngine {
     const dataset = this.getDataset(name);
     // Build (and validate) every invocation before the first SUT call, so a bad late sample
     // costs no SUT calls.
-    const invocations = dataset.samples.map((sample) => createSampleInvocation(sample));
+    const invocations = repeated(
+      dataset.samples.map((sample) => createSampleInvocation(sample)),
+      repeatOf(options),
+    );
     // One controller for the run: the SUT sees it abort when the caller's signal does.
     const controller = new AbortController();
     options.signal?.addEventListener('abort', () => controller.abort(options.signal?.reason), {
@@ -167,7 +175,7 @@ export class EvalEngine {
     });
     const pool = this.scoringPool(dataset, options);
     // The SUT is called one sample at a time, in order; scoring overlaps with the next calls.
-    for (const index of dataset.samples.keys()) {
+    for (const index of invocations.keys()) {
       pool.submit(
         index,
         await callSut(sut, invocations[index] as SampleInvocation, controller, this.clock),
@@ -178,11 +186,16 @@ export class EvalEngine {
   }
 
   private scoringPool(dataset: GoldenDataset, options: RunOptions = {}): ScoringPool {
-    const total = dataset.samples.length;
+    const repeat = repeatOf(options);
+    const total = dataset.samples.length * repeat;
     return new ScoringPool(
       dataset.samples,
       dataset.metrics,
-      { raiseExceptions: this.runtime.raiseExceptions, limit: this.runtime.metricConcurrency },
+      {
+        raiseExceptions: this.runtime.raiseExceptions,
+        limit: this.runtime.metricConcurrency,
+        repeat,
+      },
       (completed, failures) => options.onSampleDone?.({ completed, total, failures }),
     );
   }
@@ -199,7 +212,12 @@ export class EvalEngine {
   ): Promise<EvalReport> {
     const startedAt = this.clock.nowSeconds();
     const dataset = this.getDataset(name);
-    const invocations = dataset.samples.map((sample) => createSampleInvocation(sample));
+    // A repeat is one more invocation: the rate limit, the in-flight cap and checkpoints count
+    // SUT calls.
+    const invocations = repeated(
+      dataset.samples.map((sample) => createSampleInvocation(sample)),
+      repeatOf(options),
+    );
     const batchId = options.batchId ?? createBatchId();
     const transport = createTransport(invocations, batchId);
     const pool = this.scoringPool(dataset, options);
@@ -313,4 +331,19 @@ function checkCompleteness(dataset: GoldenDataset, saved: SavedOutputs): void {
       `Saved outputs for dataset '${dataset.name}' contain unknown sample ids: ${listIds(unknown)}.`,
     );
   }
+}
+
+/** The repeat count of a run, checked: a positive whole number. */
+function repeatOf(options: RunOptions): number {
+  const repeat = options.repeat ?? 1;
+  if (!Number.isSafeInteger(repeat) || repeat < 1)
+    throw new EvalRunError(`The repeat count must be a positive whole number; got ${repeat}.`);
+  return repeat;
+}
+
+/** Each invocation `repeat` times in a row: invocation i's repeats are i·n … i·n + n − 1. */
+function repeated(invocations: SampleInvocation[], repeat: number): SampleInvocation[] {
+  return repeat === 1
+    ? invocations
+    : invocations.flatMap((invocation) => Array(repeat).fill(invocation));
 }

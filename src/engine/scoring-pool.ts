@@ -1,7 +1,8 @@
 import type { DatasetSample } from '../datasets/index.js';
 import type { Metric } from '../metrics/index.js';
-import type { SampleFailure, SampleResult } from '../reports/index.js';
+import type { SampleFailure, SampleRepeat, SampleResult } from '../reports/index.js';
 import type { SutAnswer } from '../sut/index.js';
+import { createMetricScore, type MetricScore } from '../metrics/index.js';
 import { scoreSample, type ScoringOptions } from './score-sample.js';
 
 /**
@@ -9,6 +10,9 @@ import { scoreSample, type ScoringOptions } from './score-sample.js';
  * (judge, embeddings) make several calls in flight instead of one at a time, while results and
  * failures stay in dataset order whatever order the scoring finished in. One implementation for
  * serial runs, saved outputs and the producer loop.
+ *
+ * With `repeat` n > 1 a submission is one repeat: index i·n + r is repeat r of sample i. Each
+ * repeat is scored on its own; a sample's result averages its repeats per metric and keeps them.
  */
 export class ScoringPool {
   private readonly results: SampleResult[];
@@ -24,11 +28,16 @@ export class ScoringPool {
   constructor(
     private readonly samples: readonly DatasetSample[],
     private readonly metrics: readonly Metric[],
-    private readonly options: ScoringOptions & { readonly limit: number },
+    private readonly options: ScoringOptions & { readonly limit: number; readonly repeat?: number },
     private readonly onScored?: (completed: number, failures: number) => void,
   ) {
-    this.results = new Array<SampleResult>(samples.length);
-    this.failuresBySample = new Array<SampleFailure[]>(samples.length);
+    const units = samples.length * this.repeat;
+    this.results = new Array<SampleResult>(units);
+    this.failuresBySample = new Array<SampleFailure[]>(units);
+  }
+
+  private get repeat(): number {
+    return this.options.repeat ?? 1;
   }
 
   /** Queue one answer; scoring starts at once when a slot is free. */
@@ -45,7 +54,14 @@ export class ScoringPool {
       });
     }
     if (this.error !== undefined) throw this.error;
-    return { results: this.results, failures: this.failuresBySample.flat() };
+    if (this.repeat === 1) return { results: this.results, failures: this.failuresBySample.flat() };
+    const n = this.repeat;
+    return {
+      results: this.samples.map((_, i) => combineRepeats(this.results.slice(i * n, i * n + n))),
+      failures: this.failuresBySample.flatMap((failures, unit) =>
+        failures.map((failure) => ({ ...failure, repeat: (unit % n) + 1 })),
+      ),
+    };
   }
 
   private pump(): void {
@@ -59,7 +75,7 @@ export class ScoringPool {
       this.active++;
       const failures: SampleFailure[] = [];
       scoreSample(
-        this.samples[index] as DatasetSample,
+        this.samples[Math.floor(index / this.repeat)] as DatasetSample,
         answer,
         this.metrics,
         this.options,
@@ -95,4 +111,34 @@ export class ScoringPool {
       idle?.();
     }
   }
+}
+
+/**
+ * One sample's result from its repeats: per metric, the mean of the repeats that scored it (a
+ * repeat where the metric failed is a captured failure, not a 0); every repeat kept as it was.
+ */
+function combineRepeats(repeats: readonly SampleResult[]): SampleResult {
+  const first = repeats[0] as SampleResult;
+  const names: string[] = [];
+  for (const result of repeats)
+    for (const name of result.metricScores.keys()) if (!names.includes(name)) names.push(name);
+  const metricScores = new Map<string, MetricScore>();
+  for (const name of names) {
+    const scores = repeats.flatMap((result) => {
+      const score = result.metricScores.get(name);
+      return score === undefined ? [] : [score.score];
+    });
+    const mean = scores.reduce((sum, score) => sum + score, 0) / scores.length;
+    metricScores.set(
+      name,
+      createMetricScore(Math.min(1, Math.max(0, mean)), { repeats_scored: scores.length }),
+    );
+  }
+  const kept: SampleRepeat[] = repeats.map((result) => ({
+    actualOutput: result.actualOutput,
+    ...(result.retrieved === undefined ? {} : { retrieved: result.retrieved }),
+    ...(result.trajectory === undefined ? {} : { trajectory: result.trajectory }),
+    metricScores: result.metricScores,
+  }));
+  return { ...first, metricScores, repeats: kept };
 }

@@ -8,10 +8,20 @@ export interface MetricAggregate {
   readonly p50: number;
   readonly p95: number;
   readonly pass_rate: number;
+  /** With `--repeat`: the share of samples that passed in every repeat (pass^k). */
+  readonly pass_all?: number;
+  /** With `--repeat`: the share of samples that passed in at least one repeat (pass@k). */
+  readonly pass_any?: number;
+  /** With `--repeat`: samples that passed in some repeats and failed in others. */
+  readonly flaky_samples?: number;
 }
 
 export const AGGREGATE_NAMES = ['mean', 'p50', 'p95', 'pass_rate'] as const;
 export type AggregateName = (typeof AGGREGATE_NAMES)[number];
+
+/** Aggregates over repeats; a run without repeats has them too (both equal its pass_rate). */
+export const REPEAT_AGGREGATE_NAMES = ['pass_all', 'pass_any'] as const;
+export type RepeatAggregateName = (typeof REPEAT_AGGREGATE_NAMES)[number];
 
 export function mean(scores: readonly number[]): number {
   if (scores.length === 0) return 0;

@@ -19,6 +19,19 @@ export interface SampleResult {
   readonly trajectory?: readonly TrajectoryStep[];
   /** In the dataset's metric order; metrics that failed on this sample are absent. */
   readonly metricScores: ReadonlyMap<string, MetricScore>;
+  /**
+   * With `--repeat` n > 1: every repeat's answer and scores, in order. `metricScores` then holds
+   * each metric's mean over the repeats that scored it, and `actualOutput` the first repeat's.
+   */
+  readonly repeats?: readonly SampleRepeat[];
+}
+
+/** One repeat of a sample. */
+export interface SampleRepeat {
+  readonly actualOutput: string;
+  readonly retrieved?: readonly RetrievedItem[];
+  readonly trajectory?: readonly TrajectoryStep[];
+  readonly metricScores: ReadonlyMap<string, MetricScore>;
 }
 
 /** A metric that threw on a sample, captured instead of aborting the run. */
@@ -28,6 +41,8 @@ export interface SampleFailure {
   readonly error: string;
   /** `{ usage }` when the metric spent provider tokens before failing; feeds the usage summary. */
   readonly details: Readonly<Record<string, unknown>>;
+  /** With `--repeat`: which repeat (1-based) the metric failed on. */
+  readonly repeat?: number;
 }
 
 /** The result of one dataset run. */

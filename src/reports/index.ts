@@ -4,6 +4,7 @@ export {
   durationSeconds,
   type EvalReport,
   type SampleFailure,
+  type SampleRepeat,
   type SampleResult,
 } from './eval-report.js';
 export {

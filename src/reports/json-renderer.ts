@@ -1,6 +1,11 @@
 import { ReportSchemaError } from '../errors.js';
 import { findIllFormedString } from '../values.js';
-import { durationSeconds, type EvalReport, type SampleResult } from './eval-report.js';
+import {
+  durationSeconds,
+  type EvalReport,
+  type SampleRepeat,
+  type SampleResult,
+} from './eval-report.js';
 import type { ReportSummary } from './report-summary.js';
 import type { ScoreGateResult } from './score-gate.js';
 
@@ -32,6 +37,7 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
       sample_id: failure.sampleId,
       metric: failure.metricName,
       error: failure.error,
+      ...(failure.repeat === undefined ? {} : { repeat: failure.repeat }),
     })),
   };
   if (extras.gates !== undefined) tail['gates'] = extras.gates;
@@ -43,13 +49,21 @@ function sampleRow(
   index: number,
   summary: ReportSummary,
 ): Record<string, unknown> {
-  const scores: Record<string, unknown> = {};
-  for (const [name, score] of result.metricScores)
-    scores[name] = { score: score.score, details: score.details };
   return {
     id: result.sample.id,
     tags: summary.sampleTags[index] ?? [],
     adversarial: summary.sampleAdversarial[index] ?? null,
+    ...answerFields(result),
+    ...(result.repeats === undefined ? {} : { repeats: result.repeats.map(answerFields) }),
+  };
+}
+
+/** A sample's (or a repeat's) output, retrieved ids, tool names and scores. */
+function answerFields(result: SampleRepeat): Record<string, unknown> {
+  const scores: Record<string, unknown> = {};
+  for (const [name, score] of result.metricScores)
+    scores[name] = { score: score.score, details: score.details };
+  return {
     actual_output: result.actualOutput,
     // Ids and tool names only: retrieved texts and tool arguments stay out of reports.
     ...(result.retrieved === undefined
@@ -138,6 +152,16 @@ function firstIllFormedSample(report: EvalReport, summary: ReportSummary): strin
     const result = report.sampleResults[i] as SampleResult;
     if (!result.actualOutput.isWellFormed() || !result.sample.id.isWellFormed())
       return `$.samples[${i}]`;
+    for (const [r, repeat] of (result.repeats ?? []).entries()) {
+      if (!repeat.actualOutput.isWellFormed()) return `$.samples[${i}].repeats[${r}]`;
+      for (const [name, score] of repeat.metricScores) {
+        const found = findIllFormedString(
+          score.details,
+          `$.samples[${i}].repeats[${r}].scores.${name}.details`,
+        );
+        if (found !== undefined) return found;
+      }
+    }
     for (const [name, score] of result.metricScores) {
       if (!name.isWellFormed()) return `$.samples[${i}].scores`;
       const found = findIllFormedString(score.details, `$.samples[${i}].scores.${name}.details`);

@@ -123,11 +123,39 @@ export function renderMarkdownReport(
     }
   }
 
+  // With --repeat: how often samples passed across repeats, and which ones were flaky.
+  const repeated = summary.metricNames.filter(
+    (name) => summary.metrics[name]?.pass_all !== undefined,
+  );
+  if (repeated.length > 0) {
+    lines.push(
+      '## Repeats',
+      '',
+      '| metric | pass-all (every repeat) | pass-any (some repeat) | flaky samples |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const name of repeated) {
+      const a = summary.metrics[name] as MetricAggregate;
+      lines.push(
+        `| ${markdownCell(name)} | ${(a.pass_all ?? 0).toFixed(4)} | ${(a.pass_any ?? 0).toFixed(4)} | ${a.flaky_samples ?? 0} |`,
+      );
+    }
+    lines.push('');
+    for (const name of repeated) {
+      const flaky = summary.flakySamples[name] ?? [];
+      if (flaky.length === 0) continue;
+      lines.push(
+        `- flaky on <code>${code(name)}</code>: ${flaky.map((id) => `<code>${code(id)}</code>`).join(', ')}`,
+      );
+    }
+    if (repeated.some((name) => (summary.flakySamples[name] ?? []).length > 0)) lines.push('');
+  }
+
   if (report.failures.length > 0) {
     lines.push('## Failures', '');
     for (const failure of report.failures) {
       lines.push(
-        `- **sample <code>${code(failure.sampleId)}</code> / metric <code>${code(failure.metricName)}</code>** - ${heading(failure.error)}`,
+        `- **sample <code>${code(failure.sampleId)}</code>${failure.repeat === undefined ? '' : ` (repeat ${failure.repeat})`} / metric <code>${code(failure.metricName)}</code>** - ${heading(failure.error)}`,
       );
     }
     lines.push('');

@@ -1,5 +1,6 @@
 import { sampleTags } from '../datasets/index.js';
 import {
+  PASS_THRESHOLD,
   aggregateScores,
   histogram,
   type HistogramBucket,
@@ -35,6 +36,8 @@ export interface ReportSummary {
   readonly macroF1: number;
   readonly sampleTags: readonly string[][];
   readonly sampleAdversarial: readonly (SampleAdversarial | null)[];
+  /** With `--repeat`: per metric, the ids of samples that passed in some repeats only. */
+  readonly flakySamples: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -69,6 +72,8 @@ export function summarizeReport(report: EvalReport): ReportSummary {
   };
 
   const allScores = new Map(metricNames.map((name) => [name, scoresOf(name)]));
+  const repeated = results.some((result) => result.repeats !== undefined);
+  const flakySamples: Record<string, string[]> = {};
   const metrics: Record<string, MetricAggregate> = {};
   const distributions: Record<string, HistogramBucket[]> = {};
   let passRateSum = 0;
@@ -76,7 +81,13 @@ export function summarizeReport(report: EvalReport): ReportSummary {
   for (const name of metricNames) {
     const scores = allScores.get(name) ?? [];
     const aggregate = aggregateScores(scores);
-    metrics[name] = aggregate;
+    if (repeated) {
+      const over = repeatAggregates(results, name);
+      metrics[name] = { ...aggregate, ...over.aggregates };
+      flakySamples[name] = over.flaky;
+    } else {
+      metrics[name] = aggregate;
+    }
     distributions[name] = histogram(scores);
     if (scores.length > 0) {
       passRateSum += aggregate.pass_rate;
@@ -116,7 +127,8 @@ export function summarizeReport(report: EvalReport): ReportSummary {
 
   const usages: unknown[] = [];
   for (const result of results)
-    for (const score of result.metricScores.values()) usages.push(score.details['usage']);
+    for (const scored of result.repeats ?? [result])
+      for (const score of scored.metricScores.values()) usages.push(score.details['usage']);
   for (const failure of report.failures) usages.push(failure.details['usage']);
 
   return {
@@ -132,5 +144,44 @@ export function summarizeReport(report: EvalReport): ReportSummary {
     macroF1: scoredMetrics === 0 ? 0 : passRateSum / scoredMetrics,
     sampleTags: tags,
     sampleAdversarial: results.map((result) => sampleAdversarial(result.sample)),
+    flakySamples,
+  };
+}
+
+/**
+ * pass_all, pass_any and the flaky samples of one metric over the samples' repeats. A repeat in
+ * which the metric failed to score counts as not passed; samples it never scored are left out.
+ */
+function repeatAggregates(
+  results: EvalReport['sampleResults'],
+  name: string,
+): {
+  aggregates: Pick<MetricAggregate, 'pass_all' | 'pass_any' | 'flaky_samples'>;
+  flaky: string[];
+} {
+  let scored = 0;
+  let all = 0;
+  let any = 0;
+  const flaky: string[] = [];
+  for (const result of results) {
+    const repeats = result.repeats ?? [result];
+    const passes = repeats.map(
+      (repeat) => (repeat.metricScores.get(name)?.score ?? -1) >= PASS_THRESHOLD,
+    );
+    if (!repeats.some((repeat) => repeat.metricScores.has(name))) continue;
+    scored++;
+    const passedAll = passes.every(Boolean);
+    const passedAny = passes.some(Boolean);
+    if (passedAll) all++;
+    if (passedAny) any++;
+    if (passedAny && !passedAll) flaky.push(result.sample.id);
+  }
+  return {
+    aggregates: {
+      pass_all: scored === 0 ? 0 : all / scored,
+      pass_any: scored === 0 ? 0 : any / scored,
+      flaky_samples: flaky.length,
+    },
+    flaky,
   };
 }

@@ -1,18 +1,27 @@
 import { UsageError } from '../errors.js';
-import { AGGREGATE_NAMES, type AggregateName } from './aggregates.js';
+import {
+  AGGREGATE_NAMES,
+  REPEAT_AGGREGATE_NAMES,
+  type AggregateName,
+  type RepeatAggregateName,
+} from './aggregates.js';
+
+/** What `--fail-under` may gate on. */
+const GATE_AGGREGATES: readonly string[] = [...AGGREGATE_NAMES, ...REPEAT_AGGREGATE_NAMES];
+type GateAggregate = AggregateName | RepeatAggregateName;
 import type { ReportSummary } from './report-summary.js';
 
 /** A `--fail-under` threshold: the run fails when the aggregate is below `threshold`. */
 export interface ScoreGate {
   /** A metric name, or `macro_f1` for the report-level macro pass rate. */
   readonly metric: string;
-  readonly aggregate: AggregateName | 'macro_f1';
+  readonly aggregate: GateAggregate | 'macro_f1';
   readonly threshold: number;
 }
 
 export interface ScoreGateResult {
   metric: string;
-  aggregate: AggregateName | 'macro_f1';
+  aggregate: GateAggregate | 'macro_f1';
   threshold: number;
   actual: number;
   passed: boolean;
@@ -20,7 +29,7 @@ export interface ScoreGateResult {
 
 /** Parse `metric[:mean|p50|p95|pass_rate]=value` or `macro_f1=value`. */
 export function parseScoreGate(text: string): ScoreGate {
-  const usage = `--fail-under '${text}' must look like metric=0.8, metric:p95=0.7 or macro_f1=0.9 (aggregates: ${AGGREGATE_NAMES.join(', ')}; value in [0, 1]).`;
+  const usage = `--fail-under '${text}' must look like metric=0.8, metric:p95=0.7 or macro_f1=0.9 (aggregates: ${GATE_AGGREGATES.join(', ')}; value in [0, 1]).`;
   const eq = text.lastIndexOf('=');
   if (eq <= 0) throw new UsageError(usage);
   const target = text.slice(0, eq);
@@ -36,12 +45,12 @@ export function parseScoreGate(text: string): ScoreGate {
   const metric = colon < 0 ? target : target.slice(0, colon);
   const aggregate = colon < 0 ? 'mean' : target.slice(colon + 1);
   if (metric === '' || /\s/.test(target)) throw new UsageError(usage);
-  if (!(AGGREGATE_NAMES as readonly string[]).includes(aggregate)) {
+  if (!GATE_AGGREGATES.includes(aggregate)) {
     throw new UsageError(
-      `--fail-under '${text}' uses unsupported aggregate '${aggregate}'; use one of ${AGGREGATE_NAMES.join(', ')}.`,
+      `--fail-under '${text}' uses unsupported aggregate '${aggregate}'; use one of ${GATE_AGGREGATES.join(', ')}.`,
     );
   }
-  return { metric, aggregate: aggregate as AggregateName, threshold };
+  return { metric, aggregate: aggregate as GateAggregate, threshold };
 }
 
 /** Check that every gated metric is one the dataset scores, before anything runs. */
@@ -63,10 +72,12 @@ export function evaluateScoreGates(
   summary: ReportSummary,
 ): ScoreGateResult[] {
   return gates.map((gate) => {
+    const aggregates = summary.metrics[gate.metric];
+    // Without repeats every sample ran once: passing all repeats, or any, is passing.
     const actual =
       gate.aggregate === 'macro_f1'
         ? summary.macroF1
-        : (summary.metrics[gate.metric]?.[gate.aggregate] ?? 0);
+        : (aggregates?.[gate.aggregate] ?? aggregates?.pass_rate ?? 0);
     return {
       metric: gate.metric,
       aggregate: gate.aggregate,

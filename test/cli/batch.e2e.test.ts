@@ -28,7 +28,7 @@ describe('batch flags through the CLI (child process)', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
-      datasets: [{ name: 'demo', samples: 2, metrics: ['exact-match'] }],
+      datasets: [{ name: 'demo', samples: 2, metrics: ['exact-match'], repeat: 1 }],
       profile: 'nightly',
       batch: {
         mode: 'lazy-parallel',

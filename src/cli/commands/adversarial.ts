@@ -12,11 +12,10 @@ import { parseAdversarialFlags, type AdversarialCommandOptions } from '../advers
 import {
   createRunContext,
   executeDatasetRun,
-  releaseWarnings,
+  printDryRun,
   prepareRegisteredDataset,
   reportOutcome,
 } from '../dataset-run.js';
-import { printDryRunPlan } from '../dry-run-plan.js';
 import { emitReport, writeJunit } from '../emit-report.js';
 import type { CliIo } from '../io.js';
 
@@ -48,11 +47,7 @@ export async function adversarialCommand(
   });
   if (recording !== undefined) await checkSweepManifest(recording.manifestPath, name);
   const prepared = await prepareRegisteredDataset(context, dataset);
-  if (options.dryRun === true) {
-    releaseWarnings(context);
-    printDryRunPlan(io, [dataset], context.batch, options.json === true);
-    return 0;
-  }
+  if (options.dryRun === true) return printDryRun(context, [prepared]);
 
   const outcome = await executeDatasetRun(context, prepared);
   const recorded =

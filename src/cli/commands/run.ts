@@ -3,12 +3,11 @@ import { renderJsonReportChunks, renderMarkdownReport } from '../../reports/inde
 import {
   createRunContext,
   executeDatasetRun,
-  releaseWarnings,
+  printDryRun,
   prepareDatasetRun,
   reportOutcome,
   type RunCommandOptions,
 } from '../dataset-run.js';
-import { printDryRunPlan } from '../dry-run-plan.js';
 import type { CliIo } from '../io.js';
 import { emitReport, writeJunit } from '../emit-report.js';
 
@@ -38,11 +37,7 @@ export async function runCommand(
 
   const context = await createRunContext(options, io);
   const prepared = await prepareDatasetRun(context, datasetArg);
-  if (options.dryRun === true) {
-    releaseWarnings(context);
-    printDryRunPlan(io, [prepared.dataset], context.batch, options.json === true);
-    return 0;
-  }
+  if (options.dryRun === true) return printDryRun(context, [prepared]);
 
   const outcome = await executeDatasetRun(context, prepared);
   const { report, summary } = outcome;
