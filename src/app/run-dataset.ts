@@ -86,7 +86,7 @@ export async function runDataset(
   } else {
     report = await engine.run(name, prepared.source.runner, runOptions);
   }
-  const summary = summarizeReport(report);
+  const summary = summarizeReport(report, { prices: loaded.config.costs ?? {} });
   return {
     report,
     summary,

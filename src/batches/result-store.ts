@@ -296,24 +296,21 @@ function parseJson(raw: string): Record<string, unknown> | undefined {
   }
 }
 
-/** `{ sample_id, actual_output, retrieved?, trajectory? }`: the answer as the store keeps it. */
+/** `{ sample_id, actual_output, retrieved?, trajectory?, usage? }`: the answer as stored. */
 function storedAnswer(sampleId: string, answer: SutAnswer): Record<string, unknown> {
   return {
     sample_id: sampleId,
     actual_output: answer.output,
     ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
     ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
+    ...(answer.usage === undefined ? {} : { usage: answer.usage }),
   };
 }
 
 function parseSuccess(raw: string): StoredSuccess | undefined {
   const parsed = parseJson(raw);
   if (typeof parsed?.['sample_id'] !== 'string') return undefined;
-  const checked = answerFromParts(
-    parsed['actual_output'],
-    parsed['retrieved'],
-    parsed['trajectory'],
-  );
+  const checked = answerFromParts(parsed['actual_output'], parsed);
   return 'answer' in checked
     ? { sampleId: parsed['sample_id'], answer: checked.answer }
     : undefined;

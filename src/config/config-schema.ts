@@ -139,6 +139,14 @@ export const RedisSchema = strictObject({
     });
 });
 
+const usdPerMillion = z.number().min(0, 'must be 0 or more');
+
+/** `costs.<model>`: USD per million input and output tokens. */
+export const ModelPriceSchema = strictObject({
+  inputPerMillion: usdPerMillion,
+  outputPerMillion: usdPerMillion,
+});
+
 /** One OpenAI-compatible provider; the API key is only ever read from the named env variable. */
 export const ProviderSchema = strictObject({
   endpoint: nonEmpty.optional(),
@@ -167,6 +175,8 @@ export const ConfigSchema = strictObject({
   progress: ProgressSchema.optional(),
   redis: RedisSchema.optional(),
   providers: ProvidersSchema.optional(),
+  /** The price book: USD per million tokens by model name, applied to reported usage. */
+  costs: z.record(nonEmpty, ModelPriceSchema).optional(),
   /** Named, ordered lists of config datasets: `run --eval-set <name>`. Checked at load. */
   evalSets: z.record(z.string(), z.array(z.string())).optional(),
 });

@@ -50,6 +50,7 @@ export async function scoreSample(
     actualOutput: answer.output,
     ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
     ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
+    ...(answer.usage === undefined ? {} : { usage: answer.usage }),
     metricScores,
   };
 }

@@ -138,6 +138,7 @@ function combineRepeats(repeats: readonly SampleResult[]): SampleResult {
     actualOutput: result.actualOutput,
     ...(result.retrieved === undefined ? {} : { retrieved: result.retrieved }),
     ...(result.trajectory === undefined ? {} : { trajectory: result.trajectory }),
+    ...(result.usage === undefined ? {} : { usage: result.usage }),
     metricScores: result.metricScores,
   }));
   return { ...first, metricScores, repeats: kept };

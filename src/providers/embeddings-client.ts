@@ -35,7 +35,7 @@ export function createEmbeddingsClient(options: EmbeddingsClientOptions): Embedd
       if (response.status >= 400)
         throw new MetricError(`Embeddings request failed: HTTP ${response.status}.`);
       // Usage first, so spend on a malformed payload still counts.
-      const usage = extractUsage(response.body);
+      const usage = extractUsage(response.body, options.model);
       const data = isPlainObject(response.body) ? response.body['data'] : undefined;
       if (!Array.isArray(data))
         throw withUsage(

@@ -33,7 +33,7 @@ export function createJudgeClient(options: JudgeClientOptions): JudgeClient {
       );
       if (response.status >= 400)
         throw new MetricError(`LLM judge request failed: HTTP ${response.status}.`);
-      const usage = extractUsage(response.body);
+      const usage = extractUsage(response.body, options.model);
       const choices = isPlainObject(response.body) ? response.body['choices'] : undefined;
       const first = Array.isArray(choices) ? choices[0] : undefined;
       const message = isPlainObject(first) ? first['message'] : undefined;

@@ -1,11 +1,15 @@
 import { isPlainObject, nonNegativeFinite, tokenCount } from '../values.js';
 
-/** Usage reported by a provider: only fields that validate are kept. */
+/**
+ * Usage reported by a provider: only fields that validate are kept. `model` is the model the
+ * call was made with (as configured, which is how the price book names it), set when tokens were
+ * reported.
+ */
 export type ProviderUsage = Partial<
   Record<'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost_usd' | 'latency_ms', number>
->;
+> & { model?: string };
 
-export function extractUsage(body: unknown): ProviderUsage {
+export function extractUsage(body: unknown, model?: string): ProviderUsage {
   const usage: ProviderUsage = {};
   const raw = isPlainObject(body) ? body['usage'] : undefined;
   if (!isPlainObject(raw)) return usage;
@@ -17,5 +21,10 @@ export function extractUsage(body: unknown): ProviderUsage {
   if (cost !== undefined) usage.cost_usd = cost;
   const latency = nonNegativeFinite(raw['latency_ms']);
   if (latency !== undefined) usage.latency_ms = latency;
+  const tokens =
+    usage.prompt_tokens !== undefined ||
+    usage.completion_tokens !== undefined ||
+    usage.total_tokens !== undefined;
+  if (model !== undefined && tokens) usage.model = model;
   return usage;
 }

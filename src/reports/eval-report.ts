@@ -5,7 +5,7 @@ import {
 } from '../datasets/index.js';
 import { ReportSchemaError } from '../errors.js';
 import type { MetricScore } from '../metrics/index.js';
-import type { RetrievedItem, TrajectoryStep } from '../sut/index.js';
+import type { RetrievedItem, SutUsage, TrajectoryStep } from '../sut/index.js';
 
 export const REPORT_SCHEMA_V1 = 'eval-harness.report.v1';
 
@@ -17,6 +17,8 @@ export interface SampleResult {
   readonly retrieved?: readonly RetrievedItem[];
   /** The tool calls the SUT made, when it reported them. */
   readonly trajectory?: readonly TrajectoryStep[];
+  /** The tokens the SUT spent, when it reported them (the first repeat's, with `--repeat`). */
+  readonly usage?: SutUsage;
   /** In the dataset's metric order; metrics that failed on this sample are absent. */
   readonly metricScores: ReadonlyMap<string, MetricScore>;
   /**
@@ -31,6 +33,7 @@ export interface SampleRepeat {
   readonly actualOutput: string;
   readonly retrieved?: readonly RetrievedItem[];
   readonly trajectory?: readonly TrajectoryStep[];
+  readonly usage?: SutUsage;
   readonly metricScores: ReadonlyMap<string, MetricScore>;
 }
 

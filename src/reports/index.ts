@@ -20,7 +20,12 @@ export {
   type HistogramBucket,
   type MetricAggregate,
 } from './aggregates.js';
-export { summarizeUsage, type UsageSummary } from './usage-summary.js';
+export {
+  summarizeUsage,
+  type ModelUsage,
+  type PriceBook,
+  type UsageSummary,
+} from './usage-summary.js';
 export {
   compareCodePoints,
   sampleAdversarial,
@@ -33,6 +38,7 @@ export {
   summarizeReport,
   type CohortSummary,
   type ReportSummary,
+  type SummaryOptions,
 } from './report-summary.js';
 export {
   checkGateMetrics,

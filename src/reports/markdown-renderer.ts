@@ -2,6 +2,7 @@ import { durationSeconds, type EvalReport } from './eval-report.js';
 import type { MetricAggregate } from './aggregates.js';
 import type { ReportSummary } from './report-summary.js';
 import type { ScoreGateResult } from './score-gate.js';
+import type { UsageSummary } from './usage-summary.js';
 
 export interface MarkdownExtras {
   readonly gates?: readonly ScoreGateResult[];
@@ -53,6 +54,7 @@ export function renderMarkdownReport(
       '| observations | prompt tokens | completion tokens | total tokens | cost USD | mean latency ms | max latency ms |',
       '| --- | --- | --- | --- | --- | --- | --- |',
       `| ${usage.observations} | ${tokens('prompt_tokens')} | ${tokens('completion_tokens')} | ${tokens('total_tokens')} | ${usage.reported.cost_usd === 0 ? 'n/a' : usage.cost_usd.toFixed(6)} | ${latency(usage.latency_ms.mean)} | ${latency(usage.latency_ms.max)} |`,
+      ...modelUsageLines(usage),
       '',
     );
   }
@@ -178,6 +180,28 @@ export function renderMarkdownReport(
   }
 
   return lines.join('\n') + '\n';
+}
+
+/** Cost by model, from the config's price book; unpriced models said so, never shown as free. */
+function modelUsageLines(usage: UsageSummary): string[] {
+  const models = Object.entries(usage.by_model ?? {});
+  if (models.length === 0) return [];
+  const lines = [
+    '',
+    '| model | calls | input tokens | output tokens | cost USD |',
+    '| --- | --- | --- | --- | --- |',
+    ...models.map(
+      ([model, entry]) =>
+        `| ${markdownCell(model)} | ${entry.calls} | ${entry.input_tokens} | ${entry.output_tokens} | ${entry.cost_usd === null ? 'unpriced' : entry.cost_usd.toFixed(6)} |`,
+    ),
+  ];
+  const unpriced = usage.unpriced_models ?? [];
+  if (unpriced.length > 0)
+    lines.push(
+      '',
+      `No price in the config's \`costs\` for ${unpriced.map((model) => `<code>${code(model)}</code>`).join(', ')}: those calls are not in the cost total.`,
+    );
+  return lines;
 }
 
 function aggregateCells(aggregate: MetricAggregate | undefined): string {

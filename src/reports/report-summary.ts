@@ -14,7 +14,18 @@ import {
   type SampleAdversarial,
 } from './adversarial-summary.js';
 import type { EvalReport } from './eval-report.js';
-import { summarizeUsage, type UsageSummary } from './usage-summary.js';
+import { summarizeUsage, type PriceBook, type UsageSummary } from './usage-summary.js';
+import type { SutUsage } from '../sut/index.js';
+
+/** A SUT's usage in the providers' shape, so one summary counts both. */
+function sutUsage(usage: SutUsage): Record<string, unknown> {
+  return {
+    model: usage.model,
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+}
 
 export interface CohortSummary {
   name: string | null;
@@ -51,7 +62,12 @@ export function reportMetricNames(report: EvalReport): string[] {
   return [...names];
 }
 
-export function summarizeReport(report: EvalReport): ReportSummary {
+export interface SummaryOptions {
+  /** The config's `costs`: USD per million tokens by model. */
+  readonly prices?: PriceBook;
+}
+
+export function summarizeReport(report: EvalReport, options: SummaryOptions = {}): ReportSummary {
   const metricNames = reportMetricNames(report);
   const results = report.sampleResults;
 
@@ -127,15 +143,17 @@ export function summarizeReport(report: EvalReport): ReportSummary {
 
   const usages: unknown[] = [];
   for (const result of results)
-    for (const scored of result.repeats ?? [result])
+    for (const scored of result.repeats ?? [result]) {
+      if (scored.usage !== undefined) usages.push(sutUsage(scored.usage));
       for (const score of scored.metricScores.values()) usages.push(score.details['usage']);
+    }
   for (const failure of report.failures) usages.push(failure.details['usage']);
 
   return {
     metricNames,
     metrics,
     distributions,
-    usage: summarizeUsage(usages),
+    usage: summarizeUsage(usages, options.prices),
     cohorts,
     adversarial: summarizeAdversarial(
       results.map((result) => result.sample),

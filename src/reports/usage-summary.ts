@@ -14,12 +14,35 @@ export interface UsageSummary {
     latency_ms: number;
   };
   latency_ms: { count: number; total: number; mean: number; max: number };
+  /**
+   * Per model, when usage named its model (judge, embeddings, a SUT reporting usage): calls,
+   * tokens and the price-book cost, null for a model the price book does not list.
+   */
+  by_model?: Record<string, ModelUsage>;
+  /** Models that spent tokens but have no price: their calls are unpriced, never free. */
+  unpriced_models?: string[];
 }
+
+export interface ModelUsage {
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+}
+
+/** USD per million tokens, by model name as the config and providers name it. */
+export type PriceBook = Readonly<
+  Record<string, { readonly inputPerMillion: number; readonly outputPerMillion: number }>
+>;
 
 const TOKEN_FIELDS = ['prompt_tokens', 'completion_tokens', 'total_tokens'] as const;
 
-/** Sum provider usage found in score and failure details. */
-export function summarizeUsage(usages: Iterable<unknown>): UsageSummary {
+/**
+ * Sum provider usage found in score and failure details (and SUT usage in the same shape).
+ * Usage that names its model is also counted per model and priced with `prices`; a cost the
+ * provider reported itself is taken as is, never priced again.
+ */
+export function summarizeUsage(usages: Iterable<unknown>, prices: PriceBook = {}): UsageSummary {
   const summary: UsageSummary = {
     observations: 0,
     prompt_tokens: 0,
@@ -51,6 +74,14 @@ export function summarizeUsage(usages: Iterable<unknown>): UsageSummary {
       summary.reported.cost_usd++;
       observed = true;
     }
+    const model = usage['model'];
+    if (typeof model === 'string' && model !== '') {
+      const priced = countModel(summary, model, usage, prices);
+      if (cost === undefined && priced !== null) {
+        summary.cost_usd += priced;
+        summary.reported.cost_usd++;
+      }
+    }
     const latency = nonNegativeFinite(usage['latency_ms']);
     if (latency !== undefined) {
       summary.latency_ms.count++;
@@ -63,5 +94,35 @@ export function summarizeUsage(usages: Iterable<unknown>): UsageSummary {
   }
   summary.latency_ms.mean =
     summary.latency_ms.count === 0 ? 0 : summary.latency_ms.total / summary.latency_ms.count;
+  if (summary.by_model !== undefined)
+    summary.unpriced_models = Object.keys(summary.by_model).filter(
+      (name) => summary.by_model?.[name]?.cost_usd === null,
+    );
   return summary;
+}
+
+/** Count one call of `model`; returns its price-book cost, or null when it has no price. */
+function countModel(
+  summary: UsageSummary,
+  model: string,
+  usage: Record<string, unknown>,
+  prices: PriceBook,
+): number | null {
+  summary.by_model ??= {};
+  const entry = (summary.by_model[model] ??= {
+    calls: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cost_usd: Object.hasOwn(prices, model) ? 0 : null,
+  });
+  const input = tokenCount(usage['prompt_tokens']) ?? 0;
+  const output = tokenCount(usage['completion_tokens']) ?? 0;
+  entry.calls++;
+  entry.input_tokens += input;
+  entry.output_tokens += output;
+  const price = Object.hasOwn(prices, model) ? prices[model] : undefined;
+  if (price === undefined) return null;
+  const cost = (input * price.inputPerMillion + output * price.outputPerMillion) / 1_000_000;
+  entry.cost_usd = (entry.cost_usd ?? 0) + cost;
+  return cost;
 }

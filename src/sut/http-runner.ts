@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import type { SampleRunner } from './sample-runner.js';
-import type { SutAnswer } from './sut-answer.js';
+import type { SutAnswer, SutUsage } from './sut-answer.js';
 import { fillJson, fillText } from './template.js';
 
 export interface HttpRunnerSpec {
@@ -72,7 +72,9 @@ export function createHttpRunner(spec: HttpRunnerSpec): SampleRunner {
       spec.flavor === 'openai-chat' ? 'choices.0.message.content' : (spec.outputPath as string);
     const output = valueAt(json, path);
     if (typeof output !== 'string') throw new Error(`HTTP SUT response has no string at '${path}'`);
-    if (spec.retrievedPath === undefined && spec.trajectoryPath === undefined) return output;
+    const usage = spec.flavor === 'openai-chat' ? chatUsage(json, spec.model) : undefined;
+    if (spec.retrievedPath === undefined && spec.trajectoryPath === undefined)
+      return usage === undefined ? output : { output, usage };
     // Checked with the rest of the answer by the caller; a missing list is reported by path.
     const list = (at: string | undefined) => {
       if (at === undefined) return undefined;
@@ -86,8 +88,21 @@ export function createHttpRunner(spec: HttpRunnerSpec): SampleRunner {
       output,
       ...(retrieved === undefined ? {} : { retrieved }),
       ...(trajectory === undefined ? {} : { trajectory }),
+      ...(usage === undefined ? {} : { usage }),
     } as SutAnswer;
   };
+}
+
+/** An OpenAI-format response's token usage, attributed to the configured model. */
+function chatUsage(json: unknown, model: string | undefined): SutUsage | undefined {
+  const usage = isPlainObject(json) ? json['usage'] : undefined;
+  if (model === undefined || !isPlainObject(usage)) return undefined;
+  const count = (value: unknown) =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  const inputTokens = count(usage['prompt_tokens']);
+  const outputTokens = count(usage['completion_tokens']);
+  if (inputTokens === undefined && outputTokens === undefined) return undefined;
+  return { model, inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0 };
 }
 
 /** The value at a dotted path (`data.items.0.text`), or undefined. */

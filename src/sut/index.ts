@@ -6,6 +6,7 @@ export {
   toSutAnswer,
   type RetrievedItem,
   type SutAnswer,
+  type SutUsage,
   type TrajectoryStep,
 } from './sut-answer.js';
 export { loadModuleRunner, type ModuleRunnerSpec } from './module-runner.js';

@@ -60,6 +60,7 @@ export function parseSavedOutputs(contents: string, source = 'inline saved outpu
         actual_output: output,
         ...(entry['retrieved'] === undefined ? {} : { retrieved: entry['retrieved'] as never }),
         ...(entry['trajectory'] === undefined ? {} : { trajectory: entry['trajectory'] as never }),
+        ...(entry['usage'] === undefined ? {} : { usage: entry['usage'] as never }),
       };
     });
   } else if (isPlainObject(outputs)) {

@@ -4,6 +4,7 @@ import {
   answerFromParts,
   type RetrievedItem,
   type SutAnswer,
+  type SutUsage,
   type TrajectoryStep,
 } from './sut-answer.js';
 
@@ -12,6 +13,7 @@ export interface SavedOutputEntry {
   readonly actual_output: string;
   readonly retrieved?: readonly RetrievedItem[];
   readonly trajectory?: readonly TrajectoryStep[];
+  readonly usage?: SutUsage;
 }
 
 /**
@@ -45,7 +47,7 @@ export class SavedOutputs {
         );
       }
       if (byId.has(id)) throw new EvalRunError(`Duplicate saved output for sample '${id}'.`);
-      const checked = answerFromParts(output, entry['retrieved'], entry['trajectory']);
+      const checked = answerFromParts(output, entry);
       if ('problem' in checked)
         throw new EvalRunError(
           `Saved output for sample '${id}'${checked.problem.replace(/^returned an object whose /, ': ')}.`,
@@ -94,6 +96,7 @@ function savedFields(answer: SutAnswer): Omit<SavedOutputEntry, 'id'> {
     actual_output: answer.output,
     ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
     ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
+    ...(answer.usage === undefined ? {} : { usage: answer.usage }),
   };
 }
 
@@ -104,15 +107,16 @@ function savedFields(answer: SutAnswer): Omit<SavedOutputEntry, 'id'> {
 export function savedEntry(id: string, value: unknown, where: string): SavedOutputEntry {
   if (typeof value === 'string') return { id, actual_output: value };
   if (isPlainObject(value) && typeof value['output'] === 'string') {
-    const { output, retrieved, trajectory } = value;
+    const { output, retrieved, trajectory, usage } = value;
     return {
       id,
       actual_output: output,
       ...(retrieved === undefined ? {} : { retrieved: retrieved as RetrievedItem[] }),
       ...(trajectory === undefined ? {} : { trajectory: trajectory as TrajectoryStep[] }),
+      ...(usage === undefined ? {} : { usage: usage as SutUsage }),
     };
   }
   throw new EvalRunError(
-    `Saved output for sample '${id}' ${where} must be a string or an object { output, retrieved?, trajectory? }; got ${debugType(value)}.`,
+    `Saved output for sample '${id}' ${where} must be a string or an object { output, retrieved?, trajectory?, usage? }; got ${debugType(value)}.`,
   );
 }

@@ -27,11 +27,22 @@ export const TrajectoryStepSchema = z.object({
 });
 export type TrajectoryStep = z.output<typeof TrajectoryStepSchema>;
 
+const tokenCount = z.number().int('must be a whole number').min(0, 'must be 0 or more');
+
+/** Tokens the SUT spent on its answer, priced with the config's `costs` by model. */
+export const SutUsageSchema = z.object({
+  model: nonEmpty,
+  inputTokens: tokenCount,
+  outputTokens: tokenCount,
+});
+export type SutUsage = z.output<typeof SutUsageSchema>;
+
 /** What a SUT may return instead of a plain string: the answer text and how it got there. */
 export const SutAnswerSchema = z.object({
   output: z.string({ error: 'must be a string' }),
   retrieved: z.array(RetrievedItemSchema).optional(),
   trajectory: z.array(TrajectoryStepSchema).optional(),
+  usage: SutUsageSchema.optional(),
 });
 
 /** A SUT's answer: the text metrics score, plus retrieval and trajectory when it reports them. */
@@ -39,6 +50,7 @@ export interface SutAnswer {
   readonly output: string;
   readonly retrieved?: readonly RetrievedItem[];
   readonly trajectory?: readonly TrajectoryStep[];
+  readonly usage?: SutUsage;
 }
 
 /** What the SUT returned, in the shape reports and metrics read; or why it cannot be one. */
@@ -56,15 +68,21 @@ export function toSutAnswer(
  */
 export function answerFromParts(
   output: unknown,
-  retrieved: unknown,
-  trajectory: unknown,
+  parts: { readonly retrieved?: unknown; readonly trajectory?: unknown; readonly usage?: unknown },
 ): { readonly answer: SutAnswer } | { readonly problem: string } {
-  if (typeof output === 'string' && retrieved === undefined && trajectory === undefined)
+  const { retrieved, trajectory, usage } = parts;
+  if (
+    typeof output === 'string' &&
+    retrieved === undefined &&
+    trajectory === undefined &&
+    usage === undefined
+  )
     return { answer: { output } };
   return toSutAnswerObject({
     output,
     ...(retrieved === undefined ? {} : { retrieved }),
     ...(trajectory === undefined ? {} : { trajectory }),
+    ...(usage === undefined ? {} : { usage }),
   });
 }
 
@@ -73,7 +91,7 @@ function toSutAnswerObject(
 ): { readonly answer: SutAnswer } | { readonly problem: string } {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     return {
-      problem: `must return a string or an object { output, retrieved?, trajectory? }; got ${debugType(value)}`,
+      problem: `must return a string or an object { output, retrieved?, trajectory?, usage? }; got ${debugType(value)}`,
     };
   const parsed = SutAnswerSchema.safeParse(value);
   if (parsed.success) return { answer: withoutUndefined(parsed.data) };
@@ -90,5 +108,6 @@ function withoutUndefined(answer: z.output<typeof SutAnswerSchema>): SutAnswer {
     output: answer.output,
     ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
     ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
+    ...(answer.usage === undefined ? {} : { usage: answer.usage }),
   };
 }

@@ -338,7 +338,7 @@ describe('eval-harness run: bad input as a new user tries it', () => {
     expectOneLineError(
       await runCli([...base, '--sut', 'number.mjs'], { cwd: dir }),
       3,
-      "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory? }; got int.",
+      "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
     );
     expectOneLineError(
       await runCli([...base, '--sut', 'throws.mjs'], { cwd: dir }),

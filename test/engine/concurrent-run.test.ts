@@ -122,7 +122,7 @@ describe('concurrent mode (EvalEngine.run with the in-process transport)', () =>
     );
     const numeric = (async () => 42) as unknown as SampleRunner;
     await expect(engineWith(1).run('ds', numeric, { batch: concurrent() })).rejects.toThrow(
-      "System-under-test for sample 's0' must return a string or an object { output, retrieved?, trajectory? }; got int.",
+      "System-under-test for sample 's0' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
     );
   });
 

@@ -97,7 +97,7 @@ describe('EvalEngine.run', () => {
     const wrongType = engine.run('ds', (() => 42) as unknown as SampleRunner);
     await expect(wrongType).rejects.toThrow(SutError);
     await expect(engine.run('ds', (() => 42) as unknown as SampleRunner)).rejects.toThrow(
-      "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory? }; got int.",
+      "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
     );
     await expect(
       engine.run('ds', () => {

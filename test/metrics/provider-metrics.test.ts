@@ -51,7 +51,13 @@ describe('cosine-embedding', () => {
       actual_dim: 3,
       cosine_similarity: 1,
       clamped_score: 1,
-      usage: { prompt_tokens: 4, total_tokens: 4, cost_usd: 0.0004, latency_ms: 12.75 },
+      usage: {
+        prompt_tokens: 4,
+        total_tokens: 4,
+        cost_usd: 0.0004,
+        latency_ms: 12.75,
+        model: 'e',
+      },
     });
     expect(Object.keys(score.details).at(-1)).toBe('usage');
     server.script({
@@ -179,7 +185,12 @@ describe('llm-as-judge and refusal-quality', () => {
       };
       expect(error.message).toContain(fragment);
       expect(error.message).not.toContain('secret prompt echo');
-      expect(error.usage).toEqual({ prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 });
+      expect(error.usage).toEqual({
+        prompt_tokens: 4,
+        completion_tokens: 1,
+        total_tokens: 5,
+        model: 'j',
+      });
     }
   });
 
@@ -277,7 +288,7 @@ describe('llm-as-judge and refusal-quality', () => {
     const report = await engine.run('d', () => 'a');
     expect(report.failures).toHaveLength(1);
     expect(report.failures[0]?.details).toEqual({
-      usage: { prompt_tokens: 6, completion_tokens: 2, total_tokens: 8 },
+      usage: { prompt_tokens: 6, completion_tokens: 2, total_tokens: 8, model: 'j' },
     });
   });
 });

@@ -91,6 +91,7 @@ describe('embeddings client', () => {
       total_tokens: 3,
       cost_usd: 0.0015,
       latency_ms: 18.25,
+      model: 'embedding-test',
     });
   });
 
@@ -188,7 +189,7 @@ describe('embeddings client', () => {
     }
     server.script({ json: { usage: { prompt_tokens: 4 } } });
     const error = (await client.embedMany(['a']).catch((e: unknown) => e)) as { usage: unknown };
-    expect(error.usage).toEqual({ prompt_tokens: 4 });
+    expect(error.usage).toEqual({ prompt_tokens: 4, model: 'embedding-test' });
   });
 });
 
@@ -216,6 +217,7 @@ describe('judge client', () => {
       total_tokens: 15,
       cost_usd: 0.002,
       latency_ms: 24.5,
+      model: 'judge-test',
     });
     const body = server.requests[0]?.body as Record<string, unknown>;
     expect(Object.keys(body)).toEqual([

@@ -1,0 +1,99 @@
+// Costs through the built CLI: usage from an http SUT, from the judge and from a module SUT,
+// priced with the config's price book; a model without a price is reported, never counted free.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_DATASET, makeWorkspace, runCli } from '../helpers/cli.js';
+import { OpenAiTestServer, chatBody } from '../helpers/openai-server.js';
+
+let server: OpenAiTestServer;
+beforeAll(async () => {
+  server = await OpenAiTestServer.start();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('the cost of a run', () => {
+  it('prices SUT and judge tokens by model and names the unpriced model', async () => {
+    // Requests alternate: SUT s1, judge s1, SUT s2, judge s2 (serial run).
+    const sut = (text: string) => ({
+      json: chatBody(text, { prompt_tokens: 1000, completion_tokens: 200, total_tokens: 1200 }),
+    });
+    const judge = {
+      json: chatBody('{"score": 1, "reason": "ok"}', {
+        prompt_tokens: 500,
+        completion_tokens: 50,
+        total_tokens: 550,
+      }),
+    };
+    server.script(sut('Paris'), judge, sut('Rome'), judge);
+    const dir = await makeWorkspace({
+      'ds.yml': DEMO_DATASET,
+      'eval-harness.config.json': JSON.stringify({
+        datasets: { demo: { path: 'ds.yml', metrics: ['exact-match', 'llm-as-judge'] } },
+        sut: {
+          type: 'http',
+          endpoint: `${server.url}/v1/chat/completions`,
+          model: 'answer-model',
+          promptTemplate: '{question}',
+        },
+        providers: {
+          judge: { endpoint: `${server.url}/v1/chat/completions`, model: 'judge-model' },
+        },
+        costs: { 'answer-model': { inputPerMillion: 2.5, outputPerMillion: 10 } },
+      }),
+    });
+    const result = await runCli(['run', 'demo', '--json', '--no-progress'], {
+      cwd: dir,
+      env: { OPENAI_API_KEY: 'sk-test' },
+    });
+    expect(result.stderr).toBe('');
+    const usage = JSON.parse(result.stdout).usage;
+    // 2 × (1000 × 2.5 + 200 × 10) / 1e6
+    expect(usage.by_model).toEqual({
+      'answer-model': { calls: 2, input_tokens: 2000, output_tokens: 400, cost_usd: 0.009 },
+      'judge-model': { calls: 2, input_tokens: 1000, output_tokens: 100, cost_usd: null },
+    });
+    expect(usage.unpriced_models).toEqual(['judge-model']);
+    expect(usage.cost_usd).toBeCloseTo(0.009, 12);
+    server.script(sut('Paris'), judge, sut('Rome'), judge);
+    const markdown = await runCli(['run', 'demo', '--no-progress'], {
+      cwd: dir,
+      env: { OPENAI_API_KEY: 'sk-test' },
+    });
+    expect(markdown.stdout).toContain('| answer-model | 2 | 2000 | 400 | 0.009000 |');
+    expect(markdown.stdout).toContain('| judge-model | 2 | 1000 | 100 | unpriced |');
+    expect(markdown.stdout).toContain(
+      "No price in the config's `costs` for <code>judge-model</code>: those calls are not in the cost total.",
+    );
+  });
+
+  it('counts the usage a module SUT returns, and refuses a malformed price', async () => {
+    const dir = await makeWorkspace({
+      'ds.yml': DEMO_DATASET,
+      'sut.mjs': `export default ({ id }) => ({ output: id === 's1' ? 'Paris' : 'Rome', usage: { model: 'local-llm', inputTokens: 100, outputTokens: 10 } });\n`,
+      'eval-harness.config.json': JSON.stringify({
+        datasets: { demo: { path: 'ds.yml', metrics: ['exact-match'] } },
+        sut: { type: 'module', path: './sut.mjs' },
+        costs: { 'local-llm': { inputPerMillion: 1, outputPerMillion: 1 } },
+      }),
+    });
+    const result = await runCli(['run', 'demo', '--json', '--no-progress'], { cwd: dir });
+    expect(JSON.parse(result.stdout).usage.by_model['local-llm']).toEqual({
+      calls: 2,
+      input_tokens: 200,
+      output_tokens: 20,
+      cost_usd: 0.00022,
+    });
+    const bad = await makeWorkspace({
+      'ds.yml': DEMO_DATASET,
+      'eval-harness.config.json': JSON.stringify({
+        costs: { m: { inputPerMillion: -1, outputPerMillion: 1 } },
+      }),
+    });
+    const refused = await runCli(['run', 'ds.yml', '--metric=exact-match', '--sut=x.mjs'], {
+      cwd: bad,
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/costs\.m\.inputPerMillion: must be 0 or more/);
+  });
+});
