@@ -43,6 +43,8 @@ export interface DatasetRunSettings {
   readonly localWorkers: number;
   /** Lazy-parallel: the Redis to use (`--redis-url`). @defaultValue the config's `redis` */
   readonly redis?: RedisTarget;
+  /** `--max-cost`: USD the run may spend (priced with the config's `costs`). */
+  readonly maxCostUsd?: number;
 }
 
 /** Where a run tells what it is doing; every hook is optional. */
@@ -69,6 +71,9 @@ export async function runDataset(
   const { engine, batch, loaded } = settings;
   const runOptions: RunOptions & { batch: BatchOptions } = {
     batch,
+    ...(settings.maxCostUsd === undefined
+      ? {}
+      : { budget: { limitUsd: settings.maxCostUsd, prices: loaded.config.costs ?? {} } }),
     ...(prepared.repeat === undefined ? {} : { repeat: prepared.repeat }),
     defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
     ...(hooks.progress === undefined ? {} : { progress: hooks.progress }),

@@ -40,6 +40,11 @@ export interface ProducerLoopInput {
   readonly onOutput?: (index: number, answer: SutAnswer) => void;
   /** Called whenever the number in flight changes or a rate-limit wait starts. */
   readonly onActivity?: (activity: DispatchActivity) => void;
+  /**
+   * Asked before each dispatch; once true (a spending budget ran out) nothing more is dispatched,
+   * the samples in flight finish, and the loop returns what ran, with gaps for the rest.
+   */
+  readonly halted?: () => boolean;
 }
 
 type FailedOutcome = Extract<SampleOutcome, { ok: false }>;
@@ -76,7 +81,9 @@ interface ProducerRun {
  * timeout; checkpoint and terminal progress; outputs assembled in dataset order whatever order
  * they finished in.
  */
-export async function runProducerLoop(input: ProducerLoopInput): Promise<SutAnswer[]> {
+export async function runProducerLoop(
+  input: ProducerLoopInput,
+): Promise<(SutAnswer | undefined)[]> {
   const { batchId, invocations, options, transport, clock } = input;
   const reporter = input.reporter ?? nullProgressReporter;
   const total = invocations.length;
@@ -164,6 +171,12 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<SutAnsw
     await transport.begin?.();
     if (effectiveDispatch(options) === 'windowed') await dispatchWindowed(run);
     else await dispatchRolling(run);
+    if (successes < total && input.halted?.() === true) {
+      checkpoints.finishFailure(successes);
+      terminal(successes, PROGRESS_STATUS.failure);
+      await bestEffort(() => transport.complete?.());
+      return outputs;
+    }
     const assembled = outputs.map((output, index) => {
       if (output === undefined) {
         throw new InfraError(
@@ -209,10 +222,11 @@ async function dispatchRolling(run: ProducerRun): Promise<void> {
   let next = 0;
   // Since when a free slot has been held back by the rate limit (its wait is bounded by W).
   let heldSinceMs: number | undefined;
+  const more = (): boolean => next < total && input.halted?.() !== true;
 
-  while (next < total || inFlight.size > 0) {
+  while (more() || inFlight.size > 0) {
     let rateReadyMs: number | undefined;
-    while (next < total && inFlight.size < slots) {
+    while (more() && inFlight.size < slots) {
       const now = clock.monotonicMs();
       const waitMicros = limiter?.nextWaitMicroseconds(now / 1000) ?? 0;
       if (waitMicros > 0) {
@@ -231,7 +245,7 @@ async function dispatchRolling(run: ProducerRun): Promise<void> {
     await transport.flush?.();
     const now = clock.monotonicMs();
     run.activity(inFlight.size, next, rateReadyMs ?? null);
-    if (next >= total && inFlight.size === 0) return;
+    if (!more() && inFlight.size === 0) return;
 
     const oldest = inFlight.values().next();
     const sampleDeadlineMs = oldest.done
@@ -241,7 +255,7 @@ async function dispatchRolling(run: ProducerRun): Promise<void> {
       heldSinceMs === undefined ? Number.POSITIVE_INFINITY : heldSinceMs + waitMs;
     const untilMs = Math.min(sampleDeadlineMs, heldDeadlineMs, rateReadyMs ?? Infinity);
     // A freed slot ends the turn only when it can be refilled at once.
-    const refillable = next < total && rateReadyMs === undefined;
+    const refillable = more() && rateReadyMs === undefined;
     if (inFlight.size === 0) await clock.sleep(Math.max(0, untilMs - now));
     else await run.collect(inFlight, untilMs, refillable);
 
@@ -253,7 +267,7 @@ async function dispatchRolling(run: ProducerRun): Promise<void> {
       );
       if (late.length > 0) throw run.timeoutError(late);
     }
-    if (heldDeadlineMs <= after && next < total) {
+    if (heldDeadlineMs <= after && more()) {
       throw new InfraError(
         `Batch '${input.batchId}': dispatch consumed the full ${formatSeconds(waitMs / 1000)} wait timeout waiting for a rate-limit slot, with ${total - next} of ${total} sample(s) still undispatched. Relax the rate limit, or raise the wait timeout.`,
         { code: 'E_BATCH_TIMEOUT' },
@@ -271,7 +285,7 @@ async function dispatchWindowed(run: ProducerRun): Promise<void> {
   const { input, total, slots, waitMs, limiter } = run;
   const { transport, invocations, clock } = input;
 
-  for (let start = 0; start < total; start += slots) {
+  for (let start = 0; start < total && input.halted?.() !== true; start += slots) {
     const indexes = range(start, Math.min(start + slots, total));
     const deadlineMs = clock.monotonicMs() + waitMs;
     let dispatched = 0;

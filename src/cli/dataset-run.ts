@@ -45,6 +45,7 @@ export interface RunCommandOptions extends BatchFlagOptions {
   progressFile?: string;
   localWorkers?: string;
   repeat?: string;
+  maxCost?: string;
   redisUrl?: string;
   evalSet?: string;
   manifest?: string;
@@ -64,6 +65,8 @@ export interface RunContext {
   readonly localWorkers: number;
   /** `--repeat`, when given. */
   readonly repeat: number | undefined;
+  /** `--max-cost` in USD, when given. */
+  readonly maxCostUsd: number | undefined;
   /** The config's `progress.reporter`, loaded up front so a broken one stops nothing midway. */
   readonly configReporter: BatchProgressReporter | undefined;
   /**
@@ -111,6 +114,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
 
   const repeat =
     options.repeat === undefined ? undefined : parsePositiveIntFlag('--repeat', options.repeat);
+  const maxCostUsd = options.maxCost === undefined ? undefined : parseMaxCost(options);
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
   const plan = planRun(loaded, {
     batchFlags: readBatchFlags(options),
@@ -141,6 +145,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     gates: plan.gates,
     localWorkers: plan.localWorkers,
     repeat: plan.repeat,
+    maxCostUsd,
     configReporter,
     pendingWarnings,
   };
@@ -239,6 +244,7 @@ export async function executeDatasetRun(
         gates: context.gates,
         localWorkers: context.localWorkers,
         ...(options.redisUrl === undefined ? {} : { redis: options.redisUrl }),
+        ...(context.maxCostUsd === undefined ? {} : { maxCostUsd: context.maxCostUsd }),
       },
       prepared,
       {
@@ -273,5 +279,26 @@ export function reportOutcome(outcome: GatedReport, io: CliIo): 0 | 1 {
     io.stderr.write(
       `${prefix}: ${failures} metric failure(s) captured; see the report's failures.\n`,
     );
-  return failures > 0 || (outcome.gates?.some((gate) => !gate.passed) ?? false) ? 1 : 0;
+  // A run its budget stopped is never green: what it did not run was not evaluated.
+  const halted = outcome.report.budget?.halted === true;
+  if (halted)
+    io.stderr.write(
+      `Budget reached (${prefix}): ${outcome.report.budget?.reason ?? 'the run was stopped'}; the report covers the samples that ran.\n`,
+    );
+  return halted || failures > 0 || (outcome.gates?.some((gate) => !gate.passed) ?? false) ? 1 : 0;
+}
+
+/** `--max-cost`: a positive amount of USD; saved outputs (`--outputs`) call no SUT to stop. */
+function parseMaxCost(options: RunCommandOptions): number {
+  const text = options.maxCost ?? '';
+  const usd = Number(text);
+  if (text.trim() === '' || !Number.isFinite(usd) || usd <= 0)
+    throw new UsageError(
+      `The --max-cost option must be a positive amount of USD, such as 2.50; got '${text}'.`,
+    );
+  if (options.outputs !== undefined)
+    throw new UsageError(
+      '--max-cost stops a run that calls the SUT; with --outputs nothing is dispatched, so drop one of them.',
+    );
+  return usd;
 }

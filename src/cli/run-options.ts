@@ -27,6 +27,10 @@ export function addRunOptions(command: Command): Command {
       "run each sample n times (independent SUT calls); reports per-sample means, pass_all and pass_any (default: the config dataset's repeat, else 1)",
     )
     .option(
+      '--max-cost <usd>',
+      'stop dispatching once the known spend (SUT and judge tokens priced with the config costs) passes this many USD; the report covers what ran and the run exits 1',
+    )
+    .option(
       '--local-workers <n>',
       'lazy-parallel: run n worker slots inside this process (one-machine runs and CI)',
     )

@@ -15,6 +15,7 @@ import {
 import { EvalRunError, SutError } from '../errors.js';
 import { MetricRegistry } from '../metrics/index.js';
 import {
+  type BudgetOutcome,
   createEvalReport,
   type EvalReport,
   type SampleFailure,
@@ -31,6 +32,7 @@ import { isPlainObject, listIds } from '../values.js';
 import { DatasetBuilder } from './dataset-builder.js';
 import type { GoldenDataset } from './golden-dataset.js';
 import { ScoringPool } from './scoring-pool.js';
+import { SpendMeter, type Budget } from './spend-meter.js';
 
 export interface RuntimeOptions {
   /**
@@ -80,6 +82,11 @@ export interface RunOptions {
    * and every repeat is kept in the report. @defaultValue 1
    */
   readonly repeat?: number;
+  /**
+   * A spending limit: once the known spend (SUT and metric usage, priced) passes it, nothing more
+   * is dispatched, the samples in flight finish, and the report covers what ran.
+   */
+  readonly budget?: Budget;
 }
 
 /**
@@ -173,19 +180,29 @@ export class EvalEngine {
     options.signal?.addEventListener('abort', () => controller.abort(options.signal?.reason), {
       once: true,
     });
-    const pool = this.scoringPool(dataset, options);
+    const meter = options.budget === undefined ? undefined : new SpendMeter(options.budget);
+    const pool = this.scoringPool(dataset, options, meter);
     // The SUT is called one sample at a time, in order; scoring overlaps with the next calls.
     for (const index of invocations.keys()) {
-      pool.submit(
-        index,
-        await callSut(sut, invocations[index] as SampleInvocation, controller, this.clock),
+      if (meter?.exceeded === true) break;
+      const answer = await callSut(
+        sut,
+        invocations[index] as SampleInvocation,
+        controller,
+        this.clock,
       );
+      meter?.addAnswer(answer);
+      pool.submit(index, answer);
     }
     const { results, failures } = await pool.drain();
-    return this.finish(dataset, startedAt, results, failures);
+    return this.finish(dataset, startedAt, results, failures, meter);
   }
 
-  private scoringPool(dataset: GoldenDataset, options: RunOptions = {}): ScoringPool {
+  private scoringPool(
+    dataset: GoldenDataset,
+    options: RunOptions = {},
+    meter?: SpendMeter,
+  ): ScoringPool {
     const repeat = repeatOf(options);
     const total = dataset.samples.length * repeat;
     return new ScoringPool(
@@ -195,6 +212,9 @@ export class EvalEngine {
         raiseExceptions: this.runtime.raiseExceptions,
         limit: this.runtime.metricConcurrency,
         repeat,
+        ...(meter === undefined
+          ? {}
+          : { onUnitScored: (result, failures) => meter.addScored(result, failures) }),
       },
       (completed, failures) => options.onSampleDone?.({ completed, total, failures }),
     );
@@ -220,7 +240,8 @@ export class EvalEngine {
     );
     const batchId = options.batchId ?? createBatchId();
     const transport = createTransport(invocations, batchId);
-    const pool = this.scoringPool(dataset, options);
+    const meter = options.budget === undefined ? undefined : new SpendMeter(options.budget);
+    const pool = this.scoringPool(dataset, options, meter);
     const onAbort = (): void => void transport.cancel?.(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -237,13 +258,17 @@ export class EvalEngine {
           ? {}
           : { onActivity: options.onDispatchActivity }),
         // Scoring starts as soon as an output arrives, while other samples are still running.
-        onOutput: (index, answer) => pool.submit(index, answer),
+        onOutput: (index, answer) => {
+          meter?.addAnswer(answer);
+          pool.submit(index, answer);
+        },
+        ...(meter === undefined ? {} : { halted: () => meter.exceeded }),
       });
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
     const { results, failures } = await pool.drain();
-    return this.finish(dataset, startedAt, results, failures);
+    return this.finish(dataset, startedAt, results, failures, meter);
   }
 
   /** Check that saved outputs cover the dataset exactly, without scoring (used by --dry-run). */
@@ -273,6 +298,7 @@ export class EvalEngine {
     startedAt: number,
     results: SampleResult[],
     failures: SampleFailure[],
+    meter?: SpendMeter,
   ): EvalReport {
     return createEvalReport({
       datasetName: dataset.name,
@@ -281,6 +307,9 @@ export class EvalEngine {
       finishedAt: this.clock.nowSeconds(),
       sampleResults: results,
       failures,
+      ...(meter === undefined
+        ? {}
+        : { budget: budgetOutcome(meter, results.length, dataset.samples.length) }),
     });
   }
 }
@@ -346,4 +375,18 @@ function repeated(invocations: SampleInvocation[], repeat: number): SampleInvoca
   return repeat === 1
     ? invocations
     : invocations.flatMap((invocation) => Array(repeat).fill(invocation));
+}
+
+/** How the budget of a run ended; halted when it stopped the run before every sample ran. */
+function budgetOutcome(meter: SpendMeter, completed: number, total: number): BudgetOutcome {
+  const halted = meter.exceeded && completed < total;
+  return {
+    limit_usd: meter.budget.limitUsd,
+    spent_usd: meter.spent,
+    halted,
+    completed_samples: completed,
+    reason: halted
+      ? `known spend of $${meter.spent.toFixed(4)} passed the budget of $${meter.budget.limitUsd}; ${completed} of ${total} samples ran`
+      : null,
+  };
 }

@@ -6,6 +6,7 @@ export {
   type SampleProgress,
 } from './eval-engine.js';
 export { DatasetBuilder } from './dataset-builder.js';
+export { SpendMeter, type Budget } from './spend-meter.js';
 export { createGoldenDataset, isDatasetSample, type GoldenDataset } from './golden-dataset.js';
 export { scoreSample, type ScoringOptions } from './score-sample.js';
 export {

@@ -28,7 +28,12 @@ export class ScoringPool {
   constructor(
     private readonly samples: readonly DatasetSample[],
     private readonly metrics: readonly Metric[],
-    private readonly options: ScoringOptions & { readonly limit: number; readonly repeat?: number },
+    private readonly options: ScoringOptions & {
+      readonly limit: number;
+      readonly repeat?: number;
+      /** Each scored unit (a sample, or one repeat of it), as it completes. */
+      readonly onUnitScored?: (result: SampleResult, failures: readonly SampleFailure[]) => void;
+    },
     private readonly onScored?: (completed: number, failures: number) => void,
   ) {
     const units = samples.length * this.repeat;
@@ -54,10 +59,18 @@ export class ScoringPool {
       });
     }
     if (this.error !== undefined) throw this.error;
-    if (this.repeat === 1) return { results: this.results, failures: this.failuresBySample.flat() };
+    // A run stopped by its budget leaves units unscored: the report holds the samples that ran.
+    if (this.repeat === 1)
+      return {
+        results: this.results.filter((result) => result !== undefined),
+        failures: this.failuresBySample.flat(),
+      };
     const n = this.repeat;
+    const groups = this.samples.map((_, i) =>
+      this.results.slice(i * n, i * n + n).filter((result) => result !== undefined),
+    );
     return {
-      results: this.samples.map((_, i) => combineRepeats(this.results.slice(i * n, i * n + n))),
+      results: groups.filter((group) => group.length > 0).map(combineRepeats),
       failures: this.failuresBySample.flatMap((failures, unit) =>
         failures.map((failure) => ({ ...failure, repeat: (unit % n) + 1 })),
       ),
@@ -84,6 +97,7 @@ export class ScoringPool {
         (result) => {
           this.results[index] = result;
           this.failuresBySample[index] = failures;
+          this.options.onUnitScored?.(result, failures);
           this.completed++;
           this.failureCount += failures.length;
           this.onScored?.(this.completed, this.failureCount);

@@ -48,6 +48,17 @@ export interface SampleFailure {
   readonly repeat?: number;
 }
 
+/** How a run with `--max-cost` ended: what it spent, and whether the budget stopped it. */
+export interface BudgetOutcome {
+  readonly limit_usd: number;
+  /** Known spend: reported costs and price-book costs; unpriced models are not in it. */
+  readonly spent_usd: number;
+  readonly halted: boolean;
+  /** Samples in the report (a halted run stops before the rest). */
+  readonly completed_samples: number;
+  readonly reason: string | null;
+}
+
 /** The result of one dataset run. */
 export interface EvalReport {
   readonly schemaVersion: string;
@@ -58,6 +69,8 @@ export interface EvalReport {
   readonly finishedAt: number;
   readonly sampleResults: readonly SampleResult[];
   readonly failures: readonly SampleFailure[];
+  /** With a spending budget. */
+  readonly budget?: BudgetOutcome;
 }
 
 export function createEvalReport(report: {
@@ -66,6 +79,7 @@ export function createEvalReport(report: {
   finishedAt: number;
   sampleResults: readonly SampleResult[];
   failures: readonly SampleFailure[];
+  budget?: BudgetOutcome;
   schemaVersion?: string;
   datasetSchemaVersion?: string;
 }): EvalReport {

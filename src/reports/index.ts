@@ -4,6 +4,7 @@ export {
   durationSeconds,
   type EvalReport,
   type SampleFailure,
+  type BudgetOutcome,
   type SampleRepeat,
   type SampleResult,
 } from './eval-report.js';
@@ -21,6 +22,7 @@ export {
   type MetricAggregate,
 } from './aggregates.js';
 export {
+  knownCostOf,
   summarizeUsage,
   type ModelUsage,
   type PriceBook,
@@ -36,6 +38,7 @@ export {
 export {
   reportMetricNames,
   summarizeReport,
+  sutUsage,
   type CohortSummary,
   type ReportSummary,
   type SummaryOptions,

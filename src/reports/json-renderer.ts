@@ -40,6 +40,7 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
       ...(failure.repeat === undefined ? {} : { repeat: failure.repeat }),
     })),
   };
+  if (report.budget !== undefined) tail['budget'] = report.budget;
   if (extras.gates !== undefined) tail['gates'] = extras.gates;
   return { head, tail };
 }

@@ -153,6 +153,16 @@ export function renderMarkdownReport(
     if (repeated.some((name) => (summary.flakySamples[name] ?? []).length > 0)) lines.push('');
   }
 
+  if (report.budget !== undefined) {
+    const budget = report.budget;
+    lines.push(
+      '## Budget',
+      '',
+      `Spent $${budget.spent_usd.toFixed(6)} of a $${budget.limit_usd} budget (known costs; unpriced models not included).${budget.halted ? ` **Halted**: ${heading(budget.reason ?? '')}; this report covers those samples only.` : ''}`,
+      '',
+    );
+  }
+
   if (report.failures.length > 0) {
     lines.push('## Failures', '');
     for (const failure of report.failures) {

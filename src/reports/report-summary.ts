@@ -18,7 +18,7 @@ import { summarizeUsage, type PriceBook, type UsageSummary } from './usage-summa
 import type { SutUsage } from '../sut/index.js';
 
 /** A SUT's usage in the providers' shape, so one summary counts both. */
-function sutUsage(usage: SutUsage): Record<string, unknown> {
+export function sutUsage(usage: SutUsage): Record<string, unknown> {
   return {
     model: usage.model,
     prompt_tokens: usage.inputTokens,

@@ -120,9 +120,36 @@ function countModel(
   entry.calls++;
   entry.input_tokens += input;
   entry.output_tokens += output;
-  const price = Object.hasOwn(prices, model) ? prices[model] : undefined;
-  if (price === undefined) return null;
-  const cost = (input * price.inputPerMillion + output * price.outputPerMillion) / 1_000_000;
+  const cost = priceBookCost(model, input, output, prices);
+  if (cost === null) return null;
   entry.cost_usd = (entry.cost_usd ?? 0) + cost;
   return cost;
+}
+
+/** What `input` and `output` tokens of `model` cost by the price book; null when unpriced. */
+function priceBookCost(
+  model: string,
+  input: number,
+  output: number,
+  prices: PriceBook,
+): number | null {
+  const price = Object.hasOwn(prices, model) ? prices[model] : undefined;
+  if (price === undefined) return null;
+  return (input * price.inputPerMillion + output * price.outputPerMillion) / 1_000_000;
+}
+
+/**
+ * The known cost of one usage record: the cost the provider reported, else the price-book cost
+ * of its tokens; 0 when neither is known (an unpriced model), which a budget cannot count.
+ */
+export function knownCostOf(usage: unknown, prices: PriceBook): number {
+  if (!isPlainObject(usage)) return 0;
+  const reported =
+    nonNegativeFinite(usage['cost_usd']) ?? nonNegativeFinite(usage['total_cost_usd']);
+  if (reported !== undefined) return reported;
+  const model = usage['model'];
+  if (typeof model !== 'string') return 0;
+  const input = tokenCount(usage['prompt_tokens']) ?? 0;
+  const output = tokenCount(usage['completion_tokens']) ?? 0;
+  return priceBookCost(model, input, output, prices) ?? 0;
 }

@@ -63,7 +63,7 @@ function setup(
         reporter,
         onOutput: (index) => outputsSeen.push(index),
       })
-    ).map((answer) => answer.output);
+    ).map((answer) => answer?.output);
   return { clock, transport, reporter, outputsSeen, run };
 }
 
@@ -507,4 +507,32 @@ describe('producer loop: rolling dispatch', () => {
     // The fourth sample waits for the first dispatch to leave the 60 s window.
     expect(activity).toContainEqual({ inFlight: 0, dispatched: 3, rateLimitWaitMs: 59_980 });
   });
+});
+
+describe('producer loop: halted by a budget', () => {
+  it.each(['rolling', 'windowed'] as const)(
+    '%s: dispatches nothing once halted, lets the samples in flight finish, and returns what ran',
+    async (dispatch) => {
+      const clock = new FakeClock();
+      const transport = new ScriptedTransport(clock, (i) => ({ afterMs: 10 + i }));
+      const reporter = recorder();
+      let outputs = 0;
+      const answers = await runProducerLoop({
+        batchId: 'b',
+        invocations: invocations(10),
+        options: createBatchOptions({ mode: 'concurrent', concurrency: 2, dispatch }),
+        transport,
+        clock,
+        defaultWaitTimeoutSeconds: 60,
+        reporter,
+        onOutput: () => outputs++,
+        // Halted once three answers are in: the samples already in flight still finish.
+        halted: () => outputs >= 3,
+      });
+      const ran = answers.flatMap((answer, index) => (answer === undefined ? [] : [index]));
+      expect(ran).toEqual([0, 1, 2, 3]);
+      expect(transport.dispatched.map((d) => d.index)).toEqual([0, 1, 2, 3]);
+      expect(reporter.terminals).toEqual([{ status: 'failure', completed: 4, total: 10 }]);
+    },
+  );
 });

@@ -1,7 +1,9 @@
 // Costs through the built CLI: usage from an http SUT, from the judge and from a module SUT,
 // priced with the config's price book; a model without a price is reported, never counted free.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_DATASET, makeWorkspace, runCli } from '../helpers/cli.js';
+import { DEMO_DATASET, makeWorkspace, numberedDatasetYaml, runCli } from '../helpers/cli.js';
 import { OpenAiTestServer, chatBody } from '../helpers/openai-server.js';
 
 let server: OpenAiTestServer;
@@ -95,5 +97,77 @@ describe('the cost of a run', () => {
     });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/costs\.m\.inputPerMillion: must be 0 or more/);
+  });
+});
+
+describe('--max-cost', () => {
+  it('stops dispatching once the known spend passes the budget, reports what ran, and exits 1', async () => {
+    // Each answer costs (1000 × 2 + 500 × 8) / 1e6 = $0.006.
+    const dir = await makeWorkspace({
+      'qa.yml': numberedDatasetYaml('qa', 10),
+      'eval-harness.config.json': JSON.stringify({
+        datasets: { qa: { path: 'qa.yml', metrics: ['exact-match'] } },
+        sut: {
+          type: 'http',
+          endpoint: `${server.url}/v1/chat/completions`,
+          model: 'answer-model',
+          promptTemplate: '{n}',
+        },
+        costs: { 'answer-model': { inputPerMillion: 2, outputPerMillion: 8 } },
+      }),
+    });
+    for (const flags of [[], ['--batch=concurrent', '--concurrency=1']]) {
+      server.script({
+        json: chatBody('answer', {
+          prompt_tokens: 1000,
+          completion_tokens: 500,
+          total_tokens: 1500,
+        }),
+      });
+      const result = await runCli(
+        ['run', 'qa', '--max-cost=0.015', '--json', '--out=r.json', '--no-progress', ...flags],
+        { cwd: dir },
+      );
+      expect(result.code).toBe(1);
+      // $0.006, $0.012, then $0.018 passes $0.015: the third answer is the last one.
+      expect(server.requests).toHaveLength(3);
+      const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
+      expect(report.total_samples).toBe(3);
+      expect(report.budget).toMatchObject({ limit_usd: 0.015, halted: true, completed_samples: 3 });
+      expect(report.budget.spent_usd).toBeCloseTo(0.018, 12);
+      expect(result.stderr).toContain(
+        'Budget reached (qa): known spend of $0.0180 passed the budget of $0.015; 3 of 10 samples ran; the report covers the samples that ran.',
+      );
+    }
+  });
+
+  it('is not halted when the run stays under it, and refuses a bad amount', async () => {
+    const dir = await makeWorkspace({
+      'ds.yml': DEMO_DATASET,
+      'sut.mjs': `export default ({ id }) => ({ output: id === 's1' ? 'Paris' : 'Rome', usage: { model: 'm', inputTokens: 10, outputTokens: 0 } });\n`,
+      'eval-harness.config.json': JSON.stringify({
+        datasets: { demo: { path: 'ds.yml', metrics: ['exact-match'] } },
+        sut: { type: 'module', path: './sut.mjs' },
+        costs: { m: { inputPerMillion: 1, outputPerMillion: 1 } },
+      }),
+    });
+    const result = await runCli(['run', 'demo', '--max-cost=1', '--json', '--no-progress'], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).budget).toEqual({
+      limit_usd: 1,
+      spent_usd: 0.00002,
+      halted: false,
+      completed_samples: 2,
+      reason: null,
+    });
+    for (const bad of ['0', '-1', 'ten', '']) {
+      const refused = await runCli(['run', 'demo', `--max-cost=${bad}`], { cwd: dir });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        `error: The --max-cost option must be a positive amount of USD, such as 2.50; got '${bad}'.\n`,
+      );
+    }
   });
 });

@@ -22,7 +22,8 @@ describe('a SUT answer', () => {
 
   it('says what is wrong with anything else, naming the field', () => {
     expect(toSutAnswer(42)).toEqual({
-      problem: 'must return a string or an object { output, retrieved?, trajectory?, usage? }; got int',
+      problem:
+        'must return a string or an object { output, retrieved?, trajectory?, usage? }; got int',
     });
     expect(toSutAnswer({ output: 1 })).toEqual({
       problem: 'returned an object whose output is invalid: must be a string',
