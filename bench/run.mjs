@@ -1,11 +1,12 @@
 // Benchmarks print figures and ratios; they never fail a build. Usage:
 //   npm run bench            every suite
 //   npm run bench -- core    one suite
+import { benchCache } from './cache.mjs';
 import { benchCore } from './core.mjs';
 import { benchProducer } from './producer.mjs';
 import { benchQueue } from './queue.mjs';
 
-const suites = { core: benchCore, producer: benchProducer, queue: benchQueue };
+const suites = { core: benchCore, producer: benchProducer, queue: benchQueue, cache: benchCache };
 const requested = process.argv.slice(2);
 const names = requested.length > 0 ? requested : Object.keys(suites);
 for (const name of names) {

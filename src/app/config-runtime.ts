@@ -16,6 +16,7 @@ import {
   type SampleRunner,
 } from '../sut/index.js';
 import { CONFIG_SUT_RUNNER } from '../batches/index.js';
+import type { ResponseCache } from '../response-cache.js';
 import { debugType } from '../values.js';
 
 /**
@@ -168,6 +169,7 @@ export async function resolveRunner(
   loaded: LoadedConfig,
   sutFlag: string | undefined,
   cwd: string,
+  cache?: ResponseCache,
 ): Promise<SampleRunner> {
   if (sutFlag !== undefined) {
     if (sutFlag.trim() === '')
@@ -181,7 +183,7 @@ export async function resolveRunner(
       { code: 'E_NO_SUT' },
     );
   }
-  return buildConfigRunner(loaded, sut);
+  return buildConfigRunner(loaded, sut, cache);
 }
 
 /**
@@ -190,19 +192,24 @@ export async function resolveRunner(
  */
 export function createConfigRunnerResolver(
   loaded: LoadedConfig,
+  cache?: ResponseCache,
 ): (name: string) => Promise<SampleRunner | undefined> {
   let sutRunner: Promise<SampleRunner> | undefined;
   return async (name) => {
     if (name !== CONFIG_SUT_RUNNER || loaded.config.sut === undefined) return undefined;
-    sutRunner ??= buildConfigRunner(loaded, loaded.config.sut);
+    sutRunner ??= buildConfigRunner(loaded, loaded.config.sut, cache);
     return sutRunner;
   };
 }
 
-/** Build the runner a config `sut` entry describes: module, http or command. */
+/**
+ * Build the runner a config `sut` entry describes: module, http or command. Only an http SUT
+ * uses the response cache: module and command SUTs are the user's own code, always run.
+ */
 export async function buildConfigRunner(
   loaded: LoadedConfig,
   sut: SutConfig,
+  cache?: ResponseCache,
 ): Promise<SampleRunner> {
   const where = `sut in ${loaded.path ?? 'the config'}`;
   switch (sut.type) {
@@ -219,7 +226,7 @@ export async function buildConfigRunner(
           `${where}: the environment variable ${sut.apiKeyEnv} (apiKeyEnv) is not set.`,
         );
       }
-      return createHttpRunner({ ...sut, flavor: sut.flavor ?? 'openai-chat', apiKey });
+      return createHttpRunner({ ...sut, flavor: sut.flavor ?? 'openai-chat', apiKey }, cache);
     }
     case 'command':
       return createCommandRunner({
@@ -232,10 +239,11 @@ export async function buildConfigRunner(
 }
 
 /** The metric registry with the configured judge and embeddings clients. */
-export function createMetricRegistry(loaded: LoadedConfig): MetricRegistry {
+export function createMetricRegistry(loaded: LoadedConfig, cache?: ResponseCache): MetricRegistry {
   const retry = {
     retryAttempts: loaded.runtime.providerRetryAttempts,
     retrySleepMs: loaded.runtime.providerRetrySleepMs,
+    cache,
   };
   const { judge, embeddings } = loaded.providers;
   return new MetricRegistry({

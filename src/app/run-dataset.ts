@@ -19,6 +19,7 @@ import {
   type GatedReport,
   type ScoreGate,
 } from '../reports/index.js';
+import type { ResponseCache } from '../response-cache.js';
 import type { SampleRunner, SavedOutputs } from '../sut/index.js';
 import { createConfigRunnerResolver, redisOf, sutFingerprint } from './config-runtime.js';
 
@@ -45,6 +46,8 @@ export interface DatasetRunSettings {
   readonly redis?: RedisTarget;
   /** `--max-cost`: USD the run may spend (priced with the config's `costs`). */
   readonly maxCostUsd?: number;
+  /** Lazy-parallel worker slots in this process use it for an http SUT. */
+  readonly cache?: ResponseCache;
 }
 
 /** Where a run tells what it is doing; every hook is optional. */
@@ -122,7 +125,7 @@ async function runLazyParallel(
       pool = await startWorkerPool({
         session,
         concurrency: settings.localWorkers,
-        resolveRunner: createConfigRunnerResolver(loaded),
+        resolveRunner: createConfigRunnerResolver(loaded, settings.cache),
         identity: producerIdentity(fingerprint),
         ...(hooks.onLocalWorkerFailure === undefined
           ? {}

@@ -8,6 +8,7 @@ import {
 } from '../batches/index.js';
 import type { LoadedConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
+import type { ResponseCache } from '../response-cache.js';
 import { createConfigRunnerResolver, redisOf, sutFingerprint } from './config-runtime.js';
 
 export interface WorkerSettings {
@@ -17,6 +18,8 @@ export interface WorkerSettings {
   readonly concurrency: number;
   /** `--redis-url`. @defaultValue the config's `redis` */
   readonly redis?: RedisTarget;
+  /** The response cache for an http SUT; none when undefined. */
+  readonly cache?: ResponseCache;
   /** Shorter locks make a killed worker's jobs come back sooner. @defaultValue 30000 */
   readonly lockDurationMs?: number;
   /** One line per failed job. */
@@ -46,7 +49,7 @@ export async function startWorker(
       `The worker needs a system under test in its config (sut: { type: module, path })${loaded.path === undefined ? '; no config file was found' : ` in ${loaded.path}`}.`,
     );
   }
-  const resolveRunner = createConfigRunnerResolver(loaded);
+  const resolveRunner = createConfigRunnerResolver(loaded, settings.cache);
   await resolveRunner('sut');
   const queueName = settings.queue ?? DEFAULT_QUEUE_NAME;
   const session = await openLazyParallelSession({

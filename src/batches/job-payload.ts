@@ -16,6 +16,7 @@ export const SampleJobPayloadSchema = z
       // BullMQ hands the worker its job data through JSON.parse, so every value in here is JSON
       // already; walking them again with z.json() doubled the validation cost of each job.
       input: z.custom<Record<string, Json>>(isPlainObject, 'must be an object of input fields'),
+      repeat: z.number().int().min(0).optional(),
     }),
     runner: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a runner name, not a path'),
     resultTtlSeconds: z.number().int().min(1),

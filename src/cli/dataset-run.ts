@@ -7,6 +7,7 @@ import {
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { EvalEngine, type GoldenDataset } from '../engine/index.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_CACHE_DIR, createDiskCache, type ResponseCache } from '../response-cache.js';
 import { parsePositiveIntFlag } from '../flag-values.js';
 import {
   checkGateMetrics,
@@ -52,6 +53,9 @@ export interface RunCommandOptions extends BatchFlagOptions {
   retryFailed?: boolean;
   /** False with --no-progress. */
   progress?: boolean;
+  cacheDir?: string;
+  /** False with --no-cache. */
+  cache?: boolean;
 }
 
 /** Everything a run resolves once, before its first dataset. */
@@ -67,6 +71,8 @@ export interface RunContext {
   readonly repeat: number | undefined;
   /** `--max-cost` in USD, when given. */
   readonly maxCostUsd: number | undefined;
+  /** The response cache, unless `--no-cache`. */
+  readonly cache: ResponseCache | undefined;
   /** The config's `progress.reporter`, loaded up front so a broken one stops nothing midway. */
   readonly configReporter: BatchProgressReporter | undefined;
   /**
@@ -116,6 +122,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     options.repeat === undefined ? undefined : parsePositiveIntFlag('--repeat', options.repeat);
   const maxCostUsd = options.maxCost === undefined ? undefined : parseMaxCost(options);
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
+  const cache = responseCacheOf(options, io);
   const plan = planRun(loaded, {
     batchFlags: readBatchFlags(options),
     scoresSavedOutputs: options.outputs !== undefined,
@@ -132,7 +139,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
       raiseExceptions: loaded.runtime.raiseExceptions,
       metricConcurrency: loaded.runtime.metricConcurrency,
     },
-    metrics: createMetricRegistry(loaded),
+    metrics: createMetricRegistry(loaded, cache),
   });
   await registerConfigMetrics(engine, loaded);
   const configReporter = await loadConfigReporter(loaded);
@@ -146,6 +153,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     localWorkers: plan.localWorkers,
     repeat: plan.repeat,
     maxCostUsd,
+    cache,
     configReporter,
     pendingWarnings,
   };
@@ -205,7 +213,10 @@ export async function prepareRegisteredDataset(
   // config's SUT module and export before any job is queued.
   return {
     dataset,
-    source: { kind: 'sut', runner: await resolveRunner(loaded, options.sut, io.cwd) },
+    source: {
+      kind: 'sut',
+      runner: await resolveRunner(loaded, options.sut, io.cwd, context.cache),
+    },
     repeat: context.repeat ?? loaded.config.datasets?.[dataset.name]?.repeat ?? 1,
   };
 }
@@ -245,6 +256,7 @@ export async function executeDatasetRun(
         localWorkers: context.localWorkers,
         ...(options.redisUrl === undefined ? {} : { redis: options.redisUrl }),
         ...(context.maxCostUsd === undefined ? {} : { maxCostUsd: context.maxCostUsd }),
+        ...(context.cache === undefined ? {} : { cache: context.cache }),
       },
       prepared,
       {
@@ -301,4 +313,20 @@ function parseMaxCost(options: RunCommandOptions): number {
       '--max-cost stops a run that calls the SUT; with --outputs nothing is dispatched, so drop one of them.',
     );
   return usd;
+}
+
+/** The response cache of a run or worker: `--cache-dir` (cwd-relative), unless `--no-cache`. */
+export function responseCacheOf(
+  options: { readonly cache?: boolean; readonly cacheDir?: string },
+  io: CliIo,
+): ResponseCache | undefined {
+  const dir = cacheDirOf(options.cacheDir, io);
+  return options.cache === false ? undefined : createDiskCache(dir);
+}
+
+/** The cache folder: `--cache-dir` (cwd-relative), else the default. */
+export function cacheDirOf(cacheDir: string | undefined, io: CliIo): string {
+  if (cacheDir !== undefined && cacheDir.trim() === '')
+    throw new UsageError('The --cache-dir option requires a non-empty folder path.');
+  return resolve(io.cwd, cacheDir ?? DEFAULT_CACHE_DIR);
 }

@@ -128,10 +128,24 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       '--redis-url <url>',
       'Redis URL, or comma-separated Redis Cluster node URLs (default: redis.url or redis.cluster, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
     )
+    .option('--cache-dir <path>', 'response cache of an http SUT (default: .eval-harness/cache)')
+    .option('--no-cache', 'neither read nor write the response cache')
     .option('--debug', 'print stack traces and error causes')
     .action(async (options) => {
       const { workerCommand } = await import('./commands/worker.js');
       onExit(await workerCommand(options, io));
+    });
+
+  program
+    .command('cache')
+    .description('Manage the response cache of judge, embeddings and http SUT calls.')
+    .command('clear')
+    .description('Delete every cached response.')
+    .option('--cache-dir <path>', 'the cache folder (default: .eval-harness/cache)')
+    .option('--debug', 'print stack traces and error causes')
+    .action(async (options) => {
+      const { cacheClearCommand } = await import('./commands/cache.js');
+      onExit(await cacheClearCommand(options, io));
     });
 
   program

@@ -44,6 +44,11 @@ export function addRunOptions(command: Command): Command {
     )
     .option('--no-progress', 'no progress bar or progress lines on stderr')
     .option(
+      '--cache-dir <path>',
+      'where judge, embeddings and http SUT answers are cached (default: .eval-harness/cache)',
+    )
+    .option('--no-cache', 'neither read nor write the response cache')
+    .option(
       '--dry-run',
       'resolve config, dataset, metrics and batch options, print the plan, and exit without calling the SUT',
     )

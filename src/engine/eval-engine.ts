@@ -370,11 +370,16 @@ function repeatOf(options: RunOptions): number {
   return repeat;
 }
 
-/** Each invocation `repeat` times in a row: invocation i's repeats are i·n … i·n + n − 1. */
+/**
+ * Each invocation `repeat` times in a row, numbered: invocation i's repeats are i·n … i·n + n − 1,
+ * and each says which repeat it is.
+ */
 function repeated(invocations: SampleInvocation[], repeat: number): SampleInvocation[] {
   return repeat === 1
     ? invocations
-    : invocations.flatMap((invocation) => Array(repeat).fill(invocation));
+    : invocations.flatMap((invocation) =>
+        Array.from({ length: repeat }, (_, r) => Object.freeze({ ...invocation, repeat: r })),
+      );
 }
 
 /** How the budget of a run ended; halted when it stopped the run before every sample ran. */

@@ -1,4 +1,5 @@
 import { MetricError, errorMessage } from '../errors.js';
+import { cacheKey, markCached, type ResponseCache } from '../response-cache.js';
 
 /** `Retry-After` is honoured up to this long. */
 export const MAX_RETRY_AFTER_MS = 60_000;
@@ -15,6 +16,8 @@ export interface ProviderRequestOptions {
   readonly retrySleepMs: number;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Answers kept from earlier runs; a hit makes no request and costs nothing. */
+  readonly cache?: ResponseCache | undefined;
 }
 
 export interface ProviderResponse {
@@ -29,6 +32,20 @@ export interface ProviderResponse {
  * 60 s). Other errors are not retried. Messages never contain the API key or a response body.
  */
 export async function postJson(
+  payload: unknown,
+  options: ProviderRequestOptions,
+): Promise<ProviderResponse> {
+  if (options.cache === undefined) return postJsonUncached(payload, options);
+  // The key holds what decides the answer: where it was asked, and what (the model is in it).
+  const key = cacheKey({ kind: 'provider', endpoint: options.endpoint, payload });
+  const cached = await options.cache.get(key);
+  if (cached !== undefined) return { status: 200, body: markCached(cached) };
+  const response = await postJsonUncached(payload, options);
+  if (response.status < 400) await options.cache.set(key, response.body);
+  return response;
+}
+
+async function postJsonUncached(
   payload: unknown,
   options: ProviderRequestOptions,
 ): Promise<ProviderResponse> {

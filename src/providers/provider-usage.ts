@@ -7,12 +7,13 @@ import { isPlainObject, nonNegativeFinite, tokenCount } from '../values.js';
  */
 export type ProviderUsage = Partial<
   Record<'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost_usd' | 'latency_ms', number>
-> & { model?: string };
+> & { model?: string; cached?: true };
 
 export function extractUsage(body: unknown, model?: string): ProviderUsage {
   const usage: ProviderUsage = {};
   const raw = isPlainObject(body) ? body['usage'] : undefined;
   if (!isPlainObject(raw)) return usage;
+  if (raw['cached'] === true) return { cached: true };
   for (const field of ['prompt_tokens', 'completion_tokens', 'total_tokens'] as const) {
     const tokens = tokenCount(raw[field]);
     if (tokens !== undefined) usage[field] = tokens;

@@ -19,6 +19,7 @@ import type { SutUsage } from '../sut/index.js';
 
 /** A SUT's usage in the providers' shape, so one summary counts both. */
 export function sutUsage(usage: SutUsage): Record<string, unknown> {
+  if (usage.cached === true) return { cached: true };
   return {
     model: usage.model,
     prompt_tokens: usage.inputTokens,

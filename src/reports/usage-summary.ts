@@ -21,6 +21,8 @@ export interface UsageSummary {
   by_model?: Record<string, ModelUsage>;
   /** Models that spent tokens but have no price: their calls are unpriced, never free. */
   unpriced_models?: string[];
+  /** Calls answered from the response cache: no request was made and they cost nothing. */
+  cached_calls?: number;
 }
 
 export interface ModelUsage {
@@ -60,6 +62,10 @@ export function summarizeUsage(usages: Iterable<unknown>, prices: PriceBook = {}
   };
   for (const usage of usages) {
     if (!isPlainObject(usage)) continue;
+    if (usage['cached'] === true) {
+      summary.cached_calls = (summary.cached_calls ?? 0) + 1;
+      continue;
+    }
     let observed = false;
     for (const field of TOKEN_FIELDS) {
       const tokens = tokenCount(usage[field]);

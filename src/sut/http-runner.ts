@@ -2,6 +2,7 @@ import { errorMessage } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import type { SampleRunner } from './sample-runner.js';
 import type { SutAnswer, SutUsage } from './sut-answer.js';
+import { cacheKey, markCached, type ResponseCache } from '../response-cache.js';
 import { fillJson, fillText } from './template.js';
 
 export interface HttpRunnerSpec {
@@ -27,7 +28,7 @@ export interface HttpRunnerSpec {
  * An HTTP system under test. Errors name the status and the sample, never the
  * response body or the key.
  */
-export function createHttpRunner(spec: HttpRunnerSpec): SampleRunner {
+export function createHttpRunner(spec: HttpRunnerSpec, cache?: ResponseCache): SampleRunner {
   return async (invocation, { signal }) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...spec.headers };
     if (spec.apiKey !== undefined && spec.apiKey !== '')
@@ -42,32 +43,19 @@ export function createHttpRunner(spec: HttpRunnerSpec): SampleRunner {
             ],
           }
         : fillJson(spec.body, invocation);
-    const signals = [
-      signal,
-      ...(spec.timeoutSeconds === undefined
-        ? []
-        : [AbortSignal.timeout(spec.timeoutSeconds * 1000)]),
-    ];
-    let response: Response;
-    try {
-      response = await fetch(spec.endpoint, {
-        method: spec.method ?? 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.any(signals),
-      });
-    } catch (error) {
-      throw new Error(
-        `HTTP SUT request to ${new URL(spec.endpoint).host} failed: ${error instanceof Error && error.cause instanceof Error ? error.cause.message : errorMessage(error)}`,
-      );
-    }
-    if (!response.ok) throw new Error(`HTTP SUT answered HTTP ${response.status}`);
-    let json: unknown;
-    try {
-      json = await response.json();
-    } catch {
-      throw new Error('HTTP SUT answered with a body that is not JSON');
-    }
+    // Repeat r of a sample reuses repeat r of an earlier run; the n repeats of one run stay n
+    // different calls. The key never holds the API key.
+    const key = cacheKey({
+      kind: 'sut',
+      endpoint: spec.endpoint,
+      method: spec.method ?? 'POST',
+      body,
+      repeat: invocation.repeat ?? 0,
+    });
+    const cached = await cache?.get(key);
+    const json =
+      cached === undefined ? await fetchJson(spec, headers, body, signal) : markCached(cached);
+    if (cached === undefined) await cache?.set(key, json);
     const path =
       spec.flavor === 'openai-chat' ? 'choices.0.message.content' : (spec.outputPath as string);
     const output = valueAt(json, path);
@@ -97,6 +85,7 @@ export function createHttpRunner(spec: HttpRunnerSpec): SampleRunner {
 function chatUsage(json: unknown, model: string | undefined): SutUsage | undefined {
   const usage = isPlainObject(json) ? json['usage'] : undefined;
   if (model === undefined || !isPlainObject(usage)) return undefined;
+  if (usage['cached'] === true) return { model, inputTokens: 0, outputTokens: 0, cached: true };
   const count = (value: unknown) =>
     typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
   const inputTokens = count(usage['prompt_tokens']);
@@ -114,4 +103,35 @@ function valueAt(json: unknown, path: string): unknown {
         Array.isArray(value) ? value[Number(key)] : isPlainObject(value) ? value[key] : undefined,
       json,
     );
+}
+
+async function fetchJson(
+  spec: HttpRunnerSpec,
+  headers: Record<string, string>,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const signals = [
+    signal,
+    ...(spec.timeoutSeconds === undefined ? [] : [AbortSignal.timeout(spec.timeoutSeconds * 1000)]),
+  ];
+  let response: Response;
+  try {
+    response = await fetch(spec.endpoint, {
+      method: spec.method ?? 'POST',
+      headers,
+      body: JSON.stringify(body),
+      signal: AbortSignal.any(signals),
+    });
+  } catch (error) {
+    throw new Error(
+      `HTTP SUT request to ${new URL(spec.endpoint).host} failed: ${error instanceof Error && error.cause instanceof Error ? error.cause.message : errorMessage(error)}`,
+    );
+  }
+  if (!response.ok) throw new Error(`HTTP SUT answered HTTP ${response.status}`);
+  try {
+    return await response.json();
+  } catch {
+    throw new Error('HTTP SUT answered with a body that is not JSON');
+  }
 }

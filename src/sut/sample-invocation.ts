@@ -6,6 +6,11 @@ import { debugType, isPlainObject, type Json } from '../values.js';
 export interface SampleInvocation {
   readonly id: string;
   readonly input: Readonly<Record<string, Json>>;
+  /**
+   * Which repeat this call is (0-based) when a run repeats samples (`--repeat`): the n calls of
+   * one run are different calls, and a response cache keys on it.
+   */
+  readonly repeat?: number;
 }
 
 /**

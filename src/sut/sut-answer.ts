@@ -34,6 +34,8 @@ export const SutUsageSchema = z.object({
   model: nonEmpty,
   inputTokens: tokenCount,
   outputTokens: tokenCount,
+  /** Answered from the response cache: counted as a cached call, not priced. */
+  cached: z.literal(true).optional(),
 });
 export type SutUsage = z.output<typeof SutUsageSchema>;
 

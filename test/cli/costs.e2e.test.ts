@@ -4,7 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DATASET, makeWorkspace, numberedDatasetYaml, runCli } from '../helpers/cli.js';
-import { OpenAiTestServer, chatBody } from '../helpers/openai-server.js';
+import {
+  OpenAiTestServer,
+  chatBody,
+  isJudgeRequest,
+  userMessage,
+} from '../helpers/openai-server.js';
 
 let server: OpenAiTestServer;
 beforeAll(async () => {
@@ -16,7 +21,7 @@ afterAll(async () => {
 
 describe('the cost of a run', () => {
   it('prices SUT and judge tokens by model and names the unpriced model', async () => {
-    // Requests alternate: SUT s1, judge s1, SUT s2, judge s2 (serial run).
+    // Scoring overlaps the next SUT call, so requests are answered by what they ask.
     const sut = (text: string) => ({
       json: chatBody(text, { prompt_tokens: 1000, completion_tokens: 200, total_tokens: 1200 }),
     });
@@ -27,7 +32,13 @@ describe('the cost of a run', () => {
         total_tokens: 550,
       }),
     };
-    server.script(sut('Paris'), judge, sut('Rome'), judge);
+    const answer = () =>
+      server.route((request) =>
+        isJudgeRequest(request)
+          ? judge
+          : sut(userMessage(request).includes('France') ? 'Paris' : 'Rome'),
+      );
+    answer();
     const dir = await makeWorkspace({
       'ds.yml': DEMO_DATASET,
       'eval-harness.config.json': JSON.stringify({
@@ -57,8 +68,8 @@ describe('the cost of a run', () => {
     });
     expect(usage.unpriced_models).toEqual(['judge-model']);
     expect(usage.cost_usd).toBeCloseTo(0.009, 12);
-    server.script(sut('Paris'), judge, sut('Rome'), judge);
-    const markdown = await runCli(['run', 'demo', '--no-progress'], {
+    answer();
+    const markdown = await runCli(['run', 'demo', '--no-progress', '--no-cache'], {
       cwd: dir,
       env: { OPENAI_API_KEY: 'sk-test' },
     });
@@ -125,7 +136,16 @@ describe('--max-cost', () => {
         }),
       });
       const result = await runCli(
-        ['run', 'qa', '--max-cost=0.015', '--json', '--out=r.json', '--no-progress', ...flags],
+        [
+          'run',
+          'qa',
+          '--max-cost=0.015',
+          '--json',
+          '--out=r.json',
+          '--no-progress',
+          '--no-cache',
+          ...flags,
+        ],
         { cwd: dir },
       );
       expect(result.code).toBe(1);

@@ -1,6 +1,6 @@
 // The CLI with a judge served by a real local OpenAI-compatible server: the adversarial lane's
 // default metric works, and an API key never reaches stdout, stderr or a report.
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWorkspace, runCli } from '../helpers/cli.js';
@@ -54,7 +54,16 @@ describe('provider-backed metrics through the CLI', () => {
 
     server.script({ status: 500, text: `echo ${SECRET} and the prompt` });
     const failed = await runCli(
-      ['adversarial', '--category=jailbreak', '--sut', 'sut.mjs', '--json', '--out', 'failed.json'],
+      [
+        'adversarial',
+        '--category=jailbreak',
+        '--sut',
+        'sut.mjs',
+        '--json',
+        '--out',
+        'failed.json',
+        '--no-cache',
+      ],
       { cwd: dir, env },
     );
     expect(failed.code).toBe(1);
@@ -68,8 +77,17 @@ describe('provider-backed metrics through the CLI', () => {
       await readFile(join(dir, 'ok.json'), 'utf8'),
       await readFile(join(dir, 'ok.xml'), 'utf8'),
       failedReport,
+      // The cached judge answer: keyed by a hash of the request, never holding the key.
+      ...(await cachedEntries(dir)),
     ]) {
       expect(text).not.toContain(SECRET);
     }
   });
 });
+
+async function cachedEntries(dir: string): Promise<string[]> {
+  const root = join(dir, '.eval-harness', 'cache');
+  const files = (await readdir(root, { recursive: true })).filter((name) => name.endsWith('.json'));
+  expect(files.length).toBeGreaterThan(0);
+  return Promise.all(files.map((name) => readFile(join(root, name), 'utf8')));
+}

@@ -178,7 +178,7 @@ describe('http SUT', () => {
     ]);
     expect(report.samples[0].tools).toEqual(['search']);
     server.script({ json: { data: { answer: 'Paris', documents: 'fr' } } });
-    const missing = await runCli(['run', 'demo', '--no-progress'], { cwd: dir });
+    const missing = await runCli(['run', 'demo', '--no-progress', '--no-cache'], { cwd: dir });
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain("HTTP SUT response has no list at 'data.documents'");
   });

@@ -24,6 +24,7 @@ export interface RecordedRequest {
 export class OpenAiTestServer {
   readonly requests: RecordedRequest[] = [];
   private answers: ScriptedAnswer[] = [];
+  private router: ((request: RecordedRequest) => ScriptedAnswer) | undefined;
 
   private constructor(private readonly server: Server) {}
 
@@ -39,9 +40,10 @@ export class OpenAiTestServer {
           headers: request.headers,
           body: raw === '' ? null : JSON.parse(raw),
         });
-        const answer = instance.answers[
-          Math.min(instance.requests.length - 1, instance.answers.length - 1)
-        ] ?? { status: 500 };
+        const answer = instance.router?.(instance.requests.at(-1) as RecordedRequest) ??
+          instance.answers[Math.min(instance.requests.length - 1, instance.answers.length - 1)] ?? {
+            status: 500,
+          };
         const send = () => {
           if (answer.hangUp) {
             request.socket.destroy();
@@ -69,6 +71,18 @@ export class OpenAiTestServer {
 
   script(...answers: ScriptedAnswer[]): this {
     this.answers = answers;
+    this.router = undefined;
+    this.requests.length = 0;
+    return this;
+  }
+
+  /**
+   * Answer each request by what it asks (e.g. judge requests one way, SUT requests another), for
+   * runs whose requests arrive in no fixed order.
+   */
+  route(router: (request: RecordedRequest) => ScriptedAnswer): this {
+    this.router = router;
+    this.answers = [];
     this.requests.length = 0;
     return this;
   }
@@ -88,3 +102,15 @@ export const chatBody = (content: unknown, usage?: unknown) => ({
   choices: [{ message: { role: 'assistant', content } }],
   ...(usage === undefined ? {} : { usage }),
 });
+
+/** Whether a request is an LLM-judge call (the judge asks for a JSON object answer). */
+export function isJudgeRequest(request: RecordedRequest): boolean {
+  const body = request.body as { response_format?: unknown } | null;
+  return body?.response_format !== undefined;
+}
+
+/** The user message of a chat request (what an http SUT was asked). */
+export function userMessage(request: RecordedRequest): string {
+  const body = request.body as { messages?: { role: string; content: string }[] } | null;
+  return body?.messages?.find((message) => message.role === 'user')?.content ?? '';
+}

@@ -3,6 +3,7 @@ import { describeRedisTarget } from '../../batches/index.js';
 import { loadConfig } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import { parsePositiveIntFlag } from '../../flag-values.js';
+import { responseCacheOf } from '../dataset-run.js';
 import type { CliIo } from '../io.js';
 
 export interface WorkerCommandOptions {
@@ -10,6 +11,9 @@ export interface WorkerCommandOptions {
   queue?: string;
   concurrency?: string;
   redisUrl?: string;
+  cacheDir?: string;
+  /** False with --no-cache. */
+  cache?: boolean;
 }
 
 /**
@@ -25,11 +29,13 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
   if (options.queue !== undefined && options.queue.trim() === '')
     throw new UsageError('The --queue option requires a non-empty queue name.');
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
+  const cache = responseCacheOf(options, io);
   const lockOverride = Number(io.env['EVAL_HARNESS_WORKER_LOCK_MS']);
   const worker = await startWorker(loaded, {
     concurrency,
     ...(options.queue === undefined ? {} : { queue: options.queue.trim() }),
     ...(options.redisUrl === undefined ? {} : { redis: options.redisUrl }),
+    ...(cache === undefined ? {} : { cache }),
     onFailedJob: (line) => io.stderr.write(`worker: ${line}\n`),
     onSkippedBatch: (line) => io.stderr.write(`worker: ${line}\n`),
     ...(Number.isInteger(lockOverride) && lockOverride > 0 ? { lockDurationMs: lockOverride } : {}),

@@ -1,0 +1,14 @@
+import { clearCache } from '../../response-cache.js';
+import { cacheDirOf } from '../dataset-run.js';
+import type { CliIo } from '../io.js';
+
+/** `eval-harness cache clear [--cache-dir <path>]`: delete every cached response. */
+export async function cacheClearCommand(
+  options: { cacheDir?: string },
+  io: CliIo,
+): Promise<number> {
+  const dir = cacheDirOf(options.cacheDir, io);
+  const removed = await clearCache(dir);
+  io.stderr.write(`Removed ${removed} cached response(s) from ${dir}.\n`);
+  return 0;
+}
