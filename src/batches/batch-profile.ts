@@ -32,6 +32,8 @@ export type BatchProfileOverride = {
   readonly mode?: BatchMode;
   readonly queue?: string | null;
   readonly dispatch?: DispatchStrategy | null;
+  /** A spending budget in USD for runs with this profile (`--max-cost` wins). */
+  readonly maxCostUsd?: number | `${number}` | null;
 } & {
   readonly [K in Exclude<ProfileField, 'queue' | 'dispatch'>]?: number | `${number}` | null;
 };
@@ -40,7 +42,15 @@ export type BatchProfileOverride = {
  * A named preset of batch-option defaults; explicit flags win over it. The
  * fields are those of BatchOptions, each nullable (unset: the run's baseline applies).
  */
-export type BatchProfile = { readonly name: string; readonly mode: BatchMode } & {
+export type BatchProfile = {
+  readonly name: string;
+  readonly mode: BatchMode;
+  /**
+   * A spending budget in USD (`--max-cost` wins; any mode may set it). Not a batch option: it
+   * stops a run by its spend, whatever the dispatch.
+   */
+  readonly maxCostUsd?: number | null;
+} & {
   readonly [K in ProfileField]: BatchOptions[K] | null;
 };
 

@@ -10,7 +10,7 @@ import {
 } from './batch-profile.js';
 import { BUILTIN_PROFILES } from './defaults.js';
 
-const KNOWN_KEYS: readonly string[] = ['mode', ...PROFILE_FIELDS];
+const KNOWN_KEYS: readonly string[] = ['mode', ...PROFILE_FIELDS, 'maxCostUsd'];
 
 /** Resolves profile names to validated profiles: the built-ins plus config overrides. */
 export interface ProfileResolver {
@@ -142,7 +142,18 @@ function buildProfile(name: string, raw: Record<string, unknown>): BatchProfile 
     profile[field] = normalizeProfileInt(raw[field], prefix, field);
   profile['queue'] = normalizeProfileQueue(raw['queue'], prefix);
   profile['dispatch'] = normalizeProfileDispatch(raw['dispatch'], prefix);
+  profile['maxCostUsd'] = normalizeProfileBudget(raw['maxCostUsd'], prefix);
   return validateBatchProfile(profile as unknown as BatchProfile);
+}
+
+/** null → null; a positive amount of USD (a number, or its text) → the number. */
+function normalizeProfileBudget(value: unknown, prefix: string): number | null {
+  if (value === null || value === undefined) return null;
+  const usd = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof usd === 'number' && Number.isFinite(usd) && usd > 0) return usd;
+  return fail(
+    `${prefix} maxCostUsd must be a positive amount of USD, such as 2.50 (or null); got ${typeof value === 'string' ? `'${value}'` : debugType(value)}.`,
+  );
 }
 
 /** null → null; integer ≥ 1 or an all-digit string → the number; anything else is an error. */

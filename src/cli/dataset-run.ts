@@ -120,7 +120,6 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
 
   const repeat =
     options.repeat === undefined ? undefined : parsePositiveIntFlag('--repeat', options.repeat);
-  const maxCostUsd = options.maxCost === undefined ? undefined : parseMaxCost(options);
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
   const cache = responseCacheOf(options, io);
   const plan = planRun(loaded, {
@@ -152,7 +151,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     gates: plan.gates,
     localWorkers: plan.localWorkers,
     repeat: plan.repeat,
-    maxCostUsd,
+    maxCostUsd: maxCostOf(options, plan.batch),
     cache,
     configReporter,
     pendingWarnings,
@@ -229,6 +228,7 @@ export function printDryRun(context: RunContext, prepared: readonly PreparedData
     prepared.map((entry) => ({ dataset: entry.dataset, repeat: entry.repeat ?? 1 })),
     context.batch,
     context.options.json === true,
+    context.maxCostUsd ?? null,
   );
   return 0;
 }
@@ -300,13 +300,19 @@ export function reportOutcome(outcome: GatedReport, io: CliIo): 0 | 1 {
   return halted || failures > 0 || (outcome.gates?.some((gate) => !gate.passed) ?? false) ? 1 : 0;
 }
 
-/** `--max-cost`: a positive amount of USD; saved outputs (`--outputs`) call no SUT to stop. */
-function parseMaxCost(options: RunCommandOptions): number {
-  const text = options.maxCost ?? '';
+/**
+ * The run's budget: `--max-cost` (a positive amount of USD, or `none` to clear a profile's),
+ * else the profile's `maxCostUsd`. Saved outputs (`--outputs`) call no SUT, so they have none.
+ */
+function maxCostOf(options: RunCommandOptions, batch: ResolvedBatch): number | undefined {
+  const text = options.maxCost;
+  if (text === undefined)
+    return options.outputs === undefined ? (batch.profile?.maxCostUsd ?? undefined) : undefined;
+  if (/^(none|null)$/i.test(text.trim())) return undefined;
   const usd = Number(text);
   if (text.trim() === '' || !Number.isFinite(usd) || usd <= 0)
     throw new UsageError(
-      `The --max-cost option must be a positive amount of USD, such as 2.50; got '${text}'.`,
+      `The --max-cost option must be a positive amount of USD, such as 2.50 (or none); got '${text}'.`,
     );
   if (options.outputs !== undefined)
     throw new UsageError(

@@ -12,6 +12,7 @@ export interface PlannedDataset {
 export function buildDryRunPlan(
   datasets: readonly PlannedDataset[],
   resolved: ResolvedBatch,
+  maxCostUsd: number | null = null,
 ): Record<string, unknown> {
   const options = resolved.options;
   return {
@@ -22,6 +23,7 @@ export function buildDryRunPlan(
       repeat,
     })),
     profile: resolved.profile?.name ?? null,
+    maxCostUsd,
     batch: {
       mode: options.mode,
       concurrency: options.concurrency,
@@ -58,6 +60,8 @@ function renderDryRunPlan(plan: ReturnType<typeof buildDryRunPlan>): string {
     );
   }
   lines.push(`profile  ${String(plan['profile'] ?? '(none)')}`);
+  if (plan['maxCostUsd'] !== null)
+    lines.push(`budget   $${String(plan['maxCostUsd'])} (--max-cost)`);
   const batch = plan['batch'] as Record<string, unknown>;
   for (const [key, value] of Object.entries(batch))
     lines.push(`batch    ${key.padEnd(19)} ${value === null ? '-' : String(value)}`);
@@ -70,7 +74,8 @@ export function printDryRunPlan(
   datasets: readonly PlannedDataset[],
   resolved: ResolvedBatch,
   json: boolean,
+  maxCostUsd: number | null = null,
 ): void {
-  const plan = buildDryRunPlan(datasets, resolved);
+  const plan = buildDryRunPlan(datasets, resolved, maxCostUsd);
   io.stdout.write(json ? `${JSON.stringify(plan, null, 4)}\n` : renderDryRunPlan(plan));
 }

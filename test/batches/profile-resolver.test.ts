@@ -24,6 +24,7 @@ describe('built-in profiles', () => {
       rateWindowSeconds: null,
       checkpointEvery: 25,
       dispatch: null,
+      maxCostUsd: null,
     });
     expect(resolver.resolve('smoke')).toMatchObject({
       mode: 'serial',
@@ -46,6 +47,7 @@ describe('built-in profiles', () => {
       rateWindowSeconds: 60,
       checkpointEvery: 100,
       dispatch: null,
+      maxCostUsd: null,
     });
   });
 
@@ -141,6 +143,16 @@ describe('config overrides', () => {
     expect(() => resolve({ smoke: { rateLimit: 5 } }, 'smoke')).toThrow(
       "Batch profile 'smoke' uses serial mode and cannot set rateLimit.",
     );
+  });
+
+  it('takes a spending budget in any mode, as a number or its text, and refuses others', () => {
+    expect(resolve({ smoke: { maxCostUsd: 2.5 } }, 'smoke').maxCostUsd).toBe(2.5);
+    expect(resolve({ nightly: { maxCostUsd: '10' } }, 'nightly').maxCostUsd).toBe(10);
+    for (const bad of [0, -1, 'ten', true]) {
+      expect(() => createProfileResolver({ ci: { maxCostUsd: bad } })).toThrow(
+        "Batch profile 'ci' maxCostUsd must be a positive amount of USD, such as 2.50 (or null)",
+      );
+    }
   });
 
   it('takes a dispatch strategy, refuses others, and refuses it on serial profiles', () => {

@@ -30,6 +30,7 @@ describe('batch flags through the CLI (child process)', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       datasets: [{ name: 'demo', samples: 2, metrics: ['exact-match'], repeat: 1 }],
       profile: 'nightly',
+      maxCostUsd: null,
       batch: {
         mode: 'lazy-parallel',
         concurrency: 8,
@@ -183,6 +184,7 @@ describe('batch flags through the CLI (child process)', () => {
       rateWindowSeconds: 60,
       checkpointEvery: 100,
       dispatch: null,
+      maxCostUsd: null,
     });
     expect(profiles[3]).toMatchObject({
       name: 'local',
@@ -193,8 +195,8 @@ describe('batch flags through the CLI (child process)', () => {
       dispatch: 'windowed',
     });
     const table = await runCli(['profiles'], { cwd: dir });
-    expect(table.stdout).toMatch(/^name +mode +concurrency.* dispatch\n/);
-    expect(table.stdout).toMatch(/\nlocal +concurrent +8 .* windowed\n/);
+    expect(table.stdout).toMatch(/^name +mode +concurrency.* dispatch +maxCostUsd\n/);
+    expect(table.stdout).toMatch(/\nlocal +concurrent +8 .* windowed +-\n/);
   });
 
   it('documents every batch flag in the run help, and --concurrency as the fan-out cap', async () => {

@@ -125,9 +125,14 @@ describe('--max-cost', () => {
           promptTemplate: '{n}',
         },
         costs: { 'answer-model': { inputPerMillion: 2, outputPerMillion: 8 } },
+        batches: { profiles: { budgeted: { mode: 'serial', maxCostUsd: 0.015 } } },
       }),
     });
-    for (const flags of [[], ['--batch=concurrent', '--concurrency=1']]) {
+    for (const flags of [
+      ['--max-cost=0.015'],
+      ['--max-cost=0.015', '--batch=concurrent', '--concurrency=1'],
+      ['--batch-profile=budgeted'],
+    ]) {
       server.script({
         json: chatBody('answer', {
           prompt_tokens: 1000,
@@ -136,16 +141,7 @@ describe('--max-cost', () => {
         }),
       });
       const result = await runCli(
-        [
-          'run',
-          'qa',
-          '--max-cost=0.015',
-          '--json',
-          '--out=r.json',
-          '--no-progress',
-          '--no-cache',
-          ...flags,
-        ],
+        ['run', 'qa', '--json', '--out=r.json', '--no-progress', '--no-cache', ...flags],
         { cwd: dir },
       );
       expect(result.code).toBe(1);
@@ -159,6 +155,16 @@ describe('--max-cost', () => {
         'Budget reached (qa): known spend of $0.0180 passed the budget of $0.015; 3 of 10 samples ran; the report covers the samples that ran.',
       );
     }
+    // `none` clears the profile's budget: every sample runs.
+    server.script({
+      json: chatBody('answer', { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 }),
+    });
+    const unlimited = await runCli(
+      ['run', 'qa', '--batch-profile=budgeted', '--max-cost=none', '--no-cache', '--no-progress'],
+      { cwd: dir },
+    );
+    expect(server.requests).toHaveLength(10);
+    expect(unlimited.stderr).not.toContain('Budget reached');
   });
 
   it('is not halted when the run stays under it, and refuses a bad amount', async () => {
@@ -186,7 +192,7 @@ describe('--max-cost', () => {
       const refused = await runCli(['run', 'demo', `--max-cost=${bad}`], { cwd: dir });
       expect(refused.code).toBe(2);
       expect(refused.stderr).toBe(
-        `error: The --max-cost option must be a positive amount of USD, such as 2.50; got '${bad}'.\n`,
+        `error: The --max-cost option must be a positive amount of USD, such as 2.50 (or none); got '${bad}'.\n`,
       );
     }
   });

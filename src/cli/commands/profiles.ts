@@ -15,11 +15,12 @@ export async function profilesCommand(options: ProfilesCommandOptions, io: CliIo
     io.stdout.write(`${JSON.stringify({ profiles: profiles.map(profileJson) }, null, 4)}\n`);
     return 0;
   }
-  const header = ['name', 'mode', ...PROFILE_FIELDS];
+  const header = ['name', 'mode', ...PROFILE_FIELDS, 'maxCostUsd'];
   const rows = profiles.map((profile) => [
     profile.name,
     profile.mode,
     ...PROFILE_FIELDS.map((field) => String(profile[field] ?? '-')),
+    String(profile.maxCostUsd ?? '-'),
   ]);
   const widths = header.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] as string).length)),
@@ -40,5 +41,6 @@ export async function profilesCommand(options: ProfilesCommandOptions, io: CliIo
 export function profileJson(profile: BatchProfile): Record<string, unknown> {
   const json: Record<string, unknown> = { name: profile.name, mode: profile.mode };
   for (const field of PROFILE_FIELDS) json[field] = profile[field];
+  json['maxCostUsd'] = profile.maxCostUsd ?? null;
   return json;
 }
