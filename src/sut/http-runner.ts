@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { extractUsage } from '../providers/provider-usage.js';
 import { isPlainObject } from '../values.js';
 import type { SampleRunner } from './sample-runner.js';
 import type { SutAnswer, SutUsage } from './sut-answer.js';
@@ -83,15 +84,16 @@ export function createHttpRunner(spec: HttpRunnerSpec, cache?: ResponseCache): S
 
 /** An OpenAI-format response's token usage, attributed to the configured model. */
 function chatUsage(json: unknown, model: string | undefined): SutUsage | undefined {
-  const usage = isPlainObject(json) ? json['usage'] : undefined;
-  if (model === undefined || !isPlainObject(usage)) return undefined;
-  if (usage['cached'] === true) return { model, inputTokens: 0, outputTokens: 0, cached: true };
-  const count = (value: unknown) =>
-    typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  const inputTokens = count(usage['prompt_tokens']);
-  const outputTokens = count(usage['completion_tokens']);
-  if (inputTokens === undefined && outputTokens === undefined) return undefined;
-  return { model, inputTokens: inputTokens ?? 0, outputTokens: outputTokens ?? 0 };
+  if (model === undefined) return undefined;
+  // The providers' reading of an OpenAI `usage` block: the same fields, the same validation.
+  const usage = extractUsage(json);
+  if (usage.cached === true) return { model, inputTokens: 0, outputTokens: 0, cached: true };
+  if (usage.prompt_tokens === undefined && usage.completion_tokens === undefined) return undefined;
+  return {
+    model,
+    inputTokens: usage.prompt_tokens ?? 0,
+    outputTokens: usage.completion_tokens ?? 0,
+  };
 }
 
 /** The value at a dotted path (`data.items.0.text`), or undefined. */
