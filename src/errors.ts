@@ -71,6 +71,13 @@ export class UsageError extends InputError {
   }
 }
 
+/** A saved report given to `compare` or `--baseline` that cannot be read as a report of this tool. */
+export class ReportFileError extends InputError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_REPORT_FILE', options);
+  }
+}
+
 /** The config file is missing, unparsable or does not match the schema. */
 export class ConfigError extends InputError {
   constructor(message: string, options: ErrorOptions = {}) {

@@ -35,3 +35,12 @@ export {
 } from './eval-set-run.js';
 export { startWorker, type RunningWorker, type WorkerSettings } from './start-worker.js';
 export { planRun, type RunPlan, type RunRequest } from './run-plan.js';
+export {
+  checkBaseline,
+  compareReportFiles,
+  compareWithBaseline,
+  readSavedReport,
+  type Baseline,
+  type ComparedRuns,
+  type CompareRequest,
+} from './compare-runs.js';

@@ -17,6 +17,7 @@ import {
 } from '../reports/index.js';
 import { loadSavedOutputsFile } from '../sut/index.js';
 import { readBatchFlags, type BatchFlagOptions } from './batch-flags.js';
+import { loadBaselineFlag, type ComparisonFlagOptions } from './comparison-flags.js';
 import type { CliIo } from './io.js';
 import { printDryRunPlan } from './dry-run-plan.js';
 import { createProgressDisplay } from './progress-display.js';
@@ -28,11 +29,12 @@ import {
   planRun,
   resolveRunner,
   runDataset,
+  type Baseline,
   type PreparedDataset,
 } from '../app/index.js';
 
 /** Options of `eval-harness run`, as commander parses them. */
-export interface RunCommandOptions extends BatchFlagOptions {
+export interface RunCommandOptions extends BatchFlagOptions, ComparisonFlagOptions {
   config?: string;
   sut?: string;
   metric: string[];
@@ -73,6 +75,8 @@ export interface RunContext {
   readonly maxCostUsd: number | undefined;
   /** The response cache, unless `--no-cache`. */
   readonly cache: ResponseCache | undefined;
+  /** `--baseline`, read and checked before anything runs. */
+  readonly baseline: Baseline | undefined;
   /** The config's `progress.reporter`, loaded up front so a broken one stops nothing midway. */
   readonly configReporter: BatchProgressReporter | undefined;
   /**
@@ -100,6 +104,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     ['--junit', options.junit],
     ['--progress-file', options.progressFile],
     ['--manifest', options.manifest],
+    ['--html', options.html],
   ] as const) {
     if (value !== undefined && value.trim() === '')
       throw new UsageError(`The ${flag} option requires a non-empty file path.`);
@@ -120,6 +125,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
 
   const repeat =
     options.repeat === undefined ? undefined : parsePositiveIntFlag('--repeat', options.repeat);
+  const baseline = await loadBaselineFlag(options, io, pendingWarnings);
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
   const cache = responseCacheOf(options, io);
   const plan = planRun(loaded, {
@@ -153,6 +159,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     repeat: plan.repeat,
     maxCostUsd: maxCostOf(options, plan.batch),
     cache,
+    baseline,
     configReporter,
     pendingWarnings,
   };

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  checkBaseline,
   configEvalSet,
   createManifestWriter,
   readEvalSetManifest,
@@ -21,6 +22,11 @@ import {
   type RunCommandOptions,
 } from './dataset-run.js';
 import { untilInterrupted, type CliIo } from './io.js';
+import {
+  compareRunWithBaseline,
+  reportComparisonGates,
+  writeRunHtml,
+} from './comparison-flags.js';
 
 /** How long a run waits for another run that holds the same eval-set manifest. */
 const MANIFEST_LOCK_WAIT_MS = 30_000;
@@ -57,6 +63,12 @@ export async function runEvalSetCommand(
   const prepared = new Map<string, PreparedDataset>();
   for (const name of definition.datasetNames)
     prepared.set(name, await prepareDatasetRun(context, name));
+  if (context.baseline !== undefined)
+    checkBaseline(context.baseline, {
+      evalSet: setName,
+      datasets: definition.datasetNames,
+      metrics: [...prepared.values()].flatMap((entry) => entry.dataset.metrics.map((m) => m.name)),
+    });
   if (options.dryRun === true) {
     return printDryRun(context, [...prepared.values()]);
   }
@@ -93,18 +105,27 @@ export async function runEvalSetCommand(
   const ran: EvalSetOutcome = finished.done;
 
   const { result, outcomes: passOutcomes } = ran;
+  const compared = compareRunWithBaseline(context.baseline, passOutcomes, setName);
   await emitReport(
     () => [
       options.json === true
-        ? renderEvalSetJson(result, passOutcomes)
-        : renderEvalSetMarkdown(result, passOutcomes),
+        ? renderEvalSetJson(result, passOutcomes, compared?.rendered)
+        : renderEvalSetMarkdown(result, passOutcomes, compared?.rendered),
     ],
     options,
     io,
   );
   if (options.junit !== undefined) await writeJunit(result.reports, options.junit, io);
+  await writeRunHtml(options, io, {
+    title: `Eval set report — ${setName}`,
+    outcomes: passOutcomes,
+    compared,
+  });
 
-  let exitCode: number = Math.max(0, ...passOutcomes.map((outcome) => reportOutcome(outcome, io)));
+  let exitCode: number = Math.max(
+    reportComparisonGates(compared?.gates, io),
+    ...passOutcomes.map((outcome) => reportOutcome(outcome, io)),
+  );
   if (result.stoppedBy !== null) {
     const { dataset, error, previously } = result.stoppedBy;
     const retry =

@@ -1,9 +1,9 @@
 import { getEventListeners } from 'node:events';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { EXIT_CODES, EvalHarnessError } from '../errors.js';
 import { EVAL_HARNESS_VERSION } from '../version.js';
 import { BATCH_FLAGS_DESCRIPTION } from './batch-flags.js';
-import { addRunOptions, collect } from './run-options.js';
+import { addComparisonGateOptions, addRunOptions, collect } from './run-options.js';
 import { interruptedExitCode, type CliIo } from './io.js';
 
 /** Build the commander program; `onExit` receives each action's exit code. */
@@ -134,6 +134,31 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .action(async (options) => {
       const { workerCommand } = await import('./commands/worker.js');
       onExit(await workerCommand(options, io));
+    });
+
+  const compare = program
+    .command('compare')
+    .description(
+      'Compare two JSON reports of the same dataset or eval set (base, then head): aggregate deltas, samples that crossed the pass line, failures added and resolved; gate on drops.',
+    )
+    .argument('<base>', 'the earlier JSON report (main, say)')
+    .argument('<head>', 'the later JSON report (the pull request, say)')
+    .addOption(new Option('--json', 'print the comparison as JSON').conflicts('markdown'))
+    .option('--markdown', 'print the comparison as Markdown (the default)')
+    .option('--out <path>', 'write the comparison to this file instead of stdout')
+    .option(
+      '--html <path>',
+      'also write a self-contained HTML page with both runs side by side to this file',
+    )
+    .option(
+      '--allow-dataset-mismatch',
+      'compare reports of two different datasets or eval sets (a renamed dataset)',
+    );
+  addComparisonGateOptions(compare)
+    .option('--debug', 'print stack traces and error causes')
+    .action(async (base: string, head: string, options) => {
+      const { compareCommand } = await import('./commands/compare.js');
+      onExit(await compareCommand(base, head, options, io));
     });
 
   program

@@ -6,6 +6,21 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** `--max-drop` and `--max-regressed`, declared once for `compare` and for `--baseline` runs. */
+export function addComparisonGateOptions(command: Command, condition = ''): Command {
+  return command
+    .option(
+      '--max-drop <gate>',
+      `${condition}exit 1 when metric[:mean|p50|p95|pass_rate] (or macro_f1) dropped by more than this many percentage points, such as contains:mean=5 (repeatable)`,
+      collect,
+      [],
+    )
+    .option(
+      '--max-regressed <n>',
+      `${condition}exit 1 when more than n samples crossed the pass line (0.5) downwards on any metric`,
+    );
+}
+
 /**
  * The options `run` and `adversarial` share, declared once: report format and destinations,
  * score gates, progress, lazy-parallel connection, dry run, and every batch flag.
@@ -16,6 +31,18 @@ export function addRunOptions(command: Command): Command {
     .option('--markdown', 'print the Markdown report (the default)')
     .option('--out <path>', 'write the report to this file instead of stdout (folders are created)')
     .option('--junit <path>', 'also write a JUnit XML report (one test case per sample)')
+    .option(
+      '--html <path>',
+      'also write a self-contained HTML report (charts, sample search, filters) to this file',
+    )
+    .option(
+      '--baseline <report.json>',
+      'compare with a saved JSON report of the same dataset or eval set (main\'s, say): adds a comparison to the report',
+    )
+    .option(
+      '--baseline-optional',
+      'with --baseline: a missing baseline file is a warning and the comparison is skipped',
+    )
     .option(
       '--fail-under <gate>',
       'exit 1 when an aggregate is below a value: metric[:mean|p50|p95|pass_rate]=value or macro_f1=value (repeatable)',
@@ -53,5 +80,6 @@ export function addRunOptions(command: Command): Command {
       'resolve config, dataset, metrics and batch options, print the plan, and exit without calling the SUT',
     )
     .option('--debug', 'print stack traces and error causes');
+  addComparisonGateOptions(command, 'with --baseline: ');
   return addBatchOptions(command);
 }

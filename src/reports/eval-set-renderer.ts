@@ -1,4 +1,5 @@
 import type { EvalSetRunResult } from '../engine/index.js';
+import type { RenderedComparison } from './comparison-renderer.js';
 import type { EvalReport } from './eval-report.js';
 import { buildReportJson } from './json-renderer.js';
 import { markdownCell, renderMarkdownReport } from './markdown-renderer.js';
@@ -18,6 +19,7 @@ export interface GatedReport {
 export function renderEvalSetJson(
   result: EvalSetRunResult,
   outcomes: readonly GatedReport[],
+  comparison?: RenderedComparison,
 ): string {
   return JSON.stringify(
     {
@@ -31,6 +33,7 @@ export function renderEvalSetJson(
           outcome.gates === undefined ? {} : { gates: outcome.gates },
         ),
       ),
+      ...(comparison === undefined ? {} : { comparison: comparison.json }),
     },
     null,
     4,
@@ -41,6 +44,7 @@ export function renderEvalSetJson(
 export function renderEvalSetMarkdown(
   result: EvalSetRunResult,
   outcomes: readonly GatedReport[],
+  comparison?: RenderedComparison,
 ): string {
   const byName = new Map(outcomes.map((outcome) => [outcome.report.datasetName, outcome]));
   const lines = [
@@ -58,6 +62,8 @@ export function renderEvalSetMarkdown(
     );
   }
   lines.push('');
+  if (comparison !== undefined)
+    lines.push(comparison.markdown.trimEnd(), '');
   const reports = outcomes.map((outcome) =>
     renderMarkdownReport(
       outcome.report,

@@ -70,3 +70,35 @@ export {
   regressionGateLine,
   regressionGateMarkdown,
 } from './regression-gate-renderer.js';
+export { parseSavedReport, type SavedDatasetReport, type SavedReport } from './report-file.js';
+export {
+  COMPARISON_SCHEMA_V1,
+  checkComparisonGateMetrics,
+  compareDatasetReports,
+  compareReports,
+  evaluateComparisonGates,
+  parseMaxDropGate,
+  parseMaxRegressedGate,
+  savedReportOf,
+  type Comparison,
+  type ComparisonGate,
+  type ComparisonGateResult,
+  type CompareOptions,
+  type DatasetComparison,
+  type SampleCrossing,
+  type ValueDelta,
+} from './comparison.js';
+export {
+  buildComparisonJson,
+  renderComparison,
+  renderComparisonMarkdown,
+  type ComparisonSources,
+  type RenderedComparison,
+} from './comparison-renderer.js';
+export {
+  comparePageModel,
+  runPageModel,
+  type HtmlGate,
+  type HtmlModel,
+} from './html/html-model.js';
+export { renderHtmlPage } from './html/html-page.js';

@@ -12,6 +12,8 @@ import type { ScoreGateResult } from './score-gate.js';
 /** Additive keys appended after the spec's keys, only when used. */
 export interface ReportJsonExtras {
   readonly gates?: readonly ScoreGateResult[];
+  /** A `--baseline` comparison (buildComparisonJson), placed before `gates`. */
+  readonly comparison?: Record<string, unknown>;
 }
 
 /** The report's top-level fields except `samples`, in the fixed key order of docs/REPORTS.md. */
@@ -41,6 +43,7 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
     })),
   };
   if (report.budget !== undefined) tail['budget'] = report.budget;
+  if (extras.comparison !== undefined) tail['comparison'] = extras.comparison;
   if (extras.gates !== undefined) tail['gates'] = extras.gates;
   return { head, tail };
 }

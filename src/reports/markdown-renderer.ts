@@ -6,6 +6,8 @@ import type { UsageSummary } from './usage-summary.js';
 
 export interface MarkdownExtras {
   readonly gates?: readonly ScoreGateResult[];
+  /** A `--baseline` comparison as Markdown (renderComparisonMarkdown), before the gates. */
+  readonly comparison?: string;
 }
 
 /** Render the Markdown report (layout in docs/REPORTS.md); ends with a newline. */
@@ -172,6 +174,9 @@ export function renderMarkdownReport(
     }
     lines.push('');
   }
+
+  if (extras.comparison !== undefined)
+    lines.push(extras.comparison.trimEnd(), '');
 
   // An addition of ours (not in the PHP report): shown only when --fail-under is used.
   if (extras.gates !== undefined && extras.gates.length > 0) {

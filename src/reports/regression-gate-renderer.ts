@@ -1,4 +1,5 @@
 import type { GateResult } from '../adversarial/index.js';
+import type { RenderedComparison } from './comparison-renderer.js';
 import type { GatedReport } from './eval-set-renderer.js';
 import { buildReportJson } from './json-renderer.js';
 import { markdownCell, renderMarkdownReport } from './markdown-renderer.js';
@@ -14,10 +15,14 @@ export function renderAdversarialReport(
   summary: ReportSummary,
   gateResult: GateResult | undefined,
   json: boolean,
+  comparison?: RenderedComparison,
 ): string {
-  const extras = outcome.gates === undefined ? {} : { gates: outcome.gates };
+  const gates = outcome.gates === undefined ? {} : { gates: outcome.gates };
   if (json) {
-    const body = buildReportJson(outcome.report, summary, extras);
+    const body = buildReportJson(outcome.report, summary, {
+      ...gates,
+      ...(comparison === undefined ? {} : { comparison: comparison.json }),
+    });
     return JSON.stringify(
       gateResult === undefined
         ? body
@@ -27,7 +32,10 @@ export function renderAdversarialReport(
     );
   }
   return (
-    renderMarkdownReport(outcome.report, summary, extras) +
+    renderMarkdownReport(outcome.report, summary, {
+      ...gates,
+      ...(comparison === undefined ? {} : { comparison: comparison.markdown }),
+    }) +
     (gateResult === undefined ? '' : regressionGateMarkdown(gateResult))
   );
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  checkBaseline,
   checkSweepManifest,
   recordSweep,
   registerAdversarialDataset,
@@ -18,6 +19,11 @@ import {
 } from '../dataset-run.js';
 import { emitReport, writeJunit } from '../emit-report.js';
 import type { CliIo } from '../io.js';
+import {
+  compareRunWithBaseline,
+  reportComparisonGates,
+  writeRunHtml,
+} from '../comparison-flags.js';
 
 export type { AdversarialCommandOptions } from '../adversarial-flags.js';
 
@@ -47,6 +53,11 @@ export async function adversarialCommand(
   });
   if (recording !== undefined) await checkSweepManifest(recording.manifestPath, name);
   const prepared = await prepareRegisteredDataset(context, dataset);
+  if (context.baseline !== undefined)
+    checkBaseline(context.baseline, {
+      datasets: [name],
+      metrics: dataset.metrics.map((metric) => metric.name),
+    });
   if (options.dryRun === true) return printDryRun(context, [prepared]);
 
   const outcome = await executeDatasetRun(context, prepared);
@@ -55,12 +66,30 @@ export async function adversarialCommand(
   const gateResult = recorded?.gateResult;
   const { report } = outcome;
   const summary = sweepSummary(outcome);
+  const compared = compareRunWithBaseline(context.baseline, [outcome]);
   await emitReport(
-    () => [renderAdversarialReport(outcome, summary, gateResult, options.json === true)],
+    () => [
+      renderAdversarialReport(
+        outcome,
+        summary,
+        gateResult,
+        options.json === true,
+        compared?.rendered,
+      ),
+    ],
     options,
     io,
   );
   if (options.junit !== undefined) await writeJunit([report], options.junit, io);
+  await writeRunHtml(options, io, {
+    title: `Adversarial sweep — ${name}`,
+    outcomes: [{ ...outcome, summary }],
+    compared,
+    extraGates:
+      gateResult === undefined
+        ? []
+        : [{ label: 'regression gate', passed: gateResult.status !== 'fail', detail: gateResult.status }],
+  });
   // The report is out; now a manifest that could not be written fails the command.
   if (recorded?.error !== undefined) throw recorded.error;
 
@@ -71,5 +100,5 @@ export async function adversarialCommand(
     );
     if (gateResult.status === 'fail') exitCode = 1;
   }
-  return exitCode;
+  return Math.max(exitCode, reportComparisonGates(compared?.gates, io));
 }

@@ -10,6 +10,12 @@ import {
 } from '../dataset-run.js';
 import type { CliIo } from '../io.js';
 import { emitReport, writeJunit } from '../emit-report.js';
+import { checkBaseline } from '../../app/index.js';
+import {
+  compareRunWithBaseline,
+  reportComparisonGates,
+  writeRunHtml,
+} from '../comparison-flags.js';
 
 export type { RunCommandOptions } from '../dataset-run.js';
 
@@ -37,21 +43,40 @@ export async function runCommand(
 
   const context = await createRunContext(options, io);
   const prepared = await prepareDatasetRun(context, datasetArg);
+  if (context.baseline !== undefined)
+    checkBaseline(context.baseline, {
+      datasets: [prepared.dataset.name],
+      metrics: prepared.dataset.metrics.map((metric) => metric.name),
+    });
   if (options.dryRun === true) return printDryRun(context, [prepared]);
 
   const outcome = await executeDatasetRun(context, prepared);
   const { report, summary } = outcome;
-  const extras = outcome.gates === undefined ? {} : { gates: outcome.gates };
+  const compared = compareRunWithBaseline(context.baseline, [outcome]);
+  const gates = outcome.gates === undefined ? {} : { gates: outcome.gates };
   // Rendering checks the whole report before the first chunk, so an encoding failure leaves no
   // file behind and prints nothing.
   await emitReport(
     () =>
       options.json === true
-        ? renderJsonReportChunks(report, summary, extras)
-        : [renderMarkdownReport(report, summary, extras)],
+        ? renderJsonReportChunks(report, summary, {
+            ...gates,
+            ...(compared === undefined ? {} : { comparison: compared.rendered.json }),
+          })
+        : [
+            renderMarkdownReport(report, summary, {
+              ...gates,
+              ...(compared === undefined ? {} : { comparison: compared.rendered.markdown }),
+            }),
+          ],
     options,
     io,
   );
   if (options.junit !== undefined) await writeJunit([report], options.junit, io);
-  return reportOutcome(outcome, io);
+  await writeRunHtml(options, io, {
+    title: `Eval report — ${report.datasetName}`,
+    outcomes: [outcome],
+    compared,
+  });
+  return Math.max(reportOutcome(outcome, io), reportComparisonGates(compared?.gates, io));
 }

@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { compareReportFiles } from '../../app/index.js';
+import { UsageError } from '../../errors.js';
+import {
+  buildComparisonJson,
+  comparePageModel,
+  renderComparisonMarkdown,
+  type SavedDatasetReport,
+  type SavedReport,
+} from '../../reports/index.js';
+import { EVAL_HARNESS_VERSION } from '../../version.js';
+import { parseComparisonGates, reportComparisonGates, writeHtmlPage } from '../comparison-flags.js';
+import { emitReport } from '../emit-report.js';
+import type { CliIo } from '../io.js';
+
+/** Options of `eval-harness compare`, as commander parses them. */
+export interface CompareCommandOptions {
+  json?: boolean;
+  out?: string;
+  html?: string;
+  maxDrop: string[];
+  maxRegressed?: string;
+  allowDatasetMismatch?: boolean;
+}
+
+const byDataset = (report: SavedReport): Map<string, SavedDatasetReport> =>
+  new Map(
+    (report.kind === 'dataset' ? [report.report] : report.reports).map((r) => [r.dataset, r]),
+  );
+
+/** `eval-harness compare <base.json> <head.json>`: returns the exit code. */
+export async function compareCommand(
+  basePath: string,
+  headPath: string,
+  options: CompareCommandOptions,
+  io: CliIo,
+): Promise<number> {
+  for (const [flag, value] of [
+    ['--out', options.out],
+    ['--html', options.html],
+  ] as const) {
+    if (value !== undefined && value.trim() === '')
+      throw new UsageError(`The ${flag} option requires a non-empty file path.`);
+  }
+  const gates = parseComparisonGates(options);
+  const compared = await compareReportFiles(
+    { path: resolve(io.cwd, basePath), source: basePath },
+    { path: resolve(io.cwd, headPath), source: headPath },
+    { gates, allowDatasetMismatch: options.allowDatasetMismatch === true },
+  );
+  const sources = { base: basePath, head: headPath };
+  const gateResults = gates.length > 0 ? compared.gates : undefined;
+  await emitReport(
+    () => [
+      options.json === true
+        ? JSON.stringify(buildComparisonJson(compared.comparison, sources, gateResults), null, 4)
+        : renderComparisonMarkdown(compared.comparison, sources, gateResults),
+    ],
+    options,
+    io,
+  );
+  if (options.html !== undefined) {
+    const model = comparePageModel({
+      title: `Comparison — ${basePath} → ${headPath}`,
+      generator: `eval-harness ${EVAL_HARNESS_VERSION}`,
+      comparison: compared.comparison,
+      base: byDataset(compared.base),
+      head: byDataset(compared.head),
+      gates: compared.gates,
+    });
+    await writeHtmlPage(model, options.html, io);
+  }
+  return reportComparisonGates(compared.gates, io);
+}

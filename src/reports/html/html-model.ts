@@ -1,0 +1,310 @@
+import { histogram, type MetricAggregate } from '../aggregates.js';
+import type { Comparison, ComparisonGateResult, DatasetComparison } from '../comparison.js';
+import { gateActual } from '../comparison-renderer.js';
+import type { GatedReport } from '../eval-set-renderer.js';
+import type { SavedDatasetReport } from '../report-file.js';
+
+/**
+ * The data an HTML report page draws, embedded in the page as JSON. Sample rows are arrays, not
+ * objects, because a 100,000-sample page would otherwise repeat every key 100,000 times; the
+ * column order is fixed by `RunSampleRow` and `CompareSampleRow` and read by the page script.
+ */
+export interface HtmlModel {
+  readonly kind: 'run' | 'compare';
+  readonly title: string;
+  readonly generator: string;
+  /** Every metric of every dataset, in first-seen order: sample rows index scores by it. */
+  readonly metrics: readonly string[];
+  readonly datasets: readonly HtmlDataset[];
+  readonly gates: readonly HtmlGate[];
+  readonly samples: readonly (RunSampleRow | CompareSampleRow)[];
+}
+
+export interface HtmlDataset {
+  readonly name: string;
+  readonly facts: readonly (readonly [string, string])[];
+  /** A run's own aggregates (null on a comparison page, which shows the deltas instead). */
+  readonly aggregates: Readonly<Record<string, MetricAggregate>> | null;
+  readonly macroF1: number;
+  /** Ten bucket counts per metric over [0, 1]; `base` only on a comparison page. */
+  readonly histograms: Readonly<Record<string, { head: number[]; base?: number[] }>>;
+  readonly cohorts: readonly {
+    label: string;
+    samples: number | null;
+    means: Record<string, number>;
+  }[];
+  readonly comparison: DatasetComparison | null;
+}
+
+export interface HtmlGate {
+  readonly label: string;
+  readonly passed: boolean;
+  readonly detail: string;
+}
+
+/**
+ * `[dataset index, id, tags, input JSON, expected JSON, output, scores, details, errors]`;
+ * scores, details and errors are indexed like `HtmlModel.metrics` (null where not scored).
+ */
+export type RunSampleRow = [
+  number,
+  string,
+  string[],
+  string,
+  string,
+  string,
+  (number | null)[],
+  (unknown | null)[],
+  (string | null)[],
+];
+
+/**
+ * `[dataset index, id, tags, base output, head output, base scores, head scores, status,
+ * base details, head details]`; an output is null in the report that lacks the sample.
+ */
+export type CompareSampleRow = [
+  number,
+  string,
+  string[],
+  string | null,
+  string | null,
+  (number | null)[],
+  (number | null)[],
+  SampleStatus,
+  (unknown | null)[],
+  (unknown | null)[],
+];
+
+export type SampleStatus = 'regressed' | 'improved' | 'unchanged' | 'base-only' | 'head-only';
+
+export interface RunPageInput {
+  readonly title: string;
+  readonly generator: string;
+  readonly outcomes: readonly GatedReport[];
+  /** A `--baseline` comparison, drawn above the samples. */
+  readonly comparison?: Comparison;
+  readonly comparisonGates?: readonly ComparisonGateResult[];
+  /** Extra gates, such as the adversarial regression gate. */
+  readonly extraGates?: readonly HtmlGate[];
+}
+
+const metricIndex = (metrics: string[]) => {
+  const index = new Map<string, number>();
+  return (name: string): number => {
+    let at = index.get(name);
+    if (at === undefined) {
+      at = metrics.length;
+      metrics.push(name);
+      index.set(name, at);
+    }
+    return at;
+  };
+};
+
+function json(value: unknown): string {
+  return value === undefined ? '' : JSON.stringify(value, null, 2);
+}
+
+function comparisonGates(gates: readonly ComparisonGateResult[] | undefined): HtmlGate[] {
+  return (gates ?? []).map((gate) => ({
+    label: `${gate.dataset === null ? '' : `${gate.dataset}: `}${gate.gate}`,
+    passed: gate.passed,
+    detail: gate.message ?? `${gateActual(gate)}, within ${gate.limit}`,
+  }));
+}
+
+/** The page model of a run (one dataset, an eval set, or an adversarial sweep). */
+export function runPageModel(input: RunPageInput): HtmlModel {
+  const metrics: string[] = [];
+  const indexOf = metricIndex(metrics);
+  const samples: RunSampleRow[] = [];
+  const gates: HtmlGate[] = [];
+  const comparisons = new Map(
+    (input.comparison?.datasets ?? []).map((dataset) => [dataset.dataset, dataset]),
+  );
+  const datasets = input.outcomes.map((outcome, d): HtmlDataset => {
+    const { report, summary } = outcome;
+    for (const name of summary.metricNames) indexOf(name);
+    const errors = new Map<string, Map<string, string>>();
+    for (const failure of report.failures) {
+      const bySample = errors.get(failure.sampleId) ?? new Map<string, string>();
+      bySample.set(failure.metricName, failure.error);
+      errors.set(failure.sampleId, bySample);
+    }
+    report.sampleResults.forEach((result, i) => {
+      const scores: (number | null)[] = new Array<number | null>(metrics.length).fill(null);
+      const details: (unknown | null)[] = new Array<unknown>(metrics.length).fill(null);
+      const failed: (string | null)[] = new Array<string | null>(metrics.length).fill(null);
+      for (const [name, score] of result.metricScores) {
+        const at = indexOf(name);
+        scores[at] = score.score;
+        details[at] = score.details;
+      }
+      for (const [name, error] of errors.get(result.sample.id) ?? []) failed[indexOf(name)] = error;
+      samples.push([
+        d,
+        result.sample.id,
+        summary.sampleTags[i] ?? [],
+        json(result.sample.input),
+        json(result.sample.expectedOutput),
+        result.actualOutput,
+        scores,
+        details,
+        failed,
+      ]);
+    });
+    for (const gate of outcome.gates ?? [])
+      gates.push({
+        label: `${report.datasetName}: ${gate.aggregate === 'macro_f1' ? 'macro_f1' : `${gate.metric}:${gate.aggregate}`} >= ${gate.threshold}`,
+        passed: gate.passed,
+        detail: `actual ${gate.actual.toFixed(4)}`,
+      });
+    return {
+      name: report.datasetName,
+      facts: [
+        ['samples', String(report.sampleResults.length)],
+        ['failures captured', String(report.failures.length)],
+        ['duration seconds', (report.finishedAt - report.startedAt).toFixed(2)],
+        ['started', new Date(report.startedAt * 1000).toISOString()],
+      ],
+      aggregates: summary.metrics,
+      macroF1: summary.macroF1,
+      histograms: Object.fromEntries(
+        Object.entries(summary.distributions).map(([name, buckets]) => [
+          name,
+          { head: buckets.map((bucket) => bucket.count) },
+        ]),
+      ),
+      cohorts: summary.cohorts.map((cohort) => ({
+        label: cohort.label,
+        samples: cohort.sample_count,
+        means: Object.fromEntries(
+          Object.entries(cohort.metrics).map(([name, aggregate]) => [name, aggregate.mean]),
+        ),
+      })),
+      comparison: comparisons.get(report.datasetName) ?? null,
+    };
+  });
+  gates.push(...comparisonGates(input.comparisonGates), ...(input.extraGates ?? []));
+  // Rows made before a later dataset added metrics are padded to the final metric count.
+  for (const row of samples) {
+    for (const column of [6, 7, 8] as const)
+      while (row[column].length < metrics.length) row[column].push(null);
+  }
+  return {
+    kind: 'run',
+    title: input.title,
+    generator: input.generator,
+    metrics,
+    datasets,
+    gates,
+    samples,
+  };
+}
+
+export interface ComparePageInput {
+  readonly title: string;
+  readonly generator: string;
+  readonly comparison: Comparison;
+  /** The compared reports, by dataset name. */
+  readonly base: ReadonlyMap<string, SavedDatasetReport>;
+  readonly head: ReadonlyMap<string, SavedDatasetReport>;
+  readonly gates?: readonly ComparisonGateResult[];
+}
+
+function scoreHistograms(report: SavedDatasetReport | undefined, metric: string): number[] {
+  const scores: number[] = [];
+  for (const sample of report?.samples ?? []) {
+    const value = sample.scores[metric]?.score;
+    if (typeof value === 'number') scores.push(value);
+  }
+  return histogram(scores).map((bucket) => bucket.count);
+}
+
+/** The page model of `compare`: both runs' samples paired by id, with the comparison. */
+export function comparePageModel(input: ComparePageInput): HtmlModel {
+  const metrics: string[] = [];
+  const indexOf = metricIndex(metrics);
+  const samples: CompareSampleRow[] = [];
+  const datasets = input.comparison.datasets.map((comparison, d): HtmlDataset => {
+    const base = input.base.get(comparison.base_dataset ?? comparison.dataset);
+    const head = input.head.get(comparison.dataset);
+    for (const name of Object.keys(comparison.metrics)) indexOf(name);
+    const regressed = new Set(comparison.samples.regressed.map((s) => s.id));
+    const improved = new Set(comparison.samples.improved.map((s) => s.id));
+    const baseById = new Map((base?.samples ?? []).map((sample) => [sample.id, sample]));
+    const headIds = new Set<string>();
+    const row = (
+      id: string,
+      tags: string[],
+      before: SavedDatasetReport['samples'][number] | undefined,
+      after: SavedDatasetReport['samples'][number] | undefined,
+    ): CompareSampleRow => {
+      const scoresOf = (sample: typeof before) =>
+        metrics.map((name) => sample?.scores[name]?.score ?? null);
+      const detailsOf = (sample: typeof before) =>
+        metrics.map((name) => sample?.scores[name]?.details ?? null);
+      const status: SampleStatus =
+        before === undefined
+          ? 'head-only'
+          : after === undefined
+            ? 'base-only'
+            : regressed.has(id)
+              ? 'regressed'
+              : improved.has(id)
+                ? 'improved'
+                : 'unchanged';
+      return [
+        d,
+        id,
+        tags,
+        before?.actual_output ?? null,
+        after?.actual_output ?? null,
+        scoresOf(before),
+        scoresOf(after),
+        status,
+        detailsOf(before),
+        detailsOf(after),
+      ];
+    };
+    for (const sample of head?.samples ?? []) {
+      headIds.add(sample.id);
+      samples.push(row(sample.id, sample.tags, baseById.get(sample.id), sample));
+    }
+    for (const sample of base?.samples ?? [])
+      if (!headIds.has(sample.id)) samples.push(row(sample.id, sample.tags, sample, undefined));
+    return {
+      name: comparison.dataset,
+      facts: [
+        ['paired samples', String(comparison.samples.paired)],
+        ['regressed', String(comparison.samples.regressed.length)],
+        ['improved', String(comparison.samples.improved.length)],
+        ['failures added', String(comparison.failures.added.length)],
+        ['failures resolved', String(comparison.failures.resolved.length)],
+      ],
+      aggregates: null,
+      macroF1: comparison.macro_f1.head ?? 0,
+      histograms: Object.fromEntries(
+        Object.keys(comparison.metrics).map((name) => [
+          name,
+          { head: scoreHistograms(head, name), base: scoreHistograms(base, name) },
+        ]),
+      ),
+      cohorts: [],
+      comparison,
+    };
+  });
+  for (const row of samples) {
+    for (const column of [5, 6, 8, 9] as const)
+      while (row[column].length < metrics.length) row[column].push(null);
+  }
+  return {
+    kind: 'compare',
+    title: input.title,
+    generator: input.generator,
+    metrics,
+    datasets,
+    gates: comparisonGates(input.gates),
+    samples,
+  };
+}

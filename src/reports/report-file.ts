@@ -1,0 +1,103 @@
+import * as z from 'zod';
+import { formatIssues } from '../config/format-issues.js';
+import { ReportFileError } from '../errors.js';
+import { REPORT_SCHEMA_V1 } from './eval-report.js';
+import { EVAL_SET_RUN_SCHEMA_V1 } from './eval-set-renderer.js';
+
+/**
+ * A saved JSON report read back for `compare` and `--baseline`. Only the fields a comparison
+ * uses are checked; anything else a report holds (details, usage, gates) is ignored, so reports
+ * with later additive keys still compare.
+ */
+const AggregateSchema = z.object({
+  mean: z.number(),
+  p50: z.number(),
+  p95: z.number(),
+  pass_rate: z.number(),
+});
+
+const DatasetReportSchema = z.object({
+  schema_version: z.literal(REPORT_SCHEMA_V1),
+  dataset: z.string(),
+  started_at: z.number(),
+  total_samples: z.number(),
+  metrics: z.record(z.string(), AggregateSchema),
+  macro_f1: z.number(),
+  cohorts: z.array(
+    z.object({
+      name: z.string().nullable(),
+      label: z.string(),
+      sample_count: z.number(),
+      metrics: z.record(z.string(), AggregateSchema),
+    }),
+  ),
+  samples: z.array(
+    z.object({
+      id: z.string(),
+      tags: z.array(z.string()),
+      actual_output: z.string(),
+      scores: z.record(
+        z.string(),
+        z.object({ score: z.number().nullable(), details: z.unknown().optional() }),
+      ),
+    }),
+  ),
+  failures: z.array(z.object({ sample_id: z.string(), metric: z.string(), error: z.string() })),
+});
+
+const EvalSetReportSchema = z.object({
+  schema_version: z.literal(EVAL_SET_RUN_SCHEMA_V1),
+  eval_set: z.string(),
+  reports: z.array(DatasetReportSchema),
+});
+
+/** One dataset report as a comparison reads it. */
+export type SavedDatasetReport = z.infer<typeof DatasetReportSchema>;
+
+/** A saved report: one dataset's, or an eval set's (its datasets' reports in run order). */
+export type SavedReport =
+  | { readonly kind: 'dataset'; readonly report: SavedDatasetReport }
+  | {
+      readonly kind: 'eval-set';
+      readonly evalSet: string;
+      readonly reports: readonly SavedDatasetReport[];
+    };
+
+const KNOWN_SCHEMAS = [REPORT_SCHEMA_V1, EVAL_SET_RUN_SCHEMA_V1];
+
+/**
+ * Parse the text of a JSON report written by `run --json` or `adversarial --json` (a dataset or
+ * an eval-set report). `source` names the file in every error, each one line and exit 2.
+ */
+export function parseSavedReport(text: string, source: string): SavedReport {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ReportFileError(
+      `${source} is not JSON (${(error as Error).message}); pass a report written with --json.`,
+    );
+  }
+  const version =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)['schema_version']
+      : undefined;
+  if (typeof version !== 'string' || !version.startsWith('eval-harness.')) {
+    throw new ReportFileError(
+      `${source} is not a report of eval-harness (it has no eval-harness schema_version); pass a report written with --json.`,
+    );
+  }
+  if (!KNOWN_SCHEMAS.includes(version)) {
+    throw new ReportFileError(
+      `${source} has schema_version '${version}', which this version cannot compare (it reads ${KNOWN_SCHEMAS.join(' and ')}).`,
+    );
+  }
+  if (version === REPORT_SCHEMA_V1) {
+    const parsed = DatasetReportSchema.safeParse(value);
+    if (!parsed.success) throw new ReportFileError(formatIssues(source, parsed.error.issues));
+    return { kind: 'dataset', report: parsed.data };
+  }
+  const parsed = EvalSetReportSchema.safeParse(value);
+  if (!parsed.success) throw new ReportFileError(formatIssues(source, parsed.error.issues));
+  return { kind: 'eval-set', evalSet: parsed.data.eval_set, reports: parsed.data.reports };
+}
