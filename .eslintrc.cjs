@@ -16,5 +16,11 @@ module.exports = {
     'no-console': 'error',
     eqeqeq: ['error', 'always'],
   },
-  overrides: [{ files: ['bench/**', 'examples/**', 'scripts/**'], rules: { 'no-console': 'off' } }],
+  overrides: [
+    {
+      // Browser tests print where their screenshots are and how long a big page took to load.
+      files: ['bench/**', 'examples/**', 'scripts/**', 'test/**/*.browser.test.ts'],
+      rules: { 'no-console': 'off' },
+    },
+  ],
 };

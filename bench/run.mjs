@@ -3,10 +3,17 @@
 //   npm run bench -- core    one suite
 import { benchCache } from './cache.mjs';
 import { benchCore } from './core.mjs';
+import { benchHtml } from './html.mjs';
 import { benchProducer } from './producer.mjs';
 import { benchQueue } from './queue.mjs';
 
-const suites = { core: benchCore, producer: benchProducer, queue: benchQueue, cache: benchCache };
+const suites = {
+  core: benchCore,
+  producer: benchProducer,
+  queue: benchQueue,
+  cache: benchCache,
+  html: benchHtml,
+};
 const requested = process.argv.slice(2);
 const names = requested.length > 0 ? requested : Object.keys(suites);
 for (const name of names) {

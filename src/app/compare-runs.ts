@@ -79,7 +79,11 @@ export interface Baseline {
  */
 export function checkBaseline(
   baseline: Baseline,
-  run: { readonly evalSet?: string; readonly datasets: readonly string[]; readonly metrics: readonly string[] },
+  run: {
+    readonly evalSet?: string;
+    readonly datasets: readonly string[];
+    readonly metrics: readonly string[];
+  },
 ): void {
   const { report, source } = baseline;
   if (run.evalSet === undefined && report.kind !== 'dataset')

@@ -134,6 +134,7 @@ export async function writeRunHtml(
     readonly outcomes: readonly GatedReport[];
     readonly compared: BaselineComparison | undefined;
     readonly extraGates?: readonly HtmlGate[];
+    readonly withholdInputs?: boolean;
   },
 ): Promise<void> {
   if (options.html === undefined) return;
@@ -145,6 +146,7 @@ export async function writeRunHtml(
       ? {}
       : { comparison: page.compared.comparison, comparisonGates: page.compared.gates }),
     ...(page.extraGates === undefined ? {} : { extraGates: page.extraGates }),
+    withholdInputs: page.withholdInputs === true,
   });
   await writeHtmlPage(model, options.html, io);
 }

@@ -22,11 +22,7 @@ import {
   type RunCommandOptions,
 } from './dataset-run.js';
 import { untilInterrupted, type CliIo } from './io.js';
-import {
-  compareRunWithBaseline,
-  reportComparisonGates,
-  writeRunHtml,
-} from './comparison-flags.js';
+import { compareRunWithBaseline, reportComparisonGates, writeRunHtml } from './comparison-flags.js';
 
 /** How long a run waits for another run that holds the same eval-set manifest. */
 const MANIFEST_LOCK_WAIT_MS = 30_000;

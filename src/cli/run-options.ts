@@ -37,7 +37,7 @@ export function addRunOptions(command: Command): Command {
     )
     .option(
       '--baseline <report.json>',
-      'compare with a saved JSON report of the same dataset or eval set (main\'s, say): adds a comparison to the report',
+      "compare with a saved JSON report of the same dataset or eval set (main's, say): adds a comparison to the report",
     )
     .option(
       '--baseline-optional',

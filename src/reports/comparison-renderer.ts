@@ -1,6 +1,7 @@
 import { AGGREGATE_NAMES } from './aggregates.js';
 import {
   COMPARISON_SCHEMA_V1,
+  crossedSampleCount,
   type Comparison,
   type ComparisonGateResult,
   type DatasetComparison,
@@ -75,7 +76,8 @@ function crossingTable(title: string, crossings: readonly SampleCrossing[]): str
 function idList(title: string, ids: readonly string[]): string[] {
   if (ids.length === 0) return [];
   const shown = ids.slice(0, MARKDOWN_LIST_CAP).map((id) => `\`${markdownCell(id)}\``);
-  const more = ids.length > MARKDOWN_LIST_CAP ? ` … and ${ids.length - MARKDOWN_LIST_CAP} more` : '';
+  const more =
+    ids.length > MARKDOWN_LIST_CAP ? ` … and ${ids.length - MARKDOWN_LIST_CAP} more` : '';
   return [`- ${title} (${ids.length}): ${shown.join(', ')}${more}`];
 }
 
@@ -89,7 +91,8 @@ function failureTable(title: string, failures: readonly FailureRef[]): string[] 
     ...capped(
       failures,
       3,
-      (f) => `| ${markdownCell(f.sample_id)} | ${markdownCell(f.metric)} | ${markdownCell(f.error)} |`,
+      (f) =>
+        `| ${markdownCell(f.sample_id)} | ${markdownCell(f.metric)} | ${markdownCell(f.error)} |`,
     ),
     '',
   ];
@@ -105,7 +108,7 @@ function datasetSections(dataset: DatasetComparison): string[] {
   const lines = [
     `## ${markdownCell(dataset.dataset)}${dataset.base_dataset === undefined ? '' : ` (base: ${markdownCell(dataset.base_dataset)})`}`,
     '',
-    `_${samples.paired} samples paired (base ${dataset.base_samples}, head ${dataset.head_samples}); ${samples.regressed.length} regressed and ${samples.improved.length} improved across the pass line (>= 0.5)._`,
+    `_${samples.paired} samples paired (base ${dataset.base_samples}, head ${dataset.head_samples}); ${crossedSampleCount(samples.regressed)} regressed and ${crossedSampleCount(samples.improved)} improved across the pass line (>= 0.5) on at least one metric._`,
     '',
     ...crossingTable('Regressed samples', samples.regressed),
     ...failureTable('Failures added', failures.added),
@@ -115,7 +118,8 @@ function datasetSections(dataset: DatasetComparison): string[] {
     '| --- | --- | --- | --- | --- |',
   ];
   for (const [metric, row] of Object.entries(dataset.metrics))
-    for (const aggregate of AGGREGATE_NAMES) lines.push(deltaRow(metric, aggregate, row[aggregate]));
+    for (const aggregate of AGGREGATE_NAMES)
+      lines.push(deltaRow(metric, aggregate, row[aggregate]));
   lines.push(deltaRow('macro_f1', '-', dataset.macro_f1), '');
   lines.push(...crossingTable('Improved samples', samples.improved));
   if (dataset.cohorts.length > 0) {
@@ -186,7 +190,7 @@ export function renderComparisonMarkdown(
       '| --- | --- | --- | --- | --- | --- |',
       ...comparison.datasets.map(
         (d) =>
-          `| ${markdownCell(d.dataset)} | ${d.samples.regressed.length} | ${d.samples.improved.length} | ${score(d.macro_f1.base)} | ${score(d.macro_f1.head)} | ${signed(d.macro_f1.delta)} |`,
+          `| ${markdownCell(d.dataset)} | ${crossedSampleCount(d.samples.regressed)} | ${crossedSampleCount(d.samples.improved)} | ${score(d.macro_f1.base)} | ${score(d.macro_f1.head)} | ${signed(d.macro_f1.delta)} |`,
       ),
       '',
       ...idList('Datasets only in base', comparison.datasets_only_in_base),

@@ -47,7 +47,10 @@ export interface DatasetComparison {
     readonly only_in_base: readonly string[];
     readonly only_in_head: readonly string[];
   };
-  readonly failures: { readonly added: readonly FailureRef[]; readonly resolved: readonly FailureRef[] };
+  readonly failures: {
+    readonly added: readonly FailureRef[];
+    readonly resolved: readonly FailureRef[];
+  };
 }
 
 /** The comparison of two reports: one dataset pair, or an eval set's datasets paired by name. */
@@ -80,6 +83,11 @@ function aggregateDeltas(base: Aggregates, head: Aggregates) {
     out[name] = row;
   }
   return out;
+}
+
+/** How many samples the crossings touch: a sample that crossed on two metrics counts once. */
+export function crossedSampleCount(crossings: readonly SampleCrossing[]): number {
+  return new Set(crossings.map((crossing) => crossing.id)).size;
 }
 
 /** Two reports of one dataset compared: aggregates, cohorts, pass-line crossings, failures. */
@@ -314,7 +322,7 @@ export function evaluateComparisonGates(
   for (const gate of gates) {
     if (gate.kind === 'max-regressed') {
       const regressed = comparison.datasets.reduce(
-        (sum, dataset) => sum + new Set(dataset.samples.regressed.map((s) => s.id)).size,
+        (sum, dataset) => sum + crossedSampleCount(dataset.samples.regressed),
         0,
       );
       const passed = regressed <= gate.max;
@@ -331,8 +339,7 @@ export function evaluateComparisonGates(
       });
       continue;
     }
-    const label =
-      gate.aggregate === 'macro_f1' ? 'macro_f1' : `${gate.metric}:${gate.aggregate}`;
+    const label = gate.aggregate === 'macro_f1' ? 'macro_f1' : `${gate.metric}:${gate.aggregate}`;
     for (const dataset of comparison.datasets) {
       const value =
         gate.aggregate === 'macro_f1'

@@ -62,8 +62,7 @@ export function renderEvalSetMarkdown(
     );
   }
   lines.push('');
-  if (comparison !== undefined)
-    lines.push(comparison.markdown.trimEnd(), '');
+  if (comparison !== undefined) lines.push(comparison.markdown.trimEnd(), '');
   const reports = outcomes.map((outcome) =>
     renderMarkdownReport(
       outcome.report,

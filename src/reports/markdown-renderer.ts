@@ -175,8 +175,7 @@ export function renderMarkdownReport(
     lines.push('');
   }
 
-  if (extras.comparison !== undefined)
-    lines.push(extras.comparison.trimEnd(), '');
+  if (extras.comparison !== undefined) lines.push(extras.comparison.trimEnd(), '');
 
   // An addition of ours (not in the PHP report): shown only when --fail-under is used.
   if (extras.gates !== undefined && extras.gates.length > 0) {

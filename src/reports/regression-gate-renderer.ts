@@ -35,8 +35,7 @@ export function renderAdversarialReport(
     renderMarkdownReport(outcome.report, summary, {
       ...gates,
       ...(comparison === undefined ? {} : { comparison: comparison.markdown }),
-    }) +
-    (gateResult === undefined ? '' : regressionGateMarkdown(gateResult))
+    }) + (gateResult === undefined ? '' : regressionGateMarkdown(gateResult))
   );
 }
 

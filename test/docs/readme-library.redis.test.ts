@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, makeWorkspace } from '../helpers/cli.js';
+import { REPO_ROOT, makeWorkspace, runCli } from '../helpers/cli.js';
 import { RedisServer } from '../helpers/redis-server.js';
 
 const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
@@ -34,8 +34,8 @@ function runNode(file: string, cwd: string): Promise<{ code: number | null; out:
 }
 
 describe('README Library examples', () => {
-  it('has one example per mode', () => {
-    expect(examples).toHaveLength(4);
+  it('has one example per mode, and one comparing two reports', () => {
+    expect(examples).toHaveLength(5);
   });
 
   it.each(examples.map((code, index) => [index + 1, code] as const))(
@@ -56,6 +56,9 @@ describe('README Library examples', () => {
           redis: { url: server.url, prefix: 'readme' },
         }),
       });
+      // The comparison example reads two reports, written here by the CLI.
+      for (const report of ['main.json', 'pr.json'])
+        expect((await runCli(['run', 'qa', '--json', '--out', report], { cwd: dir })).code).toBe(0);
       const file = join(dir, 'example.mjs');
       await writeFile(
         file,

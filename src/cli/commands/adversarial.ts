@@ -85,10 +85,17 @@ export async function adversarialCommand(
     title: `Adversarial sweep — ${name}`,
     outcomes: [{ ...outcome, summary }],
     compared,
+    withholdInputs: true,
     extraGates:
       gateResult === undefined
         ? []
-        : [{ label: 'regression gate', passed: gateResult.status !== 'fail', detail: gateResult.status }],
+        : [
+            {
+              label: 'regression gate',
+              passed: gateResult.status !== 'fail',
+              detail: gateResult.status,
+            },
+          ],
   });
   // The report is out; now a manifest that could not be written fails the command.
   if (recorded?.error !== undefined) throw recorded.error;

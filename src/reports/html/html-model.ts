@@ -1,5 +1,10 @@
 import { histogram, type MetricAggregate } from '../aggregates.js';
-import type { Comparison, ComparisonGateResult, DatasetComparison } from '../comparison.js';
+import {
+  crossedSampleCount,
+  type Comparison,
+  type ComparisonGateResult,
+  type DatasetComparison,
+} from '../comparison.js';
 import { gateActual } from '../comparison-renderer.js';
 import type { GatedReport } from '../eval-set-renderer.js';
 import type { SavedDatasetReport } from '../report-file.js';
@@ -86,7 +91,15 @@ export interface RunPageInput {
   readonly comparisonGates?: readonly ComparisonGateResult[];
   /** Extra gates, such as the adversarial regression gate. */
   readonly extraGates?: readonly HtmlGate[];
+  /**
+   * Leave sample inputs out of the page. Adversarial sweeps set it: their inputs are attack
+   * prompts, which no report of this tool holds.
+   */
+  readonly withholdInputs?: boolean;
 }
+
+/** Shown instead of a withheld input. */
+export const WITHHELD_INPUT = '(withheld: adversarial prompts are kept out of reports)';
 
 const metricIndex = (metrics: string[]) => {
   const index = new Map<string, number>();
@@ -145,7 +158,7 @@ export function runPageModel(input: RunPageInput): HtmlModel {
         d,
         result.sample.id,
         summary.sampleTags[i] ?? [],
-        json(result.sample.input),
+        input.withholdInputs === true ? WITHHELD_INPUT : json(result.sample.input),
         json(result.sample.expectedOutput),
         result.actualOutput,
         scores,
@@ -277,8 +290,8 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
       name: comparison.dataset,
       facts: [
         ['paired samples', String(comparison.samples.paired)],
-        ['regressed', String(comparison.samples.regressed.length)],
-        ['improved', String(comparison.samples.improved.length)],
+        ['regressed samples', String(crossedSampleCount(comparison.samples.regressed))],
+        ['improved samples', String(crossedSampleCount(comparison.samples.improved))],
         ['failures added', String(comparison.failures.added.length)],
         ['failures resolved', String(comparison.failures.resolved.length)],
       ],

@@ -18,7 +18,7 @@ table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border: 1px solid var(--line); padding: .2rem .5rem; text-align: left; vertical-align: top; }
 th { background: rgba(127,127,160,.12); }
 td[data-aggregate], td.score { font-variant-numeric: tabular-nums; text-align: right; }
-tr.fail td, td.fail, tr.worse td:last-child, .status-regressed { color: var(--fail); }
+tr.fail td, td.fail, tr.worse td:last-child, td.worse, .status-regressed { color: var(--fail); }
 tr.pass td:nth-child(2), .status-improved { color: var(--pass); }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: .1rem 1rem; }
 dl.facts dt { color: var(--muted); }
@@ -26,8 +26,9 @@ dl.facts dd { margin: 0; }
 .histograms { display: flex; flex-wrap: wrap; gap: 1rem; }
 .histograms figure { margin: 0; width: 220px; }
 .histograms figcaption { text-align: center; font-size: .85rem; }
-svg.histogram { width: 220px; height: 70px; }
+svg.histogram { width: 220px; height: 74px; }
 svg .bar { fill: #3f6fd8; } svg .bar-base { fill: #9aa; } svg .axis { stroke: #889; }
+svg .tick { font-size: 7px; fill: #667; }
 .controls { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: .5rem 0; }
 .controls input { min-width: 18rem; padding: .25rem; }
 #sample-table tbody tr { cursor: pointer; }

@@ -59,7 +59,7 @@ export const PAGE_SCRIPT = String.raw`
     var max = 1;
     counts.concat(base || []).forEach(function (n) { if (n > max) max = n; });
     var svg = document.createElementNS(SVG, 'svg');
-    svg.setAttribute('viewBox', '0 0 200 64');
+    svg.setAttribute('viewBox', '0 0 200 66');
     svg.setAttribute('class', 'histogram');
     counts.forEach(function (n, i) {
       [[base ? base[i] : null, 'bar-base', 0], [n, 'bar', base ? 10 : 0]].forEach(function (bar) {
@@ -82,6 +82,15 @@ export const PAGE_SCRIPT = String.raw`
     axis.setAttribute('y1', '56.5'); axis.setAttribute('y2', '56.5');
     axis.setAttribute('class', 'axis');
     svg.appendChild(axis);
+    [['0', 0, 'start'], ['0.5', 100, 'middle'], ['1', 200, 'end']].forEach(function (tick) {
+      var label = document.createElementNS(SVG, 'text');
+      label.setAttribute('x', String(tick[1]));
+      label.setAttribute('y', '64');
+      label.setAttribute('text-anchor', tick[2]);
+      label.setAttribute('class', 'tick');
+      label.textContent = tick[0];
+      svg.appendChild(label);
+    });
     return svg;
   }
 
@@ -113,10 +122,11 @@ export const PAGE_SCRIPT = String.raw`
             cell(signed(v.delta), { 'data-metric': m, 'data-aggregate': k, 'data-delta': '' })]));
         });
       });
-      rows.push(el('tr', null, [cell('macro_f1'), cell('-'), cell(fmt(cmp.macro_f1.base)),
-        cell(fmt(cmp.macro_f1.head)), cell(signed(cmp.macro_f1.delta))]));
+      var f1 = cmp.macro_f1;
+      rows.push(el('tr', { className: f1.delta !== null && f1.delta < 0 ? 'worse' : '' }, [cell('macro_f1'), cell('-'),
+        cell(fmt(f1.base)), cell(fmt(f1.head)), cell(signed(f1.delta), { 'data-macro-f1-delta': '' })]));
       section.appendChild(table('comparison-' + d, ['metric', 'aggregate', 'base', 'head', 'delta'], rows));
-      [['Regressed samples', cmp.samples.regressed], ['Improved samples', cmp.samples.improved]].forEach(function (pair) {
+      [['Regressed score crossings', cmp.samples.regressed], ['Improved score crossings', cmp.samples.improved]].forEach(function (pair) {
         if (pair[1].length === 0) return;
         section.appendChild(el('h3', { text: pair[0] + ' (' + pair[1].length + ')' }));
         section.appendChild(table(null, ['sample', 'metric', 'base', 'head'], pair[1].slice(0, 20).map(function (c) {
@@ -124,6 +134,16 @@ export const PAGE_SCRIPT = String.raw`
         })));
         if (pair[1].length > 20) section.appendChild(el('p', { className: 'muted', text: 'and ' + (pair[1].length - 20) + ' more: filter the samples by status below.' }));
       });
+      if (cmp.cohorts.length > 0) {
+        var cohortMetrics = Object.keys(cmp.metrics);
+        section.appendChild(el('h3', { text: 'Cohorts (mean, base → head)' }));
+        section.appendChild(table('cohort-deltas-' + d, ['tag'].concat(cohortMetrics), cmp.cohorts.map(function (c) {
+          return el('tr', null, [cell(c.tag)].concat(cohortMetrics.map(function (m) {
+            var v = c.metrics[m] ? c.metrics[m].mean : null;
+            return v ? cell(fmt(v.base) + ' → ' + fmt(v.head) + ' (' + signed(v.delta) + ')', { className: v.delta !== null && v.delta < 0 ? 'worse' : '' }) : cell('n/a');
+          })));
+        })));
+      }
       var one = [['only in base', cmp.samples.only_in_base], ['only in head', cmp.samples.only_in_head],
         ['failures added', cmp.failures.added.map(function (f) { return f.sample_id + ' (' + f.metric + ')'; })],
         ['failures resolved', cmp.failures.resolved.map(function (f) { return f.sample_id + ' (' + f.metric + ')'; })]];
@@ -234,6 +254,8 @@ export const PAGE_SCRIPT = String.raw`
     }
     state.view = view;
     state.page = 0;
+    // The query the rows now reflect: tests (and scripts) wait on it after typing.
+    tbody.setAttribute('data-query', q);
     renderPage();
   }
   function short(text) {

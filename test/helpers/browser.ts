@@ -1,0 +1,56 @@
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's chromium package; nothing downloads a browser. */
+export const CHROMIUM = process.env['EVAL_HARNESS_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/**
+ * Headless Debian Chromium with a fresh profile (playwright makes one per launch). The
+ * background-networking flags stop it from calling home: these machines have no network, and a
+ * request it made would also count against the "no network request" check of the report pages.
+ */
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** What a page did while it was open: console errors, uncaught errors, requests off disk. */
+export interface PageWatch {
+  readonly errors: string[];
+  readonly requests: string[];
+}
+
+/**
+ * Open a report file from disk and wait until its script has drawn it (`body[data-ready]`).
+ * Returns the page, what it did, and the milliseconds from navigation to interactive.
+ */
+export async function openReport(
+  browser: Browser,
+  path: string,
+  timeoutMs = 30_000,
+): Promise<{ page: Page; watch: PageWatch; readyMs: number }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const watch: PageWatch = { errors: [], requests: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error') watch.errors.push(message.text());
+  });
+  page.on('pageerror', (error) => watch.errors.push(error.message));
+  page.on('request', (request) => {
+    if (!request.url().startsWith('file:')) watch.requests.push(request.url());
+  });
+  const started = Date.now();
+  await page.goto(pathToFileURL(path).href);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: timeoutMs });
+  return { page, watch, readyMs: Date.now() - started };
+}
