@@ -190,6 +190,9 @@ describe('the HTML run report in Chromium', () => {
     const scores = await page.locator('#detail-scores tbody tr').allInnerTexts();
     expect(scores).toHaveLength(2);
     expect(scores[0]).toMatch(/^exact-match\s+0\.0000/);
+    // The page stores these two by reference to the sample's texts and puts them back here.
+    expect(scores[0]).toContain('"expected": "answer 7"');
+    expect(scores[0]).toContain('"actual": "well, answer 7 it is"');
     expect(scores[1]).toMatch(/^contains\s+1\.0000/);
     expect(scores[1]).toContain('"match": true');
     await page.screenshot({ path: join(screenshots, 'run-report-detail.png') });

@@ -41,6 +41,38 @@ export interface HtmlDataset {
   readonly comparison: DatasetComparison | null;
 }
 
+/**
+ * Stand-ins for a detail value equal to the sample's own output or expected output. Metrics such
+ * as exact-match copy both texts into their details, which would otherwise be most of a large
+ * page; the page script puts the texts back when it shows a sample.
+ */
+export const DETAIL_REFS = {
+  output: '\u0000output',
+  expected: '\u0000expected',
+} as const;
+
+/** A metric's details with top-level copies of the outputs replaced by `DETAIL_REFS`. */
+export function compactDetails(
+  details: unknown,
+  texts: { readonly output: string | null; readonly expected: unknown },
+): unknown {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return details;
+  let compacted: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(details)) {
+    if (typeof value !== 'string') continue;
+    const ref =
+      value === texts.output
+        ? DETAIL_REFS.output
+        : value === texts.expected
+          ? DETAIL_REFS.expected
+          : undefined;
+    if (ref === undefined) continue;
+    compacted ??= { ...(details as Record<string, unknown>) };
+    compacted[key] = ref;
+  }
+  return compacted ?? details;
+}
+
 export interface HtmlGate {
   readonly label: string;
   readonly passed: boolean;
@@ -151,7 +183,10 @@ export function runPageModel(input: RunPageInput): HtmlModel {
       for (const [name, score] of result.metricScores) {
         const at = indexOf(name);
         scores[at] = score.score;
-        details[at] = score.details;
+        details[at] = compactDetails(score.details, {
+          output: result.actualOutput,
+          expected: result.sample.expectedOutput,
+        });
       }
       for (const [name, error] of errors.get(result.sample.id) ?? []) failed[indexOf(name)] = error;
       samples.push([
@@ -256,7 +291,12 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
       const scoresOf = (sample: typeof before) =>
         metrics.map((name) => sample?.scores[name]?.score ?? null);
       const detailsOf = (sample: typeof before) =>
-        metrics.map((name) => sample?.scores[name]?.details ?? null);
+        metrics.map((name) =>
+          compactDetails(sample?.scores[name]?.details ?? null, {
+            output: sample?.actual_output ?? null,
+            expected: undefined,
+          }),
+        );
       const status: SampleStatus =
         before === undefined
           ? 'head-only'

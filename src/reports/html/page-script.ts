@@ -292,6 +292,14 @@ export const PAGE_SCRIPT = String.raw`
   function pre(title, text) {
     return el('div', { className: 'block' }, [el('h4', { text: title }), el('pre', { text: text === null ? '(not in this report)' : text })]);
   }
+  // Details name the sample's own texts by reference (html-model.ts, DETAIL_REFS).
+  function detailJson(details, output, expectedJson) {
+    return JSON.stringify(details, function (key, value) {
+      if (value === '\u0000output') return output;
+      if (value === '\u0000expected') return expectedJson ? JSON.parse(expectedJson) : value;
+      return value;
+    }, 2);
+  }
   function showDetail(index) {
     var r = rows[index];
     var blocks = [el('h3', { text: 'Sample ' + r[C.id] })];
@@ -304,9 +312,9 @@ export const PAGE_SCRIPT = String.raw`
       var cells = [cell(m)];
       if (compare) cells.push(cell(fmt(r[C.baseScores][i])));
       cells.push(cell(fmt(r[C.scores][i])));
-      var detailText = JSON.stringify(r[C.details][i], null, 2);
+      var detailText = detailJson(r[C.details][i], r[C.out], r[C.expected]);
       if (!compare && r[C.errors][i] !== null) detailText = 'error: ' + r[C.errors][i];
-      if (compare && r[C.baseDetails][i] !== null) detailText = 'base: ' + JSON.stringify(r[C.baseDetails][i], null, 2) + '\nhead: ' + detailText;
+      if (compare && r[C.baseDetails][i] !== null) detailText = 'base: ' + detailJson(r[C.baseDetails][i], r[C.baseOut], null) + '\nhead: ' + detailText;
       cells.push(el('td', null, [el('pre', { text: detailText })]));
       return el('tr', null, cells);
     });

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DETAIL_REFS,
+  WITHHELD_INPUT,
+  compactDetails,
+  type RunSampleRow,
+} from '../../src/reports/html/html-model.js';
+import { embedJson } from '../../src/reports/html/html-page.js';
+import { renderHtmlPage, runPageModel, summarizeReport } from '../../src/reports/index.js';
+import { report, result } from '../helpers/reports.js';
+
+const outcomeOf = (r: ReturnType<typeof report>) => ({ report: r, summary: summarizeReport(r) });
+const pageOf = (r: ReturnType<typeof report>, withholdInputs = false) =>
+  runPageModel({ title: 't', generator: 'g', outcomes: [outcomeOf(r)], withholdInputs });
+
+describe('the HTML page shell', () => {
+  it('embeds data that no string can break out of', () => {
+    const text = embedJson({ output: '</script><script>alert(1)</script><!--' });
+    expect(text).not.toContain('<');
+    expect(JSON.parse(text)).toEqual({ output: '</script><script>alert(1)</script><!--' });
+  });
+
+  it('writes one page with its data inline and a policy that forbids requests', () => {
+    const r = report([result('s1', { contains: 1 }, {}, '</script><img src=x onerror=alert(1)>')]);
+    const html = renderHtmlPage({ ...pageOf(r), title: '<b>title</b>' });
+    expect(html).toMatch(/^<!doctype html>\n/);
+    expect(html).toContain("content=\"default-src 'none';");
+    expect(html).toContain('<title>&#60;b&#62;title&#60;/b&#62;</title>');
+    expect(html.match(/<\/script>/g)).toHaveLength(2);
+    expect(html).not.toContain('<img');
+  });
+});
+
+describe('the page model of a run', () => {
+  it('stores sample rows as arrays indexed by the page-wide metric list', () => {
+    const r = report([
+      result('s1', { contains: 1, 'exact-match': 0 }, { tags: ['geo'] }, 'Paris'),
+      result('s2', { contains: 0 }, {}, 'Milan'),
+    ]);
+    const model = pageOf(r);
+    expect(model.metrics).toEqual(['contains', 'exact-match']);
+    const [first, second] = model.samples as RunSampleRow[];
+    expect(first?.slice(0, 3)).toEqual([0, 's1', ['geo']]);
+    expect(first?.[5]).toBe('Paris');
+    expect(first?.[6]).toEqual([1, 0]);
+    expect(second?.[6]).toEqual([0, null]);
+    expect(model.datasets[0]?.aggregates?.['contains']?.mean).toBe(0.5);
+  });
+
+  it('withholds sample inputs when asked (adversarial sweeps)', () => {
+    const r = report([result('s1', { contains: 1 })]);
+    expect((pageOf(r).samples[0] as RunSampleRow)[3]).toBe('{}');
+    expect((pageOf(r, true).samples[0] as RunSampleRow)[3]).toBe(WITHHELD_INPUT);
+  });
+});
+
+describe('compacted metric details', () => {
+  it('replaces top-level copies of the output and the expected output by references', () => {
+    const details = { expected: 'x', actual: 'Paris', match: false, nested: { actual: 'Paris' } };
+    expect(compactDetails(details, { output: 'Paris', expected: 'x' })).toEqual({
+      expected: DETAIL_REFS.expected,
+      actual: DETAIL_REFS.output,
+      match: false,
+      nested: { actual: 'Paris' },
+    });
+    expect(details.actual).toBe('Paris');
+  });
+
+  it('leaves details without copies, and values that are not objects, as they are', () => {
+    const details = { lcs_tokens: 3 };
+    expect(compactDetails(details, { output: 'a', expected: 'b' })).toBe(details);
+    expect(compactDetails(null, { output: 'a', expected: 'b' })).toBeNull();
+    expect(compactDetails(['a'], { output: 'a', expected: 'b' })).toEqual(['a']);
+  });
+});
