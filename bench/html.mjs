@@ -5,10 +5,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeCoreFixtures, timeCli } from './core.mjs';
+import { CHROMIUM, launchChromium } from '../test/helpers/chromium.mjs';
 import { OUT_DIR, median } from './util.mjs';
 
 const SAMPLES = Number(process.env.EVAL_HARNESS_BENCH_SAMPLES ?? 100_000);
-const CHROMIUM = '/usr/bin/chromium';
 const LOADS = 5;
 
 export async function benchHtml() {
@@ -38,19 +38,7 @@ export async function benchHtml() {
     console.log(`  ${CHROMIUM} is missing (apt-get install chromium): time-to-interactive skipped`);
     return;
   }
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   const loads = [];
   try {
     for (let i = 0; i < LOADS; i++) {

@@ -59,8 +59,6 @@ export async function loadBaselineFlag(
       throw new UsageError(`${needs[0] as string} requires --baseline <report.json>.`);
     return undefined;
   }
-  if (options.baseline.trim() === '')
-    throw new UsageError('The --baseline option requires a non-empty file path.');
   try {
     const report = await readSavedReport(resolve(io.cwd, options.baseline), options.baseline);
     return { source: options.baseline, report, gates };

@@ -19,6 +19,7 @@ import { loadSavedOutputsFile } from '../sut/index.js';
 import { readBatchFlags, type BatchFlagOptions } from './batch-flags.js';
 import { loadBaselineFlag, type ComparisonFlagOptions } from './comparison-flags.js';
 import type { CliIo } from './io.js';
+import { checkFilePathFlags } from './path-flags.js';
 import { printDryRunPlan } from './dry-run-plan.js';
 import { createProgressDisplay } from './progress-display.js';
 import {
@@ -96,19 +97,15 @@ export type { PreparedDataset } from '../app/index.js';
 
 /** Check flags, load the config, resolve batch options: every error here is exit 2, nothing ran. */
 export async function createRunContext(options: RunCommandOptions, io: CliIo): Promise<RunContext> {
-  if (options.outputs !== undefined && options.outputs.trim() === '') {
-    throw new UsageError('The --outputs option requires a non-empty file path.');
-  }
-  for (const [flag, value] of [
+  checkFilePathFlags([
+    ['--outputs', options.outputs],
     ['--out', options.out],
     ['--junit', options.junit],
     ['--progress-file', options.progressFile],
     ['--manifest', options.manifest],
     ['--html', options.html],
-  ] as const) {
-    if (value !== undefined && value.trim() === '')
-      throw new UsageError(`The ${flag} option requires a non-empty file path.`);
-  }
+    ['--baseline', options.baseline],
+  ]);
   const pendingWarnings = reportExtensionWarnings(options);
   options.metric.forEach((metric, index) => {
     if (metric.trim() === '')

@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adversarialSamples } from '../../src/adversarial/index.js';
-import { makeWorkspace, runCli, type CliResult } from '../helpers/cli.js';
+import { expectOneLineError, makeWorkspace, runCli } from '../helpers/cli.js';
 
 const DATASET = `name: qa
 samples:
@@ -34,15 +34,6 @@ async function reportsWorkspace(): Promise<string> {
     expect(run.code).toBe(0);
   }
   return dir;
-}
-
-function expectOneLineError(result: CliResult, code: number, fragment: string): void {
-  expect(result.code).toBe(code);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toContain(fragment);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
 const exists = async (path: string) => (await stat(path).catch(() => undefined)) !== undefined;

@@ -1,7 +1,13 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_DATASET, REPO_ROOT, makeWorkspace, runCli, type CliResult } from '../helpers/cli.js';
+import {
+  DEMO_DATASET,
+  REPO_ROOT,
+  expectOneLineError,
+  makeWorkspace,
+  runCli,
+} from '../helpers/cli.js';
 
 const SUT = `export default (invocation) => ({ s1: 'Paris', s2: 'Milan' })[invocation.id];\n`;
 const CONFIG = `export default {
@@ -9,15 +15,6 @@ const CONFIG = `export default {
   sut: { type: 'module', path: './sut.mjs' },
 };
 `;
-
-function expectOneLineError(result: CliResult, code: number, fragment: string): void {
-  expect(result.code).toBe(code);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toContain(fragment);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-}
 
 async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;

@@ -1,29 +1,7 @@
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
-/** Debian's chromium package; nothing downloads a browser. */
-export const CHROMIUM = process.env['EVAL_HARNESS_CHROMIUM'] ?? '/usr/bin/chromium';
-
-/**
- * Headless Debian Chromium with a fresh profile (playwright makes one per launch). The
- * background-networking flags stop it from calling home: these machines have no network, and a
- * request it made would also count against the "no network request" check of the report pages.
- */
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+export { CHROMIUM, launchChromium } from './chromium.mjs';
 
 /** What a page did while it was open: console errors, uncaught errors, requests off disk. */
 export interface PageWatch {

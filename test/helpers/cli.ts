@@ -3,6 +3,7 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 /** The built binary, as a user runs it (`npm test` builds first). */
 export const BIN = fileURLToPath(new URL('../../bin/eval-harness.js', import.meta.url));
@@ -32,6 +33,16 @@ export function runCli(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The command failed with `code` and one stderr line holding `fragment`: no stdout, no stack. */
+export function expectOneLineError(result: CliResult, code: number, fragment: string): void {
+  expect(result.code).toBe(code);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain(fragment);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
 /** A long-running CLI process (e.g. `eval-harness worker`), started and awaited by tests. */

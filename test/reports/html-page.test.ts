@@ -9,7 +9,11 @@ import { embedJson } from '../../src/reports/html/html-page.js';
 import { renderHtmlPage, runPageModel, summarizeReport } from '../../src/reports/index.js';
 import { report, result } from '../helpers/reports.js';
 
-const outcomeOf = (r: ReturnType<typeof report>) => ({ report: r, summary: summarizeReport(r) });
+const outcomeOf = (r: ReturnType<typeof report>) => ({
+  report: r,
+  summary: summarizeReport(r),
+  gates: undefined,
+});
 const pageOf = (r: ReturnType<typeof report>, withholdInputs = false) =>
   runPageModel({ title: 't', generator: 'g', outcomes: [outcomeOf(r)], withholdInputs });
 

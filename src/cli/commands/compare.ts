@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { compareReportFiles } from '../../app/index.js';
-import { UsageError } from '../../errors.js';
 import {
   buildComparisonJson,
   comparePageModel,
@@ -12,6 +11,7 @@ import { EVAL_HARNESS_VERSION } from '../../version.js';
 import { parseComparisonGates, reportComparisonGates, writeHtmlPage } from '../comparison-flags.js';
 import { emitReport } from '../emit-report.js';
 import type { CliIo } from '../io.js';
+import { checkFilePathFlags } from '../path-flags.js';
 
 /** Options of `eval-harness compare`, as commander parses them. */
 export interface CompareCommandOptions {
@@ -35,13 +35,10 @@ export async function compareCommand(
   options: CompareCommandOptions,
   io: CliIo,
 ): Promise<number> {
-  for (const [flag, value] of [
+  checkFilePathFlags([
     ['--out', options.out],
     ['--html', options.html],
-  ] as const) {
-    if (value !== undefined && value.trim() === '')
-      throw new UsageError(`The ${flag} option requires a non-empty file path.`);
-  }
+  ]);
   const gates = parseComparisonGates(options);
   const compared = await compareReportFiles(
     { path: resolve(io.cwd, basePath), source: basePath },
