@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import {
-  checkBaseline,
   configEvalSet,
   createManifestWriter,
   readEvalSetManifest,
@@ -11,7 +10,6 @@ import { systemClock } from '../clock.js';
 import { EXIT_CODES, UsageError } from '../errors.js';
 import { withFileLock } from '../file-lock.js';
 import { renderEvalSetJson, renderEvalSetMarkdown } from '../reports/index.js';
-import { emitReport, writeJunit } from './emit-report.js';
 import {
   createRunContext,
   executeDatasetRun,
@@ -22,7 +20,7 @@ import {
   type RunCommandOptions,
 } from './dataset-run.js';
 import { untilInterrupted, type CliIo } from './io.js';
-import { compareRunWithBaseline, reportComparisonGates, writeRunHtml } from './comparison-flags.js';
+import { checkRunBaseline, writeRunOutputs } from './run-outputs.js';
 
 /** How long a run waits for another run that holds the same eval-set manifest. */
 const MANIFEST_LOCK_WAIT_MS = 30_000;
@@ -59,12 +57,7 @@ export async function runEvalSetCommand(
   const prepared = new Map<string, PreparedDataset>();
   for (const name of definition.datasetNames)
     prepared.set(name, await prepareDatasetRun(context, name));
-  if (context.baseline !== undefined)
-    checkBaseline(context.baseline, {
-      evalSet: setName,
-      datasets: definition.datasetNames,
-      metrics: [...prepared.values()].flatMap((entry) => entry.dataset.metrics.map((m) => m.name)),
-    });
+  checkRunBaseline(context.baseline, [...prepared.values()], setName);
   if (options.dryRun === true) {
     return printDryRun(context, [...prepared.values()]);
   }
@@ -101,25 +94,19 @@ export async function runEvalSetCommand(
   const ran: EvalSetOutcome = finished.done;
 
   const { result, outcomes: passOutcomes } = ran;
-  const compared = compareRunWithBaseline(context.baseline, passOutcomes, setName);
-  await emitReport(
-    () => [
-      options.json === true
-        ? renderEvalSetJson(result, passOutcomes, compared?.rendered)
-        : renderEvalSetMarkdown(result, passOutcomes, compared?.rendered),
-    ],
-    options,
-    io,
-  );
-  if (options.junit !== undefined) await writeJunit(result.reports, options.junit, io);
-  await writeRunHtml(options, io, {
+  const comparisonGates = await writeRunOutputs(options, io, context.baseline, {
     title: `Eval set report — ${setName}`,
     outcomes: passOutcomes,
-    compared,
+    evalSet: setName,
+    render: (comparison) => [
+      options.json === true
+        ? renderEvalSetJson(result, passOutcomes, comparison)
+        : renderEvalSetMarkdown(result, passOutcomes, comparison),
+    ],
+    junitReports: result.reports,
   });
-
   let exitCode: number = Math.max(
-    reportComparisonGates(compared?.gates, io),
+    comparisonGates,
     ...passOutcomes.map((outcome) => reportOutcome(outcome, io)),
   );
   if (result.stoppedBy !== null) {

@@ -67,6 +67,7 @@ export {
 export {
   renderAdversarialReport,
   regressionGateJson,
+  regressionGateHtml,
   regressionGateLine,
   regressionGateMarkdown,
 } from './regression-gate-renderer.js';

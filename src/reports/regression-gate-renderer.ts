@@ -1,3 +1,4 @@
+import type { HtmlGate } from './html/html-model.js';
 import type { GateResult } from '../adversarial/index.js';
 import type { RenderedComparison } from './comparison-renderer.js';
 import type { GatedReport } from './eval-set-renderer.js';
@@ -78,6 +79,19 @@ export function regressionGateMarkdown(result: GateResult): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The regression gate as a row of the HTML page's gates table. */
+export function regressionGateHtml(result: GateResult): HtmlGate {
+  const failing = result.checks.filter((check) => check.status !== 'pass');
+  return {
+    label: 'adversarial regression gate',
+    passed: result.status !== 'fail',
+    detail:
+      failing.length === 0 || result.status !== 'fail'
+        ? result.status
+        : `fail: ${failing.map((check) => check.target).join(', ')}`,
+  };
 }
 
 /** The one stderr line that says how the regression gate ended. */

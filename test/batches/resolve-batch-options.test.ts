@@ -69,7 +69,7 @@ const profiles = createProfileResolver({
 const capture = (flags: BatchFlags) => resolveBatchOptions(flags, profiles).options;
 
 describe('resolveBatchOptions', () => {
-  it('applies a profile (35) and lets explicit flags win', () => {
+  it('applies a profile and lets explicit flags win', () => {
     expect(capture({ 'batch-profile': 'custom-ttl' })).toMatchObject({
       mode: 'lazy-parallel',
       concurrency: 4,

@@ -20,7 +20,7 @@ const exists = async (path: string) => (await stat(path).catch(() => undefined))
 const base = ['adversarial', '--category=prompt-injection', '--metric=exact-match'];
 
 describe('eval-harness adversarial (child process)', () => {
-  it('scores saved outputs for one category (209) and via the adv alias', async () => {
+  it('scores saved outputs for one category and via the adv alias', async () => {
     const dir = await workspace();
     const result = await runCli([...base, '--outputs=pi-ok.json', '--json', '--out=r.json'], {
       cwd: dir,
@@ -41,7 +41,7 @@ describe('eval-harness adversarial (child process)', () => {
     expect(JSON.parse(alias.stdout).samples[0].id).toBe('adv.ssrf');
   });
 
-  it('runs a SUT module (222) and records a manifest', async () => {
+  it('runs a SUT module and records a manifest', async () => {
     const dir = await workspace();
     const sut = await runCli(
       ['adversarial', '--category=tool-abuse', '--metric=exact-match', '--sut', 'sut.mjs'],
@@ -121,7 +121,7 @@ describe('eval-harness adversarial (child process)', () => {
     expect(JSON.parse(await readFile(join(dir, 'm.json'), 'utf8')).runs).toHaveLength(2);
   });
 
-  it('a first run with metric failures is not recorded (216); a missing target fails', async () => {
+  it('a first run with metric failures is not recorded; a missing target fails', async () => {
     const dir = await workspace();
     const failing = await runCli(
       [
@@ -216,7 +216,7 @@ describe('eval-harness adversarial (child process)', () => {
     expect(noSut.stderr).toContain('No system under test');
   });
 
-  it('documents the gate in the help (208) and two concurrent processes lose no run', async () => {
+  it('documents the gate in the help and two concurrent processes lose no run', async () => {
     const dir = await workspace();
     const help = await runCli(['adversarial', '--help'], { cwd: dir });
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import {
-  checkBaseline,
   checkSweepManifest,
   recordSweep,
   registerAdversarialDataset,
@@ -8,7 +7,11 @@ import {
 } from '../../app/index.js';
 import { systemClock } from '../../clock.js';
 import { loadDatasetFile } from '../../datasets/index.js';
-import { regressionGateLine, renderAdversarialReport } from '../../reports/index.js';
+import {
+  regressionGateHtml,
+  regressionGateLine,
+  renderAdversarialReport,
+} from '../../reports/index.js';
 import { parseAdversarialFlags, type AdversarialCommandOptions } from '../adversarial-flags.js';
 import {
   createRunContext,
@@ -17,13 +20,8 @@ import {
   prepareRegisteredDataset,
   reportOutcome,
 } from '../dataset-run.js';
-import { emitReport, writeJunit } from '../emit-report.js';
 import type { CliIo } from '../io.js';
-import {
-  compareRunWithBaseline,
-  reportComparisonGates,
-  writeRunHtml,
-} from '../comparison-flags.js';
+import { checkRunBaseline, writeRunOutputs } from '../run-outputs.js';
 
 export type { AdversarialCommandOptions } from '../adversarial-flags.js';
 
@@ -53,59 +51,32 @@ export async function adversarialCommand(
   });
   if (recording !== undefined) await checkSweepManifest(recording.manifestPath, name);
   const prepared = await prepareRegisteredDataset(context, dataset);
-  if (context.baseline !== undefined)
-    checkBaseline(context.baseline, {
-      datasets: [name],
-      metrics: dataset.metrics.map((metric) => metric.name),
-    });
+  checkRunBaseline(context.baseline, [prepared]);
   if (options.dryRun === true) return printDryRun(context, [prepared]);
 
   const outcome = await executeDatasetRun(context, prepared);
   const recorded =
     recording === undefined ? undefined : await recordSweep(outcome, recording, systemClock);
   const gateResult = recorded?.gateResult;
-  const { report } = outcome;
   const summary = sweepSummary(outcome);
-  const compared = compareRunWithBaseline(context.baseline, [outcome]);
-  await emitReport(
-    () => [
-      renderAdversarialReport(
-        outcome,
-        summary,
-        gateResult,
-        options.json === true,
-        compared?.rendered,
-      ),
-    ],
-    options,
-    io,
-  );
-  if (options.junit !== undefined) await writeJunit([report], options.junit, io);
-  await writeRunHtml(options, io, {
+  const comparisonGates = await writeRunOutputs(options, io, context.baseline, {
     title: `Adversarial sweep — ${name}`,
     outcomes: [{ ...outcome, summary }],
-    compared,
+    render: (comparison) => [
+      renderAdversarialReport(outcome, summary, gateResult, options.json === true, comparison),
+    ],
+    junitReports: [outcome.report],
+    extraGates: gateResult === undefined ? [] : [regressionGateHtml(gateResult)],
     withholdInputs: true,
-    extraGates:
-      gateResult === undefined
-        ? []
-        : [
-            {
-              label: 'regression gate',
-              passed: gateResult.status !== 'fail',
-              detail: gateResult.status,
-            },
-          ],
   });
   // The report is out; now a manifest that could not be written fails the command.
   if (recorded?.error !== undefined) throw recorded.error;
 
-  let exitCode: number = reportOutcome(outcome, io);
+  let exitCode: number = Math.max(reportOutcome(outcome, io), comparisonGates);
   if (gateResult !== undefined && recording?.gate !== undefined) {
-    io.stderr.write(
-      `${regressionGateLine(gateResult, recording.gate.maxDrop, report.failures.length > 0)}\n`,
-    );
+    const anyFailures = outcome.report.failures.length > 0;
+    io.stderr.write(`${regressionGateLine(gateResult, recording.gate.maxDrop, anyFailures)}\n`);
     if (gateResult.status === 'fail') exitCode = 1;
   }
-  return Math.max(exitCode, reportComparisonGates(compared?.gates, io));
+  return exitCode;
 }

@@ -9,13 +9,7 @@ import {
   type RunCommandOptions,
 } from '../dataset-run.js';
 import type { CliIo } from '../io.js';
-import { emitReport, writeJunit } from '../emit-report.js';
-import { checkBaseline } from '../../app/index.js';
-import {
-  compareRunWithBaseline,
-  reportComparisonGates,
-  writeRunHtml,
-} from '../comparison-flags.js';
+import { checkRunBaseline, writeRunOutputs } from '../run-outputs.js';
 
 export type { RunCommandOptions } from '../dataset-run.js';
 
@@ -43,40 +37,30 @@ export async function runCommand(
 
   const context = await createRunContext(options, io);
   const prepared = await prepareDatasetRun(context, datasetArg);
-  if (context.baseline !== undefined)
-    checkBaseline(context.baseline, {
-      datasets: [prepared.dataset.name],
-      metrics: prepared.dataset.metrics.map((metric) => metric.name),
-    });
+  checkRunBaseline(context.baseline, [prepared]);
   if (options.dryRun === true) return printDryRun(context, [prepared]);
 
   const outcome = await executeDatasetRun(context, prepared);
   const { report, summary } = outcome;
-  const compared = compareRunWithBaseline(context.baseline, [outcome]);
   const gates = outcome.gates === undefined ? {} : { gates: outcome.gates };
-  // Rendering checks the whole report before the first chunk, so an encoding failure leaves no
-  // file behind and prints nothing.
-  await emitReport(
-    () =>
+  const comparisonGates = await writeRunOutputs(options, io, context.baseline, {
+    title: `Eval report — ${report.datasetName}`,
+    outcomes: [outcome],
+    // Rendering checks the whole report before the first chunk, so an encoding failure leaves
+    // no file behind and prints nothing.
+    render: (comparison) =>
       options.json === true
         ? renderJsonReportChunks(report, summary, {
             ...gates,
-            ...(compared === undefined ? {} : { comparison: compared.rendered.json }),
+            ...(comparison === undefined ? {} : { comparison: comparison.json }),
           })
         : [
             renderMarkdownReport(report, summary, {
               ...gates,
-              ...(compared === undefined ? {} : { comparison: compared.rendered.markdown }),
+              ...(comparison === undefined ? {} : { comparison: comparison.markdown }),
             }),
           ],
-    options,
-    io,
-  );
-  if (options.junit !== undefined) await writeJunit([report], options.junit, io);
-  await writeRunHtml(options, io, {
-    title: `Eval report — ${report.datasetName}`,
-    outcomes: [outcome],
-    compared,
+    junitReports: [report],
   });
-  return Math.max(reportOutcome(outcome, io), reportComparisonGates(compared?.gates, io));
+  return Math.max(reportOutcome(outcome, io), comparisonGates);
 }
