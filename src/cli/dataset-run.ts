@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import {
   combineReporters,
   type BatchProgressReporter,
@@ -7,7 +6,7 @@ import {
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { EvalEngine, type GoldenDataset } from '../engine/index.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_CACHE_DIR, createDiskCache, type ResponseCache } from '../response-cache.js';
+import type { ResponseCache } from '../response-cache.js';
 import { parsePositiveIntFlag } from '../flag-values.js';
 import {
   checkGateMetrics,
@@ -16,8 +15,16 @@ import {
   type ScoreGate,
 } from '../reports/index.js';
 import { loadSavedOutputsFile } from '../sut/index.js';
-import { readBatchFlags, type BatchFlagOptions } from './batch-flags.js';
-import { loadBaselineFlag, type ComparisonFlagOptions } from './comparison-flags.js';
+import { readBatchFlags } from './batch-flags.js';
+import {
+  maxCostOf,
+  reportExtensionWarnings,
+  responseCacheOf,
+  runFlagsOf,
+  type RunCommandOptions,
+  type RunFlags,
+} from './run-flags.js';
+import { loadBaselineFlag } from './comparison-flags.js';
 import type { CliIo } from './io.js';
 import { checkFilePathFlags } from './path-flags.js';
 import { printDryRunPlan } from './dry-run-plan.js';
@@ -34,36 +41,9 @@ import {
   type PreparedDataset,
 } from '../app/index.js';
 
-/** Options of `eval-harness run`, as commander parses them. */
-export interface RunCommandOptions extends BatchFlagOptions, ComparisonFlagOptions {
-  config?: string;
-  sut?: string;
-  metric: string[];
-  outputs?: string;
-  json?: boolean;
-  markdown?: boolean;
-  out?: string;
-  junit?: string;
-  failUnder: string[];
-  dryRun?: boolean;
-  progressFile?: string;
-  localWorkers?: string;
-  repeat?: string;
-  maxCost?: string;
-  redisUrl?: string;
-  evalSet?: string;
-  manifest?: string;
-  retryFailed?: boolean;
-  /** False with --no-progress. */
-  progress?: boolean;
-  cacheDir?: string;
-  /** False with --no-cache. */
-  cache?: boolean;
-}
-
 /** Everything a run resolves once, before its first dataset. */
 export interface RunContext {
-  readonly options: RunCommandOptions;
+  readonly flags: RunFlags;
   readonly io: CliIo;
   readonly loaded: LoadedConfig;
   readonly engine: EvalEngine;
@@ -94,6 +74,7 @@ export function releaseWarnings(context: RunContext): void {
 }
 
 export type { PreparedDataset } from '../app/index.js';
+export type { RunCommandOptions } from './run-flags.js';
 
 /** Check flags, load the config, resolve batch options: every error here is exit 2, nothing ran. */
 export async function createRunContext(options: RunCommandOptions, io: CliIo): Promise<RunContext> {
@@ -146,7 +127,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
   await registerConfigMetrics(engine, loaded);
   const configReporter = await loadConfigReporter(loaded);
   return {
-    options,
+    flags: runFlagsOf(options, io),
     io,
     loaded,
     engine,
@@ -163,24 +144,6 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
 }
 
 /**
- * The report's format comes from --json, never from the --out file name; say so before a long
- * run when the name suggests the other format.
- */
-function reportExtensionWarnings(options: RunCommandOptions): string[] {
-  const out = options.out?.toLowerCase();
-  if (out === undefined) return [];
-  if (out.endsWith('.json') && options.json !== true)
-    return [
-      `--out ${options.out} ends in .json, but the report will be Markdown; add --json to write JSON.`,
-    ];
-  if ((out.endsWith('.md') || out.endsWith('.markdown')) && options.json === true)
-    return [
-      `--out ${options.out} is named as Markdown, but --json writes a JSON report; drop --json to write Markdown.`,
-    ];
-  return [];
-}
-
-/**
  * Register one dataset and check everything its run needs before the first SUT call: metrics,
  * gates, the saved outputs or the SUT module. A dry run stops after this.
  */
@@ -188,10 +151,10 @@ export async function prepareDatasetRun(
   context: RunContext,
   datasetArg: string,
 ): Promise<PreparedDataset> {
-  const { options, io, loaded, engine } = context;
+  const { flags, io, loaded, engine } = context;
   const dataset = await prepareDataset(engine, loaded, {
     dataset: datasetArg,
-    metricFlags: options.metric,
+    metricFlags: [...flags.metricFlags],
     cwd: io.cwd,
   });
   return prepareRegisteredDataset(context, dataset);
@@ -202,13 +165,13 @@ export async function prepareRegisteredDataset(
   context: RunContext,
   dataset: GoldenDataset,
 ): Promise<PreparedDataset> {
-  const { options, io, loaded, engine } = context;
+  const { flags, io, loaded, engine } = context;
   checkGateMetrics(
     context.gates,
     dataset.metrics.map((metric) => metric.name),
   );
-  if (options.outputs !== undefined) {
-    const outputs = await loadSavedOutputsFile(resolve(io.cwd, options.outputs));
+  if (flags.outputsPath !== undefined) {
+    const outputs = await loadSavedOutputsFile(flags.outputsPath);
     engine.checkSavedOutputs(dataset.name, outputs);
     return { dataset, source: { kind: 'outputs', outputs } };
   }
@@ -218,7 +181,7 @@ export async function prepareRegisteredDataset(
     dataset,
     source: {
       kind: 'sut',
-      runner: await resolveRunner(loaded, options.sut, io.cwd, context.cache),
+      runner: await resolveRunner(loaded, flags.sutModule, io.cwd, context.cache),
     },
     repeat: context.repeat ?? loaded.config.datasets?.[dataset.name]?.repeat ?? 1,
   };
@@ -231,7 +194,7 @@ export function printDryRun(context: RunContext, prepared: readonly PreparedData
     context.io,
     prepared.map((entry) => ({ dataset: entry.dataset, repeat: entry.repeat ?? 1 })),
     context.batch,
-    context.options.json === true,
+    context.flags.json,
     context.maxCostUsd ?? null,
   );
   return 0;
@@ -242,13 +205,12 @@ export async function executeDatasetRun(
   context: RunContext,
   prepared: PreparedDataset,
 ): Promise<GatedReport> {
-  const { options, io, loaded, configReporter } = context;
+  const { flags, io, loaded, configReporter } = context;
   releaseWarnings(context);
   const display = await createProgressDisplay({
     io,
-    enabled: options.progress !== false,
-    progressFile:
-      options.progressFile === undefined ? undefined : resolve(io.cwd, options.progressFile),
+    enabled: flags.progress,
+    progressFile: flags.progressFile,
   });
   try {
     return await runDataset(
@@ -258,7 +220,7 @@ export async function executeDatasetRun(
         batch: context.batch.options,
         gates: context.gates,
         localWorkers: context.localWorkers,
-        ...(options.redisUrl === undefined ? {} : { redis: options.redisUrl }),
+        ...(flags.redisUrl === undefined ? {} : { redis: flags.redisUrl }),
         ...(context.maxCostUsd === undefined ? {} : { maxCostUsd: context.maxCostUsd }),
         ...(context.cache === undefined ? {} : { cache: context.cache }),
       },
@@ -302,41 +264,4 @@ export function reportOutcome(outcome: GatedReport, io: CliIo): 0 | 1 {
       `Budget reached (${prefix}): ${outcome.report.budget?.reason ?? 'the run was stopped'}; the report covers the samples that ran.\n`,
     );
   return halted || failures > 0 || (outcome.gates?.some((gate) => !gate.passed) ?? false) ? 1 : 0;
-}
-
-/**
- * The run's budget: `--max-cost` (a positive amount of USD, or `none` to clear a profile's),
- * else the profile's `maxCostUsd`. Saved outputs (`--outputs`) call no SUT, so they have none.
- */
-function maxCostOf(options: RunCommandOptions, batch: ResolvedBatch): number | undefined {
-  const text = options.maxCost;
-  if (text === undefined)
-    return options.outputs === undefined ? (batch.profile?.maxCostUsd ?? undefined) : undefined;
-  if (/^(none|null)$/i.test(text.trim())) return undefined;
-  const usd = Number(text);
-  if (text.trim() === '' || !Number.isFinite(usd) || usd <= 0)
-    throw new UsageError(
-      `The --max-cost option must be a positive amount of USD, such as 2.50 (or none); got '${text}'.`,
-    );
-  if (options.outputs !== undefined)
-    throw new UsageError(
-      '--max-cost stops a run that calls the SUT; with --outputs nothing is dispatched, so drop one of them.',
-    );
-  return usd;
-}
-
-/** The response cache of a run or worker: `--cache-dir` (cwd-relative), unless `--no-cache`. */
-export function responseCacheOf(
-  options: { readonly cache?: boolean; readonly cacheDir?: string },
-  io: CliIo,
-): ResponseCache | undefined {
-  const dir = cacheDirOf(options.cacheDir, io);
-  return options.cache === false ? undefined : createDiskCache(dir);
-}
-
-/** The cache folder: `--cache-dir` (cwd-relative), else the default. */
-export function cacheDirOf(cacheDir: string | undefined, io: CliIo): string {
-  if (cacheDir !== undefined && cacheDir.trim() === '')
-    throw new UsageError('The --cache-dir option requires a non-empty folder path.');
-  return resolve(io.cwd, cacheDir ?? DEFAULT_CACHE_DIR);
 }

@@ -1,24 +1,66 @@
+import * as z from 'zod';
 import { EvalRunError } from '../errors.js';
+import { firstIssue } from '../schema-issues.js';
 import { durationSeconds, type EvalReport } from '../reports/index.js';
 import { isPlainObject } from '../values.js';
 import type { EvalSetDefinition } from './eval-set.js';
 
 export const EVAL_SET_MANIFEST_SCHEMA_V1 = 'eval-harness.eval-set-manifest.v1';
 
-export type EvalSetEntryStatus = 'pending' | 'running' | 'completed' | 'failed';
-const STATUSES: readonly string[] = ['pending', 'running', 'completed', 'failed'];
+const STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+export type EvalSetEntryStatus = (typeof STATUSES)[number];
+
+// Absent and null are the same: a hand-written manifest may leave unset fields out.
+const nullableNumber = z.number().nullable().default(null);
+const nullableString = z.string().nullable().default(null);
+
+/** One dataset's state in a resumable eval-set run, as the manifest file holds it. */
+const ManifestEntrySchema = z.object({
+  dataset: z.string(),
+  status: z.enum(STATUSES),
+  started_at: nullableNumber,
+  finished_at: nullableNumber,
+  duration_seconds: nullableNumber,
+  report_schema_version: nullableString,
+  total_samples: nullableNumber,
+  total_failures: nullableNumber,
+  error: nullableString,
+});
+
+/**
+ * The manifest file's shape. The rules between fields (status and timing, ordered progress) are
+ * checked by the manifest itself on construction, so a manifest built in code obeys them too.
+ */
+const ManifestFileSchema = z.object({
+  schema_version: z.literal(EVAL_SET_MANIFEST_SCHEMA_V1),
+  eval_set: z.string(),
+  started_at: z.number(),
+  updated_at: z.number(),
+  datasets: z.array(ManifestEntrySchema),
+});
 
 /** One dataset's state in a resumable eval-set run. All nine keys are always present. */
-export interface EvalSetManifestEntry {
-  readonly dataset: string;
-  readonly status: EvalSetEntryStatus;
-  readonly started_at: number | null;
-  readonly finished_at: number | null;
-  readonly duration_seconds: number | null;
-  readonly report_schema_version: string | null;
-  readonly total_samples: number | null;
-  readonly total_failures: number | null;
-  readonly error: string | null;
+export type EvalSetManifestEntry = Readonly<z.output<typeof ManifestEntrySchema>>;
+
+/** The message of the first problem, in the order the fields are read, in the manifest's words. */
+function manifestIssueMessage(json: Record<string, unknown>, issue: z.core.$ZodIssue): string {
+  const [top, index, field] = issue.path;
+  switch (top) {
+    case 'schema_version':
+      return `Eval set manifest uses unsupported schema version '${String(json['schema_version'])}'. Supported version: ${EVAL_SET_MANIFEST_SCHEMA_V1}.`;
+    case 'eval_set':
+      return 'Eval set manifest eval_set must be a string.';
+    case 'started_at':
+    case 'updated_at':
+      return 'Eval set manifest started_at and updated_at must be numbers.';
+  }
+  if (field === undefined) return 'Eval set manifest datasets must be a list of objects.';
+  if (field === 'dataset') return 'Eval set manifest entry dataset must be a string.';
+  const entry = (json['datasets'] as Record<string, unknown>[])[index as number] ?? {};
+  const where = `Eval set manifest entry '${String(entry['dataset'])}'`;
+  if (field === 'status') return `${where} has unsupported status '${String(entry['status'])}'.`;
+  const kind = ManifestEntrySchema.shape[field as 'error'] === nullableString ? 'string' : 'number';
+  return `${where} ${String(field)} must be a ${kind} or null.`;
 }
 
 const EMPTY: Omit<EvalSetManifestEntry, 'dataset' | 'status'> = {
@@ -59,60 +101,13 @@ export class EvalSetManifest {
 
   static fromJson(json: unknown): EvalSetManifest {
     if (!isPlainObject(json)) throw new EvalRunError('Eval set manifest must be a JSON object.');
-    if (json['schema_version'] !== EVAL_SET_MANIFEST_SCHEMA_V1) {
-      throw new EvalRunError(
-        `Eval set manifest uses unsupported schema version '${String(json['schema_version'])}'. Supported version: ${EVAL_SET_MANIFEST_SCHEMA_V1}.`,
-      );
+    const parsed = ManifestFileSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = firstIssue(parsed.error.issues, Object.keys(ManifestFileSchema.shape));
+      throw new EvalRunError(manifestIssueMessage(json, issue));
     }
-    const name = json['eval_set'];
-    const startedAt = json['started_at'];
-    const updatedAt = json['updated_at'];
-    const datasets = json['datasets'];
-    if (typeof name !== 'string')
-      throw new EvalRunError('Eval set manifest eval_set must be a string.');
-    if (typeof startedAt !== 'number' || typeof updatedAt !== 'number')
-      throw new EvalRunError('Eval set manifest started_at and updated_at must be numbers.');
-    if (!Array.isArray(datasets) || datasets.some((entry) => !isPlainObject(entry))) {
-      throw new EvalRunError('Eval set manifest datasets must be a list of objects.');
-    }
-    const entries = (datasets as Record<string, unknown>[]).map((entry) => {
-      const status = entry['status'];
-      if (typeof entry['dataset'] !== 'string')
-        throw new EvalRunError('Eval set manifest entry dataset must be a string.');
-      if (typeof status !== 'string' || !STATUSES.includes(status)) {
-        throw new EvalRunError(
-          `Eval set manifest entry '${entry['dataset']}' has unsupported status '${String(status)}'.`,
-        );
-      }
-      const nullableNumber = (key: string): number | null => {
-        const value = entry[key] ?? null;
-        if (value !== null && typeof value !== 'number')
-          throw new EvalRunError(
-            `Eval set manifest entry '${entry['dataset']}' ${key} must be a number or null.`,
-          );
-        return value as number | null;
-      };
-      const nullableString = (key: string): string | null => {
-        const value = entry[key] ?? null;
-        if (value !== null && typeof value !== 'string')
-          throw new EvalRunError(
-            `Eval set manifest entry '${entry['dataset']}' ${key} must be a string or null.`,
-          );
-        return value as string | null;
-      };
-      return {
-        dataset: entry['dataset'],
-        status: status as EvalSetEntryStatus,
-        started_at: nullableNumber('started_at'),
-        finished_at: nullableNumber('finished_at'),
-        duration_seconds: nullableNumber('duration_seconds'),
-        report_schema_version: nullableString('report_schema_version'),
-        total_samples: nullableNumber('total_samples'),
-        total_failures: nullableNumber('total_failures'),
-        error: nullableString('error'),
-      };
-    });
-    return new EvalSetManifest(name, startedAt, updatedAt, entries);
+    const { eval_set: name, started_at: startedAt, updated_at: updatedAt } = parsed.data;
+    return new EvalSetManifest(name, startedAt, updatedAt, parsed.data.datasets);
   }
 
   toJson(): Record<string, unknown> {

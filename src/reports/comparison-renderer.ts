@@ -56,21 +56,42 @@ function capped<T>(items: readonly T[], columns: number, line: (item: T) => stri
   return lines;
 }
 
-function crossingTable(title: string, crossings: readonly SampleCrossing[]): string[] {
-  if (crossings.length === 0) return [];
+/** A titled table of at most MARKDOWN_LIST_CAP rows; nothing when there are no items. */
+function cappedTable<T>(
+  title: string,
+  headers: readonly string[],
+  items: readonly T[],
+  row: (item: T) => string,
+): string[] {
+  if (items.length === 0) return [];
   return [
-    `### ${title} (${crossings.length})`,
+    `### ${title} (${items.length})`,
     '',
-    '| sample | metric | base | head |',
-    '| --- | --- | --- | --- |',
-    ...capped(
-      crossings,
-      4,
-      (c) =>
-        `| ${markdownCell(c.id)} | ${markdownCell(c.metric)} | ${score(c.base)} | ${score(c.head)} |`,
-    ),
+    `| ${headers.join(' | ')} |`,
+    `|${' --- |'.repeat(headers.length)}`,
+    ...capped(items, headers.length, row),
     '',
   ];
+}
+
+function crossingTable(title: string, crossings: readonly SampleCrossing[]): string[] {
+  return cappedTable(
+    title,
+    ['sample', 'metric', 'base', 'head'],
+    crossings,
+    (c) =>
+      `| ${markdownCell(c.id)} | ${markdownCell(c.metric)} | ${score(c.base)} | ${score(c.head)} |`,
+  );
+}
+
+function failureTable(title: string, failures: readonly FailureRef[]): string[] {
+  return cappedTable(
+    title,
+    ['sample', 'metric', 'error'],
+    failures,
+    (f) =>
+      `| ${markdownCell(f.sample_id)} | ${markdownCell(f.metric)} | ${markdownCell(f.error)} |`,
+  );
 }
 
 function idList(title: string, ids: readonly string[]): string[] {
@@ -79,23 +100,6 @@ function idList(title: string, ids: readonly string[]): string[] {
   const more =
     ids.length > MARKDOWN_LIST_CAP ? ` … and ${ids.length - MARKDOWN_LIST_CAP} more` : '';
   return [`- ${title} (${ids.length}): ${shown.join(', ')}${more}`];
-}
-
-function failureTable(title: string, failures: readonly FailureRef[]): string[] {
-  if (failures.length === 0) return [];
-  return [
-    `### ${title} (${failures.length})`,
-    '',
-    '| sample | metric | error |',
-    '| --- | --- | --- |',
-    ...capped(
-      failures,
-      3,
-      (f) =>
-        `| ${markdownCell(f.sample_id)} | ${markdownCell(f.metric)} | ${markdownCell(f.error)} |`,
-    ),
-    '',
-  ];
 }
 
 function deltaRow(label: string, aggregate: string, value: ValueDelta): string {

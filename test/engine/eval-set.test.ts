@@ -173,6 +173,108 @@ describe('EvalSetManifest', () => {
   });
 });
 
+describe('reading a manifest file', () => {
+  const valid = {
+    schema_version: 'eval-harness.eval-set-manifest.v1',
+    eval_set: 'n',
+    started_at: 0,
+    updated_at: 1,
+    datasets: [
+      {
+        dataset: 'a',
+        status: 'completed',
+        started_at: 0,
+        finished_at: 1,
+        duration_seconds: 1,
+        report_schema_version: 'eval-harness.report.v1',
+        total_samples: 2,
+        total_failures: 0,
+        error: null,
+      },
+      { dataset: 'b', status: 'pending' },
+    ],
+  };
+  const entry = (patch: Record<string, unknown>) => ({
+    ...valid,
+    datasets: [{ ...valid.datasets[0], ...patch }, valid.datasets[1]],
+  });
+
+  it('reads a valid manifest, absent fields as null', () => {
+    const manifest = EvalSetManifest.fromJson(valid);
+    expect(manifest.entryFor('b')).toEqual({
+      dataset: 'b',
+      status: 'pending',
+      started_at: null,
+      finished_at: null,
+      duration_seconds: null,
+      report_schema_version: null,
+      total_samples: null,
+      total_failures: null,
+      error: null,
+    });
+    expect(manifest.toJson()).toEqual(EvalSetManifest.fromJson(manifest.toJson()).toJson());
+  });
+
+  it.each([
+    ['a list', [], 'Eval set manifest must be a JSON object.'],
+    [
+      'another schema version',
+      { ...valid, schema_version: 'v0' },
+      "Eval set manifest uses unsupported schema version 'v0'. Supported version: eval-harness.eval-set-manifest.v1.",
+    ],
+    [
+      'a bad version and a bad name',
+      { ...valid, schema_version: 2, eval_set: 3 },
+      "Eval set manifest uses unsupported schema version '2'.",
+    ],
+    ['a numeric name', { ...valid, eval_set: 3 }, 'Eval set manifest eval_set must be a string.'],
+    [
+      'a text timestamp',
+      { ...valid, updated_at: '1' },
+      'Eval set manifest started_at and updated_at must be numbers.',
+    ],
+    [
+      'datasets as a map',
+      { ...valid, datasets: {} },
+      'Eval set manifest datasets must be a list of objects.',
+    ],
+    [
+      'a dataset entry that is not an object, after one with a bad field',
+      { ...valid, datasets: [{ dataset: 1, status: 'pending' }, 'b'] },
+      'Eval set manifest datasets must be a list of objects.',
+    ],
+    [
+      'a numeric dataset name',
+      entry({ dataset: 7 }),
+      'Eval set manifest entry dataset must be a string.',
+    ],
+    [
+      'an unknown status',
+      entry({ status: 'done' }),
+      "Eval set manifest entry 'a' has unsupported status 'done'.",
+    ],
+    [
+      'a text count',
+      entry({ total_samples: '2' }),
+      "Eval set manifest entry 'a' total_samples must be a number or null.",
+    ],
+    [
+      'a numeric error',
+      entry({ error: 5 }),
+      "Eval set manifest entry 'a' error must be a string or null.",
+    ],
+    [
+      'a completed entry without its report fields',
+      entry({ total_samples: null }),
+      "Eval set manifest entry 'a' completed status requires report summary fields.",
+    ],
+  ])('rejects %s with the message naming the field', (_what, json, message) => {
+    const read = () => EvalSetManifest.fromJson(json);
+    expect(read).toThrow(EvalRunError);
+    expect(read).toThrow(message);
+  });
+});
+
 describe('runEvalSet', () => {
   function setup(names: string[]) {
     const engine = new EvalEngine();

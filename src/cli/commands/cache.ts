@@ -1,5 +1,5 @@
 import { clearCache } from '../../response-cache.js';
-import { cacheDirOf } from '../dataset-run.js';
+import { cacheDirOf } from '../run-flags.js';
 import type { CliIo } from '../io.js';
 
 /** `eval-harness cache clear [--cache-dir <path>]`: delete every cached response. */

@@ -3,7 +3,7 @@ import { describeRedisTarget } from '../../batches/index.js';
 import { loadConfig } from '../../config/index.js';
 import { UsageError } from '../../errors.js';
 import { parsePositiveIntFlag } from '../../flag-values.js';
-import { responseCacheOf } from '../dataset-run.js';
+import { responseCacheOf } from '../run-flags.js';
 import type { CliIo } from '../io.js';
 
 export interface WorkerCommandOptions {
