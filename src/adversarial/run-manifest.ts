@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import * as z from 'zod';
 import { EvalRunError } from '../errors.js';
+import { firstIssue } from '../schema-issues.js';
 import {
   durationSeconds,
   type AdversarialSummary,
@@ -12,19 +14,132 @@ import { isPlainObject } from '../values.js';
 
 export const ADVERSARIAL_RUNS_SCHEMA_V1 = 'eval-harness.adversarial-runs.v1';
 
+// What a stored run must hold (docs/ADVERSARIAL.md), checked when a run is recorded and when a
+// manifest is read back. Objects are loose: a newer report may add aggregates (pass_all, …).
+const text = z.string().refine((value) => value !== '' && value.trim() === value);
+const nonNegative = z.number().min(0);
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const unit = z.number().min(0).max(1);
+const MetricsSchema = z.record(
+  text,
+  z.looseObject({ mean: unit, p50: unit, p95: unit, pass_rate: unit }),
+);
+const AdversarialSchema = z.looseObject({
+  total_samples: count,
+  categories: z.array(
+    z.looseObject({
+      category: text,
+      label: text,
+      severity: text.nullable(),
+      sample_count: count,
+      compliance_frameworks: z.array(text),
+      metrics: MetricsSchema,
+    }),
+  ),
+  compliance_frameworks: z.array(
+    z.looseObject({ framework: text, sample_count: count, categories: z.array(text) }),
+  ),
+});
+const runEntryShape = {
+  run_id: text,
+  dataset: text,
+  report_schema_version: text,
+  started_at: nonNegative,
+  finished_at: nonNegative,
+  duration_seconds: nonNegative,
+  macro_f1: unit,
+  total_samples: count,
+  total_failures: count,
+  metrics: MetricsSchema,
+  adversarial: AdversarialSchema,
+};
+const RunEntrySchema = z.looseObject(runEntryShape).superRefine((entry, ctx) => {
+  if (entry.finished_at < entry.started_at)
+    ctx.addIssue({ code: 'custom', path: ['finished_at'], message: 'earlier' });
+  else if (Math.abs(entry.duration_seconds - (entry.finished_at - entry.started_at)) > 1e-6)
+    ctx.addIssue({ code: 'custom', path: ['duration_seconds'], message: 'mismatch' });
+});
+
 /** A safe summary of one adversarial run: never prompts, outputs or metadata. */
-export interface AdversarialRunEntry {
-  readonly run_id: string;
-  readonly dataset: string;
-  readonly report_schema_version: string;
-  readonly started_at: number;
-  readonly finished_at: number;
-  readonly duration_seconds: number;
-  readonly total_samples: number;
-  readonly total_failures: number;
-  readonly macro_f1: number;
-  readonly metrics: Readonly<Record<string, MetricAggregate>>;
-  readonly adversarial: AdversarialSummary;
+export type AdversarialRunEntry = Readonly<
+  {
+    [K in Exclude<keyof typeof runEntryShape, 'metrics' | 'adversarial'>]: z.output<
+      (typeof runEntryShape)[K]
+    >;
+  } & {
+    readonly metrics: Readonly<Record<string, MetricAggregate>>;
+    readonly adversarial: AdversarialSummary;
+  }
+>;
+
+const TEXT = 'must be a non-empty string without leading or trailing whitespace.';
+
+/** The problem with a metrics map, `where` being its place (`''` or `adversarial.categories[0].`). */
+function metricsMessage(where: string, rest: readonly PropertyKey[], code: string): string {
+  const [name, aggregate] = rest;
+  if (name === undefined) return `${where}metrics must be a map of metric aggregates.`;
+  if (code === 'invalid_key')
+    return `${where}metric names must be non-empty strings without leading or trailing whitespace.`;
+  if (aggregate === undefined) return `metric '${String(name)}' must be an object of aggregates.`;
+  return `metric '${String(name)}' aggregate '${String(aggregate)}' must be in [0, 1].`;
+}
+
+/** The message of a stored run's first problem, in the words of docs/ADVERSARIAL.md. */
+function entryIssueMessage(entry: unknown, issue: z.core.$ZodIssue): string {
+  const path = issue.path;
+  const [field] = path;
+  const runId = String((entry as Record<string, unknown>)['run_id']);
+  if (issue.code === 'custom' && issue.message === 'earlier')
+    return `entry '${runId}' finished_at cannot be earlier than started_at.`;
+  if (issue.code === 'custom' && issue.message === 'mismatch')
+    return `entry '${runId}' duration_seconds must match finished_at minus started_at.`;
+  switch (field) {
+    case 'run_id':
+    case 'dataset':
+    case 'report_schema_version':
+      return `entry field '${field}' ${TEXT}`;
+    case 'macro_f1':
+      if (issue.code === 'too_big') return `entry field 'macro_f1' must be in [0, 1].`;
+    // falls through: below 0 or not a number reads like the other numbers
+    case 'started_at':
+    case 'finished_at':
+    case 'duration_seconds':
+      return `entry field '${field}' must be a finite number >= 0.`;
+    case 'total_samples':
+    case 'total_failures':
+      return `entry field ${field} must be a non-negative integer.`;
+    case 'metrics':
+      return metricsMessage('', path.slice(1), issue.code);
+  }
+  return adversarialIssueMessage(path.slice(1), issue.code);
+}
+
+function adversarialIssueMessage(path: readonly PropertyKey[], code: string): string {
+  const [list, index, key, ...rest] = path;
+  if (list === undefined) return 'adversarial must be an object.';
+  if (list === 'total_samples') return 'adversarial.total_samples must be a non-negative integer.';
+  if (index === undefined)
+    return 'adversarial.categories and adversarial.compliance_frameworks must be lists.';
+  const where = `adversarial.${String(list)}[${String(index)}]`;
+  if (key === undefined) return `${where} must be an object.`;
+  if (key === 'sample_count') return `${where}.sample_count must be a non-negative integer.`;
+  if (key === 'severity') return `${where}.severity must be null or a non-empty string.`;
+  if (key === 'metrics') return metricsMessage(`${where}.`, rest, code);
+  if (list === 'categories' && key === 'compliance_frameworks')
+    return `${where}.compliance_frameworks must be a list of non-empty strings.`;
+  if (key === 'categories')
+    return rest.length === 0
+      ? `${where}.categories must be a list.`
+      : `${where}.categories[${String(rest[0])}] ${TEXT}`;
+  return `${where}.${String(key)} ${TEXT}`;
+}
+
+/** Check a run against the schema; throws the message of its first problem. */
+export function validateEntry(entry: AdversarialRunEntry): void {
+  const parsed = RunEntrySchema.safeParse(entry);
+  if (parsed.success) return;
+  const issue = firstIssue(parsed.error.issues, Object.keys(runEntryShape));
+  throw new EvalRunError(`Adversarial run manifest ${entryIssueMessage(entry, issue)}`);
 }
 
 /** sha256 of `<dataset>|<started 6 dp>|<finished 6 dp>|<samples>|<failures>`. */
@@ -75,6 +190,14 @@ export function runEntryFromReport(
   return entry;
 }
 
+/** The manifest file around the runs; each run is checked by the manifest (RunEntrySchema). */
+const ManifestFileSchema = z.object({
+  schema_version: z.string().refine((version) => version === ADVERSARIAL_RUNS_SCHEMA_V1),
+  manifest: z.string(),
+  updated_at: z.number(),
+  runs: z.array(z.record(z.string(), z.unknown())),
+});
+
 /** The history of adversarial runs of one manifest name, newest first. Immutable. */
 export class AdversarialRunManifest {
   readonly schemaVersion = ADVERSARIAL_RUNS_SCHEMA_V1;
@@ -118,29 +241,26 @@ export class AdversarialRunManifest {
     }
     if (!isPlainObject(json))
       throw new EvalRunError(`Adversarial run manifest '${source}' must contain a JSON object.`);
-    if (typeof json['schema_version'] !== 'string' || typeof json['manifest'] !== 'string') {
-      throw new EvalRunError(
-        `Adversarial run manifest '${source}' requires string schema_version and manifest fields.`,
-      );
-    }
-    if (json['schema_version'] !== ADVERSARIAL_RUNS_SCHEMA_V1) {
-      throw new EvalRunError(
-        `Adversarial run manifest '${source}' uses unsupported schema version '${json['schema_version']}'. Supported version: ${ADVERSARIAL_RUNS_SCHEMA_V1}.`,
-      );
-    }
-    if (typeof json['updated_at'] !== 'number')
-      throw new EvalRunError(`Adversarial run manifest '${source}' updated_at must be a number.`);
-    const runs = json['runs'];
-    if (!Array.isArray(runs) || runs.some((run) => !isPlainObject(run))) {
-      throw new EvalRunError(
-        `Adversarial run manifest '${source}' runs must be a list of objects.`,
-      );
+    const parsed = ManifestFileSchema.safeParse(json);
+    if (!parsed.success) {
+      const [field] = firstIssue(parsed.error.issues, Object.keys(ManifestFileSchema.shape)).path;
+      const problem =
+        field === 'schema_version' &&
+        typeof json['schema_version'] === 'string' &&
+        typeof json['manifest'] === 'string'
+          ? `uses unsupported schema version '${String(json['schema_version'])}'. Supported version: ${ADVERSARIAL_RUNS_SCHEMA_V1}.`
+          : field === 'schema_version' || field === 'manifest'
+            ? 'requires string schema_version and manifest fields.'
+            : field === 'updated_at'
+              ? 'updated_at must be a number.'
+              : 'runs must be a list of objects.';
+      throw new EvalRunError(`Adversarial run manifest '${source}' ${problem}`);
     }
     try {
       return new AdversarialRunManifest(
-        json['manifest'],
-        json['updated_at'],
-        runs as unknown as AdversarialRunEntry[],
+        parsed.data.manifest,
+        parsed.data.updated_at,
+        parsed.data.runs as unknown as AdversarialRunEntry[],
       );
     } catch (error) {
       // The entry checks are shared with runs being recorded; a stored one names the file.
@@ -184,100 +304,4 @@ export class AdversarialRunManifest {
     }
     return new AdversarialRunManifest(this.name, now, kept);
   }
-}
-
-const fail = (message: string): never => {
-  throw new EvalRunError(`Adversarial run manifest ${message}`);
-};
-
-function nonEmptyUnpadded(value: unknown): value is string {
-  return typeof value === 'string' && value !== '' && value.trim() === value;
-}
-
-function checkUnit(value: unknown, what: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1)
-    fail(`${what} must be in [0, 1].`);
-}
-
-function checkMetrics(metrics: unknown, where: string): void {
-  if (!isPlainObject(metrics)) fail(`${where}metrics must be a map of metric aggregates.`);
-  for (const [name, aggregate] of Object.entries(metrics as Record<string, unknown>)) {
-    if (!nonEmptyUnpadded(name))
-      fail(
-        `${where}metric names must be non-empty strings without leading or trailing whitespace.`,
-      );
-    if (!isPlainObject(aggregate)) fail(`metric '${name}' must be an object of aggregates.`);
-    for (const key of ['mean', 'p50', 'p95', 'pass_rate'])
-      checkUnit((aggregate as Record<string, unknown>)[key], `metric '${name}' aggregate '${key}'`);
-  }
-}
-
-function checkCount(value: unknown, what: string): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-    fail(`${what} must be a non-negative integer.`);
-}
-
-/** What a stored run must hold (docs/ADVERSARIAL.md), checked on construction and on load. */
-export function validateEntry(entry: AdversarialRunEntry): void {
-  for (const key of ['run_id', 'dataset', 'report_schema_version'] as const) {
-    if (!nonEmptyUnpadded(entry[key]))
-      fail(
-        `entry field '${key}' must be a non-empty string without leading or trailing whitespace.`,
-      );
-  }
-  for (const key of ['started_at', 'finished_at', 'duration_seconds', 'macro_f1'] as const) {
-    const value = entry[key];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-      fail(`entry field '${key}' must be a finite number >= 0.`);
-  }
-  if (entry.finished_at < entry.started_at)
-    fail(`entry '${entry.run_id}' finished_at cannot be earlier than started_at.`);
-  if (Math.abs(entry.duration_seconds - (entry.finished_at - entry.started_at)) > 1e-6) {
-    fail(`entry '${entry.run_id}' duration_seconds must match finished_at minus started_at.`);
-  }
-  if (entry.macro_f1 > 1) fail(`entry field 'macro_f1' must be in [0, 1].`);
-  checkCount(entry.total_samples, 'entry field total_samples');
-  checkCount(entry.total_failures, 'entry field total_failures');
-  checkMetrics(entry.metrics, '');
-  const adversarial = entry.adversarial as unknown;
-  if (!isPlainObject(adversarial)) fail('adversarial must be an object.');
-  const summary = adversarial as Record<string, unknown>;
-  checkCount(summary['total_samples'], 'adversarial.total_samples');
-  if (!Array.isArray(summary['categories']) || !Array.isArray(summary['compliance_frameworks'])) {
-    fail('adversarial.categories and adversarial.compliance_frameworks must be lists.');
-  }
-  (summary['categories'] as unknown[]).forEach((category, i) => {
-    const where = `adversarial.categories[${i}]`;
-    if (!isPlainObject(category)) fail(`${where} must be an object.`);
-    const c = category as Record<string, unknown>;
-    for (const key of ['category', 'label']) {
-      if (!nonEmptyUnpadded(c[key]))
-        fail(`${where}.${key} must be a non-empty string without leading or trailing whitespace.`);
-    }
-    if (c['severity'] !== null && !nonEmptyUnpadded(c['severity']))
-      fail(`${where}.severity must be null or a non-empty string.`);
-    checkCount(c['sample_count'], `${where}.sample_count`);
-    if (
-      !Array.isArray(c['compliance_frameworks']) ||
-      !(c['compliance_frameworks'] as unknown[]).every(nonEmptyUnpadded)
-    ) {
-      fail(`${where}.compliance_frameworks must be a list of non-empty strings.`);
-    }
-    checkMetrics(c['metrics'], `${where}.`);
-  });
-  (summary['compliance_frameworks'] as unknown[]).forEach((framework, i) => {
-    const where = `adversarial.compliance_frameworks[${i}]`;
-    if (!isPlainObject(framework)) fail(`${where} must be an object.`);
-    const f = framework as Record<string, unknown>;
-    if (!nonEmptyUnpadded(f['framework']))
-      fail(`${where}.framework must be a non-empty string without leading or trailing whitespace.`);
-    checkCount(f['sample_count'], `${where}.sample_count`);
-    if (!Array.isArray(f['categories'])) fail(`${where}.categories must be a list.`);
-    (f['categories'] as unknown[]).forEach((category, j) => {
-      if (!nonEmptyUnpadded(category))
-        fail(
-          `${where}.categories[${j}] must be a non-empty string without leading or trailing whitespace.`,
-        );
-    });
-  });
 }

@@ -60,6 +60,9 @@ function entry(
   return runEntryFromReport(report, summarizeReport(report), runId);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests edit arbitrary stored JSON
+type Run = Record<string, any>;
+
 describe('adversarial categories and seeds', () => {
   it('builds the default dataset', () => {
     const dataset = buildAdversarialDataset(registry());
@@ -188,6 +191,159 @@ describe('adversarial run manifest', () => {
     );
     expect(() => AdversarialRunManifest.fromJsonText('{not-json', 'runs.json')).toThrow(
       'contains invalid JSON',
+    );
+  });
+
+  it.each([
+    [
+      'a padded dataset name',
+      (r: Run) => (r.dataset = ' d'),
+      "entry field 'dataset' must be a non-empty string without leading or trailing whitespace.",
+    ],
+    [
+      'a negative start',
+      (r: Run) => (r.started_at = -1),
+      "entry field 'started_at' must be a finite number >= 0.",
+    ],
+    [
+      'a text duration',
+      (r: Run) => (r.duration_seconds = '1'),
+      "entry field 'duration_seconds' must be a finite number >= 0.",
+    ],
+    [
+      'a finish before the start',
+      (r: Run) => (r.started_at = r.finished_at + 1),
+      "entry 'run-1' finished_at cannot be earlier than started_at.",
+    ],
+    [
+      'a duration that does not add up',
+      (r: Run) => (r.duration_seconds += 1),
+      "entry 'run-1' duration_seconds must match finished_at minus started_at.",
+    ],
+    [
+      'a fractional sample count',
+      (r: Run) => (r.total_samples = 1.5),
+      'entry field total_samples must be a non-negative integer.',
+    ],
+    [
+      'metrics as a list',
+      (r: Run) => (r.metrics = []),
+      'metrics must be a map of metric aggregates.',
+    ],
+    [
+      'a padded metric name',
+      (r: Run) => (r.metrics = { ' m': r.metrics['exact-match'] }),
+      'metric names must be non-empty strings without leading or trailing whitespace.',
+    ],
+    [
+      'an aggregate that is a number',
+      (r: Run) => (r.metrics['exact-match'] = 1),
+      "metric 'exact-match' must be an object of aggregates.",
+    ],
+    [
+      'a missing mean',
+      (r: Run) => delete r.metrics['exact-match'].mean,
+      "metric 'exact-match' aggregate 'mean' must be in [0, 1].",
+    ],
+    [
+      'no adversarial summary',
+      (r: Run) => (r.adversarial = null),
+      'adversarial must be an object.',
+    ],
+    [
+      'a negative adversarial count',
+      (r: Run) => (r.adversarial.total_samples = -1),
+      'adversarial.total_samples must be a non-negative integer.',
+    ],
+    [
+      'categories as a map',
+      (r: Run) => (r.adversarial.categories = {}),
+      'adversarial.categories and adversarial.compliance_frameworks must be lists.',
+    ],
+    [
+      'a category that is a string',
+      (r: Run) => (r.adversarial.categories = ['x']),
+      'adversarial.categories[0] must be an object.',
+    ],
+    [
+      'an empty category label',
+      (r: Run) => (r.adversarial.categories[0].label = ''),
+      'adversarial.categories[0].label must be a non-empty string without leading or trailing whitespace.',
+    ],
+    [
+      'an empty severity',
+      (r: Run) => (r.adversarial.categories[0].severity = ''),
+      'adversarial.categories[0].severity must be null or a non-empty string.',
+    ],
+    [
+      'a category framework that is a number',
+      (r: Run) => (r.adversarial.categories[0].compliance_frameworks = [1]),
+      'adversarial.categories[0].compliance_frameworks must be a list of non-empty strings.',
+    ],
+    [
+      'category metrics as a string',
+      (r: Run) => (r.adversarial.categories[0].metrics = 'm'),
+      'adversarial.categories[0].metrics must be a map of metric aggregates.',
+    ],
+    [
+      'a framework that is a list',
+      (r: Run) => (r.adversarial.compliance_frameworks = [[]]),
+      'adversarial.compliance_frameworks[0] must be an object.',
+    ],
+    [
+      'a padded framework name',
+      (r: Run) => (r.adversarial.compliance_frameworks[0].framework = 'x '),
+      'adversarial.compliance_frameworks[0].framework must be a non-empty string without leading or trailing whitespace.',
+    ],
+    [
+      'framework categories as a map',
+      (r: Run) => (r.adversarial.compliance_frameworks[0].categories = {}),
+      'adversarial.compliance_frameworks[0].categories must be a list.',
+    ],
+  ])('rejects a stored run with %s, naming the field', (_what, mutate, message) => {
+    const run = JSON.parse(JSON.stringify(entry('run-1')));
+    mutate(run);
+    const text = JSON.stringify({
+      schema_version: 'eval-harness.adversarial-runs.v1',
+      manifest: 'm',
+      updated_at: 1,
+      runs: [run],
+    });
+    expect(() => AdversarialRunManifest.fromJsonText(text, 'f')).toThrow(
+      `Adversarial run manifest 'f': ${message}`,
+    );
+  });
+
+  it.each([
+    ['a list', '[]', 'must contain a JSON object.'],
+    [
+      'a numeric schema version',
+      '{"schema_version":1,"manifest":"m"}',
+      'requires string schema_version and manifest fields.',
+    ],
+    [
+      'no manifest name',
+      '{"schema_version":"v0"}',
+      'requires string schema_version and manifest fields.',
+    ],
+    [
+      'another schema version',
+      '{"schema_version":"v0","manifest":"m"}',
+      "uses unsupported schema version 'v0'. Supported version: eval-harness.adversarial-runs.v1.",
+    ],
+    [
+      'a text updated_at',
+      '{"schema_version":"eval-harness.adversarial-runs.v1","manifest":"m","updated_at":"1","runs":[]}',
+      'updated_at must be a number.',
+    ],
+    [
+      'a run that is a number',
+      '{"schema_version":"eval-harness.adversarial-runs.v1","manifest":"m","updated_at":1,"runs":[1]}',
+      'runs must be a list of objects.',
+    ],
+  ])('rejects a manifest file holding %s', (_what, text, message) => {
+    expect(() => AdversarialRunManifest.fromJsonText(text, 'runs.json')).toThrow(
+      `Adversarial run manifest 'runs.json' ${message}`,
     );
   });
 
