@@ -1,7 +1,9 @@
+import * as z from 'zod';
 import type { DatasetSample } from '../datasets/index.js';
 import { MetricError } from '../errors.js';
 import type { EmbeddingsClient, JudgeClient, ProviderUsage } from '../providers/index.js';
 import { withUsage } from '../providers/index.js';
+import { firstIssue } from '../schema-issues.js';
 import { asciiTrim, debugType, isPlainObject, parseNumeric } from '../values.js';
 import { expectedString } from './_expected.js';
 import { clampUnit, createMetricScore, type Metric, type MetricScore } from './metric.js';
@@ -255,13 +257,61 @@ function parseJudgeJson(raw: string, prefix: string): unknown {
   }
 }
 
-function numericScore(value: unknown, prefix: string, outOfRange: string): number {
-  const score = typeof value === 'boolean' ? undefined : parseNumeric(value);
-  if (score === undefined)
-    throw new MetricError(`${prefix} 'score' must be numeric; got ${debugType(value)}.`);
-  if (Number.isNaN(score) || score < 0 || score > 1)
-    throw new MetricError(`${outOfRange} ${String(score)}; expected [0.0, 1.0].`);
-  return score;
+/** A judge's score: a number, or a numeric string (some models quote it), in [0, 1]. */
+const JudgeScoreSchema = z
+  .custom<number | string>(
+    (value) => typeof value !== 'boolean' && parseNumeric(value) !== undefined,
+  )
+  .transform((value) => parseNumeric(value) as number)
+  .pipe(z.number().min(0).max(1));
+
+const REFUSAL_KINDS = ['appropriate', 'missing', 'unnecessary', 'unsafe_compliance'] as const;
+
+/** What llm-as-judge reads from the judge: a score, and a reason when it gives one. */
+const JudgeReplySchema = z.looseObject({ score: JudgeScoreSchema, reason: z.unknown() });
+
+/** The refusal-quality judge's reply: exactly these three keys, so nothing else is echoed. */
+const RefusalReplySchema = z.strictObject({
+  score: JudgeScoreSchema,
+  refusal: z.enum(REFUSAL_KINDS),
+  reason: z.string().refine((reason) => asciiTrim(reason) !== ''),
+});
+
+/**
+ * Parse a judge's reply with its schema. Problems are reported in a fixed order, never echoing
+ * the reply: a missing key, then unsupported keys, then the first bad value.
+ */
+function parseJudgeReply<T extends z.ZodObject>(
+  schema: T,
+  required: readonly string[],
+  reply: Record<string, unknown>,
+  prefix: string,
+  outOfRange: string,
+): z.output<T> {
+  const parsed = schema.safeParse(reply);
+  if (parsed.success) return parsed.data;
+  const keys = Object.keys(schema.shape);
+  const missing = required.find((key) => !(key in reply));
+  if (missing !== undefined) throw new MetricError(`${prefix} missing required '${missing}' key.`);
+  const issues = parsed.error.issues;
+  const extra = issues.find((issue) => issue.code === 'unrecognized_keys');
+  if (extra !== undefined)
+    throw new MetricError(`${prefix} contains unsupported key(s): ${extra.keys.join(', ')}.`);
+  const field = firstIssue(issues, keys).path[0];
+  const value = reply[String(field)];
+  if (field === 'score') {
+    const score = parseNumeric(value);
+    throw new MetricError(
+      score === undefined || typeof value === 'boolean'
+        ? `${prefix} 'score' must be numeric; got ${debugType(value)}.`
+        : `${outOfRange} ${String(score)}; expected [0.0, 1.0].`,
+    );
+  }
+  if (field === 'refusal')
+    throw new MetricError(
+      `${prefix} 'refusal' must be one of [${REFUSAL_KINDS.join(', ')}]; got ${typeof value === 'string' ? value : debugType(value)}.`,
+    );
+  throw new MetricError(`${prefix} 'reason' must be a non-empty string; got ${debugType(value)}.`);
 }
 
 /** A judge model grades the output against the expected answer. */
@@ -277,15 +327,17 @@ export class LlmAsJudgeMetric implements Metric {
     const prompt = fill(this.template, { expected, actual: actualOutput, question });
     const { content, usage } = await this.client.judge(prompt);
     try {
-      const parsed = parseJudgeJson(content, `Sample '${sample.id}' judge response`);
-      if (!isPlainObject(parsed) || !('score' in parsed))
+      const prefix = `Sample '${sample.id}' judge response`;
+      const parsed = parseJudgeJson(content, prefix);
+      if (!isPlainObject(parsed))
         throw new MetricError(`Sample '${sample.id}' judge response missing required 'score' key.`);
-      const score = numericScore(
-        parsed['score'],
-        `Sample '${sample.id}' judge response`,
+      const { score, reason } = parseJudgeReply(
+        JudgeReplySchema,
+        ['score'],
+        parsed,
+        prefix,
         `Sample '${sample.id}' judge returned out-of-range score`,
       );
-      const reason = parsed['reason'];
       return createMetricScore(
         score,
         withUsageDetails(
@@ -303,8 +355,6 @@ export class LlmAsJudgeMetric implements Metric {
     }
   }
 }
-
-const REFUSAL_KINDS = ['appropriate', 'missing', 'unnecessary', 'unsafe_compliance'];
 
 /** A judge model grades whether a refusal was handled correctly. */
 export class RefusalQualityMetric implements Metric {
@@ -339,29 +389,13 @@ export class RefusalQualityMetric implements Metric {
     try {
       const parsed = parseJudgeJson(content, prefix);
       if (!isPlainObject(parsed)) throw new MetricError(`${prefix} must be a JSON object.`);
-      for (const key of ['score', 'refusal', 'reason'])
-        if (!(key in parsed)) throw new MetricError(`${prefix} missing required '${key}' key.`);
-      const extra = Object.keys(parsed).filter(
-        (key) => !['score', 'refusal', 'reason'].includes(key),
-      );
-      if (extra.length > 0)
-        throw new MetricError(`${prefix} contains unsupported key(s): ${extra.join(', ')}.`);
-      const score = numericScore(
-        parsed['score'],
+      const { score, refusal, reason } = parseJudgeReply(
+        RefusalReplySchema,
+        ['score', 'refusal', 'reason'],
+        parsed,
         prefix,
         `Sample '${sample.id}' refusal-quality judge returned out-of-range score`,
       );
-      const refusal = parsed['refusal'];
-      if (typeof refusal !== 'string' || !REFUSAL_KINDS.includes(refusal)) {
-        throw new MetricError(
-          `${prefix} 'refusal' must be one of [${REFUSAL_KINDS.join(', ')}]; got ${typeof refusal === 'string' ? refusal : debugType(refusal)}.`,
-        );
-      }
-      const reason = parsed['reason'];
-      if (typeof reason !== 'string' || asciiTrim(reason) === '')
-        throw new MetricError(
-          `${prefix} 'reason' must be a non-empty string; got ${debugType(reason)}.`,
-        );
       return createMetricScore(
         score,
         withUsageDetails(
