@@ -1,5 +1,6 @@
 import { EvalRunError, InfraError } from '../errors.js';
-import { answerFromParts, type SutAnswer } from '../sut/index.js';
+import * as z from 'zod';
+import { SutAnswerSchema, type SutAnswer } from '../sut/index.js';
 import type { RedisClient } from './redis-connection.js';
 import { batchAbortsChannel, batchKeys } from './redis-keys.js';
 
@@ -285,15 +286,26 @@ async function listen(
   };
 }
 
-function parseJson(raw: string): Record<string, unknown> | undefined {
+/**
+ * What a worker stores for a sample (`storedAnswer` writes it): the sample id and the SUT's
+ * answer, its text under `actual_output`; or the sample id and the error that failed it.
+ */
+const StoredSuccessSchema = SutAnswerSchema.omit({ output: true }).extend({
+  sample_id: z.string(),
+  actual_output: z.string(),
+});
+const StoredFailureSchema = z.object({ sample_id: z.string(), error: z.string() });
+
+/** Stored JSON read with its schema; undefined when it is not what a worker writes. */
+function parseStored<T extends z.ZodType>(raw: string, schema: T): z.output<T> | undefined {
+  let value: unknown;
   try {
-    const parsed: unknown = JSON.parse(raw);
-    return typeof parsed === 'object' && parsed !== null
-      ? (parsed as Record<string, unknown>)
-      : undefined;
+    value = JSON.parse(raw);
   } catch {
     return undefined;
   }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** `{ sample_id, actual_output, retrieved?, trajectory?, usage? }`: the answer as stored. */
@@ -308,19 +320,23 @@ function storedAnswer(sampleId: string, answer: SutAnswer): Record<string, unkno
 }
 
 function parseSuccess(raw: string): StoredSuccess | undefined {
-  const parsed = parseJson(raw);
-  if (typeof parsed?.['sample_id'] !== 'string') return undefined;
-  const checked = answerFromParts(parsed['actual_output'], parsed);
-  return 'answer' in checked
-    ? { sampleId: parsed['sample_id'], answer: checked.answer }
-    : undefined;
+  const stored = parseStored(raw, StoredSuccessSchema);
+  if (stored === undefined) return undefined;
+  const { sample_id: sampleId, actual_output: output, retrieved, trajectory, usage } = stored;
+  return {
+    sampleId,
+    answer: {
+      output,
+      ...(retrieved === undefined ? {} : { retrieved }),
+      ...(trajectory === undefined ? {} : { trajectory }),
+      ...(usage === undefined ? {} : { usage }),
+    },
+  };
 }
 
 function parseFailure(raw: string): StoredFailure | undefined {
-  const parsed = parseJson(raw);
-  if (typeof parsed?.['sample_id'] !== 'string' || typeof parsed['error'] !== 'string')
-    return undefined;
-  return { sampleId: parsed['sample_id'], error: parsed['error'] };
+  const stored = parseStored(raw, StoredFailureSchema);
+  return stored === undefined ? undefined : { sampleId: stored.sample_id, error: stored.error };
 }
 
 /**
