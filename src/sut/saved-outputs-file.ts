@@ -1,8 +1,27 @@
 import { readFile, stat } from 'node:fs/promises';
+import * as z from 'zod';
 import { EvalRunError } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
 import { SavedOutputs, savedEntry, type SavedOutputEntry } from './saved-outputs.js';
+
+/**
+ * The list form, `outputs: [{ id, actual_output, retrieved?, trajectory?, usage? }]`. The answer
+ * parts are checked with the SUT answer schema when the entries are built.
+ */
+const SavedOutputListSchema = z.array(
+  z.looseObject({ id: z.string().min(1), actual_output: z.string() }),
+);
+
+/** The first problem of the list form, element by element as a reader goes down the file. */
+function listIssueMessage(outputs: unknown[], error: z.ZodError, source: string): string {
+  const [index, field] = (error.issues[0] as z.core.$ZodIssue).path as [number, string?];
+  const at = `Saved outputs entry at index ${index} in '${source}'`;
+  if (field === undefined) return `${at} must be an object with id and actual_output.`;
+  if (field === 'id') return `${at} must contain a non-empty string id.`;
+  const id = String((outputs[index] as Record<string, unknown>)['id']);
+  return `Saved output for sample '${id}' in '${source}' must contain a string actual_output.`;
+}
 
 /** Load a saved-outputs file (`{"outputs": {...}}` or `{"outputs": [...]}`, JSON or YAML). */
 export async function loadSavedOutputsFile(path: string): Promise<SavedOutputs> {
@@ -37,33 +56,12 @@ export function parseSavedOutputs(contents: string, source = 'inline saved outpu
 
   let entries: SavedOutputEntry[];
   if (Array.isArray(outputs)) {
-    entries = outputs.map((entry: unknown, index) => {
-      if (!isPlainObject(entry)) {
-        throw new EvalRunError(
-          `Saved outputs entry at index ${index} in '${source}' must be an object with id and actual_output.`,
-        );
-      }
-      const id = entry['id'];
-      if (typeof id !== 'string' || id === '') {
-        throw new EvalRunError(
-          `Saved outputs entry at index ${index} in '${source}' must contain a non-empty string id.`,
-        );
-      }
-      const output = entry['actual_output'];
-      if (typeof output !== 'string') {
-        throw new EvalRunError(
-          `Saved output for sample '${id}' in '${source}' must contain a string actual_output.`,
-        );
-      }
-      return {
-        id,
-        actual_output: output,
-        ...(entry['retrieved'] === undefined ? {} : { retrieved: entry['retrieved'] as never }),
-        ...(entry['trajectory'] === undefined ? {} : { trajectory: entry['trajectory'] as never }),
-        ...(entry['usage'] === undefined ? {} : { usage: entry['usage'] as never }),
-      };
-    });
+    const parsed = SavedOutputListSchema.safeParse(outputs);
+    if (!parsed.success) throw new EvalRunError(listIssueMessage(outputs, parsed.error, source));
+    entries = parsed.data as SavedOutputEntry[];
   } else if (isPlainObject(outputs)) {
+    // The map form is the common one (100,000 entries in the benchmark): each value is checked
+    // once, when the entries are built, with a fast path for plain text.
     entries = Object.entries(outputs).map(([id, output]) => {
       if (id === '')
         throw new EvalRunError(`Saved outputs in '${source}' contain an empty sample id.`);

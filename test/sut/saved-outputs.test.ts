@@ -80,4 +80,31 @@ describe('saved outputs files', () => {
   ])('rejects %j from %s', (contents, source, fragment) => {
     expect(() => parseSavedOutputs(contents, source)).toThrow(fragment);
   });
+
+  it.each([
+    [
+      '{"outputs":[3]}',
+      "Saved outputs entry at index 0 in 'a.json' must be an object with id and actual_output.",
+    ],
+    [
+      '{"outputs":[{"id":"s1","actual_output":"a"},{"id":7,"actual_output":"b"}]}',
+      "Saved outputs entry at index 1 in 'a.json' must contain a non-empty string id.",
+    ],
+    [
+      '{"outputs":[{"id":"s1","actual_output":2}]}',
+      "Saved output for sample 's1' in 'a.json' must contain a string actual_output.",
+    ],
+    [
+      '{"outputs":[{"id":"s1"},"x"]}',
+      "Saved output for sample 's1' in 'a.json' must contain a string actual_output.",
+    ],
+    ['{"outputs":{"":"a"}}', "Saved outputs in 'a.json' contain an empty sample id."],
+    [
+      '{"outputs":{"s1":3}}',
+      "Saved output for sample 's1' in 'a.json' must be a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
+    ],
+    ['{"outputs":"all"}', "Saved outputs in 'a.json' must contain an outputs object or list."],
+  ])('says exactly what is wrong with %j', (contents, message) => {
+    expect(() => parseSavedOutputs(contents, 'a.json')).toThrow(message);
+  });
 });
