@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import * as z from 'zod';
 import { DatasetSchemaError } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
@@ -100,121 +101,122 @@ function parseDatasetJson(text: string): DatasetDocument {
   return validateDatasetDocument(document);
 }
 
+/**
+ * A dataset document (docs/DATASETS.md). The samples are checked one by one afterwards
+ * (SampleSchema), so the first bad sample is reported in file order, and `metrics` after them.
+ */
+const DatasetDocumentSchema = z.object({
+  schema_version: z
+    .string()
+    .min(1)
+    .refine((version) => SUPPORTED_DATASET_SCHEMAS.includes(version))
+    .optional(),
+  name: z.string().min(1),
+  samples: z.array(z.unknown()).min(1),
+  metrics: z.array(z.string().min(1)).min(1).optional(),
+});
+
+/** `input` and `metadata`: a map, where YAML's empty list `[]` counts as an empty map. */
+const dictionary = z.custom<Record<string, unknown> | []>(
+  (value) => isPlainObject(value) || (Array.isArray(value) && value.length === 0),
+);
+
+/**
+ * One sample. Checked with a plain object schema and no copying of `input`: a 100,000-sample
+ * dataset is read on every benchmark run.
+ */
+const SampleSchema = z.object({
+  id: z.string().min(1),
+  input: dictionary,
+  expected_output: z.unknown().refine((value) => value !== undefined),
+  metadata: dictionary.optional(),
+});
+
 /** Validate a parsed dataset document; the first failure wins. */
 export function validateDatasetDocument(document: unknown): DatasetDocument {
   // A document that is not a map (empty file, scalar, list) counts as an empty map.
   const doc = isPlainObject(document) ? document : {};
+  const parsed = DatasetDocumentSchema.safeParse(doc);
+  const issues = parsed.success ? [] : parsed.error.issues;
+  const documentIssue = issues.find((issue) => issue.path[0] !== 'metrics');
+  if (documentIssue !== undefined)
+    throw new DatasetSchemaError(documentMessage(doc, documentIssue));
 
-  let schemaVersion = DATASET_SCHEMA_V1;
-  if ('schema_version' in doc) {
-    const declared = doc['schema_version'];
-    if (typeof declared !== 'string' || declared === '') {
-      throw new DatasetSchemaError(
-        `Dataset YAML field 'schema_version' must be a non-empty string.`,
-      );
-    }
-    if (!SUPPORTED_DATASET_SCHEMAS.includes(declared)) {
-      throw new DatasetSchemaError(
-        `Dataset YAML field 'schema_version' has unsupported value '${declared}'. Supported versions: ${SUPPORTED_DATASET_SCHEMAS.join(', ')}.`,
-      );
-    }
-    schemaVersion = declared;
-  }
-
-  const name = doc['name'];
-  if (typeof name !== 'string' || name === '') {
-    throw new DatasetSchemaError(`Dataset YAML missing required string field 'name'.`);
-  }
-
-  const rawSamples = doc['samples'];
-  // A map of samples is a mistake we name instead of crashing on (spec open point O-3).
-  if (!Array.isArray(rawSamples)) {
-    throw new DatasetSchemaError(
-      `Dataset YAML missing required list field 'samples'.${isPlainObject(rawSamples) ? ' (samples must be a YAML list: start each sample with "- id: ...")' : ''}`,
-    );
-  }
-  if (rawSamples.length === 0) {
-    throw new DatasetSchemaError(`Dataset YAML must declare at least one sample.`);
-  }
-
+  const rawSamples = doc['samples'] as unknown[];
   const seen = new Set<string>();
   const samples = rawSamples.map((raw, index) => validateSample(raw, index, seen));
+  if (issues.length > 0) {
+    throw new DatasetSchemaError(
+      `Dataset YAML field 'metrics' must be a non-empty list of metric names (e.g. metrics: [exact-match, rouge-l]).`,
+    );
+  }
+  const declared = doc['schema_version'];
+  return {
+    schemaVersion: typeof declared === 'string' ? declared : DATASET_SCHEMA_V1,
+    name: doc['name'] as string,
+    samples,
+    metrics: doc['metrics'] as string[] | undefined,
+  };
+}
 
-  return { schemaVersion, name, samples, metrics: validateMetricList(doc['metrics']) };
+/** The message of a problem with the document's own fields, in docs/DATASETS.md's words. */
+function documentMessage(doc: Record<string, unknown>, issue: z.core.$ZodIssue): string {
+  switch (issue.path[0]) {
+    case 'schema_version':
+      return issue.code === 'custom'
+        ? `Dataset YAML field 'schema_version' has unsupported value '${String(doc['schema_version'])}'. Supported versions: ${SUPPORTED_DATASET_SCHEMAS.join(', ')}.`
+        : `Dataset YAML field 'schema_version' must be a non-empty string.`;
+    case 'name':
+      return `Dataset YAML missing required string field 'name'.`;
+  }
+  if (issue.code === 'too_small') return `Dataset YAML must declare at least one sample.`;
+  // A map of samples is a mistake we name instead of crashing on.
+  const hint = isPlainObject(doc['samples'])
+    ? ' (samples must be a YAML list: start each sample with "- id: ...")'
+    : '';
+  return `Dataset YAML missing required list field 'samples'.${hint}`;
 }
 
 function validateSample(raw: unknown, index: number, seen: Set<string>): DatasetSample {
   if (!isPlainObject(raw) && !Array.isArray(raw)) {
     throw new DatasetSchemaError(`Sample at index ${index} is not an associative array.`);
   }
+  // A YAML list where a sample should be reads as a sample with no fields.
   const entry: Record<string, unknown> = isPlainObject(raw) ? raw : {};
+  const parsed = SampleSchema.safeParse(entry);
+  const issue = parsed.success ? undefined : parsed.error.issues[0];
   const id = entry['id'];
-  if (typeof id !== 'string' || id === '') {
+  if (issue?.path[0] === 'id') {
     const hint = typeof id === 'number' ? ` (quote numeric ids: id: "${id}")` : '';
     throw new DatasetSchemaError(
       `Sample at index ${index} missing required string field 'id'.${hint}`,
     );
   }
-  if (seen.has(id)) {
-    throw new DatasetSchemaError(`Duplicate sample id '${id}' at index ${index}.`);
+  // The id is good: a duplicate is reported before anything else about the sample.
+  if (seen.has(id as string)) {
+    throw new DatasetSchemaError(`Duplicate sample id '${String(id)}' at index ${index}.`);
   }
-  seen.add(id);
-
-  const input = entry['input'];
-  if (Array.isArray(input)) {
-    if (input.length > 0) {
-      throw new DatasetSchemaError(
-        `Sample '${id}' (index ${index}) field 'input' must be an associative array (got a YAML list).`,
-      );
-    }
-  } else if (!isPlainObject(input)) {
+  seen.add(id as string);
+  if (!parsed.success) {
     throw new DatasetSchemaError(
-      `Sample '${id}' (index ${index}) missing required associative-array field 'input'.`,
+      sampleMessage(`Sample '${String(id)}' (index ${index})`, entry, issue as z.core.$ZodIssue),
     );
   }
-
-  if (!('expected_output' in entry)) {
-    throw new DatasetSchemaError(
-      `Sample '${id}' (index ${index}) missing required field 'expected_output'.`,
-    );
-  }
-
-  let metadata: Record<string, unknown> = {};
-  if ('metadata' in entry) {
-    const rawMetadata = entry['metadata'];
-    if (Array.isArray(rawMetadata)) {
-      if (rawMetadata.length > 0) {
-        throw new DatasetSchemaError(
-          `Sample '${id}' (index ${index}) field 'metadata' must be an associative array (got a YAML list).`,
-        );
-      }
-    } else if (isPlainObject(rawMetadata)) {
-      metadata = rawMetadata;
-    } else {
-      throw new DatasetSchemaError(
-        `Sample '${id}' (index ${index}) field 'metadata' must be an associative array.`,
-      );
-    }
-  }
-
+  const { input, metadata } = parsed.data;
   return {
-    id,
-    input: isPlainObject(input) ? input : {},
-    expectedOutput: entry['expected_output'],
-    metadata,
+    id: parsed.data.id,
+    input: Array.isArray(input) ? {} : input,
+    expectedOutput: parsed.data.expected_output,
+    metadata: metadata === undefined || Array.isArray(metadata) ? {} : metadata,
   };
 }
 
-function validateMetricList(raw: unknown): string[] | undefined {
-  if (raw === undefined) return undefined;
-  if (
-    !Array.isArray(raw) ||
-    raw.length === 0 ||
-    raw.some((m) => typeof m !== 'string' || m === '')
-  ) {
-    throw new DatasetSchemaError(
-      `Dataset YAML field 'metrics' must be a non-empty list of metric names (e.g. metrics: [exact-match, rouge-l]).`,
-    );
-  }
-  return raw as string[];
+function sampleMessage(where: string, entry: Record<string, unknown>, issue: z.core.$ZodIssue) {
+  const field = String(issue.path[0]);
+  if (field === 'expected_output') return `${where} missing required field 'expected_output'.`;
+  if (Array.isArray(entry[field]))
+    return `${where} field '${field}' must be an associative array (got a YAML list).`;
+  return field === 'input'
+    ? `${where} missing required associative-array field 'input'.`
+    : `${where} field 'metadata' must be an associative array.`;
 }
