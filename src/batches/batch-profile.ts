@@ -1,12 +1,11 @@
 import { EvalRunError } from '../errors.js';
 import {
-  DISPATCH_STRATEGIES,
   NULLABLE_NUMERIC_FIELDS,
-  isDispatchStrategy,
   type BatchMode,
   type BatchOptions,
   type DispatchStrategy,
-} from './batch-options.js';
+} from './batch-fields.js';
+import { firstBrokenRule } from './batch-rules.js';
 
 /** The fields a profile may preset besides `mode`, in checking order. */
 export const PROFILE_FIELDS = [
@@ -54,77 +53,22 @@ export type BatchProfile = {
   readonly [K in ProfileField]: BatchOptions[K] | null;
 };
 
-const PROFILE_MODES: readonly string[] = ['serial', 'concurrent', 'lazy-parallel'];
-
 /**
- * Check a profile's values and combinations; messages name the profile and
- * the config field. Returns the profile frozen.
+ * Check a profile's values and combinations with the rules batch options obey (batch-rules.ts);
+ * messages name the profile and the config field. Returns the profile frozen.
  */
 export function validateBatchProfile(profile: BatchProfile): BatchProfile {
   const name = profile.name;
-  const fail = (message: string): never => {
-    throw new EvalRunError(message, { code: 'E_BATCH_PROFILE' });
-  };
   if (name === '' || name.trim() !== name) {
-    fail(
+    throw new EvalRunError(
       `Batch profile names must be non-empty strings without leading or trailing whitespace; got '${name}'.`,
+      { code: 'E_BATCH_PROFILE' },
     );
   }
-  const prefix = `Batch profile '${name}'`;
-  if (!PROFILE_MODES.includes(profile.mode)) {
-    fail(
-      `${prefix} has unsupported mode '${String(profile.mode)}'. Supported modes: ${PROFILE_MODES.join(', ')}.`,
-    );
-  }
-  for (const field of PROFILE_NUMERIC_FIELDS) {
-    const value = profile[field];
-    if (value !== null && value < 1) fail(`${prefix} ${field} must be greater than or equal to 1.`);
-  }
-  if (profile.queue !== null && profile.queue.trim() === '')
-    fail(`${prefix} queue must be null or a non-empty string.`);
-  if (profile.dispatch !== null && !isDispatchStrategy(profile.dispatch)) {
-    fail(
-      `${prefix} has unsupported dispatch '${String(profile.dispatch)}'; expected one of: ${DISPATCH_STRATEGIES.join(', ')}.`,
-    );
-  }
-
-  if (profile.mode === 'serial') {
-    if (profile.concurrency !== null && profile.concurrency !== 1) {
-      fail(`${prefix} uses serial mode and cannot set concurrency above 1.`);
-    }
-    for (const field of PROFILE_FIELDS) {
-      if (field !== 'concurrency' && profile[field] !== null)
-        fail(`${prefix} uses serial mode and cannot set ${field}.`);
-    }
-  }
-  if (profile.mode === 'concurrent') {
-    for (const field of ['queue', 'resultTtlSeconds'] as const) {
-      if (profile[field] !== null)
-        fail(
-          `${prefix} uses concurrent mode and cannot set ${field} (it needs lazy-parallel mode).`,
-        );
-    }
-  }
-  if (profile.rateWindowSeconds !== null && profile.rateLimit === null) {
-    fail(
-      `${prefix} rateWindowSeconds is only meaningful with rateLimit; set rateLimit or remove rateWindowSeconds.`,
-    );
-  }
-  if (
-    profile.chunkSize !== null &&
-    profile.concurrency !== null &&
-    profile.chunkSize > profile.concurrency
-  ) {
-    fail(
-      `${prefix} chunkSize (${profile.chunkSize}) cannot exceed concurrency (${profile.concurrency}).`,
-    );
-  }
-  // Checked after the other cross-field rules: the CLI baseline concurrency is 1,
-  // so a chunk size without a concurrency would silently collapse to 1.
-  if (profile.chunkSize !== null && profile.concurrency === null) {
-    fail(
-      `${prefix} sets chunkSize but does not set concurrency; set concurrency too (chunkSize may not exceed it).`,
-    );
-  }
+  const broken = firstBrokenRule(profile, 'profile');
+  if (broken?.profile !== undefined)
+    throw new EvalRunError(broken.profile(`Batch profile '${name}'`, profile), {
+      code: 'E_BATCH_PROFILE',
+    });
   return Object.freeze({ ...profile });
 }

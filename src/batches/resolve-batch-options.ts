@@ -10,6 +10,7 @@ import {
   type BatchOptionsInput,
   type NullableNumericField,
 } from './batch-options.js';
+import { QUEUE_ONLY_FIELDS } from './batch-fields.js';
 import type { BatchProfile } from './batch-profile.js';
 import { BATCH_FLAGS, type BatchFlagName, type BatchFlags } from './batch-flag-names.js';
 import type { ProfileResolver } from './profile-resolver.js';
@@ -34,7 +35,6 @@ export interface ResolvedBatch {
 }
 
 /** Fields only the queue transport uses; dropped silently when inherited in concurrent mode. */
-const QUEUE_ONLY_FIELDS = new Set(['queue', 'resultTtlSeconds']);
 
 /**
  * Resolve batch options from flags and profiles: explicit flag > profile >
@@ -60,7 +60,8 @@ export function resolveBatchOptions(flags: BatchFlags, resolver: ProfileResolver
   // Inherited values a mode cannot use are dropped; explicit ones are kept and fail validation.
   const inherit = <K extends keyof BatchProfile>(field: K): BatchProfile[K] | null => {
     if (serial || profile === null) return null;
-    if (mode === 'concurrent' && QUEUE_ONLY_FIELDS.has(field)) return null;
+    if (mode === 'concurrent' && (QUEUE_ONLY_FIELDS as readonly string[]).includes(field))
+      return null;
     return profile[field];
   };
 
