@@ -1,7 +1,9 @@
 import { closest, distance } from 'fastest-levenshtein';
+import * as z from 'zod';
 import { EvalRunError } from '../errors.js';
+import { firstIssue } from '../schema-issues.js';
 import { debugType, isPlainObject } from '../values.js';
-import { DISPATCH_STRATEGIES, isDispatchStrategy, type DispatchStrategy } from './batch-options.js';
+import { DISPATCH_STRATEGIES } from './batch-fields.js';
 import {
   PROFILE_FIELDS,
   PROFILE_NUMERIC_FIELDS,
@@ -112,11 +114,47 @@ function digitsValue(value: unknown): number | undefined {
   return undefined;
 }
 
-function buildProfile(name: string, raw: Record<string, unknown>): BatchProfile {
-  const prefix = `Batch profile '${name}'`;
-  const unknown = Object.keys(raw).filter((key) => key !== 'name' && !KNOWN_KEYS.includes(key));
-  if (unknown.length > 0) {
-    const hints = unknown
+/** A whole number of 1 or more, or its digits (an env-substituted config holds text). */
+const profileCount = z
+  .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)])
+  .pipe(z.number().min(1))
+  .nullish();
+
+/**
+ * A profile as the config writes it, once its override is merged over the built-in (or over
+ * `{ mode: 'serial' }`). Absent and null both mean unset. The rules between fields are checked
+ * afterwards, with those of batch options (batch-rules.ts).
+ */
+const ProfileEntrySchema = z.strictObject({
+  name: z.string().optional(),
+  mode: z.string().optional(),
+  ...(Object.fromEntries(PROFILE_NUMERIC_FIELDS.map((field) => [field, profileCount])) as Record<
+    (typeof PROFILE_NUMERIC_FIELDS)[number],
+    typeof profileCount
+  >),
+  queue: z
+    .string()
+    .refine((queue) => queue.trim() !== '')
+    .transform((queue) => queue.trim())
+    .nullish(),
+  dispatch: z.enum(DISPATCH_STRATEGIES).nullish(),
+  maxCostUsd: z
+    .union([z.number(), z.string().trim().min(1).transform(Number)])
+    .pipe(z.number().positive())
+    .nullish(),
+});
+
+const got = (value: unknown) => (typeof value === 'string' ? `'${value}'` : debugType(value));
+
+/** The message of a profile's first problem, naming the profile and the config field. */
+function profileIssueMessage(
+  prefix: string,
+  raw: Record<string, unknown>,
+  issues: readonly z.core.$ZodIssue[],
+): string {
+  const unknownKeys = issues.find((issue) => issue.code === 'unrecognized_keys');
+  if (unknownKeys !== undefined) {
+    const hints = unknownKeys.keys
       .map((key) => {
         const best = closest(key, [...KNOWN_KEYS]);
         return distance(key.toLowerCase(), best.toLowerCase()) <=
@@ -125,63 +163,35 @@ function buildProfile(name: string, raw: Record<string, unknown>): BatchProfile 
           : '';
       })
       .join('');
-    fail(
-      `${prefix} has unknown key(s): ${unknown.join(', ')}${hints}. Known keys: ${KNOWN_KEYS.join(', ')}.`,
-    );
+    return `${prefix} has unknown key(s): ${unknownKeys.keys.join(', ')}${hints}. Known keys: ${KNOWN_KEYS.join(', ')}.`;
   }
-  if ('mode' in raw && raw['mode'] === null) {
-    fail(
-      `${prefix} mode is null. Remove the key instead: overrides of built-in profiles inherit the built-in mode, and new profiles default to serial.`,
-    );
+  const field = String(firstIssue(issues, Object.keys(ProfileEntrySchema.shape)).path[0]);
+  const value = raw[field];
+  switch (field) {
+    case 'mode':
+      return value === null
+        ? `${prefix} mode is null. Remove the key instead: overrides of built-in profiles inherit the built-in mode, and new profiles default to serial.`
+        : `${prefix} mode must be a string; got ${debugType(value)}.`;
+    case 'queue':
+      return `${prefix} queue must be null or a non-empty string.`;
+    case 'dispatch':
+      return `${prefix} dispatch must be one of: ${DISPATCH_STRATEGIES.join(', ')} (or null); got ${got(value)}.`;
+    case 'maxCostUsd':
+      return `${prefix} maxCostUsd must be a positive amount of USD, such as 2.50 (or null); got ${got(value)}.`;
   }
-  if ('mode' in raw && typeof raw['mode'] !== 'string')
-    fail(`${prefix} mode must be a string; got ${debugType(raw['mode'])}.`);
+  const whole =
+    (typeof value === 'number' && Number.isInteger(value)) ||
+    (typeof value === 'string' && /^\d+$/.test(value));
+  return `${prefix} ${field} must be a positive integer${whole ? '' : ' or null'}.`;
+}
 
-  const profile: Record<string, unknown> = { name, mode: raw['mode'] ?? 'serial' };
-  for (const field of PROFILE_NUMERIC_FIELDS)
-    profile[field] = normalizeProfileInt(raw[field], prefix, field);
-  profile['queue'] = normalizeProfileQueue(raw['queue'], prefix);
-  profile['dispatch'] = normalizeProfileDispatch(raw['dispatch'], prefix);
-  profile['maxCostUsd'] = normalizeProfileBudget(raw['maxCostUsd'], prefix);
+function buildProfile(name: string, raw: Record<string, unknown>): BatchProfile {
+  const prefix = `Batch profile '${name}'`;
+  const parsed = ProfileEntrySchema.safeParse(raw);
+  if (!parsed.success) fail(profileIssueMessage(prefix, raw, parsed.error.issues));
+  const entry = parsed.data as z.output<typeof ProfileEntrySchema>;
+  const profile: Record<string, unknown> = { name, mode: entry.mode ?? 'serial' };
+  for (const field of [...PROFILE_FIELDS, 'maxCostUsd'] as const)
+    profile[field] = entry[field] ?? null;
   return validateBatchProfile(profile as unknown as BatchProfile);
-}
-
-/** null → null; a positive amount of USD (a number, or its text) → the number. */
-function normalizeProfileBudget(value: unknown, prefix: string): number | null {
-  if (value === null || value === undefined) return null;
-  const usd = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof usd === 'number' && Number.isFinite(usd) && usd > 0) return usd;
-  return fail(
-    `${prefix} maxCostUsd must be a positive amount of USD, such as 2.50 (or null); got ${typeof value === 'string' ? `'${value}'` : debugType(value)}.`,
-  );
-}
-
-/** null → null; integer ≥ 1 or an all-digit string → the number; anything else is an error. */
-function normalizeProfileInt(value: unknown, prefix: string, field: string): number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'number' && Number.isInteger(value)) {
-    if (value < 1) fail(`${prefix} ${field} must be a positive integer.`);
-    return value;
-  }
-  if (typeof value === 'string' && /^\d+$/.test(value)) {
-    const parsed = Number(value);
-    if (parsed < 1) fail(`${prefix} ${field} must be a positive integer.`);
-    return parsed;
-  }
-  return fail(`${prefix} ${field} must be a positive integer or null.`);
-}
-
-function normalizeProfileDispatch(value: unknown, prefix: string): DispatchStrategy | null {
-  if (value === null || value === undefined) return null;
-  if (isDispatchStrategy(value)) return value;
-  return fail(
-    `${prefix} dispatch must be one of: ${DISPATCH_STRATEGIES.join(', ')} (or null); got ${typeof value === 'string' ? `'${value}'` : debugType(value)}.`,
-  );
-}
-
-function normalizeProfileQueue(value: unknown, prefix: string): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'string' || value.trim() === '')
-    fail(`${prefix} queue must be null or a non-empty string.`);
-  return (value as string).trim();
 }

@@ -271,3 +271,37 @@ describe('config overrides', () => {
     );
   });
 });
+
+describe('config profile entries, one problem at a time', () => {
+  it.each([
+    [
+      { ci: { concurency: 4 } },
+      'Batch profile \'ci\' has unknown key(s): concurency ("concurency": did you mean "concurrency"?). Known keys: mode, concurrency, queue, timeoutSeconds, waitTimeoutSeconds, resultTtlSeconds, chunkSize, rateLimit, rateWindowSeconds, checkpointEvery, dispatch, maxCostUsd.',
+    ],
+    [{ ci: { mode: null, bogus: 1 } }, "Batch profile 'ci' has unknown key(s): bogus."],
+    [{ ci: { mode: 3 } }, "Batch profile 'ci' mode must be a string; got int."],
+    [
+      { ci: { timeoutSeconds: 1.5 } },
+      "Batch profile 'ci' timeoutSeconds must be a positive integer or null.",
+    ],
+    [{ ci: { rateLimit: '0' } }, "Batch profile 'ci' rateLimit must be a positive integer."],
+    [{ ci: { queue: '  ' } }, "Batch profile 'ci' queue must be null or a non-empty string."],
+    [
+      { ci: { maxCostUsd: 'abc' } },
+      "Batch profile 'ci' maxCostUsd must be a positive amount of USD, such as 2.50 (or null); got 'abc'.",
+    ],
+    [
+      { ci: { maxCostUsd: -2 } },
+      "Batch profile 'ci' maxCostUsd must be a positive amount of USD, such as 2.50 (or null); got int.",
+    ],
+  ])('rejects %j', (profiles, message) => {
+    expect(() => createProfileResolver(profiles)).toThrow(message);
+  });
+
+  it('reads digit strings and trims the queue', () => {
+    const ci = createProfileResolver({
+      ci: { concurrency: '6', queue: ' evals ', maxCostUsd: '2.5' },
+    }).resolve('ci');
+    expect(ci).toMatchObject({ concurrency: 6, queue: 'evals', maxCostUsd: 2.5 });
+  });
+});
