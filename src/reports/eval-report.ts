@@ -5,20 +5,20 @@ import {
 } from '../datasets/index.js';
 import { ReportSchemaError } from '../errors.js';
 import type { MetricScore } from '../metrics/index.js';
-import type { RetrievedItem, SutUsage, TrajectoryStep } from '../sut/index.js';
+import type { SutAnswer } from '../sut/index.js';
 
 export const REPORT_SCHEMA_V1 = 'eval-harness.report.v1';
 
+/**
+ * What the SUT reported besides its text, when it did: the documents it retrieved (rank order),
+ * its tool calls, and the tokens it spent (the first repeat's, with `--repeat`).
+ */
+type ReportedParts = Pick<SutAnswer, 'retrieved' | 'trajectory' | 'usage'>;
+
 /** One sample's output and the scores of the metrics that succeeded on it. */
-export interface SampleResult {
+export interface SampleResult extends ReportedParts {
   readonly sample: DatasetSample;
   readonly actualOutput: string;
-  /** The documents the SUT retrieved, when it reported them (rank order). */
-  readonly retrieved?: readonly RetrievedItem[];
-  /** The tool calls the SUT made, when it reported them. */
-  readonly trajectory?: readonly TrajectoryStep[];
-  /** The tokens the SUT spent, when it reported them (the first repeat's, with `--repeat`). */
-  readonly usage?: SutUsage;
   /** In the dataset's metric order; metrics that failed on this sample are absent. */
   readonly metricScores: ReadonlyMap<string, MetricScore>;
   /**
@@ -29,11 +29,8 @@ export interface SampleResult {
 }
 
 /** One repeat of a sample. */
-export interface SampleRepeat {
+export interface SampleRepeat extends ReportedParts {
   readonly actualOutput: string;
-  readonly retrieved?: readonly RetrievedItem[];
-  readonly trajectory?: readonly TrajectoryStep[];
-  readonly usage?: SutUsage;
   readonly metricScores: ReadonlyMap<string, MetricScore>;
 }
 

@@ -8,13 +8,11 @@ import {
   type TrajectoryStep,
 } from './sut-answer.js';
 
-export interface SavedOutputEntry {
-  readonly id: string;
-  readonly actual_output: string;
-  readonly retrieved?: readonly RetrievedItem[];
-  readonly trajectory?: readonly TrajectoryStep[];
-  readonly usage?: SutUsage;
-}
+/** One saved output: the sample id, the answer text, and what the SUT reported besides it. */
+export type SavedOutputEntry = { readonly id: string; readonly actual_output: string } & Omit<
+  SutAnswer,
+  'output'
+>;
 
 /**
  * Precomputed SUT outputs keyed by sample id, kept as an ordered entry list so ids that look
