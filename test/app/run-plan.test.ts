@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planRun, type RunRequest } from '../../src/app/index.js';
 import { loadConfig } from '../../src/config/index.js';
+import { main } from '../../src/cli/main.js';
 import { makeWorkspace } from '../helpers/cli.js';
 
 async function loaded(config: Record<string, unknown>) {
@@ -90,5 +91,46 @@ describe('planRun, the pure plan step', () => {
     expect(plan.warnings).toEqual([
       'result TTL 60 s is below the configured floor of 3600 s (batches.lazyParallel.resultTtlSeconds); results are kept for at least the floor.',
     ]);
+  });
+});
+
+describe('from argv to the plan, in-process through main(argv, io)', () => {
+  async function planOf(flags: string[]) {
+    const cwd = await makeWorkspace({
+      'qa.yml': 'name: qa\nsamples:\n  - { id: s1, input: { q: 1 }, expected_output: one }\n',
+      'sut.mjs': 'export default () => { throw new Error("the SUT was called"); };\n',
+      'eval-harness.config.json': JSON.stringify({
+        datasets: { qa: { path: 'qa.yml', metrics: ['exact-match'] } },
+        sut: { type: 'module', path: './sut.mjs' },
+        batches: { profiles: { wide: { mode: 'concurrent', concurrency: 16 } } },
+      }),
+    });
+    let stdout = '';
+    let stderr = '';
+    const code = await main(['run', 'qa', '--dry-run', '--json', ...flags], {
+      stdout: { write: (chunk: string) => (stdout += chunk) },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+      env: {},
+      cwd,
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('turns profile and flags into batch options, typed flags winning over the profile', async () => {
+    const { code, stdout, stderr } = await planOf(['--batch-profile=wide', '--chunk-size=4']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      profile: 'wide',
+      batch: { mode: 'concurrent', concurrency: 16, chunkSize: 4, effectiveChunkSize: 4 },
+    });
+  });
+
+  it('refuses a bad flag with exit 2 and one line naming it, before anything runs', async () => {
+    const { code, stdout, stderr } = await planOf(['--concurrency=zero']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('--concurrency');
   });
 });
