@@ -1,5 +1,5 @@
 // Fails when src/ has an import cycle (static, relative imports; `import type` is erased and
-// ignored). Part of `npm run lint`, so domains keep pointing down (style.md §6.8).
+// ignored). Part of `npm run lint`, so domains keep pointing down (docs/ARCHITECTURE.md).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

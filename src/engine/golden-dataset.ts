@@ -37,7 +37,7 @@ export function createGoldenDataset(dataset: {
       );
     }
   });
-  // Two metrics with one name would overwrite each other's scores (spec open point O-11).
+  // Two metrics with one name would overwrite each other's scores, so they are refused.
   const names = new Set<string>();
   for (const metric of dataset.metrics) {
     if (names.has(metric.name)) {

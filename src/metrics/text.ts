@@ -15,7 +15,7 @@ export function normalizeQuote(text: string): string {
 
 /**
  * JS strings cannot hold invalid UTF-8, but can hold lone surrogates; those count as the
- * invalid text the spec rejects (open point O-7).
+ * invalid text, which is rejected (docs/DECISIONS.md, invalid UTF-8).
  */
 export function requireWellFormed(
   text: string,

@@ -101,7 +101,7 @@ export function buildReportJson(
  *
  * Every string is checked before the first chunk is produced: a string that is not well-formed
  * Unicode (the JS form of invalid UTF-8) fails the whole encoding instead of being silently
- * escaped (spec open point O-7), and nothing partial is ever emitted.
+ * escaped (docs/DECISIONS.md, invalid UTF-8), and nothing partial is ever emitted.
  */
 export function renderJsonReportChunks(
   report: EvalReport,

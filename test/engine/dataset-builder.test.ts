@@ -28,7 +28,7 @@ describe('GoldenDataset', () => {
     );
   });
 
-  it('rejects two metrics with one name (open point O-11)', () => {
+  it('rejects two metrics with one name', () => {
     expect(() =>
       createGoldenDataset({
         name: 'd',
