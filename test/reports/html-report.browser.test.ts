@@ -258,6 +258,48 @@ describe('the HTML comparison page in Chromium', () => {
   });
 });
 
+describe('the HTML page of an eval set in Chromium', () => {
+  it('shows each dataset and filters the samples by dataset', async () => {
+    const setDir = await makeWorkspace({
+      'a.yml':
+        'name: a\nsamples:\n  - { id: a1, input: { q: 1 }, expected_output: one }\n  - { id: a2, input: { q: 2 }, expected_output: two }\n',
+      'b.yml': 'name: b\nsamples:\n  - { id: b1, input: { q: 1 }, expected_output: one }\n',
+      'sut.mjs': "export default ({ input }) => (input.q === 1 ? 'one' : 'nope');\n",
+      'eval-harness.config.json': JSON.stringify({
+        datasets: {
+          a: { path: 'a.yml', metrics: ['exact-match'] },
+          b: { path: 'b.yml', metrics: ['exact-match', 'contains'] },
+        },
+        sut: { type: 'module', path: './sut.mjs' },
+        evalSets: { nightly: ['a', 'b'] },
+      }),
+    });
+    const run = await runCli(['run', '--eval-set', 'nightly', '--html', 'set.html', '--json'], {
+      cwd: setDir,
+    });
+    expect(run.code).toBe(0);
+    const { page, watch } = await openReport(browser, join(setDir, 'set.html'));
+    expect(await page.locator('section.dataset h2').allInnerTexts()).toEqual(['a', 'b']);
+    expect(
+      await text(page, '#aggregates-0 td[data-metric="exact-match"][data-aggregate="mean"]'),
+    ).toBe('0.5000');
+    expect(
+      await text(page, '#aggregates-1 td[data-metric="contains"][data-aggregate="mean"]'),
+    ).toBe('1.0000');
+    expect(await pageInfo(page)).toBe('Page 1 of 1 · 3 of 3 samples');
+    await page.selectOption('#dataset', { label: 'b' });
+    expect(await rowIds(page)).toEqual(['b1']);
+    // Dataset a does not score contains: its rows show no score there, not a zero.
+    await page.selectOption('#dataset', { label: 'a' });
+    expect(await page.locator('#sample-rows td[data-metric="contains"]').allInnerTexts()).toEqual([
+      'n/a',
+      'n/a',
+    ]);
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('a 100,000-sample HTML report in Chromium', () => {
   it('becomes interactive and searchable', async () => {
     const count = 100_000;
