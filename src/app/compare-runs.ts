@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { EvalRunError, ReportFileError, errorMessage } from '../errors.js';
+import { ReportFileError, errorMessage } from '../errors.js';
 import {
   checkComparisonGateMetrics,
+  comparedMetrics,
   compareReports,
   evaluateComparisonGates,
   parseSavedReport,
@@ -56,7 +57,7 @@ export async function compareReportFiles(
     headSource: head.source,
     ...(request.allowDatasetMismatch === true ? { allowDatasetMismatch: true } : {}),
   });
-  checkComparisonGateMetrics(request.gates, comparison);
+  checkComparisonGateMetrics(request.gates, comparedMetrics(comparison), 'neither report has');
   return {
     comparison,
     gates: evaluateComparisonGates(comparison, request.gates),
@@ -105,12 +106,7 @@ export function checkBaseline(
   const known = new Set(run.metrics);
   const reports = report.kind === 'dataset' ? [report.report] : report.reports;
   for (const saved of reports) for (const name of Object.keys(saved.metrics)) known.add(name);
-  for (const gate of baseline.gates) {
-    if (gate.kind === 'max-drop' && gate.metric !== 'macro_f1' && !known.has(gate.metric))
-      throw new EvalRunError(
-        `--max-drop names metric '${gate.metric}', which neither this run nor ${source} scores (metrics: ${[...known].join(', ') || 'none'}).`,
-      );
-  }
+  checkComparisonGateMetrics(baseline.gates, known, `neither this run nor ${source} scores`);
 }
 
 /** Compare finished runs with their baseline and apply its gates. */

@@ -294,21 +294,26 @@ export function parseMaxRegressedGate(text: string): ComparisonGate {
 }
 
 /**
- * Every metric a `--max-drop` gate names must be in one of the compared reports: a misspelt
- * metric would otherwise pass silently.
+ * Every metric a `--max-drop` gate names must be scored by one side: a misspelt metric would
+ * otherwise pass silently. `neither` ends the message: "neither report has", say.
  */
 export function checkComparisonGateMetrics(
   gates: readonly ComparisonGate[],
-  comparison: Comparison,
+  known: ReadonlySet<string>,
+  neither: string,
 ): void {
-  const known = new Set(comparison.datasets.flatMap((dataset) => Object.keys(dataset.metrics)));
   for (const gate of gates) {
     if (gate.kind === 'max-drop' && gate.metric !== 'macro_f1' && !known.has(gate.metric)) {
       throw new EvalRunError(
-        `--max-drop names metric '${gate.metric}', which neither report has (metrics: ${[...known].join(', ') || 'none'}).`,
+        `--max-drop names metric '${gate.metric}', which ${neither} (metrics: ${[...known].join(', ') || 'none'}).`,
       );
     }
   }
+}
+
+/** The metrics scored on either side of a comparison. */
+export function comparedMetrics(comparison: Comparison): Set<string> {
+  return new Set(comparison.datasets.flatMap((dataset) => Object.keys(dataset.metrics)));
 }
 
 const points = (ratio: number) => (ratio * 100).toFixed(2);

@@ -76,6 +76,7 @@ export {
   COMPARISON_SCHEMA_V1,
   checkComparisonGateMetrics,
   compareDatasetReports,
+  comparedMetrics,
   compareReports,
   evaluateComparisonGates,
   parseMaxDropGate,

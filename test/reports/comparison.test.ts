@@ -4,6 +4,7 @@ import { MARKDOWN_LIST_CAP } from '../../src/reports/comparison-renderer.js';
 import {
   buildComparisonJson,
   checkComparisonGateMetrics,
+  comparedMetrics,
   compareReports,
   evaluateComparisonGates,
   parseMaxDropGate,
@@ -283,7 +284,13 @@ describe('comparison gates', () => {
   });
 
   it('rejects a --max-drop metric that neither report has', () => {
-    expect(() => checkComparisonGateMetrics([parseMaxDropGate('contain=5')], comparison)).toThrow(
+    expect(() =>
+      checkComparisonGateMetrics(
+        [parseMaxDropGate('contain=5')],
+        comparedMetrics(comparison),
+        'neither report has',
+      ),
+    ).toThrow(
       "--max-drop names metric 'contain', which neither report has (metrics: contains, exact-match).",
     );
   });
