@@ -9,6 +9,7 @@ import {
   type SampleCrossing,
   type ValueDelta,
 } from './comparison.js';
+import { pluralize } from '../values.js';
 import { markdownCell } from './markdown-renderer.js';
 
 /** Lists in the Markdown comparison stop here and say how many more there are. */
@@ -65,7 +66,7 @@ function cappedTable<T>(
 ): string[] {
   if (items.length === 0) return [];
   return [
-    `### ${title} (${items.length})`,
+    `### ${title}`,
     '',
     `| ${headers.join(' | ')} |`,
     `|${' --- |'.repeat(headers.length)}`,
@@ -75,8 +76,9 @@ function cappedTable<T>(
 }
 
 function crossingTable(title: string, crossings: readonly SampleCrossing[]): string[] {
+  // Counted in samples, like the gate; a sample that crossed on two metrics has two rows.
   return cappedTable(
-    title,
+    `${title} (${crossedSampleCount(crossings)})`,
     ['sample', 'metric', 'base', 'head'],
     crossings,
     (c) =>
@@ -86,7 +88,7 @@ function crossingTable(title: string, crossings: readonly SampleCrossing[]): str
 
 function failureTable(title: string, failures: readonly FailureRef[]): string[] {
   return cappedTable(
-    title,
+    `${title} (${failures.length})`,
     ['sample', 'metric', 'error'],
     failures,
     (f) =>
@@ -112,7 +114,7 @@ function datasetSections(dataset: DatasetComparison): string[] {
   const lines = [
     `## ${markdownCell(dataset.dataset)}${dataset.base_dataset === undefined ? '' : ` (base: ${markdownCell(dataset.base_dataset)})`}`,
     '',
-    `_${samples.paired} samples paired (base ${dataset.base_samples}, head ${dataset.head_samples}); ${crossedSampleCount(samples.regressed)} regressed and ${crossedSampleCount(samples.improved)} improved across the pass line (>= 0.5) on at least one metric._`,
+    `_${pluralize(samples.paired, 'sample')} paired (base ${dataset.base_samples}, head ${dataset.head_samples}); ${crossedSampleCount(samples.regressed)} regressed and ${crossedSampleCount(samples.improved)} improved across the pass line (>= 0.5) on at least one metric._`,
     '',
     ...crossingTable('Regressed samples', samples.regressed),
     ...failureTable('Failures added', failures.added),

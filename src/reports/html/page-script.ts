@@ -126,9 +126,11 @@ export const PAGE_SCRIPT = String.raw`
       rows.push(el('tr', { className: f1.delta !== null && f1.delta < 0 ? 'worse' : '' }, [cell('macro_f1'), cell('-'),
         cell(fmt(f1.base)), cell(fmt(f1.head)), cell(signed(f1.delta), { 'data-macro-f1-delta': '' })]));
       section.appendChild(table('comparison-' + d, ['metric', 'aggregate', 'base', 'head', 'delta'], rows));
-      [['Regressed score crossings', cmp.samples.regressed], ['Improved score crossings', cmp.samples.improved]].forEach(function (pair) {
+      [['Regressed samples', cmp.samples.regressed], ['Improved samples', cmp.samples.improved]].forEach(function (pair) {
         if (pair[1].length === 0) return;
-        section.appendChild(el('h3', { text: pair[0] + ' (' + pair[1].length + ')' }));
+        // Counted in samples, like the gate; a sample that crossed on two metrics has two rows.
+        var distinct = new Set(pair[1].map(function (c) { return c.id; })).size;
+        section.appendChild(el('h3', { text: pair[0] + ' (' + distinct + ')' }));
         section.appendChild(table(null, ['sample', 'metric', 'base', 'head'], pair[1].slice(0, 20).map(function (c) {
           return el('tr', null, [cell(c.id), cell(c.metric), cell(fmt(c.base)), cell(fmt(c.head))]);
         })));
