@@ -146,6 +146,19 @@ const metricIndex = (metrics: string[]) => {
   };
 };
 
+/**
+ * Rows made before a later dataset added metrics get null at the new metrics' places, so every
+ * per-metric column of every row is as long as the page's metric list.
+ */
+function padRows<Row extends unknown[]>(rows: Row[], columns: readonly number[], width: number) {
+  for (const row of rows) {
+    for (const column of columns) {
+      const cells = row[column] as unknown[];
+      while (cells.length < width) cells.push(null);
+    }
+  }
+}
+
 function json(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value, null, 2);
 }
@@ -234,11 +247,7 @@ export function runPageModel(input: RunPageInput): HtmlModel {
     };
   });
   gates.push(...comparisonGates(input.comparisonGates), ...(input.extraGates ?? []));
-  // Rows made before a later dataset added metrics are padded to the final metric count.
-  for (const row of samples) {
-    for (const column of [6, 7, 8] as const)
-      while (row[column].length < metrics.length) row[column].push(null);
-  }
+  padRows(samples, [6, 7, 8], metrics.length);
   return {
     kind: 'run',
     title: input.title,
@@ -347,10 +356,7 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
       comparison,
     };
   });
-  for (const row of samples) {
-    for (const column of [5, 6, 8, 9] as const)
-      while (row[column].length < metrics.length) row[column].push(null);
-  }
+  padRows(samples, [5, 6, 8, 9], metrics.length);
   return {
     kind: 'compare',
     title: input.title,
