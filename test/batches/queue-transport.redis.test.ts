@@ -49,13 +49,19 @@ function transportFor(batchId: string, addOneByOne = false) {
   });
 }
 
+/** A begun transport with every sample dispatched (one by one, or held for the next flush). */
+async function startedWithEverySample(batchId: string, addOneByOne: boolean) {
+  const transport = transportFor(batchId, addOneByOne);
+  await transport.begin?.();
+  for (const [index, invocation] of invocations.entries())
+    await transport.dispatch({ index, invocation });
+  return transport;
+}
+
 describe('queue transport', () => {
   it('queues one job per sample, with a payload a worker accepts, once flushed', async () => {
     const batchId = createBatchId();
-    const transport = transportFor(batchId);
-    await transport.begin?.();
-    for (const [index, invocation] of invocations.entries())
-      await transport.dispatch({ index, invocation });
+    const transport = await startedWithEverySample(batchId, false);
     const before = await session.queue.getJobs(['waiting']);
     expect(before.filter((job) => job.data.batchId === batchId)).toHaveLength(0);
     await transport.flush?.();
@@ -73,10 +79,7 @@ describe('queue transport', () => {
 
   it('reports the outcomes a worker records, and returns at the deadline without the rest', async () => {
     const batchId = createBatchId();
-    const transport = transportFor(batchId, true);
-    await transport.begin?.();
-    for (const [index, invocation] of invocations.entries())
-      await transport.dispatch({ index, invocation });
+    const transport = await startedWithEverySample(batchId, true);
     await session.store.recordSuccess(batchId, 0, 's0', { output: 'answer 0' }, 60);
     await session.store.recordFailure(batchId, 1, 's1', 'model offline', 60);
     const pending = new Set([0, 1, 2]);
@@ -105,10 +108,7 @@ describe('queue transport', () => {
 
   it('aborts the stored batch on cancel and removes the jobs still waiting', async () => {
     const batchId = createBatchId();
-    const transport = transportFor(batchId, true);
-    await transport.begin?.();
-    for (const [index, invocation] of invocations.entries())
-      await transport.dispatch({ index, invocation });
+    const transport = await startedWithEverySample(batchId, true);
     await transport.cancel?.(new Error('the run failed'));
     expect(await session.store.status(batchId)).toBe('aborted');
     const left = (await session.queue.getJobs(['waiting'])).filter(
