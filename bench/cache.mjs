@@ -76,6 +76,8 @@ export async function benchCache() {
           endpoint: `http://127.0.0.1:${port}/v1/chat/completions`,
           model: 'bench-model',
           promptTemplate: '{question}',
+          // An http SUT's answers are cached only when the config asks.
+          cache: true,
         },
       }),
     );

@@ -7,7 +7,12 @@ export interface Clock {
   nowSeconds(): number;
   /** A monotonic reading in milliseconds (deadlines and rate windows use it). */
   monotonicMs(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolve after `ms`. With `unref`, the timer alone does not keep the process alive: a SUT
+   * timeout uses it, so a SUT promise that nothing will ever settle is seen as such at once
+   * (the process would otherwise idle until the timeout) — see `settleAbandonedCalls`.
+   */
+  sleep(ms: number, signal?: AbortSignal, options?: { readonly unref?: boolean }): Promise<void>;
 }
 
 /**
@@ -21,7 +26,7 @@ export const systemClock: Clock = {
   // performance.timeOrigin + now() keeps microseconds, so two fast runs get distinct times.
   nowSeconds: () => (performance.timeOrigin + performance.now()) / 1000,
   monotonicMs: () => performance.now(),
-  sleep: (ms, signal) =>
+  sleep: (ms, signal, options) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) {
         reject(signal.reason);
@@ -31,6 +36,7 @@ export const systemClock: Clock = {
         signal?.removeEventListener('abort', onAbort);
         resolve();
       }, ms);
+      if (options?.unref === true) timer.unref();
       const onAbort = (): void => {
         clearTimeout(timer);
         reject(signal?.reason);

@@ -95,7 +95,7 @@ export class MetricError extends RuntimeFailure {
   }
 }
 
-/** The system under test failed, threw, or returned a non-string; the dataset is aborted. */
+/** The system under test could not answer a sample (e.g. a prompt template names a missing field): that sample's error. */
 export class SutError extends RuntimeFailure {
   constructor(message: string, options: ErrorOptions = {}) {
     super(message, 'E_SUT', options);

@@ -126,6 +126,7 @@ export {
 } from './providers/index.js';
 export {
   SavedOutputs,
+  SutCallError,
   loadSavedOutputsFile,
   parseSavedOutputs,
   type SampleInvocation,

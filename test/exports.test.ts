@@ -39,6 +39,7 @@ describe('library API', () => {
         "RougeLMetric",
         "RuntimeFailure",
         "SavedOutputs",
+        "SutCallError",
         "SutError",
         "UsageError",
         "adversarialSamples",

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { BatchProgressReporter, RedisTarget } from '../batches/index.js';
+import {
+  DEFAULT_SUT_TIMEOUT_SECONDS,
+  type BatchProgressReporter,
+  type RedisTarget,
+  type SutCallPolicy,
+} from '../batches/index.js';
 import type { LoadedConfig, SutConfig } from '../config/index.js';
 import { loadDatasetFile } from '../datasets/index.js';
 import type { EvalEngine, GoldenDataset } from '../engine/index.js';
@@ -164,6 +169,29 @@ function looksLikePath(text: string): boolean {
   return /[\\/]/.test(text) || /\.(ya?ml|json)$/i.test(text);
 }
 
+/** The http SUT's default retries: its failures are often a busy server; code SUTs get none. */
+const DEFAULT_HTTP_SUT_RETRIES = 2;
+
+/**
+ * How each SUT call of a run is bounded: `--sut-timeout` / `--sut-retries`, else the config's
+ * `sut.timeoutSeconds` / `sut.retries` (unless `--sut` replaces that SUT), else 300 s and no
+ * retries (2 for an http SUT).
+ */
+export function sutCallPolicy(
+  loaded: LoadedConfig,
+  flags: {
+    readonly sutModule?: string | undefined;
+    readonly timeoutSeconds?: number | undefined;
+    readonly retries?: number | undefined;
+  },
+): SutCallPolicy {
+  const sut = flags.sutModule === undefined ? loaded.config.sut : undefined;
+  return {
+    timeoutSeconds: flags.timeoutSeconds ?? sut?.timeoutSeconds ?? DEFAULT_SUT_TIMEOUT_SECONDS,
+    retries: flags.retries ?? sut?.retries ?? (sut?.type === 'http' ? DEFAULT_HTTP_SUT_RETRIES : 0),
+  };
+}
+
 /** The runner for a run: `--sut <module>` (cwd-relative) wins over the config's `sut`. */
 export async function resolveRunner(
   loaded: LoadedConfig,
@@ -204,7 +232,8 @@ export function createConfigRunnerResolver(
 
 /**
  * Build the runner a config `sut` entry describes: module, http or command. Only an http SUT
- * uses the response cache: module and command SUTs are the user's own code, always run.
+ * with `cache: true` uses the response cache: module and command SUTs are the user's own code,
+ * always run.
  */
 export async function buildConfigRunner(
   loaded: LoadedConfig,
@@ -226,7 +255,11 @@ export async function buildConfigRunner(
           `${where}: the environment variable ${sut.apiKeyEnv} (apiKeyEnv) is not set.`,
         );
       }
-      return createHttpRunner({ ...sut, flavor: sut.flavor ?? 'openai-chat', apiKey }, cache);
+      // Cached SUT answers hide a fixed (or broken) service: only when the config asks.
+      return createHttpRunner(
+        { ...sut, flavor: sut.flavor ?? 'openai-chat', apiKey },
+        sut.cache === true ? cache : undefined,
+      );
     }
     case 'command':
       return createCommandRunner({

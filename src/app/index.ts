@@ -6,6 +6,7 @@ export {
   prepareDataset,
   registerConfigMetrics,
   resolveRunner,
+  sutCallPolicy,
   sutFingerprint,
   type DatasetSelection,
 } from './config-runtime.js';
@@ -44,3 +45,4 @@ export {
   type ComparedRuns,
   type CompareRequest,
 } from './compare-runs.js';
+export { keptSamples, readResumeReport, type ResumeSource } from './resume-run.js';

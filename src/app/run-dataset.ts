@@ -8,10 +8,17 @@ import {
   type BatchProgressReporter,
   type DispatchActivity,
   type RedisTarget,
+  type SutCallPolicy,
   type WorkerPool,
 } from '../batches/index.js';
 import type { LoadedConfig } from '../config/index.js';
-import type { EvalEngine, GoldenDataset, RunOptions, SampleProgress } from '../engine/index.js';
+import type {
+  EvalEngine,
+  GoldenDataset,
+  RunOptions,
+  SampleProgress,
+  ScoredSample,
+} from '../engine/index.js';
 import {
   evaluateScoreGates,
   summarizeReport,
@@ -31,6 +38,8 @@ export interface PreparedDataset {
     | { readonly kind: 'sut'; readonly runner: SampleRunner };
   /** How many times each sample runs (SUT runs only). @defaultValue 1 */
   readonly repeat?: number;
+  /** `--resume`: samples an earlier report already scored, kept and not run again. */
+  readonly resume?: ReadonlyMap<string, ScoredSample>;
 }
 
 /** The resolved settings a dataset runs with; the same for every dataset of an eval set. */
@@ -48,6 +57,12 @@ export interface DatasetRunSettings {
   readonly maxCostUsd?: number;
   /** Lazy-parallel worker slots in this process use it for an http SUT. */
   readonly cache?: ResponseCache;
+  /** Each SUT call's timeout and retries (`--sut-timeout`, `--sut-retries`, `sut.*`). */
+  readonly sut?: SutCallPolicy;
+  /** `--max-errors`: sample errors a run goes on past. @defaultValue 0 */
+  readonly maxErrors?: number;
+  /** Interrupts the run: it stops, and its report says `interrupted`. */
+  readonly signal?: AbortSignal;
 }
 
 /** Where a run tells what it is doing; every hook is optional. */
@@ -79,6 +94,10 @@ export async function runDataset(
       : { budget: { limitUsd: settings.maxCostUsd, prices: loaded.config.costs ?? {} } }),
     ...(prepared.repeat === undefined ? {} : { repeat: prepared.repeat }),
     defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
+    ...(settings.sut === undefined ? {} : { sut: settings.sut }),
+    ...(settings.maxErrors === undefined ? {} : { maxErrors: settings.maxErrors }),
+    ...(settings.signal === undefined ? {} : { signal: settings.signal }),
+    ...(prepared.resume === undefined ? {} : { resume: prepared.resume }),
     ...(hooks.progress === undefined ? {} : { progress: hooks.progress }),
     ...(hooks.onSampleDone === undefined ? {} : { onSampleDone: hooks.onSampleDone }),
     ...(hooks.onDispatchActivity === undefined
@@ -143,6 +162,7 @@ async function runLazyParallel(
           resultTtlFloorSeconds: loaded.batchDefaults.resultTtlSeconds,
           defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
           sutFingerprint: fingerprint,
+          ...(settings.sut === undefined ? {} : { sut: settings.sut }),
           ...(hooks.onWarning === undefined ? {} : { onWarning: hooks.onWarning }),
         }),
       runOptions,

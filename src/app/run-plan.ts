@@ -8,10 +8,11 @@ import {
   serialBatchOptions,
   type BatchFlags,
   type ResolvedBatch,
+  type SutCallPolicy,
 } from '../batches/index.js';
 import type { LoadedConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
-import { redisOf } from './config-runtime.js';
+import { redisOf, sutCallPolicy } from './config-runtime.js';
 import type { ScoreGate } from '../reports/index.js';
 
 /** What a run was asked for, already parsed: the CLI's flags, or a library caller's values. */
@@ -28,6 +29,12 @@ export interface RunRequest {
   readonly redisUrl?: string;
   /** `--repeat`: SUT calls per sample, instead of the config dataset's `repeat`. */
   readonly repeat?: number;
+  /** `--sut-timeout`: seconds per SUT call, instead of the config's `sut.timeoutSeconds`. */
+  readonly sutTimeoutSeconds?: number;
+  /** `--sut-retries`: retries of a failed SUT call, instead of the config's `sut.retries`. */
+  readonly sutRetries?: number;
+  /** `--max-errors`: sample errors the run goes on past. */
+  readonly maxErrors?: number;
   readonly gates: readonly ScoreGate[];
 }
 
@@ -38,6 +45,10 @@ export interface RunPlan {
   readonly localWorkers: number;
   readonly redisUrl: string | undefined;
   readonly repeat: number | undefined;
+  /** Each SUT call's timeout and retries. */
+  readonly sut: SutCallPolicy;
+  /** Sample errors the run goes on past (0: it stops at the first). */
+  readonly maxErrors: number;
   /** What to tell the user before the run starts, one line each. */
   readonly warnings: readonly string[];
 }
@@ -76,6 +87,15 @@ export function planRun(loaded: LoadedConfig, request: RunRequest): RunPlan {
     throw new UsageError(
       '--repeat calls the SUT several times per sample, but --outputs scores saved answers (one per sample); drop one of them.',
     );
+  for (const [flag, given] of [
+    ['--sut-timeout', request.sutTimeoutSeconds !== undefined],
+    ['--sut-retries', request.sutRetries !== undefined],
+    ['--max-errors', request.maxErrors !== undefined],
+  ] as const)
+    if (given && request.scoresSavedOutputs)
+      throw new UsageError(
+        `${flag} applies to SUT calls, but --outputs scores saved answers and calls no SUT; drop one of them.`,
+      );
   if (lazy) warnings.push(...checkLazyParallel(loaded, request, batch));
   return {
     batch,
@@ -83,6 +103,12 @@ export function planRun(loaded: LoadedConfig, request: RunRequest): RunPlan {
     localWorkers: request.localWorkers ?? 0,
     redisUrl: request.redisUrl,
     repeat: request.repeat,
+    sut: sutCallPolicy(loaded, {
+      sutModule: request.sutModule,
+      timeoutSeconds: request.sutTimeoutSeconds,
+      retries: request.sutRetries,
+    }),
+    maxErrors: request.maxErrors ?? 0,
     warnings,
   };
 }

@@ -1,39 +1,59 @@
 import type { Clock } from '../clock.js';
 import type { SampleRunner } from '../sut/index.js';
-import { callSampleRunner, sutFailureMessage, type RunnerCallResult } from './call-runner.js';
-import type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
+import {
+  callSampleRunner,
+  sutFailureMessage,
+  type RunnerCallResult,
+  type SutCallPolicy,
+} from './call-runner.js';
+import type {
+  SampleJob,
+  SampleOutcome,
+  SampleTransport,
+  TransportHooks,
+} from './sample-transport.js';
 
 export interface InProcessTransportOptions {
   readonly runner: SampleRunner;
-  /** Per-sample limit; the call's AbortSignal fires when it passes. */
-  readonly timeoutSeconds: number | null;
+  /** Each call's timeout (per attempt) and retries. */
+  readonly policy: SutCallPolicy;
   readonly clock: Clock;
 }
 
 /**
- * The `concurrent` mode transport: each dispatched sample is an in-process SUT call. In-flight
- * calls are bounded by the producer loop (at most the chunk size, itself at most `concurrency`).
+ * The in-process transport of serial and concurrent mode: each dispatched sample is a SUT call
+ * in this process. In-flight calls are bounded by the producer loop (one in serial mode, at most
+ * the chunk size in concurrent mode). A retry takes a slot of the loop's rate window first.
  */
 export function createInProcessTransport(options: InProcessTransportOptions): SampleTransport {
-  const { runner, timeoutSeconds, clock } = options;
+  const { runner, policy, clock } = options;
   // Outcomes that arrived while nobody was listening (between two awaitOutcomes calls).
   const settled = new Map<number, SampleOutcome>();
   const inFlight = new Map<number, AbortController>();
   let listener: ((outcome: SampleOutcome) => void) | undefined;
+  let hooks: TransportHooks | undefined;
 
   const deliver = (outcome: SampleOutcome): void => {
-    inFlight.delete(outcome.index);
+    if (!inFlight.delete(outcome.index)) return; // cancelled: nobody waits for it
     if (listener !== undefined) listener(outcome);
     else settled.set(outcome.index, outcome);
   };
 
   return {
+    begin(given) {
+      hooks = given;
+      return Promise.resolve();
+    },
+
     dispatch({ index, invocation }: SampleJob): void {
       const controller = new AbortController();
       inFlight.set(index, controller);
-      void callSampleRunner(runner, invocation, { timeoutSeconds, clock, controller }).then(
-        (result) => deliver(toOutcome(index, invocation.id, result)),
-      );
+      void callSampleRunner(runner, invocation, {
+        ...policy,
+        clock,
+        signal: controller.signal,
+        ...(hooks === undefined ? {} : { beforeRetry: hooks.takeRateSlot }),
+      }).then((result) => deliver(toOutcome(index, invocation.id, result)));
     },
 
     async awaitOutcomes(pending, untilMs, onOutcome, signal): Promise<void> {
@@ -46,7 +66,14 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
       if (signal.aborted) return;
       listener = onOutcome;
       try {
-        await clock.sleep(Math.max(0, untilMs - clock.monotonicMs()), signal);
+        // No deadline (serial mode): wait for the loop to end the turn, with no timer, so that
+        // a SUT promise nothing will settle leaves the process with nothing to wait for.
+        if (Number.isFinite(untilMs))
+          await clock.sleep(Math.max(0, untilMs - clock.monotonicMs()), signal);
+        else
+          await new Promise<void>((resolve) =>
+            signal.addEventListener('abort', () => resolve(), { once: true }),
+          );
       } catch {
         // Aborted: the loop has what it needs for this turn.
       } finally {
@@ -61,8 +88,15 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
   };
 }
 
-/** Same wording as a serial run, so users read one message whatever the mode. */
+/** Same wording in every mode, so users read one message. */
 function toOutcome(index: number, sampleId: string, result: RunnerCallResult): SampleOutcome {
-  if (result.ok) return { index, ok: true, answer: result.answer };
-  return { index, ok: false, message: sutFailureMessage(sampleId, result) };
+  if (result.ok) return { index, ok: true, answer: result.answer, attempts: result.attempts };
+  return {
+    index,
+    ok: false,
+    message: sutFailureMessage(sampleId, result),
+    attempts: result.attempts,
+    ...(result.kind === 'abandoned' ? { fatal: true } : {}),
+    ...(result.cause === undefined ? {} : { cause: result.cause }),
+  };
 }

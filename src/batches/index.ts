@@ -50,12 +50,27 @@ export {
 } from './progress.js';
 export { createBatchId } from './batch-id.js';
 export type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
-export { runProducerLoop, type DispatchActivity, type ProducerLoopInput } from './producer-loop.js';
+export {
+  INTERRUPT_GRACE_MS,
+  runProducerLoop,
+  type DispatchActivity,
+  type ProducerLoopEnd,
+  type ProducerLoopInput,
+  type SampleCallError,
+} from './producer-loop.js';
 export {
   createInProcessTransport,
   type InProcessTransportOptions,
 } from './in-process-transport.js';
-export { callSampleRunner, sutFailureMessage, type RunnerCallResult } from './call-runner.js';
+export {
+  DEFAULT_SUT_TIMEOUT_SECONDS,
+  callSampleRunner,
+  effectiveCallPolicy,
+  settleAbandonedCalls,
+  sutFailureMessage,
+  type RunnerCallResult,
+  type SutCallPolicy,
+} from './call-runner.js';
 export {
   DISPATCH_FALLBACK_SECONDS,
   dispatchTtlSeconds,

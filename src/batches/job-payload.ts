@@ -20,7 +20,10 @@ export const SampleJobPayloadSchema = z
     }),
     runner: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a runner name, not a path'),
     resultTtlSeconds: z.number().int().min(1),
-    timeoutSeconds: z.number().int().min(1).nullable(),
+    /** Each SUT call's timeout (per attempt): the smaller of the batch's and the SUT's. */
+    timeoutSeconds: z.number().positive().nullable(),
+    /** Extra SUT calls after a failed one (absent: none). */
+    retries: z.number().int().min(0).max(20).optional(),
     /** Who queued the job, so a worker that runs other code or another SUT can refuse it. */
     producer: z.strictObject({
       version: z.string().min(1),

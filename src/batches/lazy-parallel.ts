@@ -23,6 +23,7 @@ import { createBatchStatusCache } from './batch-status-cache.js';
 import { createRedisResultStore, type ResultStore } from './result-store.js';
 import { createSampleProcessor, InvalidSampleJobError } from './sample-processor.js';
 import type { SampleTransport } from './sample-transport.js';
+import { effectiveCallPolicy, type SutCallPolicy } from './call-runner.js';
 
 export interface LazyParallelSessionOptions {
   /** One Redis URL, or a cluster's node URLs (`{ cluster: [...] }` or comma-separated). */
@@ -112,6 +113,8 @@ export interface LazyParallelBatchInput {
    * null or absent: workers check only the eval-harness version.
    */
   readonly sutFingerprint?: string | null;
+  /** Each SUT call's timeout and retries, carried by every job to the worker that runs it. */
+  readonly sut?: SutCallPolicy;
 }
 
 /** Who this process is, as its jobs say it to workers. */
@@ -125,6 +128,7 @@ export function createLazyParallelTransport(
   input: LazyParallelBatchInput,
 ): SampleTransport {
   const { options } = input;
+  const policy = effectiveCallPolicy(options.timeoutSeconds, input.sut);
   const ttlSeconds = runTtlSeconds({
     samples: input.invocations.length,
     chunkSize: effectiveChunkSize(options),
@@ -143,7 +147,8 @@ export function createLazyParallelTransport(
     invocations: input.invocations,
     runnerName: input.runnerName,
     ttlSeconds,
-    timeoutSeconds: options.timeoutSeconds,
+    timeoutSeconds: policy.timeoutSeconds,
+    retries: policy.retries ?? 0,
     producer: producerIdentity(input.sutFingerprint),
     addOneByOne: options.rateLimit !== null,
     ...(input.onWarning === undefined ? {} : { onWarning: input.onWarning }),
@@ -179,7 +184,8 @@ export async function dispatchLazyParallel(
     producer: producerIdentity(input.sutFingerprint),
     addOneByOne: false,
   });
-  await transport.begin?.();
+  // Fire-and-return has no rate window: a worker's retry waits only for its backoff.
+  await transport.begin?.({ takeRateSlot: () => Promise.resolve() });
   try {
     input.invocations.forEach(
       (invocation, index) => void transport.dispatch({ index, invocation }),

@@ -1,7 +1,8 @@
 import type { Clock } from '../clock.js';
-import { InfraError, SutError } from '../errors.js';
+import { InputError, errorMessage } from '../errors.js';
+import type { RunStatus } from '../run-status.js';
 import type { SampleInvocation, SutAnswer } from '../sut/index.js';
-import { formatSeconds, listIds } from '../values.js';
+import { formatSeconds } from '../values.js';
 import { effectiveChunkSize, effectiveDispatch, type BatchOptions } from './batch-options.js';
 import { DEFAULT_RATE_WINDOW_SECONDS } from './defaults.js';
 import {
@@ -14,7 +15,7 @@ import {
   type TerminalStatus,
 } from './progress.js';
 import { RateLimitWindow } from './rate-limit-window.js';
-import type { SampleOutcome, SampleTransport } from './sample-transport.js';
+import type { SampleOutcome, SampleTransport, TransportHooks } from './sample-transport.js';
 
 /** What the producer is doing right now, for live displays (never part of the progress events). */
 export interface DispatchActivity {
@@ -33,21 +34,50 @@ export interface ProducerLoopInput {
   readonly options: BatchOptions;
   readonly transport: SampleTransport;
   readonly clock: Clock;
-  /** W when the options leave it unset (config `batches.lazyParallel.waitTimeoutSeconds`). */
-  readonly defaultWaitTimeoutSeconds: number;
+  /**
+   * W when the options leave it unset (config `batches.lazyParallel.waitTimeoutSeconds`); null
+   * for no wait deadline at all (serial mode, where each SUT call has its own timeout).
+   */
+  readonly defaultWaitTimeoutSeconds: number | null;
   readonly reporter?: BatchProgressReporter;
   /** Called once per successful sample as soon as its output is known (scoring starts here). */
-  readonly onOutput?: (index: number, answer: SutAnswer) => void;
+  readonly onOutput?: (index: number, answer: SutAnswer, attempts: number) => void;
+  /** Called once per sample whose SUT call failed for good, or that passed its wait deadline. */
+  readonly onError?: (index: number, error: SampleCallError) => void;
   /** Called whenever the number in flight changes or a rate-limit wait starts. */
   readonly onActivity?: (activity: DispatchActivity) => void;
   /**
    * Asked before each dispatch; once true (a spending budget ran out) nothing more is dispatched,
-   * the samples in flight finish, and the loop returns what ran, with gaps for the rest.
+   * the samples in flight finish, and the loop ends `budget-halted`.
    */
   readonly halted?: () => boolean;
+  /** Sample errors the run goes on past; one more stops dispatching. @defaultValue 0 */
+  readonly maxErrors?: number;
+  /**
+   * Stops the run (SIGINT, SIGTERM): nothing more is dispatched, work not yet started is taken
+   * back, samples in flight get `graceMs` to finish, and the loop ends `interrupted`.
+   */
+  readonly signal?: AbortSignal;
+  /** @defaultValue 5000 */
+  readonly graceMs?: number;
 }
 
-type FailedOutcome = Extract<SampleOutcome, { ok: false }>;
+/** A sample's SUT call that failed for good: the sentence naming it, and the calls it took. */
+export interface SampleCallError {
+  readonly message: string;
+  readonly attempts: number;
+  /** What the SUT threw, when it ran in this process (shown with `--debug`). */
+  readonly cause?: unknown;
+}
+
+/** How the loop ended; `reason` says why it stopped early, in one sentence. */
+export interface ProducerLoopEnd {
+  readonly status: RunStatus;
+  readonly reason: string | null;
+}
+
+/** How long an interrupted run waits for the samples in flight before it cancels them. */
+export const INTERRUPT_GRACE_MS = 5000;
 
 /** The state both dispatch strategies share, and the steps they take the same way. */
 interface ProducerRun {
@@ -55,39 +85,55 @@ interface ProducerRun {
   readonly total: number;
   /** E: samples in flight at most (rolling), or the window size (windowed). */
   readonly slots: number;
-  /** W in milliseconds. */
+  /** W in milliseconds; Infinity when there is no wait deadline. */
   readonly waitMs: number;
   readonly limiter: RateLimitWindow | null;
-  /** The lowest-index failure that has arrived; the batch ends with it. */
-  failure(): FailedOutcome | undefined;
+  /** Dispatched and without an outcome yet; the loop's grace period on interrupt waits for these. */
+  readonly inFlight: Set<number>;
+  /** True once nothing more may be dispatched: too many errors, a stop, or an interrupt. */
+  stopping(): boolean;
+  interrupted(): boolean;
+  /** Stop dispatching for a reason that is no sample's own (e.g. the rate limit held too long). */
+  stop(reason: string): void;
+  /** Record a sample that passed its wait deadline with no outcome: its error. */
+  late(index: number): void;
   /**
    * Wait for outcomes of `pending` until `untilMs`, removing each from `pending` as it arrives.
-   * Returns early once a failure arrived, `pending` is empty, or (with `endOnOutcome`) at the
-   * first outcome.
+   * Returns early once `pending` is empty, on an interrupt (unless this is the interrupt's
+   * `grace` wait), or (with `endOnOutcome`) at the first outcome.
    */
-  collect(pending: Set<number>, untilMs: number, endOnOutcome?: boolean): Promise<void>;
+  collect(
+    pending: Set<number>,
+    untilMs: number,
+    endOnOutcome?: boolean,
+    grace?: boolean,
+  ): Promise<void>;
+  /** Sleep until `untilMs`, or less when the run is interrupted. */
+  sleepUntil(untilMs: number): Promise<void>;
   /**
    * Tell a live display what the producer is doing. The strategies call it when they dispatch or
    * start a rate-limit wait; collect() calls it for each outcome with what it last heard.
    */
   activity(inFlight: number, dispatched: number, rateLimitUntilMs: number | null): void;
-  timeoutError(late: Iterable<number>): InfraError;
+  /** Count one dispatch (the budget's end tells a halted run from a complete one). */
+  dispatched(): void;
 }
 
 /**
- * The producer loop, written once for every transport (docs/PROGRESS.md): dispatch rolling (keep
- * up to E samples in flight, refill a slot as soon as it frees) or windowed (send E, wait for all
- * of them, then the next E), throttled by the sliding rate window and bounded by the wait
- * timeout; checkpoint and terminal progress; outputs assembled in dataset order whatever order
- * they finished in.
+ * The producer loop, written once for every transport and batch mode (docs/PROGRESS.md):
+ * dispatch rolling (keep up to E samples in flight, refill a slot as soon as it frees; serial
+ * mode is E = 1 with no wait deadline) or windowed (send E, wait for all of them, then the next
+ * E), throttled by the sliding rate window and bounded by the wait timeout; checkpoint and
+ * terminal progress. A sample's failure is that sample's error (`onError`), never the run's
+ * loss: past `maxErrors` the loop stops dispatching, lets the samples in flight finish and
+ * returns how it ended. Only a failure of the transport itself is thrown.
  */
-export async function runProducerLoop(
-  input: ProducerLoopInput,
-): Promise<(SutAnswer | undefined)[]> {
+export async function runProducerLoop(input: ProducerLoopInput): Promise<ProducerLoopEnd> {
   const { batchId, invocations, options, transport, clock } = input;
   const reporter = input.reporter ?? nullProgressReporter;
   const total = invocations.length;
   const waitSeconds = options.waitTimeoutSeconds ?? input.defaultWaitTimeoutSeconds;
+  const maxErrors = input.maxErrors ?? 0;
   const checkpoints = new CheckpointTracker(options.checkpointEvery, total, (completed) =>
     callSafely(() => reporter.reportCheckpoint(batchId, completed, total)),
   );
@@ -96,57 +142,105 @@ export async function runProducerLoop(
       callSafely(() => reporter.reportTerminal(batchId, completed, total, status));
   };
 
-  const outputs = new Array<SutAnswer | undefined>(total);
   // Checkpoints count successes, whatever their order: in windowed dispatch a window only ends
   // when all of it succeeded, so this equals the samples of finished windows plus the current
   // window's successes.
   let successes = 0;
-  let failure: FailedOutcome | undefined;
+  let errors = 0;
+  let dispatchedCount = 0;
+  let stopReason: string | undefined;
   // What the strategies last reported, repeated with each outcome.
   let lastDispatched = 0;
   let lastRateLimitUntilMs: number | null = null;
+  const interrupted = (): boolean => input.signal?.aborted === true;
+
+  const recordError = (index: number, error: SampleCallError, fatal = false): void => {
+    errors++;
+    callSafely(() => input.onError?.(index, error));
+    const id = invocations[index]?.id ?? String(index);
+    if (stopReason !== undefined) return;
+    if (fatal)
+      stopReason = `stopped because the system under test left sample '${id}' unsettled with nothing else to wait for`;
+    else if (errors > maxErrors)
+      stopReason =
+        maxErrors === 0
+          ? `stopped at the first sample error (sample '${id}')`
+          : `stopped at sample error ${errors} (sample '${id}'), more than the ${maxErrors} allowed`;
+  };
 
   const accept = (outcome: SampleOutcome): void => {
     if (outcome.ok) {
-      outputs[outcome.index] = outcome.answer;
       successes++;
       checkpoints.advance(successes);
-      input.onOutput?.(outcome.index, outcome.answer);
-    } else if (failure === undefined || outcome.index < failure.index) {
-      // Several failures in one turn: the lowest index wins.
-      failure = outcome;
+      input.onOutput?.(outcome.index, outcome.answer, outcome.attempts ?? 1);
+    } else {
+      recordError(
+        outcome.index,
+        {
+          message: outcome.message,
+          attempts: outcome.attempts ?? 1,
+          ...(outcome.cause === undefined ? {} : { cause: outcome.cause }),
+        },
+        outcome.fatal === true,
+      );
     }
   };
 
+  const limiter =
+    options.rateLimit === null
+      ? null
+      : new RateLimitWindow(
+          options.rateLimit,
+          options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS,
+        );
   const run: ProducerRun = {
     input,
     total,
     slots: effectiveChunkSize(options),
-    waitMs: waitSeconds * 1000,
-    limiter:
-      options.rateLimit === null
-        ? null
-        : new RateLimitWindow(
-            options.rateLimit,
-            options.rateWindowSeconds ?? DEFAULT_RATE_WINDOW_SECONDS,
-          ),
-    failure: () => failure,
-    async collect(pending, untilMs, endOnOutcome = false) {
+    waitMs: waitSeconds === null ? Number.POSITIVE_INFINITY : waitSeconds * 1000,
+    limiter,
+    inFlight: new Set<number>(),
+    stopping: () => stopReason !== undefined || interrupted(),
+    interrupted,
+    stop(reason) {
+      stopReason ??= reason;
+    },
+    late(index) {
+      recordError(index, {
+        message: `No outcome for sample '${invocations[index]?.id ?? String(index)}' within the batch wait timeout of ${formatSeconds(waitSeconds ?? 0)}. Check that the system under test or its workers are running, or raise the wait timeout (waitTimeoutSeconds).`,
+        attempts: 1,
+      });
+    },
+    async collect(pending, untilMs, endOnOutcome = false, grace = false) {
       const turn = new AbortController();
-      if (pending.size === 0) turn.abort(TURN_OVER);
-      await transport.awaitOutcomes(
-        pending,
-        untilMs,
-        (outcome) => {
-          // First outcome per index wins; late duplicates (a retried job) are ignored.
-          if (!pending.delete(outcome.index)) return;
-          // Before accept(): a checkpoint line shows the samples still in flight.
-          run.activity(pending.size, lastDispatched, lastRateLimitUntilMs);
-          accept(outcome);
-          if (failure !== undefined || pending.size === 0 || endOnOutcome) turn.abort(TURN_OVER);
-        },
-        turn.signal,
-      );
+      // An interrupt ends the turn at once, except the grace period's own wait.
+      const listen = input.signal !== undefined && !grace;
+      const onInterrupt = (): void => turn.abort(TURN_OVER);
+      if (pending.size === 0 || (listen && interrupted())) turn.abort(TURN_OVER);
+      else if (listen) input.signal?.addEventListener('abort', onInterrupt, { once: true });
+      try {
+        await transport.awaitOutcomes(
+          pending,
+          untilMs,
+          (outcome) => {
+            // First outcome per index wins; late duplicates (a retried job) are ignored.
+            if (!pending.delete(outcome.index)) return;
+            // Before accept(): a checkpoint line shows the samples still in flight.
+            run.activity(pending.size, lastDispatched, lastRateLimitUntilMs);
+            accept(outcome);
+            if (pending.size === 0 || endOnOutcome) turn.abort(TURN_OVER);
+          },
+          turn.signal,
+        );
+      } finally {
+        if (listen) input.signal?.removeEventListener('abort', onInterrupt);
+      }
+    },
+    async sleepUntil(untilMs) {
+      if (!Number.isFinite(untilMs)) return;
+      await clock
+        .sleep(Math.max(0, untilMs - clock.monotonicMs()), input.signal)
+        .catch(() => undefined);
     },
     activity(inFlight, dispatched, rateLimitUntilMs) {
       if (input.onActivity === undefined) return;
@@ -156,56 +250,78 @@ export async function runProducerLoop(
         rateLimitUntilMs === null ? null : Math.max(0, rateLimitUntilMs - clock.monotonicMs());
       callSafely(() => input.onActivity?.({ inFlight, dispatched, total, rateLimitWaitMs }));
     },
-    timeoutError(late) {
-      const ids = [...late]
-        .sort((a, b) => a - b)
-        .map((index) => invocations[index]?.id ?? String(index));
-      return new InfraError(
-        `Batch '${batchId}' did not produce outputs within ${formatSeconds(waitSeconds)} for sample ids: ${listIds(ids)}. Increase the batch wait timeout (waitTimeoutSeconds), and check that the system under test or its workers are running.`,
-        { code: 'E_BATCH_TIMEOUT' },
-      );
+    dispatched() {
+      dispatchedCount++;
+    },
+  };
+
+  const hooks: TransportHooks = {
+    // A retry is one more call: it waits for a slot of the rate window like a dispatch.
+    takeRateSlot: async () => {
+      if (limiter === null) return;
+      for (;;) {
+        const now = clock.monotonicMs();
+        const waitMicros = limiter.nextWaitMicroseconds(now / 1000);
+        if (waitMicros <= 0) {
+          limiter.record(now / 1000);
+          return;
+        }
+        await clock.sleep(waitMicros / 1000, input.signal);
+      }
     },
   };
 
   try {
-    await transport.begin?.();
+    await transport.begin?.(hooks);
     if (effectiveDispatch(options) === 'windowed') await dispatchWindowed(run);
     else await dispatchRolling(run);
-    if (successes < total && input.halted?.() === true) {
-      checkpoints.finishFailure(successes);
-      terminal(successes, PROGRESS_STATUS.failure);
-      await bestEffort(() => transport.complete?.());
-      return outputs;
-    }
-    const assembled = outputs.map((output, index) => {
-      if (output === undefined) {
-        throw new InfraError(
-          `Batch output for sample '${invocations[index]?.id}' at index ${index} is missing.`,
+    if (interrupted()) {
+      // Nothing queued is left for a worker to pick up later; what is running gets its grace.
+      for (const index of (await transport.withdraw?.()) ?? []) run.inFlight.delete(index);
+      if (run.inFlight.size > 0)
+        await run.collect(
+          run.inFlight,
+          clock.monotonicMs() + (input.graceMs ?? INTERRUPT_GRACE_MS),
+          false,
+          true,
         );
-      }
-      return output;
-    });
+    }
+  } catch (error) {
+    // The transport itself failed (Redis went away, a corrupt stored result): the run stops
+    // here, and the samples that finished are still the caller's to report.
+    if (error instanceof InputError) throw error;
+    stopReason ??= errorMessage(error);
+  }
+
+  const status: RunStatus = interrupted()
+    ? 'interrupted'
+    : stopReason !== undefined
+      ? 'stopped-on-error'
+      : dispatchedCount < total
+        ? 'budget-halted'
+        : 'complete';
+  if (status === 'complete' && errors === 0) {
     checkpoints.finishSuccess(total);
     terminal(total, total === 0 ? PROGRESS_STATUS.empty : PROGRESS_STATUS.success);
     await bestEffort(() => transport.complete?.());
-    return assembled;
-  } catch (error) {
+  } else {
     const reported = Math.min(total, successes);
     checkpoints.finishFailure(reported);
     terminal(reported, PROGRESS_STATUS.failure);
-    // Cleanup errors never replace the original failure.
-    await bestEffort(() => transport.cancel?.(error));
-    throw error;
+    // Cleanup errors never replace the run's own result.
+    if (status === 'complete' || status === 'budget-halted')
+      await bestEffort(() => transport.complete?.());
+    else await bestEffort(() => transport.cancel?.(stopReason ?? input.signal?.reason));
   }
+  const reason =
+    status === 'interrupted'
+      ? `interrupted by ${String(input.signal?.reason ?? 'a signal')}`
+      : (stopReason ?? null);
+  return { status, reason };
 }
 
 /** Why a turn's wait ended before its deadline: an expected event, not an error. */
 const TURN_OVER = Symbol('turn over');
-
-function throwIfFailed(run: ProducerRun): void {
-  const failure = run.failure();
-  if (failure !== undefined) throw new SutError(failure.message, { code: 'E_SAMPLE_FAILED' });
-}
 
 /**
  * Rolling dispatch: at most E in flight, and a freed slot is refilled in the same turn, so a slow
@@ -214,17 +330,16 @@ function throwIfFailed(run: ProducerRun): void {
  * (one flush), which a queue transport sends as one bulk.
  */
 async function dispatchRolling(run: ProducerRun): Promise<void> {
-  const { input, total, slots, waitMs, limiter } = run;
+  const { input, total, slots, waitMs, limiter, inFlight } = run;
   const { transport, invocations, clock } = input;
   // Insertion order is dispatch order, and so deadline order: the first entry expires first.
-  const inFlight = new Set<number>();
   const dispatchedAtMs = new Float64Array(total);
   let next = 0;
   // Since when a free slot has been held back by the rate limit (its wait is bounded by W).
   let heldSinceMs: number | undefined;
-  const more = (): boolean => next < total && input.halted?.() !== true;
+  const more = (): boolean => next < total && !run.stopping() && input.halted?.() !== true;
 
-  while (more() || inFlight.size > 0) {
+  while (more() || (inFlight.size > 0 && !run.interrupted())) {
     let rateReadyMs: number | undefined;
     while (more() && inFlight.size < slots) {
       const now = clock.monotonicMs();
@@ -239,13 +354,13 @@ async function dispatchRolling(run: ProducerRun): Promise<void> {
       dispatchedAtMs[next] = now;
       inFlight.add(next);
       heldSinceMs = undefined;
+      run.dispatched();
       await transport.dispatch({ index: next, invocation: invocations[next] as SampleInvocation });
       next++;
     }
     await transport.flush?.();
-    const now = clock.monotonicMs();
     run.activity(inFlight.size, next, rateReadyMs ?? null);
-    if (!more() && inFlight.size === 0) return;
+    if (!more() && (inFlight.size === 0 || run.interrupted())) return;
 
     const oldest = inFlight.values().next();
     const sampleDeadlineMs = oldest.done
@@ -256,21 +371,20 @@ async function dispatchRolling(run: ProducerRun): Promise<void> {
     const untilMs = Math.min(sampleDeadlineMs, heldDeadlineMs, rateReadyMs ?? Infinity);
     // A freed slot ends the turn only when it can be refilled at once.
     const refillable = more() && rateReadyMs === undefined;
-    if (inFlight.size === 0) await clock.sleep(Math.max(0, untilMs - now));
+    if (inFlight.size === 0) await run.sleepUntil(untilMs);
     else await run.collect(inFlight, untilMs, refillable);
 
-    throwIfFailed(run);
     const after = clock.monotonicMs();
     if (sampleDeadlineMs <= after) {
-      const late = [...inFlight].filter(
-        (index) => (dispatchedAtMs[index] as number) + waitMs <= after,
-      );
-      if (late.length > 0) throw run.timeoutError(late);
+      for (const index of [...inFlight]) {
+        if ((dispatchedAtMs[index] as number) + waitMs > after) break;
+        inFlight.delete(index);
+        run.late(index);
+      }
     }
     if (heldDeadlineMs <= after && more()) {
-      throw new InfraError(
-        `Batch '${input.batchId}': dispatch consumed the full ${formatSeconds(waitMs / 1000)} wait timeout waiting for a rate-limit slot, with ${total - next} of ${total} sample(s) still undispatched. Relax the rate limit, or raise the wait timeout.`,
-        { code: 'E_BATCH_TIMEOUT' },
+      run.stop(
+        `dispatch waited the full ${formatSeconds(waitMs / 1000)} wait timeout for a rate-limit slot, with ${total - next} of ${total} sample(s) still undispatched. Relax the rate limit, or raise the wait timeout.`,
       );
     }
   }
@@ -284,48 +398,56 @@ async function dispatchRolling(run: ProducerRun): Promise<void> {
 async function dispatchWindowed(run: ProducerRun): Promise<void> {
   const { input, total, slots, waitMs, limiter } = run;
   const { transport, invocations, clock } = input;
+  const open = (): boolean => !run.stopping() && input.halted?.() !== true;
 
-  for (let start = 0; start < total && input.halted?.() !== true; start += slots) {
+  for (let start = 0; start < total && open(); start += slots) {
     const indexes = range(start, Math.min(start + slots, total));
     const deadlineMs = clock.monotonicMs() + waitMs;
     let dispatched = 0;
     for (const index of indexes) {
-      if (clock.monotonicMs() >= deadlineMs) break;
+      if (clock.monotonicMs() >= deadlineMs || !open()) break;
       const capped = await throttle(run, deadlineMs, (waitMs) =>
         run.activity(dispatched, start + dispatched, clock.monotonicMs() + waitMs),
       );
-      if (clock.monotonicMs() >= deadlineMs) break;
+      if (clock.monotonicMs() >= deadlineMs || run.interrupted()) break;
       if (
         capped &&
         limiter !== null &&
         limiter.nextWaitMicroseconds(clock.monotonicMs() / 1000) > 0
       ) {
         // The rate limit and the deadline both say no: wait out the budget so the deadline check fires.
-        await clock.sleep(Math.max(0, deadlineMs - clock.monotonicMs()));
+        await run.sleepUntil(deadlineMs);
         break;
       }
       // Recorded before hand-off: with an inline transport, recording after would measure completion.
       limiter?.record(clock.monotonicMs() / 1000);
+      run.inFlight.add(index);
+      run.dispatched();
       await transport.dispatch({ index, invocation: invocations[index] as SampleInvocation });
       dispatched++;
     }
     await transport.flush?.();
     run.activity(dispatched, start + dispatched, null);
+    if (run.interrupted()) return;
 
-    const pending = new Set(indexes.slice(0, dispatched));
+    const pending = run.inFlight;
     if (dispatched < indexes.length && clock.monotonicMs() >= deadlineMs) {
-      // Surface a failure that already happened before blaming the budget.
+      // Collect what already finished before blaming the budget.
       await run.collect(pending, clock.monotonicMs());
-      throwIfFailed(run);
-      throw new InfraError(
-        `Batch '${input.batchId}': chunk dispatch consumed the full ${formatSeconds(waitMs / 1000)} wait timeout with ${indexes.length - dispatched} of ${indexes.length} sample(s) still undispatched before result collection started. Lower the chunk size, relax the rate limit, or raise the wait timeout.`,
-        { code: 'E_BATCH_TIMEOUT' },
+      run.stop(
+        `chunk dispatch consumed the full ${formatSeconds(waitMs / 1000)} wait timeout with ${indexes.length - dispatched} of ${indexes.length} sample(s) still undispatched before result collection started. Lower the chunk size, relax the rate limit, or raise the wait timeout.`,
       );
     }
-    // Crossing the deadline after a full dispatch is not an error: collection still gets its chance.
-    await run.collect(pending, deadlineMs);
-    throwIfFailed(run);
-    if (pending.size > 0) throw run.timeoutError(pending);
+    // Crossing the deadline after a full dispatch is not an error: collection still gets its
+    // chance. A window stopped by an error still waits for the samples it sent.
+    while (pending.size > 0 && !run.interrupted() && clock.monotonicMs() < deadlineMs)
+      await run.collect(pending, deadlineMs);
+    if (run.interrupted()) return;
+    if (pending.size > 0) await run.collect(pending, clock.monotonicMs());
+    for (const index of [...pending]) {
+      pending.delete(index);
+      run.late(index);
+    }
   }
 }
 

@@ -31,7 +31,10 @@ export interface QueueTransportOptions {
   /** Name of the runner the worker builds from its own config. */
   readonly runnerName: string;
   readonly ttlSeconds: number;
+  /** Each SUT call's timeout in the worker (per attempt). */
   readonly timeoutSeconds: number | null;
+  /** Retries of a failed SUT call, made by the worker. @defaultValue 0 */
+  readonly retries?: number;
   /** With a rate limit each job is added at its recorded dispatch time; otherwise per turn in bulk. */
   readonly addOneByOne: boolean;
   /** Stamped on every job, so a worker running other code or another SUT refuses it. */
@@ -75,6 +78,9 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       runner: options.runnerName,
       resultTtlSeconds: options.ttlSeconds,
       timeoutSeconds: options.timeoutSeconds,
+      ...(options.retries === undefined || options.retries === 0
+        ? {}
+        : { retries: options.retries }),
       producer: options.producer,
     };
     return {
@@ -214,6 +220,19 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       await store.finish(batchId);
     },
 
+    async withdraw() {
+      // Waiting jobs are removed; a job a worker already holds is locked and stays (it finishes
+      // within the interrupt's grace period, or is skipped once the batch is aborted).
+      const removed = await Promise.all(
+        [...outstanding].map(async (index) =>
+          (await queue.remove(sampleJobId(batchId, index)).catch(() => 0)) === 1 ? [index] : [],
+        ),
+      );
+      const withdrawn = removed.flat();
+      for (const index of withdrawn) outstanding.delete(index);
+      return withdrawn;
+    },
+
     async cancel() {
       await stop();
       await store.abort(batchId);
@@ -247,6 +266,7 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
       index,
       ok: false,
       message: `Lazy parallel batch job for sample '${failure.sampleId}' failed: ${failure.error.replace(/\.$/, '')}.`,
+      ...(failure.attempts === undefined ? {} : { attempts: failure.attempts }),
     }));
   }
 
@@ -259,7 +279,12 @@ export function createQueueTransport(options: QueueTransportOptions): SampleTran
     deliverOnce(index, pending, onOutcome, () => {
       const expected = invocations[index]?.id;
       return success.sampleId === expected
-        ? { index, ok: true, answer: success.answer }
+        ? {
+            index,
+            ok: true,
+            answer: success.answer,
+            ...(success.attempts === undefined ? {} : { attempts: success.attempts }),
+          }
         : {
             index,
             ok: false,

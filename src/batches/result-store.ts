@@ -7,11 +7,14 @@ import { batchAbortsChannel, batchKeys } from './redis-keys.js';
 export interface StoredSuccess {
   readonly sampleId: string;
   readonly answer: SutAnswer;
+  /** SUT calls the worker made, retries included (absent: one). */
+  readonly attempts?: number;
 }
 
 export interface StoredFailure {
   readonly sampleId: string;
   readonly error: string;
+  readonly attempts?: number;
 }
 
 /** What one read of a window returns: only indexes that have an outcome appear. */
@@ -43,6 +46,7 @@ export interface ResultStore {
     sampleId: string,
     answer: SutAnswer,
     ttlSeconds: number,
+    attempts?: number,
   ): Promise<boolean>;
   recordFailure(
     batchId: string,
@@ -50,6 +54,7 @@ export interface ResultStore {
     sampleId: string,
     error: string,
     ttlSeconds: number,
+    attempts?: number,
   ): Promise<boolean>;
   /** Outcomes of the given indexes, in one round trip. */
   readWindow(batchId: string, indexes: readonly number[]): Promise<WindowRead>;
@@ -193,10 +198,22 @@ export function createRedisResultStore(client: RedisClient, prefix: string): Res
       await setStatus(batchId, 'aborted', true);
       await client.publish(batchAbortsChannel(prefix), batchId);
     },
-    recordSuccess: (batchId, index, sampleId, answer, ttl) =>
-      record(batchId, index, 'success', storedAnswer(sampleId, answer), ttl),
-    recordFailure: (batchId, index, sampleId, error, ttl) =>
-      record(batchId, index, 'failure', { sample_id: sampleId, error }, ttl),
+    recordSuccess: (batchId, index, sampleId, answer, ttl, attempts) =>
+      record(
+        batchId,
+        index,
+        'success',
+        { ...storedAnswer(sampleId, answer), ...attemptsField(attempts) },
+        ttl,
+      ),
+    recordFailure: (batchId, index, sampleId, error, ttl, attempts) =>
+      record(
+        batchId,
+        index,
+        'failure',
+        { sample_id: sampleId, error, ...attemptsField(attempts) },
+        ttl,
+      ),
 
     async readWindow(batchId, indexes) {
       const successes = new Map<number, StoredSuccess>();
@@ -290,11 +307,22 @@ async function listen(
  * What a worker stores for a sample (`storedAnswer` writes it): the sample id and the SUT's
  * answer, its text under `actual_output`; or the sample id and the error that failed it.
  */
+const storedAttempts = z.number().int().min(1).optional();
 const StoredSuccessSchema = SutAnswerSchema.omit({ output: true }).extend({
   sample_id: z.string(),
   actual_output: z.string(),
+  attempts: storedAttempts,
 });
-const StoredFailureSchema = z.object({ sample_id: z.string(), error: z.string() });
+const StoredFailureSchema = z.object({
+  sample_id: z.string(),
+  error: z.string(),
+  attempts: storedAttempts,
+});
+
+/** Attempts are stored only past the first: most samples take one call. */
+function attemptsField(attempts: number | undefined): { attempts?: number } {
+  return attempts === undefined || attempts <= 1 ? {} : { attempts };
+}
 
 /** Stored JSON read with its schema; undefined when it is not what a worker writes. */
 function parseStored<T extends z.ZodType>(raw: string, schema: T): z.output<T> | undefined {
@@ -325,6 +353,7 @@ function parseSuccess(raw: string): StoredSuccess | undefined {
   const { sample_id: sampleId, actual_output: output, retrieved, trajectory, usage } = stored;
   return {
     sampleId,
+    ...(stored.attempts === undefined ? {} : { attempts: stored.attempts }),
     answer: {
       output,
       ...(retrieved === undefined ? {} : { retrieved }),
@@ -336,7 +365,13 @@ function parseSuccess(raw: string): StoredSuccess | undefined {
 
 function parseFailure(raw: string): StoredFailure | undefined {
   const stored = parseStored(raw, StoredFailureSchema);
-  return stored === undefined ? undefined : { sampleId: stored.sample_id, error: stored.error };
+  return stored === undefined
+    ? undefined
+    : {
+        sampleId: stored.sample_id,
+        error: stored.error,
+        ...(stored.attempts === undefined ? {} : { attempts: stored.attempts }),
+      };
 }
 
 /**

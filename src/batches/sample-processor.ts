@@ -83,8 +83,11 @@ export function createSampleProcessor(
       await recordFailure(deps.store, payload, reason);
       throw new InvalidSampleJobError(reason);
     }
+    // Retries happen here, inside the job: the job's slot in the producer's window is held
+    // while it retries (docs/DECISIONS.md, retries in lazy-parallel mode).
     const result = await callSampleRunner(runner, payload.invocation, {
       timeoutSeconds: payload.timeoutSeconds,
+      retries: payload.retries ?? 0,
       clock: deps.clock,
     });
     if (result.ok) {
@@ -94,13 +97,14 @@ export function createSampleProcessor(
         payload.sampleId,
         result.answer,
         payload.resultTtlSeconds,
+        result.attempts,
       );
       return;
     }
-    const reason =
-      result.kind === 'error' ? result.reason : `the system under test ${result.reason}`;
+    const tries = result.attempts > 1 ? ` (after ${result.attempts} attempts)` : '';
+    const reason = `${result.kind === 'error' ? result.reason : `the system under test ${result.reason}`}${tries}`;
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (finalAttempt) await recordFailure(deps.store, payload, reason);
+    if (finalAttempt) await recordFailure(deps.store, payload, reason, result.attempts);
     throw new Error(reason);
   };
 }
@@ -122,6 +126,7 @@ async function recordFailure(
   store: ResultStore,
   payload: SampleJobPayload,
   reason: string,
+  attempts?: number,
 ): Promise<void> {
   try {
     await store.recordFailure(
@@ -130,6 +135,7 @@ async function recordFailure(
       payload.sampleId,
       reason,
       payload.resultTtlSeconds,
+      attempts,
     );
   } catch (error) {
     throw new Error(

@@ -6,10 +6,33 @@ export interface SampleJob {
   readonly invocation: SampleInvocation;
 }
 
-/** How a dispatched sample ended. `message` is a complete sentence naming the sample. */
+/**
+ * How a dispatched sample ended. `message` is a complete sentence naming the sample; `attempts`
+ * counts the SUT calls it took (retries included), when the transport knows.
+ */
 export type SampleOutcome =
-  | { readonly index: number; readonly ok: true; readonly answer: SutAnswer }
-  | { readonly index: number; readonly ok: false; readonly message: string };
+  | {
+      readonly index: number;
+      readonly ok: true;
+      readonly answer: SutAnswer;
+      readonly attempts?: number;
+    }
+  | {
+      readonly index: number;
+      readonly ok: false;
+      readonly message: string;
+      readonly attempts?: number;
+      /** The run cannot go on past it, whatever `--max-errors` allows (a SUT left hanging). */
+      readonly fatal?: boolean;
+      /** What the SUT threw, in this process only (shown with `--debug`). */
+      readonly cause?: unknown;
+    };
+
+/** What the producer loop lends a transport when the batch begins. */
+export interface TransportHooks {
+  /** Wait for, and take, a slot of the run's rate window (a retry is one more call). */
+  readonly takeRateSlot: () => Promise<void>;
+}
 
 /**
  * Where the producer loop sends samples and learns of their outcomes: a Promise pool in-process
@@ -19,7 +42,7 @@ export type SampleOutcome =
  */
 export interface SampleTransport {
   /** Prepare for the batch (e.g. start the result store); called inside the loop's try. */
-  begin?(): Promise<void>;
+  begin?(hooks: TransportHooks): Promise<void>;
   /** The batch succeeded (e.g. mark stored results finished); best effort. */
   complete?(): Promise<void>;
   /** Hand one sample over; must not wait for it to finish. */
@@ -42,6 +65,12 @@ export interface SampleTransport {
     onOutcome: (outcome: SampleOutcome) => void,
     signal: AbortSignal,
   ): Promise<void>;
+  /**
+   * Take back what was dispatched but has not started (e.g. remove waiting queue jobs), so an
+   * interrupted run leaves no work behind while its running samples get a grace period.
+   * Returns the indexes taken back: they will report no outcome.
+   */
+  withdraw?(): Promise<Iterable<number>>;
   /** Stop outstanding work after a failure (e.g. abort the stored batch); best effort. */
   cancel?(reason: unknown): void | Promise<void>;
 }

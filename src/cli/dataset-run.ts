@@ -1,16 +1,20 @@
+import { resolve } from 'node:path';
 import {
+  INTERRUPT_GRACE_MS,
   combineReporters,
   type BatchProgressReporter,
   type ResolvedBatch,
+  type SutCallPolicy,
 } from '../batches/index.js';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { EvalEngine, type GoldenDataset } from '../engine/index.js';
-import { UsageError } from '../errors.js';
+import { EXIT_CODES, UsageError } from '../errors.js';
 import type { ResponseCache } from '../response-cache.js';
-import { parsePositiveIntFlag } from '../flag-values.js';
+import { parseCountFlag, parsePositiveIntFlag, parseSecondsFlag } from '../flag-values.js';
 import {
   checkGateMetrics,
   parseScoreGate,
+  runOutcomeLine,
   type GatedReport,
   type ScoreGate,
 } from '../reports/index.js';
@@ -25,20 +29,23 @@ import {
   type RunFlags,
 } from './run-flags.js';
 import { loadBaselineFlag } from './comparison-flags.js';
-import type { CliIo } from './io.js';
+import { interruptedExitCode, listenForInterrupt, type CliIo } from './io.js';
 import { checkFilePathFlags } from './path-flags.js';
 import { printDryRunPlan } from './dry-run-plan.js';
 import { createProgressDisplay } from './progress-display.js';
 import {
   createMetricRegistry,
+  keptSamples,
   loadConfigReporter,
   prepareDataset,
+  readResumeReport,
   registerConfigMetrics,
   planRun,
   resolveRunner,
   runDataset,
   type Baseline,
   type PreparedDataset,
+  type ResumeSource,
 } from '../app/index.js';
 
 /** Everything a run resolves once, before its first dataset. */
@@ -58,6 +65,12 @@ export interface RunContext {
   readonly cache: ResponseCache | undefined;
   /** `--baseline`, read and checked before anything runs. */
   readonly baseline: Baseline | undefined;
+  /** Each SUT call's timeout and retries. */
+  readonly sut: SutCallPolicy;
+  /** `--max-errors` (0: stop at the first sample error). */
+  readonly maxErrors: number;
+  /** `--resume`: the report whose scored samples this run keeps. */
+  readonly resume: ResumeSource | undefined;
   /** The config's `progress.reporter`, loaded up front so a broken one stops nothing midway. */
   readonly configReporter: BatchProgressReporter | undefined;
   /**
@@ -86,6 +99,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     ['--manifest', options.manifest],
     ['--html', options.html],
     ['--baseline', options.baseline],
+    ['--resume', options.resume],
   ]);
   const pendingWarnings = reportExtensionWarnings(options);
   options.metric.forEach((metric, index) => {
@@ -103,6 +117,26 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
 
   const repeat =
     options.repeat === undefined ? undefined : parsePositiveIntFlag('--repeat', options.repeat);
+  const sutTimeoutSeconds =
+    options.sutTimeout === undefined
+      ? undefined
+      : parseSecondsFlag('--sut-timeout', options.sutTimeout);
+  const sutRetries =
+    options.sutRetries === undefined
+      ? undefined
+      : parseCountFlag('--sut-retries', options.sutRetries, 20);
+  const maxErrors =
+    options.maxErrors === undefined
+      ? undefined
+      : parseCountFlag('--max-errors', options.maxErrors, Number.MAX_SAFE_INTEGER);
+  if (options.resume !== undefined && options.outputs !== undefined)
+    throw new UsageError(
+      '--resume runs the samples a report left unscored through the SUT, but --outputs scores saved answers; drop one of them.',
+    );
+  const resume =
+    options.resume === undefined
+      ? undefined
+      : await readResumeReport(resolve(io.cwd, options.resume), options.resume);
   const baseline = await loadBaselineFlag(options, io, pendingWarnings);
   const loaded = await loadConfig({ cwd: io.cwd, configPath: options.config, env: io.env });
   const cache = responseCacheOf(options, io);
@@ -113,6 +147,9 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     ...(options.sut === undefined ? {} : { sutModule: options.sut }),
     ...(localWorkers === undefined ? {} : { localWorkers }),
     ...(repeat === undefined ? {} : { repeat }),
+    ...(sutTimeoutSeconds === undefined ? {} : { sutTimeoutSeconds }),
+    ...(sutRetries === undefined ? {} : { sutRetries }),
+    ...(maxErrors === undefined ? {} : { maxErrors }),
     ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
   });
   pendingWarnings.push(...plan.warnings);
@@ -138,6 +175,9 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     maxCostUsd: maxCostOf(options, plan.batch),
     cache,
     baseline,
+    sut: plan.sut,
+    maxErrors: plan.maxErrors,
+    resume,
     configReporter,
     pendingWarnings,
   };
@@ -175,6 +215,7 @@ export async function prepareRegisteredDataset(
     engine.checkSavedOutputs(dataset.name, outputs);
     return { dataset, source: { kind: 'outputs', outputs } };
   }
+  const repeat = context.repeat ?? loaded.config.datasets?.[dataset.name]?.repeat ?? 1;
   // In lazy-parallel mode the producer never calls the runner; loading it still checks the
   // config's SUT module and export before any job is queued.
   return {
@@ -183,7 +224,10 @@ export async function prepareRegisteredDataset(
       kind: 'sut',
       runner: await resolveRunner(loaded, flags.sutModule, io.cwd, context.cache),
     },
-    repeat: context.repeat ?? loaded.config.datasets?.[dataset.name]?.repeat ?? 1,
+    repeat,
+    ...(context.resume === undefined
+      ? {}
+      : { resume: keptSamples(context.resume, dataset, repeat) }),
   };
 }
 
@@ -212,6 +256,12 @@ export async function executeDatasetRun(
     enabled: flags.progress,
     progressFile: flags.progressFile,
   });
+  // A listener makes the first Ctrl-C the run's to handle (a second one exits at once).
+  const stopNotice = listenForInterrupt(io, () =>
+    io.stderr.write(
+      `\n${String(io.interrupt?.reason ?? 'interrupt')} received: stopping; samples in flight get up to ${INTERRUPT_GRACE_MS / 1000} s to finish, then the report is written (press Ctrl-C again to exit at once).\n`,
+    ),
+  );
   try {
     return await runDataset(
       {
@@ -223,6 +273,9 @@ export async function executeDatasetRun(
         ...(flags.redisUrl === undefined ? {} : { redis: flags.redisUrl }),
         ...(context.maxCostUsd === undefined ? {} : { maxCostUsd: context.maxCostUsd }),
         ...(context.cache === undefined ? {} : { cache: context.cache }),
+        sut: context.sut,
+        maxErrors: context.maxErrors,
+        ...(io.interrupt === undefined ? {} : { signal: io.interrupt }),
       },
       prepared,
       {
@@ -236,13 +289,23 @@ export async function executeDatasetRun(
       },
     );
   } finally {
+    stopNotice();
     display.stop();
   }
 }
 
-/** Stderr lines for failed gates and captured failures; the exit code of one dataset. */
-export function reportOutcome(outcome: GatedReport, io: CliIo): 0 | 1 {
-  const prefix = outcome.report.datasetName;
+/** Sample errors named one per line on stderr; the report lists them all. */
+const MAX_ERROR_LINES = 5;
+
+/**
+ * Stderr lines for failed gates, captured failures, sample errors and a run that stopped early;
+ * the exit code of one dataset: 3 when it stopped on an error, 130 / 143 when interrupted, 1
+ * when anything failed (a gate, a metric, a sample the SUT could not answer, a budget stop),
+ * else 0. `reportAt` says where the report went, for the lines of a stopped run.
+ */
+export function reportOutcome(outcome: GatedReport, io: CliIo, reportAt = 'the report'): number {
+  const { report } = outcome;
+  const prefix = report.datasetName;
   for (const gate of outcome.gates ?? []) {
     if (!gate.passed) {
       const target =
@@ -252,16 +315,55 @@ export function reportOutcome(outcome: GatedReport, io: CliIo): 0 | 1 {
       );
     }
   }
-  const failures = outcome.report.failures.length;
+  const failures = report.failures.length;
   if (failures > 0)
     io.stderr.write(
       `${prefix}: ${failures} metric failure(s) captured; see the report's failures.\n`,
     );
-  // A run its budget stopped is never green: what it did not run was not evaluated.
-  const halted = outcome.report.budget?.halted === true;
-  if (halted)
+  for (const error of report.sampleErrors.slice(0, MAX_ERROR_LINES)) {
+    io.stderr.write(`${prefix}: sample error: ${error.error}\n`);
+    if (io.debug === true && error.cause !== undefined)
+      io.stderr.write(`Caused by: ${stackOf(error.cause)}\n`);
+  }
+  if (report.sampleErrors.length > MAX_ERROR_LINES)
     io.stderr.write(
-      `Budget reached (${prefix}): ${outcome.report.budget?.reason ?? 'the run was stopped'}; the report covers the samples that ran.\n`,
+      `${prefix}: … and ${report.sampleErrors.length - MAX_ERROR_LINES} more sample error(s); see the report's sample_errors.\n`,
     );
-  return halted || failures > 0 || (outcome.gates?.some((gate) => !gate.passed) ?? false) ? 1 : 0;
+  const cached = outcome.summary.usage.cached_calls ?? 0;
+  if (cached > 0)
+    io.stderr.write(
+      `note: ${prefix}: ${cached} answer(s) or score(s) came from the response cache; pass --no-cache to call everything afresh.\n`,
+    );
+  const failed =
+    failures > 0 ||
+    report.sampleErrors.length > 0 ||
+    (outcome.gates?.some((gate) => !gate.passed) ?? false);
+  switch (report.status) {
+    case 'budget-halted':
+      // A run its budget stopped is never green: what it did not run was not evaluated.
+      io.stderr.write(
+        `Budget reached (${prefix}): ${report.budget?.reason ?? 'the run was stopped'}; the report covers the samples that ran.\n`,
+      );
+      return EXIT_CODES.evaluationFailed;
+    case 'interrupted':
+      io.stderr.write(
+        `${prefix}: ${runOutcomeLine(report)} The partial report is in ${reportAt}; rerun with --resume <report.json> (a report written with --json) to finish it.\n`,
+      );
+      return io.interrupt === undefined ? 130 : interruptedExitCode(io.interrupt);
+    case 'stopped-on-error':
+      io.stderr.write(
+        `error: ${prefix}: ${runOutcomeLine(report)} ${capitalize(report.stopReason ?? 'it stopped')}${/[.!?]$/.test(report.stopReason ?? '') ? '' : '.'} The report in ${reportAt} covers every sample; --max-errors <n> goes on past sample errors, --resume <report.json> runs the rest.\n`,
+      );
+      return EXIT_CODES.runtimeFailure;
+    default:
+      return failed ? EXIT_CODES.evaluationFailed : EXIT_CODES.ok;
+  }
+}
+
+function stackOf(cause: unknown): string {
+  return cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -19,7 +19,7 @@ import {
   type PreparedDataset,
   type RunCommandOptions,
 } from './dataset-run.js';
-import { untilInterrupted, type CliIo } from './io.js';
+import { listenForInterrupt, type CliIo } from './io.js';
 import { checkRunBaseline, writeRunOutputs } from './run-outputs.js';
 
 /** How long a run waits for another run that holds the same eval-set manifest. */
@@ -65,21 +65,21 @@ export async function runEvalSetCommand(
   const execute = async () => {
     const manifest = await loadManifest();
     const writer = createManifestWriter(manifestPath);
-    const running = runEvalSetWithManifest({
-      definition,
-      ...(manifest === undefined ? {} : { manifest }),
-      writer,
-      clock: systemClock,
-      runOne: (name) => executeDatasetRun(context, prepared.get(name) as PreparedDataset),
-    });
-    // Interrupted: the running dataset is already `running` in the manifest, so the next run
-    // with the same manifest runs it again. Stop once the last manifest write has landed.
-    return untilInterrupted(io, running, async (signal) => {
-      io.stderr.write(
-        `${signal} received: stopping; ${manifestPath === undefined ? 'no --manifest was given, so the set will start over next time' : `rerun with --manifest ${options.manifest} to resume`}.\n`,
-      );
-      await writer.settled();
-    });
+    // An interrupt is the running dataset's to handle: it stops, keeps its partial report,
+    // stays `running` in the manifest, and the set stops after it. Between two datasets this
+    // listener keeps the first Ctrl-C from ending the process in the middle of a manifest write.
+    const stopListening = listenForInterrupt(io, () => undefined);
+    try {
+      return await runEvalSetWithManifest({
+        definition,
+        ...(manifest === undefined ? {} : { manifest }),
+        writer,
+        clock: systemClock,
+        runOne: (name) => executeDatasetRun(context, prepared.get(name) as PreparedDataset),
+      });
+    } finally {
+      stopListening();
+    }
   };
   // Two runs with one manifest would overwrite each other's progress: the second waits.
   const finished =
@@ -90,8 +90,7 @@ export async function runEvalSetCommand(
           { what: 'eval-set manifest (--manifest)', waitMs: MANIFEST_LOCK_WAIT_MS },
           execute,
         );
-  if ('exitCode' in finished) return finished.exitCode;
-  const ran: EvalSetOutcome = finished.done;
+  const ran: EvalSetOutcome = finished;
 
   const { result, outcomes: passOutcomes } = ran;
   const comparisonGates = await writeRunOutputs(options, io, context.baseline, {
@@ -107,8 +106,12 @@ export async function runEvalSetCommand(
   });
   let exitCode: number = Math.max(
     comparisonGates,
-    ...passOutcomes.map((outcome) => reportOutcome(outcome, io)),
+    ...passOutcomes.map((outcome) => reportOutcome(outcome, io, options.out ?? 'stdout')),
   );
+  if (result.interrupted)
+    io.stderr.write(
+      `Eval set '${setName}' interrupted: ${manifestPath === undefined ? 'no --manifest was given, so the set will start over next time' : `rerun with --manifest ${options.manifest} to resume`}.\n`,
+    );
   if (result.stoppedBy !== null) {
     const { dataset, error, previously } = result.stoppedBy;
     const retry =

@@ -10,6 +10,8 @@ export interface CliIo {
    * and returns; without a listener the process stops at once with 130 / 143.
    */
   readonly interrupt?: AbortSignal;
+  /** `--debug` anywhere on the command line: print stack traces and causes. */
+  readonly debug?: boolean;
 }
 
 /** The exit code of a command stopped by a signal: 130 for SIGINT, 143 for SIGTERM. */
@@ -18,35 +20,12 @@ export function interruptedExitCode(signal: AbortSignal): number {
 }
 
 /**
- * Wait for `work`, unless the process is interrupted first: then `cleanup` runs (say what
- * happens, write what must be written) and the signal's exit code comes back instead. The work
- * is abandoned, and whatever it does next does not surface.
+ * Call `onInterrupt` once when the process is interrupted; returns the way to stop listening.
+ * While a command listens, the first Ctrl-C is its to handle (a second one exits at once).
  */
-export async function untilInterrupted<T>(
-  io: CliIo,
-  work: Promise<T>,
-  cleanup: (signal: string) => Promise<unknown>,
-): Promise<{ readonly done: T } | { readonly exitCode: number }> {
-  const interrupt = io.interrupt;
-  if (interrupt === undefined) return { done: await work };
-  work.catch(() => undefined);
-  const finished = new AbortController();
-  const interrupted = new Promise<number>((resolveExit) => {
-    interrupt.addEventListener(
-      'abort',
-      () =>
-        void cleanup(String(interrupt.reason)).finally(() =>
-          resolveExit(interruptedExitCode(interrupt)),
-        ),
-      { once: true, signal: finished.signal },
-    );
-  });
-  try {
-    return await Promise.race([
-      work.then((done) => ({ done })),
-      interrupted.then((exitCode) => ({ exitCode })),
-    ]);
-  } finally {
-    finished.abort();
-  }
+export function listenForInterrupt(io: CliIo, onInterrupt: () => void): () => void {
+  const signal = io.interrupt;
+  if (signal === undefined || signal.aborted) return () => undefined;
+  signal.addEventListener('abort', onInterrupt, { once: true });
+  return () => signal.removeEventListener('abort', onInterrupt);
 }

@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_CODES, EvalHarnessError } from '../errors.js';
+import { settleAbandonedCalls } from '../pending-calls.js';
 import { EVAL_HARNESS_VERSION } from '../version.js';
 import { BATCH_FLAGS_DESCRIPTION } from './batch-flags.js';
 import { addComparisonGateOptions, addRunOptions, collect } from './run-options.js';
@@ -56,7 +57,11 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       '--manifest <path>',
       'with --eval-set: resume manifest, written after every dataset; completed datasets are skipped next time',
     )
-    .option('--retry-failed', 'with --manifest: run datasets that failed in an earlier run again');
+    .option('--retry-failed', 'with --manifest: run datasets that failed in an earlier run again')
+    .option(
+      '--resume <report.json>',
+      'finish a stopped or interrupted run: keep the scored samples of this JSON report and run only its errored and not-run samples',
+    );
   addRunOptions(run).action(async (dataset: string | undefined, options) => {
     const { runCommand } = await import('./commands/run.js');
     onExit(await runCommand(dataset, options, io));
@@ -193,7 +198,8 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
 }
 
 /** Run the CLI with `argv` (without node and script); returns the process exit code. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+export async function main(argv: readonly string[], given: CliIo): Promise<number> {
+  const io: CliIo = { ...given, debug: argv.includes('--debug') };
   let exitCode = 0;
   const program = createProgram(io, (code) => {
     exitCode = code;
@@ -259,6 +265,17 @@ export async function runFromProcess(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Nothing left to wait for while the command has not finished: a SUT promise that will never
+  // settle. Those calls become sample errors, and the run goes on to write its report. Should
+  // nothing be pending at all, the process must still not end silently with exit 0.
+  let finished = false;
+  process.on('beforeExit', () => {
+    if (finished || settleAbandonedCalls() > 0) return;
+    process.stderr.write(
+      'error: eval-harness stopped with its command unfinished and nothing left to wait for (rerun with --debug and report this).\n',
+    );
+    process.exit(EXIT_CODES.runtimeFailure);
+  });
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -266,6 +283,7 @@ export async function runFromProcess(): Promise<void> {
     cwd: process.cwd(),
     interrupt: interrupt.signal,
   });
+  finished = true;
   process.exitCode = code;
   await Promise.all(
     [process.stdout, process.stderr].map(

@@ -52,6 +52,7 @@ export async function createProgressDisplay(
   let barStarted = false;
   let scored = 0;
   let failures = 0;
+  let errors = 0;
   // The producer's latest activity; undefined in serial mode, which has none.
   let activity: DispatchActivity | undefined;
   let rateWaitUntilMs = 0;
@@ -71,6 +72,7 @@ export async function createProgressDisplay(
     const payload = {
       rate: elapsed > 0 ? (scored / elapsed).toFixed(1) : '0.0',
       failures,
+      errors: errors === 0 ? '' : ` | SUT errors ${errors}`,
       dispatch: dispatchText(),
     };
     if (!barStarted) {
@@ -121,6 +123,7 @@ export async function createProgressDisplay(
     onSampleDone(progress) {
       scored = progress.completed;
       failures = progress.failures;
+      errors = progress.errors;
       updateBar(progress.total);
     },
     onDispatchActivity(next) {
@@ -154,7 +157,7 @@ async function createLiveBar(io: CliIo): Promise<LiveBar> {
   return new SingleBar({
     stream: io.stderr as NodeJS.WriteStream,
     format:
-      '{bar} {value}/{total} samples | {rate}/s | ETA {eta_formatted} | failures {failures}{dispatch}',
+      '{bar} {value}/{total} samples | {rate}/s | ETA {eta_formatted} | failures {failures}{errors}{dispatch}',
     barCompleteChar: '█',
     barIncompleteChar: '░',
     hideCursor: true,

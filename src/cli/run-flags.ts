@@ -31,6 +31,10 @@ export interface RunCommandOptions extends BatchFlagOptions, ComparisonFlagOptio
   cacheDir?: string;
   /** False with --no-cache. */
   cache?: boolean;
+  sutTimeout?: string;
+  sutRetries?: string;
+  maxErrors?: string;
+  resume?: string;
 }
 
 /**

@@ -58,6 +58,18 @@ export function addRunOptions(command: Command): Command {
       'stop dispatching once the known spend (SUT and judge tokens priced with the config costs) passes this many USD; the report covers what ran and the run exits 1',
     )
     .option(
+      '--sut-timeout <seconds>',
+      "abort a SUT call after this long and record the sample's error (default: sut.timeoutSeconds, else 300)",
+    )
+    .option(
+      '--sut-retries <n>',
+      'retry a failed SUT call up to n times with backoff (default: sut.retries, else 2 for an http SUT and 0 for others)',
+    )
+    .option(
+      '--max-errors <n>',
+      'go on past up to n samples the SUT could not answer (they count as failures, exit 1); one more stops the run (exit 3). Default 0',
+    )
+    .option(
       '--local-workers <n>',
       'lazy-parallel: run n worker slots inside this process (one-machine runs and CI)',
     )
@@ -72,7 +84,7 @@ export function addRunOptions(command: Command): Command {
     .option('--no-progress', 'no progress bar or progress lines on stderr')
     .option(
       '--cache-dir <path>',
-      'where judge, embeddings and http SUT answers are cached (default: .eval-harness/cache)',
+      'where judge and embeddings answers (and http SUT answers with sut.cache: true) are cached (default: .eval-harness/cache)',
     )
     .option('--no-cache', 'neither read nor write the response cache')
     .option(

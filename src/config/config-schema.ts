@@ -13,11 +13,18 @@ export const DatasetEntrySchema = strictObject({
   repeat: z.number().int('must be a whole number').min(1, 'must be 1 or more').optional(),
 });
 
+/** Every SUT kind: each call's timeout in seconds (per attempt) and how often a failed call is retried. */
+const sutCallFields = {
+  timeoutSeconds: z.number().positive('must be a positive number of seconds').optional(),
+  retries: nonNegativeInt.max(20, 'must be 20 or fewer').optional(),
+};
+
 /** `sut` of type `module`: a file whose named export is the runner. */
 export const ModuleSutSchema = strictObject({
   type: z.literal('module'),
   path: nonEmpty,
   export: nonEmpty.optional(),
+  ...sutCallFields,
 });
 
 /**
@@ -39,7 +46,9 @@ export const HttpSutSchema = strictObject({
   /** json flavor: dotted paths to the retrieved documents and the tool steps in the response. */
   retrievedPath: nonEmpty.optional(),
   trajectoryPath: nonEmpty.optional(),
-  timeoutSeconds: z.number().int().min(1).optional(),
+  ...sutCallFields,
+  /** Answer repeated requests from the response cache; off so a changed service is seen. */
+  cache: z.boolean().optional(),
 }).superRefine((sut, ctx) => {
   const need = (field: keyof typeof sut, why: string) => {
     if (sut[field] === undefined)
@@ -67,7 +76,7 @@ export const CommandSutSchema = strictObject({
   command: z.array(nonEmpty).min(1, 'must name the program and its arguments'),
   cwd: nonEmpty.optional(),
   env: z.record(z.string(), z.string()).optional(),
-  timeoutSeconds: z.number().int().min(1).optional(),
+  ...sutCallFields,
 });
 
 export const SutSchema = z.discriminatedUnion('type', [

@@ -1,23 +1,26 @@
 import { systemClock, type Clock } from '../clock.js';
 import {
-  callSampleRunner,
   createBatchId,
   createInProcessTransport,
+  effectiveCallPolicy,
   runProducerLoop,
   serialBatchOptions,
-  sutFailureMessage,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
   type BatchOptions,
   type BatchProgressReporter,
   type DispatchActivity,
+  type ProducerLoopEnd,
+  type SampleCallError,
   type SampleTransport,
+  type SutCallPolicy,
 } from '../batches/index.js';
-import { EvalRunError, SutError } from '../errors.js';
+import { EvalRunError } from '../errors.js';
 import { MetricRegistry } from '../metrics/index.js';
 import {
   type BudgetOutcome,
   createEvalReport,
   type EvalReport,
+  type SampleError,
   type SampleFailure,
   type SampleResult,
 } from '../reports/index.js';
@@ -31,7 +34,7 @@ import {
 import { isPlainObject, listIds } from '../values.js';
 import { DatasetBuilder } from './dataset-builder.js';
 import type { GoldenDataset } from './golden-dataset.js';
-import { ScoringPool } from './scoring-pool.js';
+import { ScoringPool, type ScoredSample } from './scoring-pool.js';
 import { SpendMeter, type Budget } from './spend-meter.js';
 
 export interface RuntimeOptions {
@@ -55,15 +58,39 @@ export interface EvalEngineOptions {
 
 /** Per-sample progress, for live displays; fires in every mode. */
 export interface SampleProgress {
+  /** Samples done so far: scored or errored. */
   readonly completed: number;
   readonly total: number;
   /** Metric failures captured so far. */
   readonly failures: number;
+  /** Samples the SUT could not answer so far. */
+  readonly errors: number;
 }
 
 export interface RunOptions {
-  /** Aborts the SUT call in flight and stops the run. */
+  /**
+   * Interrupts the run: nothing more is dispatched, samples in flight get a grace period
+   * (`interruptGraceMs`), and the report (status `interrupted`) covers what finished.
+   */
   readonly signal?: AbortSignal;
+  /** @defaultValue 5000 */
+  readonly interruptGraceMs?: number;
+  /**
+   * The timeout of each SUT call (per attempt) and its retries, in serial and concurrent mode
+   * (queue workers read theirs from the job). @defaultValue 300 s, no retries
+   */
+  readonly sut?: SutCallPolicy;
+  /**
+   * Sample errors (SUT calls that failed for good) the run goes on past; they count as failures.
+   * One more stops dispatching: in-flight samples finish and the report says `stopped-on-error`.
+   * @defaultValue 0
+   */
+  readonly maxErrors?: number;
+  /**
+   * Samples already scored by an earlier run of this dataset (`--resume`), by id: they are kept
+   * as they are and not run again.
+   */
+  readonly resume?: ReadonlyMap<string, ScoredSample>;
   /** How samples are dispatched. @defaultValue serial */
   readonly batch?: BatchOptions;
   /** Checkpoint and terminal events (concurrent and lazy-parallel modes). */
@@ -144,9 +171,9 @@ export class EvalEngine {
 
   /**
    * Run every sample through the SUT and score each output as it arrives. Serial mode calls the
-   * SUT one sample at a time in dataset order; concurrent mode fans out in-process with the
-   * producer loop's windows, rate limit, deadlines and checkpoints. Either way the report is in
-   * dataset order. A SUT that throws or returns a non-string aborts the run (no report).
+   * SUT one sample at a time in dataset order; concurrent mode fans out in-process. Both go
+   * through the producer loop (serial is one in flight with no wait deadline), so a SUT error is
+   * that sample's error in every mode, and the report is in dataset order.
    */
   async run(name: string, sut: SampleRunner, options: RunOptions = {}): Promise<EvalReport> {
     const batch = options.batch ?? serialBatchOptions();
@@ -155,56 +182,28 @@ export class EvalEngine {
         'Lazy parallel batch mode requires a SampleRunner system-under-test that workers can rebuild by name from their own config; a function passed in-process cannot travel through a queue. Declare the SUT in the config (sut:) and run with runOnTransport() and a queue transport, or use serial or concurrent mode.',
       );
     }
-    if (batch.mode === 'concurrent') {
-      return this.runOnTransport(
-        name,
-        () =>
-          createInProcessTransport({
-            runner: sut,
-            timeoutSeconds: batch.timeoutSeconds,
-            clock: this.clock,
-          }),
-        { ...options, batch },
-      );
-    }
-    const startedAt = this.clock.nowSeconds();
-    const dataset = this.getDataset(name);
-    // Build (and validate) every invocation before the first SUT call, so a bad late sample
-    // costs no SUT calls.
-    const invocations = repeated(
-      dataset.samples.map((sample) => createSampleInvocation(sample)),
-      repeatOf(options),
+    return this.runOnTransport(
+      name,
+      () =>
+        createInProcessTransport({
+          runner: sut,
+          policy: effectiveCallPolicy(batch.timeoutSeconds, options.sut),
+          clock: this.clock,
+        }),
+      { ...options, batch },
     );
-    // One controller for the run: the SUT sees it abort when the caller's signal does.
-    const controller = new AbortController();
-    options.signal?.addEventListener('abort', () => controller.abort(options.signal?.reason), {
-      once: true,
-    });
-    const meter = options.budget === undefined ? undefined : new SpendMeter(options.budget);
-    const pool = this.scoringPool(dataset, options, meter);
-    // The SUT is called one sample at a time, in order; scoring overlaps with the next calls.
-    for (const index of invocations.keys()) {
-      if (meter?.exceeded === true) break;
-      const answer = await callSut(
-        sut,
-        invocations[index] as SampleInvocation,
-        controller,
-        this.clock,
-      );
-      meter?.addAnswer(answer);
-      pool.submit(index, answer);
-    }
-    const { results, failures } = await pool.drain();
-    return this.finish(dataset, startedAt, results, failures, meter);
   }
 
   private scoringPool(
     dataset: GoldenDataset,
     options: RunOptions = {},
     meter?: SpendMeter,
+    progress: { readonly total: number; readonly errors: () => number } = {
+      total: dataset.samples.length * repeatOf(options),
+      errors: () => 0,
+    },
   ): ScoringPool {
     const repeat = repeatOf(options);
-    const total = dataset.samples.length * repeat;
     return new ScoringPool(
       dataset.samples,
       dataset.metrics,
@@ -216,7 +215,15 @@ export class EvalEngine {
           ? {}
           : { onUnitScored: (result, failures) => meter.addScored(result, failures) }),
       },
-      (completed, failures) => options.onSampleDone?.({ completed, total, failures }),
+      (completed, failures) => {
+        const errors = progress.errors();
+        options.onSampleDone?.({
+          completed: completed + errors,
+          total: progress.total,
+          failures,
+          errors,
+        });
+      },
     );
   }
 
@@ -232,43 +239,76 @@ export class EvalEngine {
   ): Promise<EvalReport> {
     const startedAt = this.clock.nowSeconds();
     const dataset = this.getDataset(name);
-    // A repeat is one more invocation: the rate limit, the in-flight cap and checkpoints count
-    // SUT calls.
-    const invocations = repeated(
-      dataset.samples.map((sample) => createSampleInvocation(sample)),
-      repeatOf(options),
+    const repeat = repeatOf(options);
+    const serial = options.batch.mode === 'serial';
+    // Samples a resumed run already has are not run again.
+    const todo = dataset.samples.flatMap((sample, index) =>
+      options.resume?.has(sample.id) === true ? [] : [index],
     );
+    // Build (and validate) every invocation before the first SUT call, so a bad late sample
+    // costs no SUT calls. A repeat is one more invocation: the rate limit, the in-flight cap and
+    // checkpoints count SUT calls.
+    const invocations = repeated(
+      todo.map((index) =>
+        createSampleInvocation(dataset.samples[index] as (typeof dataset.samples)[number]),
+      ),
+      repeat,
+    );
+    // Invocation k is repeat k mod n of sample todo[k / n]; the pool numbers units dataset-wide.
+    const unitOf = (k: number): number =>
+      (todo[Math.floor(k / repeat)] as number) * repeat + (k % repeat);
     const batchId = options.batchId ?? createBatchId();
     const transport = createTransport(invocations, batchId);
     const meter = options.budget === undefined ? undefined : new SpendMeter(options.budget);
-    const pool = this.scoringPool(dataset, options, meter);
-    const onAbort = (): void => void transport.cancel?.(options.signal?.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await runProducerLoop({
-        batchId,
-        invocations,
-        options: options.batch,
-        transport,
-        clock: this.clock,
-        defaultWaitTimeoutSeconds:
-          options.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
-        ...(options.progress === undefined ? {} : { reporter: options.progress }),
-        ...(options.onDispatchActivity === undefined
-          ? {}
-          : { onActivity: options.onDispatchActivity }),
-        // Scoring starts as soon as an output arrives, while other samples are still running.
-        onOutput: (index, answer) => {
-          meter?.addAnswer(answer);
-          pool.submit(index, answer);
-        },
-        ...(meter === undefined ? {} : { halted: () => meter.exceeded }),
-      });
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-    const { results, failures } = await pool.drain();
-    return this.finish(dataset, startedAt, results, failures, meter);
+    const errors = new Map<number, SampleCallError>();
+    const attempts = new Map<number, number>();
+    const pool = this.scoringPool(dataset, options, meter, {
+      total: invocations.length,
+      errors: () => errors.size,
+    });
+    const end = await runProducerLoop({
+      batchId,
+      invocations,
+      options: options.batch,
+      transport,
+      clock: this.clock,
+      // Serial mode has no wait deadline: each SUT call has its own timeout.
+      defaultWaitTimeoutSeconds: serial
+        ? null
+        : (options.defaultWaitTimeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS),
+      ...(options.progress === undefined || serial ? {} : { reporter: options.progress }),
+      ...(options.onDispatchActivity === undefined || serial
+        ? {}
+        : { onActivity: options.onDispatchActivity }),
+      // Scoring starts as soon as an output arrives, while other samples are still running.
+      onOutput: (k, answer, tries) => {
+        meter?.addAnswer(answer);
+        if (tries > 1) attempts.set(unitOf(k), tries);
+        pool.submit(unitOf(k), answer);
+      },
+      onError: (k, error) => {
+        errors.set(unitOf(k), error);
+        options.onSampleDone?.({
+          completed: pool.scored + errors.size,
+          total: invocations.length,
+          failures: pool.failuresCaptured,
+          errors: errors.size,
+        });
+      },
+      maxErrors: options.maxErrors ?? 0,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.interruptGraceMs === undefined ? {} : { graceMs: options.interruptGraceMs }),
+      ...(meter === undefined ? {} : { halted: () => meter.exceeded }),
+    });
+    const scored = await pool.drain();
+    return this.finish(dataset, startedAt, scored, {
+      end,
+      repeat,
+      errors,
+      attempts,
+      ...(meter === undefined ? {} : { meter }),
+      ...(options.resume === undefined ? {} : { resume: options.resume }),
+    });
   }
 
   /** Check that saved outputs cover the dataset exactly, without scoring (used by --dry-run). */
@@ -289,17 +329,67 @@ export class EvalEngine {
     const pool = this.scoringPool(dataset);
     for (const [index, sample] of dataset.samples.entries())
       pool.submit(index, saved.answer(sample.id) as SutAnswer);
-    const { results, failures } = await pool.drain();
-    return this.finish(dataset, startedAt, results, failures);
+    return this.finish(dataset, startedAt, await pool.drain());
   }
 
+  /**
+   * The report of a run: each dataset sample, in order, is kept from the resumed report, errored
+   * (any of its repeats could not be answered), scored (every repeat scored) or not run.
+   */
   private finish(
     dataset: GoldenDataset,
     startedAt: number,
-    results: SampleResult[],
-    failures: SampleFailure[],
-    meter?: SpendMeter,
+    scored: readonly (ScoredSample | undefined)[],
+    run: {
+      readonly end: ProducerLoopEnd;
+      readonly repeat: number;
+      readonly errors: ReadonlyMap<number, SampleCallError>;
+      readonly attempts: ReadonlyMap<number, number>;
+      readonly meter?: SpendMeter;
+      readonly resume?: ReadonlyMap<string, ScoredSample>;
+    } = {
+      end: { status: 'complete', reason: null },
+      repeat: 1,
+      errors: new Map(),
+      attempts: new Map(),
+    },
   ): EvalReport {
+    const { repeat, errors, attempts } = run;
+    const results: SampleResult[] = [];
+    const failures: SampleFailure[] = [];
+    const sampleErrors: SampleError[] = [];
+    const notRun: string[] = [];
+    dataset.samples.forEach((sample, i) => {
+      const kept = run.resume?.get(sample.id) ?? undefined;
+      if (kept !== undefined) {
+        results.push(kept.result);
+        failures.push(...kept.failures);
+        return;
+      }
+      let calls = 0;
+      for (let r = 0; r < repeat; r++) {
+        const unit = i * repeat + r;
+        const error = errors.get(unit);
+        if (error !== undefined) {
+          sampleErrors.push({
+            sampleId: sample.id,
+            error: error.message,
+            attempts: error.attempts,
+            ...(repeat > 1 ? { repeat: r + 1 } : {}),
+            ...(error.cause === undefined ? {} : { cause: error.cause }),
+          });
+          return;
+        }
+        calls += attempts.get(unit) ?? 1;
+      }
+      const done = scored[i];
+      if (done === undefined) {
+        notRun.push(sample.id);
+        return;
+      }
+      results.push(calls > repeat ? { ...done.result, attempts: calls } : done.result);
+      failures.push(...done.failures);
+    });
     return createEvalReport({
       datasetName: dataset.name,
       datasetSchemaVersion: dataset.schemaVersion,
@@ -307,27 +397,22 @@ export class EvalEngine {
       finishedAt: this.clock.nowSeconds(),
       sampleResults: results,
       failures,
-      ...(meter === undefined
+      status: run.end.status,
+      stopReason: run.end.reason,
+      sampleErrors,
+      notRun,
+      ...(run.meter === undefined
         ? {}
-        : { budget: budgetOutcome(meter, results.length, dataset.samples.length) }),
+        : {
+            budget: budgetOutcome(
+              run.meter,
+              run.end.status === 'budget-halted',
+              results.length,
+              dataset.samples.length,
+            ),
+          }),
     });
   }
-}
-
-/** One serial SUT call; a failure aborts the dataset with the wording of every other mode. */
-async function callSut(
-  sut: SampleRunner,
-  invocation: SampleInvocation,
-  controller: AbortController,
-  clock: Clock,
-): Promise<SutAnswer> {
-  const result = await callSampleRunner(sut, invocation, {
-    timeoutSeconds: null,
-    clock,
-    controller,
-  });
-  if (result.ok) return result.answer;
-  throw new SutError(sutFailureMessage(invocation.id, result), { cause: result.cause });
 }
 
 function toSavedOutputs(
@@ -383,8 +468,12 @@ function repeated(invocations: SampleInvocation[], repeat: number): SampleInvoca
 }
 
 /** How the budget of a run ended; halted when it stopped the run before every sample ran. */
-function budgetOutcome(meter: SpendMeter, completed: number, total: number): BudgetOutcome {
-  const halted = meter.exceeded && completed < total;
+function budgetOutcome(
+  meter: SpendMeter,
+  halted: boolean,
+  completed: number,
+  total: number,
+): BudgetOutcome {
   return {
     limit_usd: meter.budget.limitUsd,
     spent_usd: meter.spent,

@@ -23,3 +23,4 @@ export {
   type EvalSetManifestEntry,
 } from './eval-set-manifest.js';
 export { runEvalSet, type EvalSetRunResult, type RunEvalSetOptions } from './run-eval-set.js';
+export type { ScoredSample } from './scoring-pool.js';

@@ -15,6 +15,8 @@ export interface EvalSetRunResult {
     readonly error: string;
     readonly previously: boolean;
   } | null;
+  /** A dataset's run was interrupted: the set stopped there, and that dataset stays `running`. */
+  readonly interrupted: boolean;
 }
 
 export interface RunEvalSetOptions {
@@ -54,6 +56,7 @@ export async function runEvalSet(options: RunEvalSetOptions): Promise<EvalSetRun
         manifest,
         reports,
         stoppedBy: { dataset: name, error: entry.error ?? 'failed', previously: true },
+        interrupted: false,
       };
     }
     await save(manifest.markRunning(name, clock.nowSeconds()));
@@ -69,12 +72,33 @@ export async function runEvalSet(options: RunEvalSetOptions): Promise<EvalSetRun
         manifest,
         reports,
         stoppedBy: { dataset: name, error: message, previously: false },
+        interrupted: false,
+      };
+    }
+    // A partial report is kept for the outputs; the manifest says the dataset must run again:
+    // failed when it stopped on an error (--retry-failed), still running when interrupted.
+    if (report.status === 'interrupted') {
+      reports.push(report);
+      return { definition, manifest, reports, stoppedBy: null, interrupted: true };
+    }
+    if (report.status === 'stopped-on-error') {
+      // The first sample error says what went wrong; the stop reason only says where.
+      const message =
+        report.sampleErrors[0]?.error ?? report.stopReason ?? 'the run stopped on an error';
+      await save(manifest.markFailed(name, message, clock.nowSeconds()));
+      reports.push(report);
+      return {
+        definition,
+        manifest,
+        reports,
+        stoppedBy: { dataset: name, error: message, previously: false },
+        interrupted: false,
       };
     }
     await save(manifest.markCompleted(name, report));
     reports.push(report);
   }
-  return { definition, manifest, reports, stoppedBy: null };
+  return { definition, manifest, reports, stoppedBy: null, interrupted: false };
 }
 
 function isSetupError(error: unknown): boolean {

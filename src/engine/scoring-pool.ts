@@ -5,6 +5,12 @@ import type { SutAnswer } from '../sut/index.js';
 import { createMetricScore, type MetricScore } from '../metrics/index.js';
 import { scoreSample, type ScoringOptions } from './score-sample.js';
 
+/** One sample's scoring: its result (repeats combined) and the metric failures it captured. */
+export interface ScoredSample {
+  readonly result: SampleResult;
+  readonly failures: readonly SampleFailure[];
+}
+
 /**
  * Scores outputs with at most `limit` samples being scored at once, so provider-backed metrics
  * (judge, embeddings) make several calls in flight instead of one at a time, while results and
@@ -41,6 +47,16 @@ export class ScoringPool {
     this.failuresBySample = new Array<SampleFailure[]>(units);
   }
 
+  /** Units scored so far. */
+  get scored(): number {
+    return this.completed;
+  }
+
+  /** Metric failures captured so far. */
+  get failuresCaptured(): number {
+    return this.failureCount;
+  }
+
   private get repeat(): number {
     return this.options.repeat ?? 1;
   }
@@ -51,30 +67,37 @@ export class ScoringPool {
     this.pump();
   }
 
-  /** Every submitted output scored: the results in dataset order, or the first strict-mode error. */
-  async drain(): Promise<{ results: SampleResult[]; failures: SampleFailure[] }> {
+  /**
+   * Every submitted output scored: per dataset sample, its result and captured metric failures,
+   * or undefined when not every repeat of it was scored (it errored or did not run). Throws the
+   * first strict-mode error.
+   */
+  async drain(): Promise<(ScoredSample | undefined)[]> {
     if (this.active > 0 || (this.next < this.queue.length && this.error === undefined)) {
       await new Promise<void>((resolve) => {
         this.idle = resolve;
       });
     }
     if (this.error !== undefined) throw this.error;
-    // A run stopped by its budget leaves units unscored: the report holds the samples that ran.
-    if (this.repeat === 1)
-      return {
-        results: this.results.filter((result) => result !== undefined),
-        failures: this.failuresBySample.flat(),
-      };
     const n = this.repeat;
-    const groups = this.samples.map((_, i) =>
-      this.results.slice(i * n, i * n + n).filter((result) => result !== undefined),
-    );
-    return {
-      results: groups.filter((group) => group.length > 0).map(combineRepeats),
-      failures: this.failuresBySample.flatMap((failures, unit) =>
-        failures.map((failure) => ({ ...failure, repeat: (unit % n) + 1 })),
-      ),
-    };
+    return this.samples.map((_, i) => {
+      const units: SampleResult[] = [];
+      // A loop, not some(): the arrays are sparse, and array methods skip their holes.
+      for (let unit = i * n; unit < i * n + n; unit++) {
+        const result = this.results[unit];
+        if (result === undefined) return undefined;
+        units.push(result);
+      }
+      const failures = this.failuresBySample.slice(i * n, i * n + n);
+      return n === 1
+        ? { result: units[0] as SampleResult, failures: failures[0] ?? [] }
+        : {
+            result: combineRepeats(units),
+            failures: failures.flatMap((list, r) =>
+              (list ?? []).map((failure) => ({ ...failure, repeat: r + 1 })),
+            ),
+          };
+    });
   }
 
   private pump(): void {

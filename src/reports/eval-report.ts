@@ -6,6 +6,9 @@ import {
 import { ReportSchemaError } from '../errors.js';
 import type { MetricScore } from '../metrics/index.js';
 import type { SutAnswer } from '../sut/index.js';
+import type { RunStatus } from '../run-status.js';
+
+export { RUN_STATUSES, type RunStatus } from '../run-status.js';
 
 export const REPORT_SCHEMA_V1 = 'eval-harness.report.v1';
 
@@ -26,6 +29,8 @@ export interface SampleResult extends ReportedParts {
    * each metric's mean over the repeats that scored it, and `actualOutput` the first repeat's.
    */
   readonly repeats?: readonly SampleRepeat[];
+  /** SUT calls the sample took, its repeats and retries included; set when a call was retried. */
+  readonly attempts?: number;
 }
 
 /** One repeat of a sample. */
@@ -43,6 +48,22 @@ export interface SampleFailure {
   readonly details: Readonly<Record<string, unknown>>;
   /** With `--repeat`: which repeat (1-based) the metric failed on. */
   readonly repeat?: number;
+}
+
+/**
+ * A sample the SUT could not answer: its call threw, timed out, returned something that is not
+ * an answer, or passed the batch wait timeout — after its retries. It has no scores.
+ */
+export interface SampleError {
+  readonly sampleId: string;
+  /** A sentence naming the sample and what went wrong. */
+  readonly error: string;
+  /** SUT calls made for it, retries included. */
+  readonly attempts: number;
+  /** With `--repeat`: which repeat (1-based) failed first. */
+  readonly repeat?: number;
+  /** What the SUT threw, when it ran in this process; never written to a report. */
+  readonly cause?: unknown;
 }
 
 /** How a run with `--max-cost` ended: what it spent, and whether the budget stopped it. */
@@ -68,6 +89,14 @@ export interface EvalReport {
   readonly failures: readonly SampleFailure[];
   /** With a spending budget. */
   readonly budget?: BudgetOutcome;
+  /** How the run ended; `complete` unless it stopped early. */
+  readonly status: RunStatus;
+  /** Why it stopped early, in one sentence; null when complete. */
+  readonly stopReason: string | null;
+  /** Samples the SUT could not answer, in dataset order; not in `sampleResults`. */
+  readonly sampleErrors: readonly SampleError[];
+  /** Ids of samples that never ran (the run stopped first), in dataset order. */
+  readonly notRun: readonly string[];
 }
 
 export function createEvalReport(report: {
@@ -77,6 +106,10 @@ export function createEvalReport(report: {
   sampleResults: readonly SampleResult[];
   failures: readonly SampleFailure[];
   budget?: BudgetOutcome;
+  status?: RunStatus;
+  stopReason?: string | null;
+  sampleErrors?: readonly SampleError[];
+  notRun?: readonly string[];
   schemaVersion?: string;
   datasetSchemaVersion?: string;
 }): EvalReport {
@@ -92,7 +125,35 @@ export function createEvalReport(report: {
       `Report for dataset '${report.datasetName}' references unsupported dataset schema version '${datasetSchemaVersion}'. Supported versions: ${SUPPORTED_DATASET_SCHEMAS.join(', ')}.`,
     );
   }
-  return { ...report, schemaVersion, datasetSchemaVersion };
+  return {
+    ...report,
+    schemaVersion,
+    datasetSchemaVersion,
+    status: report.status ?? 'complete',
+    stopReason: report.stopReason ?? null,
+    sampleErrors: report.sampleErrors ?? [],
+    notRun: report.notRun ?? [],
+  };
+}
+
+/** Samples the dataset has: scored, errored and not run. */
+export function datasetSampleCount(report: EvalReport): number {
+  return report.sampleResults.length + report.sampleErrors.length + report.notRun.length;
+}
+
+/** A sentence on how the run ended and what it covers, for stderr and Markdown. */
+export function runOutcomeLine(report: EvalReport): string {
+  const counts = `${report.sampleResults.length} of ${datasetSampleCount(report)} sample(s) scored, ${report.sampleErrors.length} errored, ${report.notRun.length} not run`;
+  switch (report.status) {
+    case 'complete':
+      return `Run complete: ${counts}.`;
+    case 'budget-halted':
+      return `Run halted by its budget: ${counts}.`;
+    case 'interrupted':
+      return `Run interrupted: ${counts}.`;
+    default:
+      return `Run stopped on an error: ${counts}.`;
+  }
 }
 
 export function durationSeconds(report: EvalReport): number {

@@ -1,8 +1,13 @@
 export {
   REPORT_SCHEMA_V1,
+  RUN_STATUSES,
   createEvalReport,
+  datasetSampleCount,
   durationSeconds,
+  runOutcomeLine,
   type EvalReport,
+  type RunStatus,
+  type SampleError,
   type SampleFailure,
   type BudgetOutcome,
   type SampleRepeat,
@@ -71,7 +76,13 @@ export {
   regressionGateLine,
   regressionGateMarkdown,
 } from './regression-gate-renderer.js';
-export { parseSavedReport, type SavedDatasetReport, type SavedReport } from './report-file.js';
+export {
+  parseSavedReport,
+  type SavedAnswerRow,
+  type SavedDatasetReport,
+  type SavedReport,
+  type SavedSampleRow,
+} from './report-file.js';
 export {
   COMPARISON_SCHEMA_V1,
   checkComparisonGateMetrics,

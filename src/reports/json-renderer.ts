@@ -1,6 +1,7 @@
 import { ReportSchemaError } from '../errors.js';
 import { findIllFormedString } from '../values.js';
 import {
+  datasetSampleCount,
   durationSeconds,
   type EvalReport,
   type SampleRepeat,
@@ -27,6 +28,11 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
     duration_seconds: durationSeconds(report),
     total_samples: report.sampleResults.length,
     total_failures: report.failures.length,
+    status: report.status,
+    stop_reason: report.stopReason,
+    dataset_samples: datasetSampleCount(report),
+    errored_samples: report.sampleErrors.length,
+    not_run_samples: report.notRun.length,
     metrics: summary.metrics,
     metric_distributions: summary.distributions,
     usage: summary.usage,
@@ -41,6 +47,13 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
       error: failure.error,
       ...(failure.repeat === undefined ? {} : { repeat: failure.repeat }),
     })),
+    sample_errors: report.sampleErrors.map((error) => ({
+      id: error.sampleId,
+      error: error.error,
+      attempts: error.attempts,
+      ...(error.repeat === undefined ? {} : { repeat: error.repeat }),
+    })),
+    not_run: report.notRun,
   };
   if (report.budget !== undefined) tail['budget'] = report.budget;
   if (extras.comparison !== undefined) tail['comparison'] = extras.comparison;
@@ -59,6 +72,7 @@ function sampleRow(
     adversarial: summary.sampleAdversarial[index] ?? null,
     ...answerFields(result),
     ...(result.repeats === undefined ? {} : { repeats: result.repeats.map(answerFields) }),
+    ...(result.attempts === undefined ? {} : { attempts: result.attempts }),
   };
 }
 

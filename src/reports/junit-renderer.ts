@@ -4,8 +4,9 @@ import { PASS_THRESHOLD } from './aggregates.js';
 /**
  * JUnit XML: one testsuite per dataset, one testcase per sample. A sample with a metric that
  * could not score gets one <error>; else one with scores below the 0.5 pass line gets one
- * <failure>; either names every problem. `failures` and `errors` count test cases, as CI
- * systems expect.
+ * <failure>; either names every problem. A sample the SUT could not answer is an <error>, and a
+ * sample a stopped run never ran is <skipped>, so CI shows every sample of the dataset.
+ * `failures`, `errors` and `skipped` count test cases, as CI systems expect.
  */
 export function renderJunitReport(report: EvalReport): string {
   return renderJunitReports([report]);
@@ -17,11 +18,12 @@ export function renderJunitReports(reports: readonly EvalReport[]): string {
   const tests = suites.reduce((sum, suite) => sum + suite.tests, 0);
   const failures = suites.reduce((sum, suite) => sum + suite.failures, 0);
   const errors = suites.reduce((sum, suite) => sum + suite.errors, 0);
+  const skipped = suites.reduce((sum, suite) => sum + suite.skipped, 0);
   const time = suites.reduce((sum, suite) => sum + suite.time, 0);
   const name = reports.length === 1 ? (reports[0] as EvalReport).datasetName : 'eval-harness';
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xml(name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="0" time="${time.toFixed(6)}">`,
+    `<testsuites name="${xml(name)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time.toFixed(6)}">`,
     ...suites.map((suite) => suite.xml),
     '</testsuites>',
     '',
@@ -33,6 +35,7 @@ function junitSuite(report: EvalReport): {
   tests: number;
   failures: number;
   errors: number;
+  skipped: number;
   time: number;
 } {
   const failuresBySample = new Map<string, { metric: string; error: string }[]>();
@@ -67,16 +70,31 @@ function junitSuite(report: EvalReport): {
     const open = `    <testcase classname="${xml(report.datasetName)}" name="${xml(result.sample.id)}" time="${perCase.toFixed(6)}"`;
     cases.push(element === undefined ? `${open}/>` : `${open}>\n${element}\n    </testcase>`);
   }
-  const suite = `name="${xml(report.datasetName)}" tests="${report.sampleResults.length}" failures="${failedCases}" errors="${erroredCases}" skipped="0" time="${durationSeconds(report).toFixed(6)}"`;
+  const caseOpen = (id: string) =>
+    `    <testcase classname="${xml(report.datasetName)}" name="${xml(id)}" time="0.000000"`;
+  for (const error of report.sampleErrors) {
+    erroredCases++;
+    cases.push(
+      `${caseOpen(error.sampleId)}>\n${junitElement('error', 'sut-error', [error.error], [`${error.error} (${error.attempts} attempt(s))`])}\n    </testcase>`,
+    );
+  }
+  const skippedMessage = `not run: the run ended (${report.status}) before this sample`;
+  for (const id of report.notRun)
+    cases.push(
+      `${caseOpen(id)}>\n      <skipped message="${xml(skippedMessage)}"/>\n    </testcase>`,
+    );
+  const tests = report.sampleResults.length + report.sampleErrors.length + report.notRun.length;
+  const suite = `name="${xml(report.datasetName)}" tests="${tests}" failures="${failedCases}" errors="${erroredCases}" skipped="${report.notRun.length}" time="${durationSeconds(report).toFixed(6)}"`;
   return {
     xml: [
       `  <testsuite ${suite} timestamp="${new Date(report.startedAt * 1000).toISOString()}">`,
       ...cases,
       '  </testsuite>',
     ].join('\n'),
-    tests: report.sampleResults.length,
+    tests,
     failures: failedCases,
     errors: erroredCases,
+    skipped: report.notRun.length,
     time: durationSeconds(report),
   };
 }

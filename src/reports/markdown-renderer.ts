@@ -1,4 +1,4 @@
-import { durationSeconds, type EvalReport } from './eval-report.js';
+import { durationSeconds, runOutcomeLine, type EvalReport } from './eval-report.js';
 import type { MetricAggregate } from './aggregates.js';
 import type { ReportSummary } from './report-summary.js';
 import type { ScoreGateResult } from './score-gate.js';
@@ -24,6 +24,9 @@ export function renderMarkdownReport(
     '',
     `_Run completed in ${duration}s over ${total} samples (${failures} failures captured)._`,
     '',
+    // How the run ended, always: a stopped run's aggregates cover fewer samples than the dataset.
+    `**${heading(runOutcomeLine(report))}**${report.stopReason === null ? '' : ` ${heading(report.stopReason)}`}`,
+    '',
     '## Summary',
     '',
     '| total samples | total failures | duration seconds |',
@@ -45,7 +48,8 @@ export function renderMarkdownReport(
   );
 
   const usage = summary.usage;
-  if (usage.observations > 0) {
+  const cached = usage.cached_calls ?? 0;
+  if (usage.observations > 0 || cached > 0) {
     const tokens = (field: 'prompt_tokens' | 'completion_tokens' | 'total_tokens'): string =>
       usage.reported[field] === 0 ? 'n/a' : String(usage[field]);
     const latency = (value: number): string =>
@@ -59,6 +63,11 @@ export function renderMarkdownReport(
       ...modelUsageLines(usage),
       '',
     );
+    if (cached > 0)
+      lines.push(
+        `${cached} call(s) were answered from the response cache (no request made, no cost): rerun with --no-cache to call everything afresh.`,
+        '',
+      );
   }
 
   if (summary.cohorts.length > 0) {
@@ -165,6 +174,38 @@ export function renderMarkdownReport(
     );
   }
 
+  if (report.sampleErrors.length > 0) {
+    lines.push(
+      '## Sample errors',
+      '',
+      'The system under test gave no answer for these samples; they have no scores.',
+      '',
+      '| sample | attempts | error |',
+      '| --- | --- | --- |',
+    );
+    for (const error of report.sampleErrors.slice(0, MAX_LISTED)) {
+      lines.push(
+        `| <code>${code(error.sampleId)}</code>${error.repeat === undefined ? '' : ` (repeat ${error.repeat})`} | ${error.attempts} | ${markdownCell(error.error)} |`,
+      );
+    }
+    if (report.sampleErrors.length > MAX_LISTED)
+      lines.push(
+        '',
+        `… and ${report.sampleErrors.length - MAX_LISTED} more (see the JSON report).`,
+      );
+    lines.push('');
+  }
+  if (report.notRun.length > 0) {
+    const listed = report.notRun.slice(0, MAX_LISTED).map((id) => `<code>${code(id)}</code>`);
+    const more = report.notRun.length - listed.length;
+    lines.push(
+      '## Not run',
+      '',
+      `${report.notRun.length} sample(s) did not run: ${listed.join(', ')}${more > 0 ? ` … and ${more} more` : ''}.`,
+      '',
+    );
+  }
+
   if (report.failures.length > 0) {
     lines.push('## Failures', '');
     for (const failure of report.failures) {
@@ -195,6 +236,9 @@ export function renderMarkdownReport(
 
   return lines.join('\n') + '\n';
 }
+
+/** Rows listed in the sample-error and not-run sections; the JSON report has them all. */
+const MAX_LISTED = 20;
 
 /** Cost by model, from the config's price book; unpriced models said so, never shown as free. */
 function modelUsageLines(usage: UsageSummary): string[] {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { formatIssues } from '../config/format-issues.js';
 import { ReportFileError } from '../errors.js';
-import { REPORT_SCHEMA_V1 } from './eval-report.js';
+import { REPORT_SCHEMA_V1, RUN_STATUSES } from './eval-report.js';
 import { EVAL_SET_RUN_SCHEMA_V1 } from './eval-set-renderer.js';
 
 /**
@@ -14,6 +14,17 @@ const AggregateSchema = z.object({
   p50: z.number(),
   p95: z.number(),
   pass_rate: z.number(),
+});
+
+/** A sample's (or a repeat's) answer and scores, as the report writes them. */
+const AnswerRowSchema = z.object({
+  actual_output: z.string(),
+  retrieved_ids: z.array(z.string()).optional(),
+  tools: z.array(z.string()).optional(),
+  scores: z.record(
+    z.string(),
+    z.object({ score: z.number().nullable(), details: z.unknown().optional() }),
+  ),
 });
 
 const DatasetReportSchema = z.object({
@@ -32,17 +43,25 @@ const DatasetReportSchema = z.object({
     }),
   ),
   samples: z.array(
-    z.object({
+    AnswerRowSchema.extend({
       id: z.string(),
       tags: z.array(z.string()),
-      actual_output: z.string(),
-      scores: z.record(
-        z.string(),
-        z.object({ score: z.number().nullable(), details: z.unknown().optional() }),
-      ),
+      repeats: z.array(AnswerRowSchema).optional(),
+      attempts: z.number().int().min(1).optional(),
     }),
   ),
-  failures: z.array(z.object({ sample_id: z.string(), metric: z.string(), error: z.string() })),
+  failures: z.array(
+    z.object({
+      sample_id: z.string(),
+      metric: z.string(),
+      error: z.string(),
+      repeat: z.number().int().min(1).optional(),
+    }),
+  ),
+  /** How the run ended; reports written before run statuses were complete runs. */
+  status: z.enum(RUN_STATUSES).optional(),
+  sample_errors: z.array(z.object({ id: z.string() })).optional(),
+  not_run: z.array(z.string()).optional(),
 });
 
 const EvalSetReportSchema = z.object({
@@ -51,8 +70,12 @@ const EvalSetReportSchema = z.object({
   reports: z.array(DatasetReportSchema),
 });
 
-/** One dataset report as a comparison reads it. */
+/** One dataset report as a comparison (or `--resume`) reads it. */
 export type SavedDatasetReport = z.infer<typeof DatasetReportSchema>;
+/** One sample row of a saved report. */
+export type SavedSampleRow = SavedDatasetReport['samples'][number];
+/** A sample's or a repeat's answer and scores in a saved report. */
+export type SavedAnswerRow = z.infer<typeof AnswerRowSchema>;
 
 /** A saved report: one dataset's, or an eval set's (its datasets' reports in run order). */
 export type SavedReport =

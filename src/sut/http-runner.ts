@@ -1,5 +1,7 @@
 import { errorMessage } from '../errors.js';
 import { extractUsage } from '../providers/provider-usage.js';
+import { retryAfterMs } from '../providers/http-client.js';
+import { SutCallError } from './sample-runner.js';
 import { isPlainObject } from '../values.js';
 import type { SampleRunner } from './sample-runner.js';
 import type { SutAnswer, SutUsage } from './sut-answer.js';
@@ -26,8 +28,10 @@ export interface HttpRunnerSpec {
 }
 
 /**
- * An HTTP system under test. Errors name the status and the sample, never the
- * response body or the key.
+ * An HTTP system under test. Errors name the status and the sample, never the response body or
+ * the key, and say whether a retry may help: network failures, 429 and 5xx may (with the
+ * server's `Retry-After`, capped at 60 s); other statuses and unreadable bodies will not. A
+ * cache, when given (the config's `sut.cache: true`), answers a repeated request without it.
  */
 export function createHttpRunner(spec: HttpRunnerSpec, cache?: ResponseCache): SampleRunner {
   return async (invocation, { signal }) => {
@@ -60,7 +64,8 @@ export function createHttpRunner(spec: HttpRunnerSpec, cache?: ResponseCache): S
     const path =
       spec.flavor === 'openai-chat' ? 'choices.0.message.content' : (spec.outputPath as string);
     const output = valueAt(json, path);
-    if (typeof output !== 'string') throw new Error(`HTTP SUT response has no string at '${path}'`);
+    if (typeof output !== 'string')
+      throw new SutCallError(`HTTP SUT response has no string at '${path}'`, { retryable: false });
     const usage = spec.flavor === 'openai-chat' ? chatUsage(json, spec.model) : undefined;
     if (spec.retrievedPath === undefined && spec.trajectoryPath === undefined)
       return usage === undefined ? output : { output, usage };
@@ -68,7 +73,8 @@ export function createHttpRunner(spec: HttpRunnerSpec, cache?: ResponseCache): S
     const list = (at: string | undefined) => {
       if (at === undefined) return undefined;
       const value = valueAt(json, at);
-      if (!Array.isArray(value)) throw new Error(`HTTP SUT response has no list at '${at}'`);
+      if (!Array.isArray(value))
+        throw new SutCallError(`HTTP SUT response has no list at '${at}'`, { retryable: false });
       return value;
     };
     const retrieved = list(spec.retrievedPath);
@@ -126,14 +132,24 @@ async function fetchJson(
       signal: AbortSignal.any(signals),
     });
   } catch (error) {
-    throw new Error(
+    // Cancelled by the run (a timeout, an interrupt): the caller words that; never retried here.
+    throw new SutCallError(
       `HTTP SUT request to ${new URL(spec.endpoint).host} failed: ${error instanceof Error && error.cause instanceof Error ? error.cause.message : errorMessage(error)}`,
+      { retryable: !signal.aborted, cause: error },
     );
   }
-  if (!response.ok) throw new Error(`HTTP SUT answered HTTP ${response.status}`);
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => undefined);
+    const transient = response.status === 429 || response.status >= 500;
+    const wait = transient ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+    throw new SutCallError(`HTTP SUT answered HTTP ${response.status}`, {
+      retryable: transient,
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
+    });
+  }
   try {
     return await response.json();
   } catch {
-    throw new Error('HTTP SUT answered with a body that is not JSON');
+    throw new SutCallError('HTTP SUT answered with a body that is not JSON', { retryable: false });
   }
 }

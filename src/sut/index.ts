@@ -1,5 +1,5 @@
 export { createSampleInvocation, type SampleInvocation } from './sample-invocation.js';
-export type { SampleRunner, SampleRunnerContext } from './sample-runner.js';
+export { SutCallError, type SampleRunner, type SampleRunnerContext } from './sample-runner.js';
 export {
   SutAnswerSchema,
   answerFromParts,

@@ -14,3 +14,27 @@ export type SampleRunner = (
   invocation: SampleInvocation,
   context: SampleRunnerContext,
 ) => string | SutAnswer | Promise<string | SutAnswer>;
+
+/**
+ * An error a SUT (built-in or your own module) throws to say whether calling it again may help.
+ * A plain error is retried when retries are on; one with `retryable: false` (a 400, a bad
+ * request body) never is. `retryAfterMs` asks for at least that long before the next attempt.
+ */
+export class SutCallError extends Error {
+  override readonly name = 'SutCallError';
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    options: {
+      readonly retryable?: boolean;
+      readonly retryAfterMs?: number;
+      readonly cause?: unknown;
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable ?? true;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}

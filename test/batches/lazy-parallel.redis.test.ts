@@ -117,21 +117,54 @@ describe('lazy-parallel run() on real Redis', () => {
     },
   );
 
-  it('surfaces a worker failure as the job-failed message', async () => {
+  it('records a worker failure as the sample error, with the job-failed message', async () => {
     const opened = await session('q-fail');
     await workers(opened, async ({ id }) => {
       if (id === 's1') throw new Error('runner exploded');
       return 'x';
     });
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 2 });
-    await expect(
-      engineWith(2).runOnTransport(
-        'ds',
-        (invocations, batchId) =>
-          createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
-        { batch: options },
-      ),
-    ).rejects.toThrow("Lazy parallel batch job for sample 's1' failed: runner exploded.");
+    const report = await engineWith(2).runOnTransport(
+      'ds',
+      (invocations, batchId) =>
+        createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
+      { batch: options },
+    );
+    expect(report.status).toBe('stopped-on-error');
+    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s0']);
+    expect(report.sampleErrors).toEqual([
+      {
+        sampleId: 's1',
+        error: "Lazy parallel batch job for sample 's1' failed: runner exploded.",
+        attempts: 1,
+      },
+    ]);
+  });
+
+  it('retries a failed call in the worker as the job asks, and records the attempts', async () => {
+    const opened = await session('q-retry');
+    const calls = new Map<string, number>();
+    await workers(opened, async ({ id }) => {
+      calls.set(id, (calls.get(id) ?? 0) + 1);
+      if (id === 's1' && (calls.get(id) ?? 0) < 3) throw new Error('busy');
+      return 'x';
+    });
+    const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 2 });
+    const report = await engineWith(2).runOnTransport(
+      'ds',
+      (invocations, batchId) =>
+        createLazyParallelTransport(opened, {
+          batchId,
+          invocations,
+          runnerName: 'sut',
+          options,
+          sut: { timeoutSeconds: 5, retries: 2 },
+        }),
+      { batch: options },
+    );
+    expect(report.status).toBe('complete');
+    expect(report.sampleResults.map((r) => r.attempts)).toEqual([undefined, 3]);
+    expect(calls.get('s1')).toBe(3);
   });
 
   it('names the missing samples at the deadline and warns when no worker is connected', async () => {
@@ -142,20 +175,24 @@ describe('lazy-parallel run() on real Redis', () => {
       waitTimeoutSeconds: 3,
     });
     const warnings: string[] = [];
-    await expect(
-      engineWith(2).runOnTransport(
-        'ds',
-        (invocations, batchId) =>
-          createLazyParallelTransport(opened, {
-            batchId,
-            invocations,
-            runnerName: 'sut',
-            options,
-            onWarning: (m) => warnings.push(m),
-          }),
-        { batch: options },
-      ),
-    ).rejects.toThrow('did not produce outputs within 3 seconds for sample ids: s0, s1');
+    const report = await engineWith(2).runOnTransport(
+      'ds',
+      (invocations, batchId) =>
+        createLazyParallelTransport(opened, {
+          batchId,
+          invocations,
+          runnerName: 'sut',
+          options,
+          onWarning: (m) => warnings.push(m),
+        }),
+      { batch: options },
+    );
+    expect(report.sampleErrors.map((e) => e.error)).toEqual([
+      "No outcome for sample 's0' within the batch wait timeout of 3 seconds. Check that the system under test or its workers are running, or raise the wait timeout (waitTimeoutSeconds).",
+      "No outcome for sample 's1' within the batch wait timeout of 3 seconds. Check that the system under test or its workers are running, or raise the wait timeout (waitTimeoutSeconds).",
+    ]);
+    // The late jobs were taken back: a worker started later runs none of them.
+    expect(await opened.queue.getWaitingCount()).toBe(0);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("no worker is connected to queue 'q-empty'");
     expect(warnings[0]).toContain('--local-workers');
@@ -260,11 +297,12 @@ describe('lazy-parallel dispatch strategies on real Redis', () => {
     );
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 6 });
     let failedAt = 0;
-    await expect(
-      runOnQueue(opened, engineWith(40), options).finally(() => {
-        failedAt = performance.now();
-      }),
-    ).rejects.toThrow("Lazy parallel batch job for sample 's2' failed: model offline.");
+    const report = await runOnQueue(opened, engineWith(40), options).finally(() => {
+      failedAt = performance.now();
+    });
+    expect(report.sampleErrors.map((e) => e.error)).toEqual([
+      "Lazy parallel batch job for sample 's2' failed: model offline.",
+    ]);
     // Give the workers time to take whatever is left on the queue.
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(started.filter((call) => call.at > failedAt)).toEqual([]);

@@ -4,9 +4,10 @@ import {
   runProducerLoop,
   type BatchOptionsInput,
   type BatchTerminalProgressReporter,
+  type ProducerLoopEnd,
+  type ProducerLoopInput,
   type SampleTransport,
 } from '../../src/batches/index.js';
-import { InfraError, SutError } from '../../src/errors.js';
 import { createSampleInvocation } from '../../src/sut/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { ScriptedTransport, type Script } from '../helpers/scripted-transport.js';
@@ -50,21 +51,47 @@ function setup(
   const transport = new ScriptedTransport(clock, script);
   const reporter = recorder();
   const outputsSeen: number[] = [];
-  // The answers' output texts, in the order the loop returns them.
-  const run = async (transportOverride?: SampleTransport) =>
-    (
-      await runProducerLoop({
-        batchId: 'batch-1',
-        invocations: invocations(count),
-        options: createBatchOptions({ mode: 'concurrent', dispatch: 'windowed', ...options }),
-        transport: transportOverride ?? transport,
-        clock,
-        defaultWaitTimeoutSeconds: 60,
-        reporter,
-        onOutput: (index) => outputsSeen.push(index),
-      })
-    ).map((answer) => answer?.output);
-  return { clock, transport, reporter, outputsSeen, run };
+  const errors: { index: number; message: string }[] = [];
+  let end: ProducerLoopEnd | undefined;
+  // The answers' output texts in dataset order, when every sample succeeded; otherwise the
+  // loop's ending as an error: each sample error's message, then the reason it stopped.
+  const run = async (
+    transportOverride?: SampleTransport,
+    input: Partial<ProducerLoopInput> = {},
+  ) => {
+    const outputs: (string | undefined)[] = new Array<string | undefined>(count);
+    end = await runProducerLoop({
+      batchId: 'batch-1',
+      invocations: invocations(count),
+      options: createBatchOptions({ mode: 'concurrent', dispatch: 'windowed', ...options }),
+      transport: transportOverride ?? transport,
+      clock,
+      defaultWaitTimeoutSeconds: 60,
+      reporter,
+      onOutput: (index, answer) => {
+        outputsSeen.push(index);
+        outputs[index] = answer.output;
+      },
+      onError: (index, error) => void errors.push({ index, message: error.message }),
+      ...input,
+    });
+    if (end.status === 'complete' && errors.length === 0) return outputs;
+    throw new LoopEnded(
+      [...errors.map((error) => error.message), end.reason ?? end.status].join(' | '),
+      end,
+    );
+  };
+  return { clock, transport, reporter, outputsSeen, errors, run, end: () => end };
+}
+
+/** A loop that did not end complete and clean, as `run()` reports it. */
+class LoopEnded extends Error {
+  constructor(
+    message: string,
+    readonly end: ProducerLoopEnd,
+  ) {
+    super(message);
+  }
 }
 
 describe('producer loop: windows and assembly', () => {
@@ -160,7 +187,7 @@ describe('producer loop: checkpoints and terminal events', () => {
       afterMs: 5,
       error: `sample ${i} failed`,
     }));
-    await expect(two.run()).rejects.toThrow(SutError);
+    await expect(two.run()).rejects.toThrow('sample 0 failed | sample 1 failed');
     expect(two.reporter.checkpoints.at(-1)).toEqual([0, 2]);
     expect(two.reporter.terminals).toEqual([{ status: 'failure', completed: 0, total: 2 }]);
     const aligned = setup(4, { concurrency: 4, checkpointEvery: 4 }, () => ({ error: 'boom' }));
@@ -176,12 +203,72 @@ describe('producer loop: checkpoints and terminal events', () => {
     expect(reporter.terminals).toEqual([{ status: 'failure', completed: 2, total: 3 }]);
   });
 
-  it('raises the lowest-index failure seen and cancels outstanding work', async () => {
-    const { run, transport } = setup(3, { concurrency: 3 }, (i) =>
-      i === 0 ? 'never' : { afterMs: 10 - i, error: `runner exploded at ${i}` },
+  it('records every failure as its sample error, stops on the first and cancels what is left', async () => {
+    const { run, transport, errors, clock } = setup(
+      3,
+      { concurrency: 3, waitTimeoutSeconds: 1 },
+      (i) => (i === 0 ? 'never' : { afterMs: 10 - i, error: `runner exploded at ${i}` }),
     );
-    await expect(run()).rejects.toThrow('runner exploded at 2');
-    expect(transport.cancelled).toBeInstanceOf(SutError);
+    await expect(run()).rejects.toThrow(
+      "runner exploded at 2 | runner exploded at 1 | No outcome for sample 's1'",
+    );
+    expect(errors.map((error) => error.index)).toEqual([2, 1, 0]);
+    // The first error stopped the run: it says which sample, and the window still waited for s1.
+    expect(clock.nowMs).toBe(1000);
+    expect(transport.cancelled).toBe("stopped at the first sample error (sample 's3')");
+  });
+
+  it('goes on past up to maxErrors sample errors, and stops at one more', async () => {
+    const failing = new Set([1, 4, 6]);
+    const script = (i: number) => (failing.has(i) ? { error: `s${i + 1} failed` } : { afterMs: 5 });
+    const allowed = setup(8, { dispatch: 'rolling', concurrency: 1 }, script);
+    await expect(allowed.run(undefined, { maxErrors: 3 })).rejects.toThrow(/\| complete$/);
+    expect(allowed.end()).toEqual({ status: 'complete', reason: null });
+    expect(allowed.transport.dispatched).toHaveLength(8);
+    expect(allowed.reporter.terminals).toEqual([{ status: 'failure', completed: 5, total: 8 }]);
+
+    const over = setup(8, { dispatch: 'rolling', concurrency: 1 }, script);
+    await expect(over.run(undefined, { maxErrors: 2 })).rejects.toThrow(
+      "stopped at sample error 3 (sample 's7'), more than the 2 allowed",
+    );
+    expect(over.transport.dispatched).toHaveLength(7);
+    expect(over.end()?.status).toBe('stopped-on-error');
+  });
+
+  it('stops at once on a sample marked fatal, whatever maxErrors allows', async () => {
+    const { run, transport } = setup(4, { dispatch: 'rolling', concurrency: 1 }, (i) =>
+      i === 1 ? { error: 'left hanging', fatal: true } : { afterMs: 1 },
+    );
+    await expect(run(undefined, { maxErrors: 10 })).rejects.toThrow(
+      "left hanging | stopped because the system under test left sample 's2' unsettled",
+    );
+    expect(transport.dispatched).toHaveLength(2);
+  });
+
+  it('on interrupt dispatches nothing more, withdraws queued work, waits the grace for samples in flight, then cancels', async () => {
+    const controller = new AbortController();
+    const { run, transport, clock, errors, outputsSeen } = setup(
+      6,
+      { dispatch: 'rolling', concurrency: 3 },
+      (i) => (i === 2 ? 'never' : { afterMs: i === 0 ? 100 : 300 }),
+    );
+    const interrupted = run(undefined, {
+      signal: controller.signal,
+      graceMs: 500,
+      // The interrupt arrives with the first answer, at 100 ms.
+      onOutput: (index) => {
+        outputsSeen.push(index);
+        controller.abort('SIGINT');
+      },
+    });
+    await expect(interrupted).rejects.toThrow('interrupted by SIGINT');
+    // s2 finished within the grace period; s3 never did and was cancelled when it ran out.
+    expect(transport.dispatched.map((d) => d.index)).toEqual([0, 1, 2]);
+    expect(outputsSeen).toEqual([0, 1]);
+    expect(transport.withdrawn).toBe(true);
+    expect(transport.cancelled).toBe('SIGINT');
+    expect(errors).toEqual([]);
+    expect(clock.nowMs).toBe(600);
   });
 
   it('is not changed by reporters that throw', async () => {
@@ -195,7 +282,8 @@ describe('producer loop: checkpoints and terminal events', () => {
       },
     };
     const clock = new FakeClock();
-    const outputs = await runProducerLoop({
+    const outputs: string[] = [];
+    const end = await runProducerLoop({
       batchId: 'b',
       invocations: invocations(2),
       options: createBatchOptions({ mode: 'concurrent', concurrency: 2, checkpointEvery: 1 }),
@@ -203,8 +291,11 @@ describe('producer loop: checkpoints and terminal events', () => {
       clock,
       defaultWaitTimeoutSeconds: 60,
       reporter: throwing,
+      onOutput: (_, answer) => void outputs.push(answer.output),
     });
-    expect(outputs).toEqual([{ output: 'output 0' }, { output: 'output 1' }]);
+    expect(end).toEqual({ status: 'complete', reason: null });
+    expect(outputs).toEqual(['output 0', 'output 1']);
+    const errors: string[] = [];
     await expect(
       runProducerLoop({
         batchId: 'b',
@@ -214,8 +305,13 @@ describe('producer loop: checkpoints and terminal events', () => {
         clock,
         defaultWaitTimeoutSeconds: 60,
         reporter: throwing,
+        onError: (_, error) => void errors.push(error.message),
       }),
-    ).rejects.toThrow(/^runner exploded$/);
+    ).resolves.toEqual({
+      status: 'stopped-on-error',
+      reason: "stopped at the first sample error (sample 's1')",
+    });
+    expect(errors).toEqual(['runner exploded']);
     await expect(run()).resolves.toHaveLength(2);
   });
 });
@@ -226,17 +322,16 @@ describe('producer loop: deadlines', () => {
       i === 1 ? 'never' : { afterMs: 10 },
     );
     const error = await run().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InfraError);
     expect((error as Error).message).toContain(
-      'did not produce outputs within 1 second for sample ids: s2',
+      "No outcome for sample 's2' within the batch wait timeout of 1 second.",
     );
-    expect((error as Error).message).toContain('Increase the batch wait timeout');
+    expect((error as Error).message).toContain('raise the wait timeout (waitTimeoutSeconds)');
     expect(clock.nowMs).toBe(1000);
   });
 
   it('uses the default wait when options leave it unset', async () => {
     const { run, clock } = setup(1, { concurrency: 1 }, () => 'never');
-    await expect(run()).rejects.toThrow('within 60 seconds');
+    await expect(run()).rejects.toThrow('within the batch wait timeout of 60 seconds');
     expect(clock.nowMs).toBe(60_000);
   });
 
@@ -397,17 +492,24 @@ describe('producer loop: rolling dispatch', () => {
       (i) => (i === 0 || i === 2 ? 'never' : { afterMs: 10 }),
     );
     const error = (await run().catch((e: unknown) => e)) as Error;
-    expect(error).toBeInstanceOf(InfraError);
-    expect(error.message).toContain('did not produce outputs within 1 second for sample ids: s1.');
-    expect(error.message).toContain('Increase the batch wait timeout');
-    expect(clock.nowMs).toBe(1000);
+    // s1 is late at 1000 ms and stops the run; s3, still in flight, is waited for until its own
+    // deadline (1010 ms); s4 never goes out.
+    expect(error.message).toBe(
+      "No outcome for sample 's1' within the batch wait timeout of 1 second. Check that the system under test or its workers are running, or raise the wait timeout (waitTimeoutSeconds). | No outcome for sample 's3' within the batch wait timeout of 1 second. Check that the system under test or its workers are running, or raise the wait timeout (waitTimeoutSeconds). | stopped at the first sample error (sample 's1')",
+    );
+    expect(clock.nowMs).toBe(1010);
     expect(reporter.checkpoints).toEqual([[1, 4]]);
     expect(reporter.terminals).toEqual([{ status: 'failure', completed: 1, total: 4 }]);
   });
 
   it('names every sample whose deadline has passed at that moment, in index order', async () => {
     const { run } = setup(3, rolling({ concurrency: 3, waitTimeoutSeconds: 2 }), () => 'never');
-    await expect(run()).rejects.toThrow('within 2 seconds for sample ids: s1, s2, s3.');
+    const error = (await run().catch((e: unknown) => e)) as Error;
+    expect(error.message.match(/No outcome for sample 's\d'/g)).toEqual([
+      "No outcome for sample 's1'",
+      "No outcome for sample 's2'",
+      "No outcome for sample 's3'",
+    ]);
   });
 
   it('accepts an output that lands exactly at its deadline', async () => {
@@ -424,9 +526,8 @@ describe('producer loop: rolling dispatch', () => {
       () => ({ afterMs: 1 }),
     );
     const error = (await run().catch((e: unknown) => e)) as Error;
-    expect(error).toBeInstanceOf(InfraError);
     expect(error.message).toContain(
-      'consumed the full 10 seconds wait timeout waiting for a rate-limit slot, with 3 of 5 sample(s) still undispatched',
+      'waited the full 10 seconds wait timeout for a rate-limit slot, with 3 of 5 sample(s) still undispatched',
     );
     expect(error.message).not.toContain('--');
     expect(transport.dispatched).toHaveLength(2);
@@ -471,16 +572,19 @@ describe('producer loop: rolling dispatch', () => {
     expect(transport.maxInFlight).toBeLessThanOrEqual(4);
   });
 
-  it('ends on the first failure, the lowest index among those that arrive together', async () => {
-    const { run, transport, reporter } = setup(6, rolling({ concurrency: 3 }), (i) =>
+  it('stops dispatching at the first failure, naming the lowest index among those that arrive together', async () => {
+    const setupResult = setup(6, rolling({ concurrency: 3 }), (i) =>
       i === 0 ? 'never' : { afterMs: 10, error: `sample ${i} failed` },
     );
+    const { run, transport, reporter } = setupResult;
+    const { errors } = setupResult;
     const error = await run().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SutError);
-    expect((error as Error).message).toBe('sample 1 failed');
-    // Nothing more went out after the failure, and outstanding work was cancelled.
+    expect((error as Error).message).toContain("stopped at the first sample error (sample 's2')");
+    // Both failures of that turn are recorded; nothing more went out after them, and the
+    // sample still in flight was waited for until its deadline, then cancelled.
+    expect(errors.map((e) => e.index)).toEqual([1, 2, 0]);
     expect(transport.dispatched).toHaveLength(3);
-    expect(transport.cancelled).toBe(error);
+    expect(transport.cancelled).toBe("stopped at the first sample error (sample 's2')");
     expect(reporter.terminals).toEqual([{ status: 'failure', completed: 0, total: 6 }]);
   });
 
@@ -517,7 +621,8 @@ describe('producer loop: halted by a budget', () => {
       const transport = new ScriptedTransport(clock, (i) => ({ afterMs: 10 + i }));
       const reporter = recorder();
       let outputs = 0;
-      const answers = await runProducerLoop({
+      const ran: number[] = [];
+      const end = await runProducerLoop({
         batchId: 'b',
         invocations: invocations(10),
         options: createBatchOptions({ mode: 'concurrent', concurrency: 2, dispatch }),
@@ -525,12 +630,15 @@ describe('producer loop: halted by a budget', () => {
         clock,
         defaultWaitTimeoutSeconds: 60,
         reporter,
-        onOutput: () => outputs++,
+        onOutput: (index) => {
+          outputs++;
+          ran.push(index);
+        },
         // Halted once three answers are in: the samples already in flight still finish.
         halted: () => outputs >= 3,
       });
-      const ran = answers.flatMap((answer, index) => (answer === undefined ? [] : [index]));
-      expect(ran).toEqual([0, 1, 2, 3]);
+      expect(end.status).toBe('budget-halted');
+      expect(ran.sort((a, b) => a - b)).toEqual([0, 1, 2, 3]);
       expect(transport.dispatched.map((d) => d.index)).toEqual([0, 1, 2, 3]);
       expect(reporter.terminals).toEqual([{ status: 'failure', completed: 4, total: 10 }]);
     },

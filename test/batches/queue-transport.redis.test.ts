@@ -52,7 +52,7 @@ function transportFor(batchId: string, addOneByOne = false) {
 /** A begun transport with every sample dispatched (one by one, or held for the next flush). */
 async function startedWithEverySample(batchId: string, addOneByOne: boolean) {
   const transport = transportFor(batchId, addOneByOne);
-  await transport.begin?.();
+  await transport.begin?.({ takeRateSlot: () => Promise.resolve() });
   for (const [index, invocation] of invocations.entries())
     await transport.dispatch({ index, invocation });
   return transport;

@@ -21,8 +21,11 @@ afterAll(async () => {
 
 const usage = { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 };
 
-/** An http SUT and a judge on the local server; every answer is scored right by the judge. */
-async function workspace(metric = 'llm-as-judge'): Promise<string> {
+/**
+ * An http SUT and a judge on the local server; every answer is scored right by the judge. The
+ * SUT's answers are cached only when the config says so (`sutCache`).
+ */
+async function workspace(metric = 'llm-as-judge', sutCache = true): Promise<string> {
   return makeWorkspace({
     'ds.yml': DEMO_DATASET,
     'eval-harness.config.json': JSON.stringify({
@@ -32,6 +35,7 @@ async function workspace(metric = 'llm-as-judge'): Promise<string> {
         endpoint: `${server.url}/v1/chat/completions`,
         model: 'answer-model',
         promptTemplate: '{question}',
+        ...(sutCache ? { cache: true } : {}),
       },
       providers: { judge: { endpoint: `${server.url}/v1/chat/completions`, model: 'judge' } },
       costs: { 'answer-model': { inputPerMillion: 1, outputPerMillion: 1 } },
@@ -50,14 +54,21 @@ const answerEverything = () =>
       : { json: chatBody(userMessage(request).includes('France') ? 'Paris' : 'Rome', usage) },
   );
 
+/** A clean run's JSON report; stderr says nothing but, when it applies, where answers came from. */
 async function run(dir: string, ...flags: string[]) {
   const result = await runCli(['run', 'demo', '--json', '--no-progress', ...flags], {
     cwd: dir,
     env,
   });
-  expect(result.stderr).toBe('');
+  const report = JSON.parse(result.stdout);
+  const cached = report.usage.cached_calls ?? 0;
+  expect(result.stderr).toBe(
+    cached === 0
+      ? ''
+      : `note: demo: ${cached} answer(s) or score(s) came from the response cache; pass --no-cache to call everything afresh.\n`,
+  );
   expect(result.code).toBe(0);
-  return JSON.parse(result.stdout);
+  return report;
 }
 
 describe('the response cache', () => {
@@ -102,6 +113,23 @@ describe('the response cache', () => {
         s.repeats.map((r) => r.actual_output),
       ),
     ).toEqual(outputs);
+  });
+
+  it('never answers an http SUT from the cache unless the config asks, so a fixed service is seen at once', async () => {
+    const dir = await workspace('exact-match', false);
+    const answering = (capital: string) =>
+      server.route((request) => ({
+        json: chatBody(userMessage(request).includes('France') ? capital : 'Rome', usage),
+      }));
+    answering('London');
+    const first = await run(dir);
+    expect(first.samples[0].actual_output).toBe('London');
+    // The service was fixed: the same run sees the new answer, and nothing came from a cache.
+    answering('Paris');
+    const second = await run(dir);
+    expect(server.requests).toHaveLength(2);
+    expect(second.samples[0].actual_output).toBe('Paris');
+    expect(second.usage.cached_calls).toBeUndefined();
   });
 
   it('reads a corrupt entry as a miss, and `cache clear` empties the cache', async () => {

@@ -59,7 +59,17 @@ describe('eval-harness run --eval-set (child process)', () => {
     expect(stopped.datasets.map((d) => d.status)).toEqual(['completed', 'failed', 'pending']);
     const firstJson = JSON.parse(first.stdout);
     expect(firstJson.schema_version).toBe('eval-harness.eval-set-run.v1');
-    expect(firstJson.reports.map((r: { dataset: string }) => r.dataset)).toEqual(['rag.first']);
+    // The failed dataset's report is kept: what it scored, its sample error, what did not run.
+    expect(firstJson.reports.map((r: { dataset: string }) => r.dataset)).toEqual([
+      'rag.first',
+      'rag.second',
+    ]);
+    expect(firstJson.reports[1]).toMatchObject({
+      status: 'stopped-on-error',
+      sample_errors: [
+        { id: 's2a', error: "System-under-test failed for sample 's2a': flaky backend" },
+      ],
+    });
 
     const withoutRetry = await runCli(['run', '--eval-set', 'nightly', '--manifest', 'm.json'], {
       cwd: dir,
@@ -144,9 +154,15 @@ describe('eval-harness run --eval-set (child process)', () => {
       ['run', '--eval-set', 'nightly', '--manifest', 'm.json', '--retry-failed', '--json'],
       { cwd: dir, env: {} },
     );
-    // s2a fails once (the flag file), so the resumed pass records it failed and stops: exit 3.
+    // s2a fails once (the flag file), so the resumed pass records it failed and stops: exit 3,
+    // with the stopped dataset's report.
     expect(resumed.code).toBe(3);
-    expect(JSON.parse(resumed.stdout).reports).toEqual([]);
+    expect(
+      JSON.parse(resumed.stdout).reports.map((r: { dataset: string; status: string }) => [
+        r.dataset,
+        r.status,
+      ]),
+    ).toEqual([['rag.second', 'stopped-on-error']]);
   });
 
   it.each([

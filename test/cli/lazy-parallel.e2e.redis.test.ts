@@ -12,6 +12,7 @@ import {
   type BackgroundCli,
 } from '../helpers/cli.js';
 import { RedisServer, freePort } from '../helpers/redis-server.js';
+import { openLazyParallelSession } from '../../src/batches/index.js';
 
 let server: RedisServer;
 const background: BackgroundCli[] = [];
@@ -115,6 +116,7 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
         'none',
         '--concurrency=4',
         '--batch-timeout=3',
+        '--json',
         '--out',
         'r.json',
       ],
@@ -123,9 +125,13 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("warning: no worker is connected to queue 'none'");
     expect(result.stderr).toContain(
-      'did not produce outputs within 3 seconds for sample ids: s0, s1, s2, s3',
+      "sample error: No outcome for sample 's0' within the batch wait timeout of 3 seconds.",
     );
-    expect(await stat(join(dir, 'r.json')).catch(() => undefined)).toBeUndefined();
+    // The report says what happened to every sample: four late, the rest never dispatched.
+    const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
+    expect(report.status).toBe('stopped-on-error');
+    expect(report.sample_errors.map((e: { id: string }) => e.id)).toEqual(['s0', 's1', 's2', 's3']);
+    expect(report.not_run).toHaveLength(report.dataset_samples - 4);
   });
 
   it('ends the run on the first job when a worker runs another SUT, naming both', async () => {
@@ -149,7 +155,7 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
     expect(result.stderr).toMatch(
       /stale worker: it runs eval-harness [0-9.]+ with SUT [0-9a-f]{12}, but the job was queued by eval-harness [0-9.]+ with SUT [0-9a-f]{12}; redeploy the workers/,
     );
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^error: qa: Run stopped on an error: /m);
   });
 
   it('recovers the jobs of a worker killed with SIGKILL mid-batch', async () => {
@@ -166,7 +172,7 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
     );
   });
 
-  it('survives a Redis restart mid-run or exits 3 clearly, never hanging and never writing a partial report', async () => {
+  it('survives a Redis restart mid-run or exits 3 clearly, never hanging, with a report that says how it ended', async () => {
     const dir = await workspace(150, 'restart');
     await startWorker(dir, 'restart');
     const started = Date.now();
@@ -195,8 +201,10 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
     if (result.code === 0) {
       expect(JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')).total_samples).toBe(20);
     } else {
-      expect(result.stderr).toMatch(/error: .*(did not produce outputs|Redis|lazy parallel)/);
-      expect(await stat(join(dir, 'r.json')).catch(() => undefined)).toBeUndefined();
+      expect(result.stderr).toMatch(/error: .*Run stopped on an error/);
+      const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
+      expect(report.status).toBe('stopped-on-error');
+      expect(report.total_samples + report.errored_samples + report.not_run_samples).toBe(20);
     }
   });
 
@@ -234,5 +242,141 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
     const localWithoutLazy = await runCli(['run', 'qa', '--local-workers=2'], { cwd: dir });
     expect(localWithoutLazy.code).toBe(2);
     expect(localWithoutLazy.stderr).toContain('--local-workers requires --batch=lazy-parallel');
+  });
+});
+
+/** A workspace whose module SUT logs "<ms since epoch> <id>" per call and behaves as `body` says. */
+async function loggingWorkspace(queue: string, count: number, body: string): Promise<string> {
+  return makeWorkspace({
+    'qa.yml': [
+      'name: qa',
+      'samples:',
+      ...Array.from(
+        { length: count },
+        (_, i) => `  - { id: s${i}, input: { n: ${i} }, expected_output: x }`,
+      ),
+    ].join('\n'),
+    'sut.mjs': `import { appendFileSync } from 'node:fs';\nexport default async ({ id }) => { appendFileSync('calls.log', Date.now() + ' ' + id + '\\n'); ${body} return 'x'; };\n`,
+    'eval-harness.config.json': JSON.stringify({
+      datasets: { qa: { path: 'qa.yml', metrics: ['exact-match'] } },
+      sut: { type: 'module', path: './sut.mjs' },
+      redis: { url: server.url, prefix: `e2e-${queue}` },
+    }),
+  });
+}
+
+const loggedCalls = async (dir: string) =>
+  (await readFile(join(dir, 'calls.log'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [at, id] = line.split(' ');
+      return { at: Number(at), id: id as string };
+    });
+
+describe('lazy-parallel runs whose SUT fails, hangs or is interrupted', () => {
+  it('records a failing sample as its error: exit 3 by default, exit 1 with --max-errors', async () => {
+    const dir = await loggingWorkspace(
+      'fails',
+      12,
+      "if (id === 's4') throw new Error('529 overloaded');",
+    );
+    await startWorker(dir, 'fails');
+    const lazy = [
+      'run',
+      'qa',
+      '--batch=lazy-parallel',
+      '--queue=fails',
+      '--concurrency=2',
+      '--json',
+    ];
+    const stopped = await runCli([...lazy, '--out', 'r.json', '--no-progress'], { cwd: dir });
+    expect(stopped.code).toBe(3);
+    const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
+    expect(report.status).toBe('stopped-on-error');
+    expect(report.sample_errors).toEqual([
+      {
+        id: 's4',
+        error: "Lazy parallel batch job for sample 's4' failed: 529 overloaded.",
+        attempts: 1,
+      },
+    ]);
+    expect(report.not_run.length).toBeGreaterThan(0);
+    const goOn = await runCli([...lazy, '--max-errors=1', '--no-progress'], { cwd: dir });
+    expect(goOn.code).toBe(1);
+    const all = JSON.parse(goOn.stdout);
+    expect([all.status, all.total_samples, all.errored_samples]).toEqual(['complete', 11, 1]);
+  });
+
+  it('times out a SUT promise that never settles in the worker (--sut-timeout travels with the job)', async () => {
+    const dir = await loggingWorkspace('hangs', 3, "if (id === 's1') await new Promise(() => {});");
+    await startWorker(dir, 'hangs');
+    const result = await runCli(
+      [
+        'run',
+        'qa',
+        '--batch=lazy-parallel',
+        '--queue=hangs',
+        '--sut-timeout=1',
+        '--json',
+        '--out',
+        'r.json',
+      ],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(
+      "sample error: Lazy parallel batch job for sample 's1' failed: the system under test timed out after 1 second.",
+    );
+    expect(JSON.parse(await readFile(join(dir, 'r.json'), 'utf8')).sample_errors).toHaveLength(1);
+  });
+
+  it('Ctrl-C leaves no job in the queue and no SUT call after the interrupt; the partial report is written', async () => {
+    const dir = await loggingWorkspace(
+      'ctrlc',
+      40,
+      'await new Promise((r) => setTimeout(r, 150));',
+    );
+    const worker = await startWorker(dir, 'ctrlc');
+    const run = await startCli(
+      [
+        'run',
+        'qa',
+        '--batch=lazy-parallel',
+        '--queue=ctrlc',
+        '--concurrency=6',
+        '--json',
+        '--out',
+        'r.json',
+        '--no-progress',
+      ],
+      { cwd: dir, readyText: '' },
+    );
+    for (let i = 0; i < 200 && (await loggedCalls(dir)).length < 8; i++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    const interruptedAt = Date.now();
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    // Whatever a worker would pick up now is gone: the waiting jobs were taken back and the
+    // batch aborted, so nothing new starts after the interrupt.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const calls = await loggedCalls(dir);
+    expect(calls.filter((call) => call.at > interruptedAt + 200)).toEqual([]);
+    const session = await openLazyParallelSession({
+      redis: server.url,
+      prefix: 'e2e-ctrlc',
+      queueName: 'ctrlc',
+    });
+    try {
+      expect(await session.queue.getWaitingCount()).toBe(0);
+      expect(await session.queue.getActiveCount()).toBe(0);
+    } finally {
+      await session.close();
+    }
+    const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
+    expect(report.status).toBe('interrupted');
+    expect(report.total_samples).toBeGreaterThanOrEqual(8);
+    expect(report.total_samples + report.not_run_samples).toBe(40);
+    expect(worker.output()).not.toContain('failed');
   });
 });

@@ -40,7 +40,7 @@ describe('progress display', () => {
     display.onDispatchActivity({ inFlight: 16, dispatched: 16, total: 100, rateLimitWaitMs: null });
     expect(stderr.text()).toContain('0/100 samples');
     expect(stderr.text()).toContain('| 16 in flight');
-    display.onSampleDone({ completed: 3, total: 100, failures: 1 });
+    display.onSampleDone({ completed: 3, total: 100, failures: 1, errors: 0 });
     display.onDispatchActivity({
       inFlight: 13,
       dispatched: 60,

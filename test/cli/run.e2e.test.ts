@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -323,7 +323,7 @@ describe('eval-harness run: bad input as a new user tries it', () => {
     expect(await exists(join(dir, 'r.md'))).toBe(false);
   });
 
-  it('a SUT returning a number or throwing exits 3 with no report file', async () => {
+  it('a SUT returning a number or throwing exits 3 with a report naming the errored sample', async () => {
     const dir = await makeWorkspace({
       'ds.yml': DEMO_DATASET,
       'number.mjs': 'export default () => 42;\n',
@@ -332,16 +332,25 @@ describe('eval-harness run: bad input as a new user tries it', () => {
       'named.mjs': 'export const answer = () => "x";\n',
     });
     const base = ['run', 'ds.yml', '--metric', 'exact-match', '--out', 'r.json', '--json'];
-    expectOneLineError(
-      await runCli([...base, '--sut', 'number.mjs'], { cwd: dir }),
-      3,
+    const errored = async (sut: string, message: string, scored: string[]) => {
+      const result = await runCli([...base, '--sut', sut], { cwd: dir });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`demo: sample error: ${message}\n`);
+      expect(result.stderr).toMatch(/^error: demo: Run stopped on an error: /m);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
+      expect(report.samples.map((s: { id: string }) => s.id)).toEqual(scored);
+      expect(report.sample_errors).toEqual([
+        { id: message.match(/sample '(s\d)'/)?.[1], error: message, attempts: 1 },
+      ]);
+      await rm(join(dir, 'r.json'));
+    };
+    await errored(
+      'number.mjs',
       "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
+      [],
     );
-    expectOneLineError(
-      await runCli([...base, '--sut', 'throws.mjs'], { cwd: dir }),
-      3,
-      "System-under-test failed for sample 's2': model offline",
-    );
+    await errored('throws.mjs', "System-under-test failed for sample 's2': model offline", ['s1']);
     expectOneLineError(
       await runCli([...base, '--sut', 'named.mjs'], { cwd: dir }),
       2,

@@ -38,6 +38,7 @@ describe('start-up imports of the built CLI', () => {
       'cli/main.js',
       'cli/run-options.js',
       'errors.js',
+      'pending-calls.js',
       'version.js',
     ]);
   });

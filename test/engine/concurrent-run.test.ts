@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { createBatchOptions, type BatchTerminalProgressReporter } from '../../src/batches/index.js';
 import { createSample } from '../../src/datasets/index.js';
 import { EvalEngine } from '../../src/engine/index.js';
-import { SutError } from '../../src/errors.js';
 import { createMetricScore, type Metric } from '../../src/metrics/index.js';
 import type { SampleRunner } from '../../src/sut/index.js';
 
@@ -82,7 +81,7 @@ describe('concurrent mode (EvalEngine.run with the in-process transport)', () =>
     expect(report.failures.map((f) => f.sampleId)).toEqual(['s1', 's3', 's5']);
   });
 
-  it('aborts a slow call through its signal at the per-sample timeout and fails the batch', async () => {
+  it('aborts a slow call through its signal at the per-sample timeout and records the sample error', async () => {
     let aborted = false;
     const runner: SampleRunner = (invocation, { signal }) =>
       new Promise((resolve) => {
@@ -98,32 +97,41 @@ describe('concurrent mode (EvalEngine.run with the in-process transport)', () =>
       reportTerminal: (_b, completed, total, status) =>
         void events.push(`${status} ${completed}/${total}`),
     };
-    const error = (await engineWith(2)
-      .run('ds', runner, {
-        batch: concurrent({ concurrency: 2, timeoutSeconds: 1 }),
-        progress: reporter,
-      })
-      .catch((e: unknown) => e)) as Error;
-    expect(error).toBeInstanceOf(SutError);
-    expect(error.message).toBe(
-      "System-under-test for sample 's1' did not answer within 1 second (per-sample timeout); the call was aborted.",
-    );
+    const report = await engineWith(2).run('ds', runner, {
+      batch: concurrent({ concurrency: 2, timeoutSeconds: 1 }),
+      progress: reporter,
+    });
+    expect(report.status).toBe('stopped-on-error');
+    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s0']);
+    expect(report.sampleErrors).toEqual([
+      {
+        sampleId: 's1',
+        error:
+          "System-under-test for sample 's1' timed out after 1 second; the call was aborted (raise --sut-timeout or sut.timeoutSeconds if it needs longer).",
+        attempts: 1,
+      },
+    ]);
     expect(aborted).toBe(true);
     expect(events).toEqual(['failure 1/2']);
   });
 
-  it('aborts the batch on a SUT error or a non-string result', async () => {
+  it("records a SUT error or a non-answer as that sample's error, keeping every other answer", async () => {
     const throwing: SampleRunner = async ({ id }) => {
       if (id === 's2') throw new Error('model offline');
       return 'x';
     };
-    await expect(engineWith(4).run('ds', throwing, { batch: concurrent() })).rejects.toThrow(
+    const report = await engineWith(4).run('ds', throwing, { batch: concurrent() });
+    // Four went out at once: the others finish and are scored, s2 is the error.
+    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s0', 's1', 's3']);
+    expect(report.sampleErrors.map((e) => e.error)).toEqual([
       "System-under-test failed for sample 's2': model offline",
-    );
+    ]);
+    expect(report.status).toBe('stopped-on-error');
     const numeric = (async () => 42) as unknown as SampleRunner;
-    await expect(engineWith(1).run('ds', numeric, { batch: concurrent() })).rejects.toThrow(
+    const typed = await engineWith(1).run('ds', numeric, { batch: concurrent() });
+    expect(typed.sampleErrors.map((e) => e.error)).toEqual([
       "System-under-test for sample 's0' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
-    );
+    ]);
   });
 
   it('reports per-sample progress for live displays', async () => {
@@ -140,7 +148,7 @@ describe('concurrent mode (EvalEngine.run with the in-process transport)', () =>
 });
 
 describe('concurrent mode, rolling dispatch', () => {
-  it('cancels the calls still in flight when one sample fails', async () => {
+  it('stops dispatching at a sample error and lets the calls in flight finish', async () => {
     const cancelled: string[] = [];
     let started = 0;
     const runner: SampleRunner = (invocation, { signal }) =>
@@ -154,13 +162,18 @@ describe('concurrent mode, rolling dispatch', () => {
           cancelled.push(invocation.id);
           resolve('cancelled');
         });
+        setTimeout(() => resolve(`answer ${invocation.input['n']}`), 30);
       });
-    await expect(
-      engineWith(8).run('ds', runner, { batch: concurrent({ concurrency: 3 }) }),
-    ).rejects.toThrow("System-under-test failed for sample 's1': model offline");
-    expect(cancelled.sort()).toEqual(['s0', 's2']);
-    // The failure stopped dispatch: no sample after the first three was called.
+    const report = await engineWith(8).run('ds', runner, {
+      batch: concurrent({ concurrency: 3 }),
+    });
+    expect(report.sampleErrors.map((e) => e.sampleId)).toEqual(['s1']);
+    // The samples in flight were not cancelled: they finished and were scored.
+    expect(cancelled).toEqual([]);
+    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s0', 's2']);
+    // The error stopped dispatch: no sample after the first three was called.
     expect(started).toBe(3);
+    expect(report.notRun).toEqual(['s3', 's4', 's5', 's6', 's7']);
   });
 
   it('gives the same report as windowed dispatch', async () => {

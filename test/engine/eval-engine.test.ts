@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { createSample } from '../../src/datasets/index.js';
 import { EvalEngine } from '../../src/engine/index.js';
-import { MetricError, SutError } from '../../src/errors.js';
+import { MetricError } from '../../src/errors.js';
 import { createMetricScore, type Metric } from '../../src/metrics/index.js';
 import { SavedOutputs, createSampleInvocation, type SampleRunner } from '../../src/sut/index.js';
 
@@ -92,18 +92,113 @@ describe('EvalEngine.run', () => {
     expect(calls).toBe(0);
   });
 
-  it('aborts on a non-string result or a thrown error', async () => {
-    const engine = engineWith([{ id: 's1', expected: 'x' }]);
-    const wrongType = engine.run('ds', (() => 42) as unknown as SampleRunner);
-    await expect(wrongType).rejects.toThrow(SutError);
-    await expect(engine.run('ds', (() => 42) as unknown as SampleRunner)).rejects.toThrow(
-      "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
+  it('records a non-answer or a thrown error on the sample, and stops there', async () => {
+    const engine = engineWith([
+      { id: 's1', expected: 'x' },
+      { id: 's2', expected: 'x' },
+    ]);
+    const wrongType = await engine.run('ds', (() => 42) as unknown as SampleRunner);
+    expect(wrongType).toMatchObject({
+      status: 'stopped-on-error',
+      stopReason: "stopped at the first sample error (sample 's1')",
+      sampleResults: [],
+      sampleErrors: [
+        {
+          sampleId: 's1',
+          error:
+            "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
+          attempts: 1,
+        },
+      ],
+      notRun: ['s2'],
+    });
+    const thrown = await engine.run('ds', ({ id }) => {
+      if (id === 's1') throw new Error('model offline');
+      return 'x';
+    });
+    expect(thrown.sampleErrors.map((e) => e.error)).toEqual([
+      "System-under-test failed for sample 's1': model offline",
+    ]);
+  });
+
+  it('goes on past up to maxErrors sample errors; they are reported, the rest is scored', async () => {
+    const engine = engineWith([
+      { id: 's1', expected: 'x' },
+      { id: 's2', expected: 'x' },
+      { id: 's3', expected: 'x' },
+    ]);
+    const report = await engine.run(
+      'ds',
+      ({ id }) => {
+        if (id === 's2') throw new Error('overloaded');
+        return 'x';
+      },
+      { maxErrors: 1 },
     );
-    await expect(
-      engine.run('ds', () => {
-        throw new Error('model offline');
-      }),
-    ).rejects.toThrow("System-under-test failed for sample 's1': model offline");
+    expect(report.status).toBe('complete');
+    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s1', 's3']);
+    expect(report.sampleErrors.map((e) => e.sampleId)).toEqual(['s2']);
+  });
+
+  it('retries a failed serial call and records the attempts on the sample', async () => {
+    const engine = engineWith([{ id: 's1', expected: 'x' }]);
+    let calls = 0;
+    const report = await engine.run(
+      'ds',
+      () => {
+        calls++;
+        if (calls === 1) throw new Error('flaky');
+        return 'x';
+      },
+      { sut: { timeoutSeconds: 5, retries: 1 } },
+    );
+    expect(report.sampleResults[0]?.attempts).toBe(2);
+    expect(report.sampleErrors).toEqual([]);
+  });
+
+  it('times out a serial call that never answers, through its signal', async () => {
+    const engine = engineWith([{ id: 's1', expected: 'x' }]);
+    let aborted = false;
+    const report = await engine.run(
+      'ds',
+      (_invocation, { signal }) =>
+        new Promise<string>((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+          });
+          setTimeout(() => resolve('late'), 5000).unref();
+        }),
+      { sut: { timeoutSeconds: 0.05 } },
+    );
+    expect(aborted).toBe(true);
+    expect(report.sampleErrors[0]?.error).toContain("sample 's1' timed out after 0.05 seconds");
+  });
+
+  it('keeps the samples of a resumed report and runs only the others', async () => {
+    const engine = engineWith([
+      { id: 's1', expected: 'x' },
+      { id: 's2', expected: 'x' },
+    ]);
+    const first = await engine.run('ds', ({ id }) => {
+      if (id === 's2') throw new Error('down');
+      return 'x';
+    });
+    const called: string[] = [];
+    const resumed = await engine.run(
+      'ds',
+      ({ id }) => {
+        called.push(id);
+        return 'x';
+      },
+      {
+        resume: new Map(
+          first.sampleResults.map((result) => [result.sample.id, { result, failures: [] }]),
+        ),
+      },
+    );
+    expect(called).toEqual(['s2']);
+    expect(resumed.status).toBe('complete');
+    expect(resumed.sampleResults.map((r) => r.sample.id)).toEqual(['s1', 's2']);
   });
 
   it('captures metric failures and keeps scoring', async () => {

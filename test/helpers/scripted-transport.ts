@@ -2,7 +2,8 @@ import type { SampleJob, SampleOutcome, SampleTransport } from '../../src/batche
 import type { FakeClock } from './fake-clock.js';
 
 /** How one scripted sample ends: after `afterMs`, with an output, an error, or never. */
-export type Script = { afterMs?: number; output?: string; error?: string } | 'never';
+export type Script =
+  { afterMs?: number; output?: string; error?: string; fatal?: boolean } | 'never';
 
 /**
  * A transport whose samples finish at scripted times on a FakeClock, so the producer loop's
@@ -17,6 +18,8 @@ export class ScriptedTransport implements SampleTransport {
   /** The most samples dispatched and not yet delivered at any moment. */
   maxInFlight = 0;
   cancelled: unknown = undefined;
+  /** Whether the loop took back undispatched work (an interrupt). */
+  withdrawn = false;
   private readonly dispatchedAt = new Map<number, number>();
   private readonly running = new Set<number>();
 
@@ -63,10 +66,20 @@ export class ScriptedTransport implements SampleTransport {
               ok: true,
               answer: { output: event.script.output ?? `output ${event.index}` },
             }
-          : { index: event.index, ok: false, message: event.script.error },
+          : {
+              index: event.index,
+              ok: false,
+              message: event.script.error,
+              ...(event.script.fatal === true ? { fatal: true } : {}),
+            },
       );
     }
     if (!signal.aborted) this.clock.advanceTo(untilMs);
+  }
+
+  withdraw(): Promise<number[]> {
+    this.withdrawn = true;
+    return Promise.resolve([]);
   }
 
   cancel(reason: unknown): void {

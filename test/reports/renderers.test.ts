@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   buildReportJson,
+  createEvalReport,
   evaluateScoreGates,
   parseScoreGate,
   renderJsonReport,
@@ -46,6 +47,11 @@ describe('JSON report', () => {
       duration_seconds: 1.5,
       total_samples: 2,
       total_failures: 0,
+      status: 'complete',
+      stop_reason: null,
+      dataset_samples: 2,
+      errored_samples: 0,
+      not_run_samples: 0,
       metrics: { 'exact-match': { mean: 0.5, p50: 0.5, p95: 0.95, pass_rate: 0.5 } },
       metric_distributions: {
         'exact-match': [
@@ -121,10 +127,12 @@ describe('JSON report', () => {
         },
       ],
       failures: [],
+      sample_errors: [],
+      not_run: [],
     });
   });
 
-  it('keeps the 16 top-level keys in order for an empty report', () => {
+  it('keeps the 23 top-level keys in order for an empty report', () => {
     const parsed = json(report([]));
     expect(Object.keys(parsed)).toEqual([
       'schema_version',
@@ -135,6 +143,11 @@ describe('JSON report', () => {
       'duration_seconds',
       'total_samples',
       'total_failures',
+      'status',
+      'stop_reason',
+      'dataset_samples',
+      'errored_samples',
+      'not_run_samples',
       'metrics',
       'metric_distributions',
       'usage',
@@ -143,6 +156,8 @@ describe('JSON report', () => {
       'macro_f1',
       'samples',
       'failures',
+      'sample_errors',
+      'not_run',
     ]);
     expect(parsed['metrics']).toEqual({});
   });
@@ -266,6 +281,8 @@ describe('score gates', () => {
 const WORKED_MARKDOWN = `# Eval report — demo
 
 _Run completed in 1.50s over 2 samples (0 failures captured)._
+
+**Run complete: 2 of 2 sample(s) scored, 0 errored, 0 not run.**
 
 ## Summary
 
@@ -434,6 +451,84 @@ describe('Markdown report', () => {
     const text = renderMarkdownReport(r, summary, { gates });
     expect(text.startsWith(WORKED_MARKDOWN)).toBe(true);
     expect(text).toContain('| exact-match | mean | 0.6000 | 0.5000 | FAIL |');
+  });
+});
+
+/** The worked example, stopped after s1: s2's SUT call failed, s3 never ran. */
+const stopped = (): EvalReport =>
+  createEvalReport({
+    ...worked(),
+    sampleResults: worked().sampleResults.slice(0, 1),
+    status: 'stopped-on-error',
+    stopReason: "stopped at the first sample error (sample 's2')",
+    sampleErrors: [
+      {
+        sampleId: 's2',
+        error:
+          "System-under-test failed for sample 's2' after 3 attempts: HTTP SUT answered HTTP 503",
+        attempts: 3,
+      },
+    ],
+    notRun: ['s3'],
+  });
+
+describe('a run that stopped early', () => {
+  it('says in JSON how it ended, which samples errored and which never ran', () => {
+    const parsed = json(stopped());
+    expect(parsed).toMatchObject({
+      total_samples: 1,
+      status: 'stopped-on-error',
+      stop_reason: "stopped at the first sample error (sample 's2')",
+      dataset_samples: 3,
+      errored_samples: 1,
+      not_run_samples: 1,
+      sample_errors: [
+        {
+          id: 's2',
+          error:
+            "System-under-test failed for sample 's2' after 3 attempts: HTTP SUT answered HTTP 503",
+          attempts: 3,
+        },
+      ],
+      not_run: ['s3'],
+    });
+    expect((parsed['samples'] as unknown[]).length).toBe(1);
+  });
+
+  it('says in Markdown how it ended, then lists the sample errors and the samples not run', () => {
+    const text = markdown(stopped());
+    expect(text).toContain(
+      '**Run stopped on an error: 1 of 3 sample(s) scored, 1 errored, 1 not run.** stopped at the first sample error (sample &#039;s2&#039;)',
+    );
+    expect(text).toContain('## Sample errors');
+    expect(text).toContain(
+      '| <code>s2</code> | 3 | System-under-test failed for sample &#039;s2&#039; after 3 attempts: HTTP SUT answered HTTP 503 |',
+    );
+    expect(text).toContain('## Not run\n\n1 sample(s) did not run: <code>s3</code>.');
+  });
+
+  it('makes an errored sample an <error> and a sample not run <skipped> in JUnit', () => {
+    const xml = renderJunitReport(stopped());
+    expect(xml).toContain('<testsuites name="demo" tests="3" failures="0" errors="1" skipped="1"');
+    expect(xml).toMatch(
+      /<testcase classname="demo" name="s2" time="0.000000">\n {6}<error type="sut-error" message="System-under-test failed for sample &apos;s2&apos; after 3 attempts: HTTP SUT answered HTTP 503">/,
+    );
+    expect(xml).toContain(
+      '<testcase classname="demo" name="s3" time="0.000000">\n      <skipped message="not run: the run ended (stopped-on-error) before this sample"/>',
+    );
+  });
+
+  it('shows cached calls next to the usage figures', () => {
+    const r = worked();
+    const summary = summarizeReport(r);
+    const text = renderMarkdownReport(r, {
+      ...summary,
+      usage: { ...summary.usage, cached_calls: 4 },
+    });
+    expect(text).toContain('## Usage summary');
+    expect(text).toContain(
+      '4 call(s) were answered from the response cache (no request made, no cost): rerun with --no-cache to call everything afresh.',
+    );
   });
 });
 

@@ -55,8 +55,16 @@ export async function adversarialCommand(
   if (options.dryRun === true) return printDryRun(context, [prepared]);
 
   const outcome = await executeDatasetRun(context, prepared);
+  // A sweep that did not cover every sample is not recorded: it must never become a baseline.
+  const partial = outcome.report.status !== 'complete';
+  if (partial && recording !== undefined)
+    io.stderr.write(
+      `${name}: the sweep ended ${outcome.report.status}, so it is not recorded in ${recording.manifestPath} and no regression gate runs.\n`,
+    );
   const recorded =
-    recording === undefined ? undefined : await recordSweep(outcome, recording, systemClock);
+    recording === undefined || partial
+      ? undefined
+      : await recordSweep(outcome, recording, systemClock);
   const gateResult = recorded?.gateResult;
   const summary = sweepSummary(outcome);
   const comparisonGates = await writeRunOutputs(options, io, context.baseline, {
@@ -72,7 +80,10 @@ export async function adversarialCommand(
   // The report is out; now a manifest that could not be written fails the command.
   if (recorded?.error !== undefined) throw recorded.error;
 
-  let exitCode: number = Math.max(reportOutcome(outcome, io), comparisonGates);
+  let exitCode: number = Math.max(
+    reportOutcome(outcome, io, options.out ?? 'stdout'),
+    comparisonGates,
+  );
   if (gateResult !== undefined && recording?.gate !== undefined) {
     const anyFailures = outcome.report.failures.length > 0;
     io.stderr.write(`${regressionGateLine(gateResult, recording.gate.maxDrop, anyFailures)}\n`);

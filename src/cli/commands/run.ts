@@ -20,6 +20,10 @@ export async function runCommand(
   io: CliIo,
 ): Promise<number> {
   if (options.evalSet !== undefined) {
+    if (options.resume !== undefined)
+      throw new UsageError(
+        '--resume finishes one dataset from its report; an eval set resumes through --manifest <path> instead.',
+      );
     if (datasetArg !== undefined)
       throw new UsageError(`Pass either a dataset ('${datasetArg}') or --eval-set, not both.`);
     const { runEvalSetCommand } = await import('../eval-set-run.js');
@@ -62,5 +66,5 @@ export async function runCommand(
           ],
     junitReports: [report],
   });
-  return Math.max(reportOutcome(outcome, io), comparisonGates);
+  return Math.max(reportOutcome(outcome, io, options.out ?? 'stdout'), comparisonGates);
 }
