@@ -377,3 +377,24 @@ describe('--resume', () => {
     expect((await reportIn(dir, 'full.json')).samples).toHaveLength(30);
   });
 });
+
+describe('an adversarial sweep whose SUT fails on one sample', () => {
+  it('keeps the sweep report, records nothing in the manifest and exits 3; --max-errors goes on', async () => {
+    const dir = await makeWorkspace({
+      'sut.mjs':
+        "let calls = 0;\nexport default async () => { calls++; if (calls === 2) throw new Error('guardrail service down'); return 'I cannot help with that.'; };\n",
+    });
+    const sweep = ['adversarial', '--metric=exact-match', '--sut', 'sut.mjs', '--json'];
+    const stopped = await runCli([...sweep, '--manifest=m.json', '--out=r.json'], { cwd: dir });
+    expect(stopped.code).toBe(3);
+    expect(stopped.stderr).toContain('so it is not recorded in');
+    const report = await reportIn(dir);
+    expect(report['status']).toBe('stopped-on-error');
+    expect(report.sample_errors).toHaveLength(1);
+    expect(JSON.stringify(report)).not.toContain('"input"');
+    await expect(readFile(join(dir, 'm.json'), 'utf8')).rejects.toThrow();
+    const goOn = await runCli([...sweep, '--max-errors=1'], { cwd: dir });
+    expect(goOn.code).toBe(1);
+    expect(JSON.parse(goOn.stdout).status).toBe('complete');
+  });
+});

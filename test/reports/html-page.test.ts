@@ -36,6 +36,41 @@ describe('the HTML page shell', () => {
 });
 
 describe('the page model of a run', () => {
+  it('says how a stopped run ended, its errored and not-run samples, and calls answered from the cache', () => {
+    const r = {
+      ...report([result('s1', { contains: 1 })]),
+      status: 'stopped-on-error' as const,
+      stopReason: "stopped at the first sample error (sample 's2')",
+      sampleErrors: [{ sampleId: 's2', error: 'boom', attempts: 1 }],
+      notRun: ['s3', 's4'],
+    };
+    const summary = summarizeReport(r);
+    const model = runPageModel({
+      title: 't',
+      generator: 'g',
+      outcomes: [
+        { report: r, summary: { ...summary, usage: { ...summary.usage, cached_calls: 3 } } },
+      ],
+    });
+    expect(model.datasets[0]?.facts).toEqual(
+      expect.arrayContaining([
+        [
+          'run',
+          "Run stopped on an error: 1 of 4 sample(s) scored, 1 errored, 2 not run. stopped at the first sample error (sample 's2')",
+        ],
+        ['sample errors', 's2'],
+        ['not run', 's3, s4'],
+        [
+          'answered from the cache',
+          '3 call(s), no request made (rerun with --no-cache to call afresh)',
+        ],
+      ]),
+    );
+    expect(
+      pageOf(report([result('s1', { contains: 1 })])).datasets[0]?.facts.map(([label]) => label),
+    ).toEqual(['samples', 'failures captured', 'duration seconds', 'started', 'run']);
+  });
+
   it('stores sample rows as arrays indexed by the page-wide metric list', () => {
     const r = report([
       result('s1', { contains: 1, 'exact-match': 0 }, { tags: ['geo'] }, 'Paris'),

@@ -8,6 +8,8 @@ import {
 import { gateActual } from '../comparison-renderer.js';
 import type { GatedReport } from '../eval-set-renderer.js';
 import type { SavedDatasetReport } from '../report-file.js';
+import { runOutcomeLine, type EvalReport } from '../eval-report.js';
+import type { ReportSummary } from '../report-summary.js';
 
 /**
  * The data an HTML report page draws, embedded in the page as JSON. Sample rows are arrays, not
@@ -171,6 +173,35 @@ function comparisonGates(gates: readonly ComparisonGateResult[] | undefined): Ht
   }));
 }
 
+/** Samples named in the facts of a stopped run; the JSON report lists them all. */
+const LISTED_IDS = 20;
+
+/**
+ * How the run ended, which samples the SUT could not answer or never ran, and its usage with the
+ * calls answered from the response cache: facts shown only when they say something.
+ */
+function runFacts(report: EvalReport, summary: ReportSummary): [string, string][] {
+  const listed = (ids: readonly string[]) =>
+    `${ids.slice(0, LISTED_IDS).join(', ')}${ids.length > LISTED_IDS ? ` … and ${ids.length - LISTED_IDS} more` : ''}`;
+  const facts: [string, string][] = [
+    [
+      'run',
+      `${runOutcomeLine(report)}${report.stopReason === null ? '' : ` ${report.stopReason}`}`,
+    ],
+  ];
+  if (report.sampleErrors.length > 0)
+    facts.push(['sample errors', listed(report.sampleErrors.map((error) => error.sampleId))]);
+  if (report.notRun.length > 0) facts.push(['not run', listed(report.notRun)]);
+  const usage = summary.usage;
+  if (usage.reported.cost_usd > 0) facts.push(['cost USD', usage.cost_usd.toFixed(6)]);
+  if ((usage.cached_calls ?? 0) > 0)
+    facts.push([
+      'answered from the cache',
+      `${usage.cached_calls} call(s), no request made (rerun with --no-cache to call afresh)`,
+    ]);
+  return facts;
+}
+
 /** The page model of a run (one dataset, an eval set, or an adversarial sweep). */
 export function runPageModel(input: RunPageInput): HtmlModel {
   const metrics: string[] = [];
@@ -227,6 +258,7 @@ export function runPageModel(input: RunPageInput): HtmlModel {
         ['failures captured', String(report.failures.length)],
         ['duration seconds', (report.finishedAt - report.startedAt).toFixed(2)],
         ['started', new Date(report.startedAt * 1000).toISOString()],
+        ...runFacts(report, summary),
       ],
       aggregates: summary.metrics,
       macroF1: summary.macroF1,
