@@ -49,7 +49,11 @@ describe('the page model of a run', () => {
       title: 't',
       generator: 'g',
       outcomes: [
-        { report: r, summary: { ...summary, usage: { ...summary.usage, cached_calls: 3 } } },
+        {
+          report: r,
+          summary: { ...summary, usage: { ...summary.usage, cached_calls: 3 } },
+          gates: undefined,
+        },
       ],
     });
     expect(model.datasets[0]?.facts).toEqual(
