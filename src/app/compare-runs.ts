@@ -42,6 +42,10 @@ export interface ComparedRuns {
 export interface CompareRequest {
   readonly gates: readonly ComparisonGate[];
   readonly allowDatasetMismatch?: boolean;
+  /** The level of every interval. @defaultValue 0.95 */
+  readonly confidence?: number;
+  /** Gate on evidence (intervals, McNemar) instead of point estimates. */
+  readonly significant?: boolean;
 }
 
 /** Compare two saved reports (`eval-harness compare`). */
@@ -56,11 +60,14 @@ export async function compareReportFiles(
     baseSource: base.source,
     headSource: head.source,
     ...(request.allowDatasetMismatch === true ? { allowDatasetMismatch: true } : {}),
+    ...(request.confidence === undefined ? {} : { confidence: request.confidence }),
   });
   checkComparisonGateMetrics(request.gates, comparedMetrics(comparison), 'neither report has');
   return {
     comparison,
-    gates: evaluateComparisonGates(comparison, request.gates),
+    gates: evaluateComparisonGates(comparison, request.gates, {
+      significant: request.significant === true,
+    }),
     base: baseReport,
     head: headReport,
   };
@@ -71,6 +78,9 @@ export interface Baseline {
   readonly source: string;
   readonly report: SavedReport;
   readonly gates: readonly ComparisonGate[];
+  /** @defaultValue 0.95 */
+  readonly confidence?: number;
+  readonly significant?: boolean;
 }
 
 /**
@@ -123,6 +133,12 @@ export function compareWithBaseline(
   const comparison = compareReports(baseline.report, head, {
     baseSource: baseline.source,
     headSource: 'this run',
+    ...(baseline.confidence === undefined ? {} : { confidence: baseline.confidence }),
   });
-  return { comparison, gates: evaluateComparisonGates(comparison, baseline.gates) };
+  return {
+    comparison,
+    gates: evaluateComparisonGates(comparison, baseline.gates, {
+      significant: baseline.significant === true,
+    }),
+  };
 }

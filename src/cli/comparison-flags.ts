@@ -3,6 +3,8 @@ import { compareWithBaseline, readSavedReport, type Baseline } from '../app/inde
 import { writeFileAtomically } from '../atomic-write.js';
 import { ReportFileError, UsageError } from '../errors.js';
 import {
+  DEFAULT_CONFIDENCE,
+  parseConfidence,
   parseMaxDropGate,
   parseMaxRegressedGate,
   renderComparison,
@@ -24,6 +26,8 @@ export interface ComparisonFlagOptions {
   baselineOptional?: boolean;
   maxDrop: string[];
   maxRegressed?: string;
+  confidence?: string;
+  significant?: boolean;
   html?: string;
 }
 
@@ -54,6 +58,8 @@ export async function loadBaselineFlag(
       ['--baseline-optional', options.baselineOptional === true],
       ['--max-drop', options.maxDrop.length > 0],
       ['--max-regressed', options.maxRegressed !== undefined],
+      ['--confidence', options.confidence !== undefined],
+      ['--significant', options.significant === true],
     ].find(([, given]) => given);
     if (needs !== undefined)
       throw new UsageError(`${needs[0] as string} requires --baseline <report.json>.`);
@@ -61,7 +67,7 @@ export async function loadBaselineFlag(
   }
   try {
     const report = await readSavedReport(resolve(io.cwd, options.baseline), options.baseline);
-    return { source: options.baseline, report, gates };
+    return { source: options.baseline, report, gates, ...comparisonEvidenceOf(options) };
   } catch (error) {
     if (
       options.baselineOptional === true &&
@@ -75,6 +81,18 @@ export async function loadBaselineFlag(
     }
     throw error;
   }
+}
+
+/** `--confidence` and `--significant`, shared with `compare`. */
+export function comparisonEvidenceOf(options: {
+  readonly confidence?: string | undefined;
+  readonly significant?: boolean | undefined;
+}): { confidence: number; significant: boolean } {
+  return {
+    confidence:
+      options.confidence === undefined ? DEFAULT_CONFIDENCE : parseConfidence(options.confidence),
+    significant: options.significant === true,
+  };
 }
 
 /** The comparison with the baseline once the run is done, rendered for the report. */

@@ -11,13 +11,21 @@ export function addComparisonGateOptions(command: Command, condition = ''): Comm
   return command
     .option(
       '--max-drop <gate>',
-      `${condition}exit 1 when metric[:mean|p50|p95|pass_rate] (or macro_f1) dropped by more than this many percentage points, such as contains:mean=5 (repeatable)`,
+      `${condition}exit 1 when metric[:mean|p50|p95|pass_rate] (or macro_f1) dropped by more than a limit in percentage points or score units, such as contains:mean=5pp or rouge-l=0.05score (repeatable)`,
       collect,
       [],
     )
     .option(
       '--max-regressed <n>',
       `${condition}exit 1 when more than n samples crossed the pass line (0.5) downwards on any metric`,
+    )
+    .option(
+      '--confidence <level>',
+      `${condition}the level of the comparison's confidence intervals (default 0.95)`,
+    )
+    .option(
+      '--significant',
+      `${condition}gate on evidence: --max-drop on a mean fails only when its whole confidence interval lies below the limit, --max-regressed only when McNemar says the pass-to-fail flips are beyond chance`,
     );
 }
 

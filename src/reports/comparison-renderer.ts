@@ -11,6 +11,7 @@ import {
 } from './comparison.js';
 import { pluralize } from '../values.js';
 import { markdownCell } from './markdown-renderer.js';
+import type { PairedStatistics } from './paired-stats.js';
 
 /** Lists in the Markdown comparison stop here and say how many more there are. */
 export const MARKDOWN_LIST_CAP = 20;
@@ -34,6 +35,7 @@ export function buildComparisonJson(
     base: sources.base,
     head: sources.head,
     pass_threshold: 0.5,
+    confidence: comparison.confidence,
     datasets: comparison.datasets,
     ...(comparison.kind === 'eval-set'
       ? {
@@ -108,14 +110,54 @@ function deltaRow(label: string, aggregate: string, value: ValueDelta): string {
   return `| ${markdownCell(label)} | ${aggregate} | ${score(value.base)} | ${score(value.head)} | ${signed(value.delta)} |`;
 }
 
+/** Percentage points with one decimal and a true minus sign: `−2.1`. */
+function pp(ratio: number): string {
+  const text = (ratio * 100).toFixed(1);
+  return text.startsWith('-') ? `\u2212${text.slice(1)}` : text === '0.0' ? '0.0' : `+${text}`;
+}
+
+function pValue(p: number): string {
+  return p >= 0.01 ? `= ${p.toFixed(2)}` : p >= 0.001 ? `= ${p.toFixed(3)}` : '< 0.001';
+}
+
+/**
+ * One metric's answer to "is the change real?", in one line: the mean change with its interval
+ * and verdict, the paired t-test's p, the smallest change this comparison could detect, then
+ * the pass/fail flips and McNemar's p. Shared by Markdown and the HTML page.
+ */
+export function statisticsLine(metric: string, stats: PairedStatistics): string {
+  const change =
+    stats.interval === null
+      ? `${pp(stats.mean_difference)} pp, no interval (${stats.note ?? 'not enough data'}), ${stats.verdict}`
+      : `${pp(stats.mean_difference)} pp [${pp(stats.interval[0])}, ${pp(stats.interval[1])}] ${stats.verdict}`;
+  const p = stats.p_value === null ? '' : `, p ${pValue(stats.p_value)}`;
+  const detects =
+    stats.min_detectable_effect === null || stats.interval === null
+      ? ''
+      : `, detects \u2265 ${(stats.min_detectable_effect * 100).toFixed(1)} pp`;
+  return `${metric} ${change}${p}${detects} (n = ${stats.n}; pass\u2192fail ${stats.pass_to_fail}, fail\u2192pass ${stats.fail_to_pass}, McNemar p ${pValue(stats.mcnemar_p)})`;
+}
+
+function statisticsLines(dataset: DatasetComparison, confidence: number): string[] {
+  const metrics = Object.entries(dataset.statistics);
+  if (metrics.length === 0) return [];
+  return [
+    `### Is the change real? (${Math.round(confidence * 1000) / 10} % confidence)`,
+    '',
+    ...metrics.map(([metric, stats]) => `- ${markdownCell(statisticsLine(metric, stats))}`),
+    '',
+  ];
+}
+
 /** One dataset's comparison: regressions first, then aggregates, improvements, the rest. */
-function datasetSections(dataset: DatasetComparison): string[] {
+function datasetSections(dataset: DatasetComparison, confidence: number): string[] {
   const { samples, failures } = dataset;
   const lines = [
     `## ${markdownCell(dataset.dataset)}${dataset.base_dataset === undefined ? '' : ` (base: ${markdownCell(dataset.base_dataset)})`}`,
     '',
     `_${pluralize(samples.paired, 'sample')} paired (base ${dataset.base_samples}, head ${dataset.head_samples}); ${crossedSampleCount(samples.regressed)} regressed and ${crossedSampleCount(samples.improved)} improved across the pass line (>= 0.5) on at least one metric._`,
     '',
+    ...statisticsLines(dataset, confidence),
     ...crossingTable('Regressed samples', samples.regressed),
     ...failureTable('Failures added', failures.added),
     '### Metrics',
@@ -205,7 +247,8 @@ export function renderComparisonMarkdown(
     if (comparison.datasets_only_in_base.length + comparison.datasets_only_in_head.length > 0)
       lines.push('');
   }
-  for (const dataset of comparison.datasets) lines.push(...datasetSections(dataset));
+  for (const dataset of comparison.datasets)
+    lines.push(...datasetSections(dataset, comparison.confidence));
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }
 

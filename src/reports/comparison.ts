@@ -3,6 +3,10 @@ import { AGGREGATE_NAMES, PASS_THRESHOLD, type AggregateName } from './aggregate
 import type { EvalReport } from './eval-report.js';
 import type { SavedDatasetReport, SavedReport } from './report-file.js';
 import type { ReportSummary } from './report-summary.js';
+import { pairedStatistics, type PairedStatistics } from './paired-stats.js';
+
+/** The confidence of comparison intervals unless `--confidence` says otherwise. */
+export const DEFAULT_CONFIDENCE = 0.95;
 
 export const COMPARISON_SCHEMA_V1 = 'eval-harness.comparison.v1';
 
@@ -51,11 +55,18 @@ export interface DatasetComparison {
     readonly added: readonly FailureRef[];
     readonly resolved: readonly FailureRef[];
   };
+  /**
+   * Per metric scored in both runs: paired statistics over the samples both scored (a sample's
+   * score is already the mean of its repeats), so a reader can tell a change from noise.
+   */
+  readonly statistics: Record<string, PairedStatistics>;
 }
 
 /** The comparison of two reports: one dataset pair, or an eval set's datasets paired by name. */
 export interface Comparison {
   readonly kind: 'dataset' | 'eval-set';
+  /** The confidence of every interval, e.g. 0.95. */
+  readonly confidence: number;
   readonly eval_set?: string;
   readonly datasets: readonly DatasetComparison[];
   /** Eval sets: datasets present in one report only. */
@@ -94,11 +105,13 @@ export function crossedSampleCount(crossings: readonly SampleCrossing[]): number
 export function compareDatasetReports(
   base: SavedDatasetReport,
   head: SavedDatasetReport,
+  confidence = DEFAULT_CONFIDENCE,
 ): DatasetComparison {
   const baseById = new Map(base.samples.map((sample) => [sample.id, sample]));
   const headIds = new Set(head.samples.map((sample) => sample.id));
   const regressed: SampleCrossing[] = [];
   const improved: SampleCrossing[] = [];
+  const pairs = new Map<string, { base: number; head: number; passLine: number }[]>();
   let paired = 0;
   for (const sample of head.samples) {
     const before = baseById.get(sample.id);
@@ -108,6 +121,9 @@ export function compareDatasetReports(
       const baseScore = before.scores[metric]?.score;
       const headScore = entry.score;
       if (typeof baseScore !== 'number' || headScore === null) continue;
+      const list = pairs.get(metric) ?? [];
+      list.push({ base: baseScore, head: headScore, passLine: PASS_THRESHOLD });
+      pairs.set(metric, list);
       const crossing = { id: sample.id, metric, base: baseScore, head: headScore };
       if (baseScore >= PASS_THRESHOLD && headScore < PASS_THRESHOLD) regressed.push(crossing);
       else if (baseScore < PASS_THRESHOLD && headScore >= PASS_THRESHOLD) improved.push(crossing);
@@ -143,6 +159,9 @@ export function compareDatasetReports(
       added: head.failures.filter((failure) => !baseFailures.has(failureKey(failure))),
       resolved: base.failures.filter((failure) => !headFailures.has(failureKey(failure))),
     },
+    statistics: Object.fromEntries(
+      [...pairs].map(([metric, list]) => [metric, pairedStatistics(list, confidence)]),
+    ),
   };
 }
 
@@ -152,6 +171,8 @@ export interface CompareOptions {
   readonly headSource: string;
   /** Compare reports of two different datasets (a renamed dataset). */
   readonly allowDatasetMismatch?: boolean;
+  /** @defaultValue 0.95 */
+  readonly confidence?: number;
 }
 
 /**
@@ -164,6 +185,7 @@ export function compareReports(
   head: SavedReport,
   options: CompareOptions,
 ): Comparison {
+  const confidence = options.confidence ?? DEFAULT_CONFIDENCE;
   if (base.kind !== head.kind) {
     const describe = (report: SavedReport, source: string) =>
       `${source} is ${report.kind === 'dataset' ? 'a dataset report' : 'an eval-set report'}`;
@@ -179,7 +201,8 @@ export function compareReports(
     }
     return {
       kind: 'dataset',
-      datasets: [compareDatasetReports(base.report, head.report)],
+      confidence,
+      datasets: [compareDatasetReports(base.report, head.report, confidence)],
       datasets_only_in_base: [],
       datasets_only_in_head: [],
     };
@@ -195,10 +218,11 @@ export function compareReports(
   const datasets: DatasetComparison[] = [];
   for (const report of head.reports) {
     const before = baseByName.get(report.dataset);
-    if (before !== undefined) datasets.push(compareDatasetReports(before, report));
+    if (before !== undefined) datasets.push(compareDatasetReports(before, report, confidence));
   }
   return {
     kind: 'eval-set',
+    confidence,
     eval_set: head.evalSet,
     datasets,
     datasets_only_in_base: base.reports.map((r) => r.dataset).filter((n) => !headNames.has(n)),
@@ -251,19 +275,29 @@ export interface ComparisonGateResult {
   /** The drop in percentage points (max-drop), or the number of regressed samples. */
   readonly actual: number | null;
   readonly limit: number;
+  /** What decided it: `point estimate`, `count`, a confidence interval, or McNemar. */
+  readonly rule: string;
   /** One line for stderr when the gate failed; null when it passed. */
   readonly message: string | null;
 }
 
-/** Parse one `--max-drop` value: `metric[:mean|p50|p95|pass_rate]=<percentage points>`. */
+/**
+ * Parse one `--max-drop` value: `metric[:mean|p50|p95|pass_rate]=<limit>`, the limit in
+ * percentage points (`5pp`) or in score units (`0.05score`). A bare number means points, as it
+ * always has; a bare number below 1 is refused, because `rouge-l=0.05` almost always meant a
+ * score of 0.05 (5 points), not 0.05 points.
+ */
 export function parseMaxDropGate(text: string): ComparisonGate {
-  const match = /^([^=]+)=(.+)$/.exec(text.trim());
-  const points = match === null ? Number.NaN : Number(match[2]);
-  if (match === null || !Number.isFinite(points) || points < 0 || match[2]?.trim() === '') {
+  const usage = `expected metric[:mean|p50|p95|pass_rate]=<limit> with the limit in percentage points (5pp) or score units (0.05score), such as contains:mean=5pp or macro_f1=0.02score`;
+  const match = /^([^=]+)=\s*([0-9]+(?:\.[0-9]+)?)\s*(pp|score)?\s*$/.exec(text.trim());
+  if (match === null) throw new EvalRunError(`Invalid --max-drop '${text}': ${usage}.`);
+  const value = Number(match[2]);
+  const unit = match[3];
+  if (unit === undefined && value > 0 && value < 1)
     throw new EvalRunError(
-      `Invalid --max-drop '${text}': expected metric[:mean|p50|p95|pass_rate]=<percentage points>, such as contains:mean=5 or macro_f1=2.`,
+      `Invalid --max-drop '${text}': a bare limit below 1 is ambiguous; write ${match[2]}score for a drop of ${match[2]} in score units (${(value * 100).toFixed(1).replace(/\.0$/, '')} points), or ${match[2]}pp for ${match[2]} percentage points.`,
     );
-  }
+  const points = unit === 'score' ? value * 100 : value;
   const target = (match[1] as string).trim();
   if (target === 'macro_f1')
     return { kind: 'max-drop', metric: 'macro_f1', aggregate: 'macro_f1', maxDropPoints: points };
@@ -281,6 +315,16 @@ export function parseMaxDropGate(text: string): ComparisonGate {
     aggregate: aggregate as AggregateName,
     maxDropPoints: points,
   };
+}
+
+/** `--confidence`: the level of every interval, such as 0.95; from 0.5 up to, not including, 1. */
+export function parseConfidence(text: string): number {
+  const value = /^\s*0?\.[0-9]+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(value) || value < 0.5 || value >= 1)
+    throw new EvalRunError(
+      `Invalid --confidence '${text}': expected a level from 0.5 to below 1, such as 0.9, 0.95 or 0.99.`,
+    );
+  return value;
 }
 
 /** Parse `--max-regressed`: a whole number of samples, 0 or more. */
@@ -318,11 +362,21 @@ export function comparedMetrics(comparison: Comparison): Set<string> {
 
 const points = (ratio: number) => (ratio * 100).toFixed(2);
 
-/** Apply the gates: max-drop to every compared dataset, max-regressed to the regressed total. */
+/**
+ * Apply the gates: max-drop to every compared dataset, max-regressed to the regressed total.
+ * With `significant`, a mean's max-drop fails only when the whole confidence interval of the
+ * change lies below −limit, and max-regressed only when, besides too many regressed samples, some
+ * metric has more pass→fail than fail→pass flips with a McNemar p below 1 − confidence. Every
+ * result says which rule decided it.
+ */
 export function evaluateComparisonGates(
   comparison: Comparison,
   gates: readonly ComparisonGate[],
+  options: { readonly significant?: boolean } = {},
 ): ComparisonGateResult[] {
+  const significant = options.significant === true;
+  const alpha = 1 - comparison.confidence;
+  const level = `${Math.round(comparison.confidence * 1000) / 10} %`;
   const results: ComparisonGateResult[] = [];
   for (const gate of gates) {
     if (gate.kind === 'max-regressed') {
@@ -330,7 +384,13 @@ export function evaluateComparisonGates(
         (sum, dataset) => sum + crossedSampleCount(dataset.samples.regressed),
         0,
       );
-      const passed = regressed <= gate.max;
+      const evidence = comparison.datasets.flatMap((dataset) =>
+        Object.entries(dataset.statistics)
+          .filter(([, s]) => s.pass_to_fail > s.fail_to_pass && s.mcnemar_p < alpha)
+          .map(([metric, s]) => `${metric} (${s.pass_to_fail} vs ${s.fail_to_pass}, McNemar p = ${s.mcnemar_p.toPrecision(2)})`),
+      );
+      const passed = regressed <= gate.max || (significant && evidence.length === 0);
+      const rule = significant ? `McNemar at ${level}` : 'count';
       results.push({
         kind: gate.kind,
         gate: `--max-regressed ${gate.max}`,
@@ -338,9 +398,10 @@ export function evaluateComparisonGates(
         passed,
         actual: regressed,
         limit: gate.max,
+        rule,
         message: passed
           ? null
-          : `Comparison gate failed: ${regressed} sample(s) crossed the pass line downwards, above --max-regressed ${gate.max}`,
+          : `Comparison gate failed: ${regressed} sample(s) crossed the pass line downwards, above --max-regressed ${gate.max}${significant ? `, and more flipped to fail than to pass beyond chance on ${evidence.join(', ')}` : ''} (rule: ${rule})`,
       });
       continue;
     }
@@ -353,7 +414,18 @@ export function evaluateComparisonGates(
       if (value === undefined) continue; // this dataset does not score the metric
       const drop = value.delta === null ? null : -value.delta * 100;
       // Rounding keeps a drop of exactly the limit (0.1 - 0.05 in floating point) a pass.
-      const passed = drop !== null && Math.round(drop * 1e9) / 1e9 <= gate.maxDropPoints;
+      const pointPass = drop !== null && Math.round(drop * 1e9) / 1e9 <= gate.maxDropPoints;
+      const stats = gate.aggregate === 'mean' ? dataset.statistics[gate.metric] : undefined;
+      // The evidence rule needs an interval; without one the point estimate decides.
+      const interval = significant ? (stats?.interval ?? null) : null;
+      const passed =
+        interval === null ? pointPass : interval[1] * 100 >= -gate.maxDropPoints - 1e-9;
+      const rule =
+        interval !== null
+          ? `${level} confidence interval`
+          : significant && gate.aggregate === 'mean'
+            ? 'point estimate (no interval could be computed)'
+            : 'point estimate';
       const where = `(${dataset.dataset})`;
       results.push({
         kind: gate.kind,
@@ -362,11 +434,14 @@ export function evaluateComparisonGates(
         passed,
         actual: drop,
         limit: gate.maxDropPoints,
+        rule,
         message: passed
           ? null
           : value.base === null || value.head === null
             ? `Comparison gate failed ${where}: ${label} is missing from the ${value.base === null ? 'base' : 'head'} report`
-            : `Comparison gate failed ${where}: ${label} dropped by ${points(-(value.delta ?? 0))} percentage points (${value.base.toFixed(4)} -> ${value.head.toFixed(4)}), above --max-drop ${gate.maxDropPoints}`,
+            : interval !== null
+              ? `Comparison gate failed ${where}: ${label} dropped by ${points(-(value.delta ?? 0))} percentage points (${value.base.toFixed(4)} -> ${value.head.toFixed(4)}), and its whole ${level} interval [${points(interval[0])}, ${points(interval[1])}] lies below -${gate.maxDropPoints} (rule: ${rule})`
+              : `Comparison gate failed ${where}: ${label} dropped by ${points(-(value.delta ?? 0))} percentage points (${value.base.toFixed(4)} -> ${value.head.toFixed(4)}), above --max-drop ${gate.maxDropPoints} (rule: ${rule})`,
       });
     }
   }

@@ -85,11 +85,13 @@ export {
 } from './report-file.js';
 export {
   COMPARISON_SCHEMA_V1,
+  DEFAULT_CONFIDENCE,
   checkComparisonGateMetrics,
   compareDatasetReports,
   comparedMetrics,
   compareReports,
   evaluateComparisonGates,
+  parseConfidence,
   parseMaxDropGate,
   parseMaxRegressedGate,
   savedReportOf,
@@ -102,9 +104,17 @@ export {
   type ValueDelta,
 } from './comparison.js';
 export {
+  mcnemarExactP,
+  pairedStatistics,
+  studentTQuantile,
+  type PairedStatistics,
+  type PairedVerdict,
+} from './paired-stats.js';
+export {
   buildComparisonJson,
   renderComparison,
   renderComparisonMarkdown,
+  statisticsLine,
   type ComparisonSources,
   type RenderedComparison,
 } from './comparison-renderer.js';

@@ -99,7 +99,7 @@ describe('eval-harness compare (child process)', () => {
     );
     expect(failed.code).toBe(1);
     expect(failed.stderr.trim().split('\n')).toEqual([
-      'Comparison gate failed: 1 sample(s) crossed the pass line downwards, above --max-regressed 0',
+      'Comparison gate failed: 1 sample(s) crossed the pass line downwards, above --max-regressed 0 (rule: count)',
     ]);
     expect(failed.stdout).toContain('| --max-regressed 0 | all | 1 | 0 | FAIL |');
     expect(failed.stdout).toContain(
@@ -133,7 +133,7 @@ describe('eval-harness compare (child process)', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      'Comparison gate failed (qa): exact-match:mean dropped by 50.00 percentage points (0.7500 -> 0.2500), above --max-drop 25\n',
+      'Comparison gate failed (qa): exact-match:mean dropped by 50.00 percentage points (0.7500 -> 0.2500), above --max-drop 25 (rule: point estimate)\n',
     );
   });
 
@@ -269,7 +269,7 @@ describe('eval-harness run --baseline (child process)', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      'Comparison gate failed: 1 sample(s) crossed the pass line downwards, above --max-regressed 0',
+      'Comparison gate failed: 1 sample(s) crossed the pass line downwards, above --max-regressed 0 (rule: count)',
     );
     const report = JSON.parse(await readFile(join(dir, 'r.json'), 'utf8'));
     expect(report.comparison.gates).toEqual([
@@ -280,6 +280,7 @@ describe('eval-harness run --baseline (child process)', () => {
         passed: false,
         actual: 1,
         limit: 0,
+        rule: 'count',
       },
     ]);
     expect(await exists(join(dir, 'r.html'))).toBe(true);
@@ -372,7 +373,7 @@ describe('eval-harness run --baseline (child process)', () => {
     );
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(
-      'Comparison gate failed: 2 sample(s) crossed the pass line downwards, above --max-regressed 1',
+      'Comparison gate failed: 2 sample(s) crossed the pass line downwards, above --max-regressed 1 (rule: count)',
     );
     const report = JSON.parse(second.stdout);
     expect(report.comparison).toMatchObject({ kind: 'eval-set', eval_set: 'nightly' });

@@ -255,7 +255,7 @@ describe('comparison gates', () => {
     ]);
     expect(failed).toMatchObject({ passed: false, actual: 25, limit: 10, dataset: 'demo' });
     expect(failed?.message).toBe(
-      'Comparison gate failed (demo): contains:mean dropped by 25.00 percentage points (0.7500 -> 0.5000), above --max-drop 10',
+      'Comparison gate failed (demo): contains:mean dropped by 25.00 percentage points (0.7500 -> 0.5000), above --max-drop 10 (rule: point estimate)',
     );
     expect(atLimit).toMatchObject({ passed: true, message: null });
   });
@@ -267,7 +267,7 @@ describe('comparison gates', () => {
     ]);
     expect(zero).toMatchObject({ passed: false, actual: 1, gate: '--max-regressed 0' });
     expect(zero?.message).toBe(
-      'Comparison gate failed: 1 sample(s) crossed the pass line downwards, above --max-regressed 0',
+      'Comparison gate failed: 1 sample(s) crossed the pass line downwards, above --max-regressed 0 (rule: count)',
     );
     expect(one?.passed).toBe(true);
   });
@@ -311,6 +311,7 @@ describe('comparison renderers', () => {
       'base',
       'head',
       'pass_threshold',
+      'confidence',
       'datasets',
       'gates',
     ]);
@@ -323,6 +324,7 @@ describe('comparison renderers', () => {
         passed: false,
         actual: 1,
         limit: 0,
+        rule: 'count',
       },
     ]);
   });

@@ -8,7 +8,12 @@ import {
   type SavedReport,
 } from '../../reports/index.js';
 import { EVAL_HARNESS_VERSION } from '../../version.js';
-import { parseComparisonGates, reportComparisonGates, writeHtmlPage } from '../comparison-flags.js';
+import {
+  comparisonEvidenceOf,
+  parseComparisonGates,
+  reportComparisonGates,
+  writeHtmlPage,
+} from '../comparison-flags.js';
 import { emitReport } from '../emit-report.js';
 import type { CliIo } from '../io.js';
 import { checkFilePathFlags } from '../path-flags.js';
@@ -20,6 +25,8 @@ export interface CompareCommandOptions {
   html?: string;
   maxDrop: string[];
   maxRegressed?: string;
+  confidence?: string;
+  significant?: boolean;
   allowDatasetMismatch?: boolean;
 }
 
@@ -43,7 +50,11 @@ export async function compareCommand(
   const compared = await compareReportFiles(
     { path: resolve(io.cwd, basePath), source: basePath },
     { path: resolve(io.cwd, headPath), source: headPath },
-    { gates, allowDatasetMismatch: options.allowDatasetMismatch === true },
+    {
+      gates,
+      allowDatasetMismatch: options.allowDatasetMismatch === true,
+      ...comparisonEvidenceOf(options),
+    },
   );
   const sources = { base: basePath, head: headPath };
   const gateResults = gates.length > 0 ? compared.gates : undefined;
