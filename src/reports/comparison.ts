@@ -387,7 +387,10 @@ export function evaluateComparisonGates(
       const evidence = comparison.datasets.flatMap((dataset) =>
         Object.entries(dataset.statistics)
           .filter(([, s]) => s.pass_to_fail > s.fail_to_pass && s.mcnemar_p < alpha)
-          .map(([metric, s]) => `${metric} (${s.pass_to_fail} vs ${s.fail_to_pass}, McNemar p = ${s.mcnemar_p.toPrecision(2)})`),
+          .map(
+            ([metric, s]) =>
+              `${metric} (${s.pass_to_fail} vs ${s.fail_to_pass}, McNemar p = ${s.mcnemar_p.toPrecision(2)})`,
+          ),
       );
       const passed = regressed <= gate.max || (significant && evidence.length === 0);
       const rule = significant ? `McNemar at ${level}` : 'count';

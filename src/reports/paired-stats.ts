@@ -171,7 +171,8 @@ export function pairedStatistics(
       p_value: null,
       verdict: 'no clear change',
       min_detectable_effect: null,
-      note: n === 0 ? 'no sample was scored in both runs' : 'one paired sample: no spread to measure',
+      note:
+        n === 0 ? 'no sample was scored in both runs' : 'one paired sample: no spread to measure',
     };
   }
   let squares = 0;

@@ -239,6 +239,12 @@ describe('the HTML comparison page in Chromium', () => {
       }
     }
     expect(await page.locator('#gates tr.fail').innerText()).toContain('--max-regressed 0');
+    // One verdict line per metric, as the Markdown comparison prints it.
+    const verdicts = await page.locator('#verdicts-0 li').allInnerTexts();
+    expect(verdicts).toHaveLength(Object.keys(comparison.datasets[0].statistics).length);
+    expect(verdicts[0]).toMatch(
+      /^\S+ [+\u22120-9.]+ pp .*\(n = \d+; pass\u2192fail \d+, fail\u2192pass \d+, McNemar p /,
+    );
     await page.screenshot({ path: join(screenshots, 'comparison.png'), fullPage: true });
 
     await page.selectOption('#status', 'regressed');

@@ -5,7 +5,7 @@ import {
   type ComparisonGateResult,
   type DatasetComparison,
 } from '../comparison.js';
-import { gateActual } from '../comparison-renderer.js';
+import { gateActual, statisticsLine } from '../comparison-renderer.js';
 import type { GatedReport } from '../eval-set-renderer.js';
 import type { SavedDatasetReport } from '../report-file.js';
 import { runOutcomeLine, type EvalReport } from '../eval-report.js';
@@ -41,6 +41,15 @@ export interface HtmlDataset {
     means: Record<string, number>;
   }[];
   readonly comparison: DatasetComparison | null;
+  /** One line per metric: is the change real? (see `statisticsLine`); empty without a comparison. */
+  readonly verdicts: readonly string[];
+}
+
+/** The comparison's verdict lines of one dataset, for the page. */
+function verdictsOf(comparison: DatasetComparison | null | undefined): string[] {
+  return Object.entries(comparison?.statistics ?? {}).map(([metric, stats]) =>
+    statisticsLine(metric, stats),
+  );
 }
 
 /**
@@ -276,6 +285,7 @@ export function runPageModel(input: RunPageInput): HtmlModel {
         ),
       })),
       comparison: comparisons.get(report.datasetName) ?? null,
+      verdicts: verdictsOf(comparisons.get(report.datasetName)),
     };
   });
   gates.push(...comparisonGates(input.comparisonGates), ...(input.extraGates ?? []));
@@ -386,6 +396,7 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
       ),
       cohorts: [],
       comparison,
+      verdicts: verdictsOf(comparison),
     };
   });
   padRows(samples, [5, 6, 8, 9], metrics.length);

@@ -126,6 +126,12 @@ export const PAGE_SCRIPT = String.raw`
       rows.push(el('tr', { className: f1.delta !== null && f1.delta < 0 ? 'worse' : '' }, [cell('macro_f1'), cell('-'),
         cell(fmt(f1.base)), cell(fmt(f1.head)), cell(signed(f1.delta), { 'data-macro-f1-delta': '' })]));
       section.appendChild(table('comparison-' + d, ['metric', 'aggregate', 'base', 'head', 'delta'], rows));
+      if (ds.verdicts.length > 0) {
+        section.appendChild(el('h4', { text: 'Is the change real?' }));
+        section.appendChild(el('ul', { id: 'verdicts-' + d }, ds.verdicts.map(function (line) {
+          return el('li', { text: line, className: / worse[,(]/.test(line) ? 'worse' : '' });
+        })));
+      }
       [['Regressed samples', cmp.samples.regressed], ['Improved samples', cmp.samples.improved]].forEach(function (pair) {
         if (pair[1].length === 0) return;
         // Counted in samples, like the gate; a sample that crossed on two metrics has two rows.
