@@ -12,7 +12,8 @@ import { loadDatasetFile } from '../datasets/index.js';
 import type { EvalEngine, GoldenDataset } from '../engine/index.js';
 import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
-import { MetricRegistry, isMetric } from '../metrics/index.js';
+import { MetricRegistry, PROVIDER_OF_METRIC, isMetric, judgePrompts } from '../metrics/index.js';
+import type { ScoringProvider } from '../reports/index.js';
 import { createEmbeddingsClient, createJudgeClient } from '../providers/index.js';
 import {
   createCommandRunner,
@@ -23,6 +24,7 @@ import {
 import { CONFIG_SUT_RUNNER } from '../batches/index.js';
 import type { ResponseCache } from '../response-cache.js';
 import { debugType } from '../values.js';
+import { suggestKey } from '../suggest.js';
 
 /**
  * Turning a loaded config into the objects a run uses: the SUT runner, custom metrics, the
@@ -103,6 +105,16 @@ export async function registerConfigMetrics(
   for (const [name, entry] of Object.entries(custom)) {
     if (entry === undefined) continue;
     const where = `metrics.${name} in ${loaded.path ?? 'the config'}`;
+    if (entry.path === undefined) {
+      // Only a pass line: it must name a metric that exists.
+      if (!engine.metrics.has(name)) {
+        const suggestion = suggestKey(name, engine.metrics.names());
+        throw new ConfigError(
+          `${where}: '${name}' is not a built-in metric, so its threshold applies to nothing${suggestion === undefined ? '; add a path to define a custom metric' : ` (did you mean '${suggestion}'?)`}.`,
+        );
+      }
+      continue;
+    }
     const exportName = entry.export ?? 'default';
     const exported = await importExport(resolve(loaded.dir, entry.path), exportName, where);
     if (!isMetric(exported) && typeof exported !== 'function') {
@@ -162,7 +174,33 @@ export async function prepareDataset(
     );
   }
   const name = configured !== undefined ? selection.dataset : document.name;
-  return engine.dataset(name).useDocument(document).withMetrics(metrics).register();
+  const names = metrics.map((entry) => (typeof entry === 'string' ? entry : entry.name));
+  return engine
+    .dataset(name)
+    .useDocument(document)
+    .withMetrics(names)
+    .withPassLines(configPassLines(loaded, metrics))
+    .register();
+}
+
+/**
+ * Each metric's pass line from the config: a dataset entry's `{ name, threshold }` wins over the
+ * `metrics.<name>.threshold` of the config; unset lines stay at the default.
+ */
+function configPassLines(
+  loaded: LoadedConfig,
+  metrics: readonly (string | { readonly name: string; readonly threshold?: number | undefined })[],
+): Record<string, number> {
+  const lines: Record<string, number> = {};
+  for (const entry of metrics) {
+    const name = typeof entry === 'string' ? entry : entry.name;
+    const configured = (
+      loaded.config.metrics as Record<string, { threshold?: number }> | undefined
+    )?.[name]?.threshold;
+    const line = (typeof entry === 'string' ? undefined : entry.threshold) ?? configured;
+    if (line !== undefined) lines[name] = line;
+  }
+  return lines;
 }
 
 function looksLikePath(text: string): boolean {
@@ -299,6 +337,40 @@ export function createMetricRegistry(loaded: LoadedConfig, cache?: ResponseCache
       ? {}
       : { retrievalDefaultK: loaded.config.metrics.retrieval.defaultK }),
   });
+}
+
+/**
+ * The providers a dataset's metrics score with (judge, embeddings), each with its model and a
+ * 12-character fingerprint of the model and the prompts that decide its scores. Reports carry it
+ * so that `compare` and `--baseline` can warn when two runs were judged differently.
+ */
+export function scoringProviders(
+  loaded: LoadedConfig,
+  dataset: GoldenDataset,
+): Record<string, ScoringProvider> {
+  const used = new Set(
+    dataset.metrics.flatMap((metric) => {
+      const provider = PROVIDER_OF_METRIC[metric.name];
+      return provider === undefined ? [] : [provider];
+    }),
+  );
+  const out: Record<string, ScoringProvider> = {};
+  for (const provider of ['judge', 'embeddings'] as const) {
+    if (!used.has(provider)) continue;
+    const settings = loaded.providers[provider];
+    const model = settings.model ?? null;
+    const decides = {
+      model,
+      ...(provider === 'judge'
+        ? { prompts: judgePrompts(loaded.providers.judge.promptTemplate) }
+        : {}),
+    };
+    out[provider] = {
+      model,
+      fingerprint: createHash('sha256').update(canonicalJson(decides)).digest('hex').slice(0, 12),
+    };
+  }
+  return out;
 }
 
 /**

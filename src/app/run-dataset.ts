@@ -28,7 +28,12 @@ import {
 } from '../reports/index.js';
 import type { ResponseCache } from '../response-cache.js';
 import type { SampleRunner, SavedOutputs } from '../sut/index.js';
-import { createConfigRunnerResolver, redisOf, sutFingerprint } from './config-runtime.js';
+import {
+  createConfigRunnerResolver,
+  redisOf,
+  scoringProviders,
+  sutFingerprint,
+} from './config-runtime.js';
 
 /** What one dataset's run needs, all checked before its first SUT call. */
 export interface PreparedDataset {
@@ -113,6 +118,8 @@ export async function runDataset(
   } else {
     report = await engine.run(name, prepared.source.runner, runOptions);
   }
+  const providers = scoringProviders(loaded, prepared.dataset);
+  if (Object.keys(providers).length > 0) report = { ...report, providers };
   const summary = summarizeReport(report, { prices: loaded.config.costs ?? {} });
   return {
     report,

@@ -10,6 +10,7 @@ import {
   renderComparison,
   renderHtmlPage,
   runPageModel,
+  type Comparison,
   type ComparisonGate,
   type ComparisonGateResult,
   type GatedReport,
@@ -118,6 +119,13 @@ export function compareRunWithBaseline(
       baseline.gates.length > 0 ? gates : undefined,
     ),
   };
+}
+
+/** One stderr warning per reason the two runs' scores may not be comparable. */
+export function warnComparability(comparison: Comparison | undefined, io: CliIo): void {
+  for (const dataset of comparison?.datasets ?? [])
+    for (const warning of dataset.warnings)
+      io.stderr.write(`warning: ${dataset.dataset}: ${warning}\n`);
 }
 
 /** One stderr line per failed comparison gate; 1 when any failed. */

@@ -100,7 +100,7 @@ export async function runEvalSetCommand(
     render: (comparison) => [
       options.json === true
         ? renderEvalSetJson(result, passOutcomes, comparison)
-        : renderEvalSetMarkdown(result, passOutcomes, comparison),
+        : renderEvalSetMarkdown(result, passOutcomes, comparison, context.flags.maxRows),
     ],
     junitReports: result.reports,
   });

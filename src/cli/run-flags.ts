@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { ResolvedBatch } from '../batches/index.js';
 import { UsageError } from '../errors.js';
+import { parseCountFlag } from '../flag-values.js';
 import { DEFAULT_CACHE_DIR, createDiskCache, type ResponseCache } from '../response-cache.js';
 import type { BatchFlagOptions } from './batch-flags.js';
 import type { ComparisonFlagOptions } from './comparison-flags.js';
@@ -31,6 +32,7 @@ export interface RunCommandOptions extends BatchFlagOptions, ComparisonFlagOptio
   cacheDir?: string;
   /** False with --no-cache. */
   cache?: boolean;
+  maxRows?: string;
   sutTimeout?: string;
   sutRetries?: string;
   maxErrors?: string;
@@ -53,10 +55,16 @@ export interface RunFlags {
   readonly progress: boolean;
   readonly progressFile: string | undefined;
   readonly redisUrl: string | undefined;
+  /** `--max-rows`: samples listed below the pass line in Markdown. */
+  readonly maxRows: number | undefined;
 }
 
 export function runFlagsOf(options: RunCommandOptions, io: CliIo): RunFlags {
   return {
+    maxRows:
+      options.maxRows === undefined
+        ? undefined
+        : parseCountFlag('--max-rows', options.maxRows, Number.MAX_SAFE_INTEGER),
     metricFlags: options.metric,
     outputsPath: options.outputs === undefined ? undefined : resolve(io.cwd, options.outputs),
     sutModule: options.sut,

@@ -58,6 +58,10 @@ export function addRunOptions(command: Command): Command {
       [],
     )
     .option(
+      '--max-rows <n>',
+      'samples listed under "Samples below the pass line" in the Markdown report (default 20)',
+    )
+    .option(
       '--repeat <n>',
       "run each sample n times (independent SUT calls); reports per-sample means, pass_all and pass_any (default: the config dataset's repeat, else 1)",
     )

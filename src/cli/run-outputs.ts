@@ -1,6 +1,11 @@
 import { checkBaseline, type Baseline, type PreparedDataset } from '../app/index.js';
 import type { EvalReport, GatedReport, HtmlGate, RenderedComparison } from '../reports/index.js';
-import { compareRunWithBaseline, reportComparisonGates, writeRunHtml } from './comparison-flags.js';
+import {
+  compareRunWithBaseline,
+  reportComparisonGates,
+  warnComparability,
+  writeRunHtml,
+} from './comparison-flags.js';
 import { emitReport, writeJunit } from './emit-report.js';
 import type { CliIo } from './io.js';
 
@@ -50,6 +55,7 @@ export async function writeRunOutputs(
   outputs: RunOutputs,
 ): Promise<0 | 1> {
   const compared = compareRunWithBaseline(baseline, outputs.outcomes, outputs.evalSet);
+  warnComparability(compared?.comparison, io);
   await emitReport(() => outputs.render(compared?.rendered), options, io);
   if (options.junit !== undefined) await writeJunit(outputs.junitReports, options.junit, io);
   await writeRunHtml(options, io, {

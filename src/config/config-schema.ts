@@ -5,10 +5,19 @@ import { strictObject } from './strict-object.js';
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
 const nonNegativeInt = z.number().int('must be a whole number').min(0, 'must be 0 or more');
 
+/** A pass line: the score at or above which a metric passes. */
+const passLine = z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
+
+/** A dataset's metric: a name, or a name with its pass line for this dataset. */
+export const DatasetMetricSchema = z.union([
+  nonEmpty,
+  strictObject({ name: nonEmpty, threshold: passLine.optional() }),
+]);
+
 /** `datasets.<name>`: a dataset file (path relative to the config file) and its metrics. */
 export const DatasetEntrySchema = strictObject({
   path: nonEmpty,
-  metrics: z.array(nonEmpty).min(1, 'must list at least one metric').optional(),
+  metrics: z.array(DatasetMetricSchema).min(1, 'must list at least one metric').optional(),
   /** How many times each sample runs (`--repeat` wins). */
   repeat: z.number().int('must be a whole number').min(1, 'must be 1 or more').optional(),
 });
@@ -85,11 +94,29 @@ export const SutSchema = z.discriminatedUnion('type', [
   CommandSutSchema,
 ]);
 
-/** `metrics.<name>`: a custom metric module; the export is a Metric or a factory returning one. */
+/**
+ * `metrics.<name>`: a custom metric module (the export is a Metric or a factory returning one)
+ * with an optional pass line, or only a pass line for a built-in metric.
+ */
 export const CustomMetricSchema = strictObject({
-  path: nonEmpty,
+  path: nonEmpty.optional(),
   export: nonEmpty.optional(),
+  threshold: passLine.optional(),
+}).superRefine((entry, ctx) => {
+  if (entry.path === undefined && entry.threshold === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['path'],
+      message:
+        'is required: a custom metric module (path, export), or a threshold for a built-in metric',
+    });
+  else if (entry.path === undefined && entry.export !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['path'], message: 'is required with export' });
 });
+
+/** How users write a `metrics.<name>` entry: a module with an optional pass line, or only a pass line. */
+type MetricEntryInput =
+  { path: string; export?: string; threshold?: number } | { threshold: number };
 
 /** `metrics.retrieval`: settings of the built-in retrieval metrics. */
 export const RetrievalSettingsSchema = strictObject({
@@ -198,7 +225,7 @@ export const ConfigSchema = strictObject({
 export type EvalHarnessConfig = Omit<z.input<typeof ConfigSchema>, 'metrics'> & {
   metrics?: { retrieval?: z.input<typeof RetrievalSettingsSchema> } & Record<
     string,
-    z.input<typeof CustomMetricSchema> | z.input<typeof RetrievalSettingsSchema>
+    MetricEntryInput | z.input<typeof RetrievalSettingsSchema>
   >;
 };
 export type ParsedConfig = z.output<typeof ConfigSchema>;

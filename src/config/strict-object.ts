@@ -1,4 +1,4 @@
-import { closest, distance } from 'fastest-levenshtein';
+import { suggestKey } from '../suggest.js';
 import * as z from 'zod';
 
 /**
@@ -22,10 +22,4 @@ export function unknownKeyMessage(keys: readonly string[], known: readonly strin
     .join('; ');
 }
 
-/** The closest known key when it is near enough to be a typo. */
-export function suggestKey(key: string, known: readonly string[]): string | undefined {
-  if (known.length === 0) return undefined;
-  const best = closest(key, [...known]);
-  const limit = Math.max(2, Math.floor(best.length / 3));
-  return distance(key.toLowerCase(), best.toLowerCase()) <= limit ? best : undefined;
-}
+export { suggestKey };

@@ -43,3 +43,14 @@ export function sampleTags(sample: DatasetSample): string[] {
   }
   return tags;
 }
+
+/**
+ * The sample's own pass lines (`metadata.thresholds: { metric: 0.8 }`), which win over the
+ * dataset's for that sample; checked when the dataset is registered.
+ */
+export function sampleThresholds(sample: DatasetSample): Readonly<Record<string, number>> {
+  const raw = sample.metadata['thresholds'];
+  return raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+    ? (raw as Record<string, number>)
+    : {};
+}

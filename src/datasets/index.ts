@@ -3,6 +3,7 @@ export {
   SUPPORTED_DATASET_SCHEMAS,
   createSample,
   sampleTags,
+  sampleThresholds,
   type DatasetSample,
 } from './dataset-sample.js';
 export {

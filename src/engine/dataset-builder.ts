@@ -21,6 +21,7 @@ type SampleSource =
 export class DatasetBuilder {
   private source: SampleSource | undefined;
   private metricSpecs: readonly MetricSpec[] | undefined;
+  private passLines: Readonly<Record<string, number>> = {};
   private hadYaml = false;
   private hadSamples = false;
 
@@ -90,6 +91,15 @@ export class DatasetBuilder {
     return this;
   }
 
+  /**
+   * Pass lines by metric name (0–1): a score at or above its line passes. Metrics left out keep
+   * 0.5; a sample's `metadata.thresholds` wins for that sample.
+   */
+  withPassLines(lines: Readonly<Record<string, number>>): this {
+    this.passLines = { ...lines };
+    return this;
+  }
+
   register(): GoldenDataset {
     if (this.source === undefined) {
       throw new DatasetSchemaError(
@@ -111,6 +121,7 @@ export class DatasetBuilder {
       samples: this.source.samples,
       metrics: this.metricSpecs.map((spec) => this.metrics.resolve(spec)),
       schemaVersion: this.source.kind === 'yaml' ? this.source.schemaVersion : DATASET_SCHEMA_V1,
+      passLines: this.passLines,
     });
     this.onRegister(dataset);
     return dataset;

@@ -17,6 +17,7 @@ import {
 import { EvalRunError } from '../errors.js';
 import { MetricRegistry } from '../metrics/index.js';
 import {
+  PASS_THRESHOLD,
   type BudgetOutcome,
   createEvalReport,
   type EvalReport,
@@ -397,6 +398,7 @@ export class EvalEngine {
       finishedAt: this.clock.nowSeconds(),
       sampleResults: results,
       failures,
+      passLines: passLinesOf(dataset),
       status: run.end.status,
       stopReason: run.end.reason,
       sampleErrors,
@@ -445,6 +447,16 @@ function checkCompleteness(dataset: GoldenDataset, saved: SavedOutputs): void {
       `Saved outputs for dataset '${dataset.name}' contain unknown sample ids: ${listIds(unknown)}.`,
     );
   }
+}
+
+/** Every metric's pass line: the dataset's where set, else the default. */
+function passLinesOf(dataset: GoldenDataset): Record<string, number> {
+  return Object.fromEntries(
+    dataset.metrics.map((metric) => [
+      metric.name,
+      dataset.passLines[metric.name] ?? PASS_THRESHOLD,
+    ]),
+  );
 }
 
 /** The repeat count of a run, checked: a positive whole number. */

@@ -6,6 +6,7 @@ import {
 import { DatasetSchemaError } from '../errors.js';
 import type { Metric } from '../metrics/index.js';
 import { debugType, isPlainObject } from '../values.js';
+import { suggestKey } from '../suggest.js';
 
 /** A named, immutable set of samples with the metrics that score them. */
 export interface GoldenDataset {
@@ -13,6 +14,8 @@ export interface GoldenDataset {
   readonly schemaVersion: string;
   readonly samples: readonly DatasetSample[];
   readonly metrics: readonly Metric[];
+  /** Each metric's pass line (0–1), where it is not the default 0.5; a sample may override it. */
+  readonly passLines: Readonly<Record<string, number>>;
 }
 
 export function createGoldenDataset(dataset: {
@@ -20,6 +23,7 @@ export function createGoldenDataset(dataset: {
   samples: unknown;
   metrics: readonly Metric[];
   schemaVersion?: string;
+  passLines?: Readonly<Record<string, number>>;
 }): GoldenDataset {
   const schemaVersion = dataset.schemaVersion ?? DATASET_SCHEMA_V1;
   if (!SUPPORTED_DATASET_SCHEMAS.includes(schemaVersion)) {
@@ -47,12 +51,47 @@ export function createGoldenDataset(dataset: {
     }
     names.add(metric.name);
   }
+  const passLines = dataset.passLines ?? {};
+  for (const [metric, line] of Object.entries(passLines))
+    checkPassLine(dataset.name, `the pass line of '${metric}'`, metric, line, names);
+  for (const sample of dataset.samples as DatasetSample[]) {
+    const thresholds = sample.metadata['thresholds'];
+    if (thresholds === undefined) continue;
+    const where = `sample '${sample.id}' metadata.thresholds`;
+    if (!isPlainObject(thresholds))
+      throw new DatasetSchemaError(
+        `Dataset '${dataset.name}' ${where} must be a map of metric name to a pass line from 0 to 1; got ${debugType(thresholds)}.`,
+      );
+    for (const [metric, line] of Object.entries(thresholds))
+      checkPassLine(dataset.name, where, metric, line, names);
+  }
   return Object.freeze({
     name: dataset.name,
     schemaVersion,
     samples: Object.freeze([...(dataset.samples as DatasetSample[])]),
     metrics: Object.freeze([...dataset.metrics]),
+    passLines: Object.freeze({ ...passLines }),
   });
+}
+
+/** A pass line names one of the dataset's metrics and lies in [0, 1]. */
+function checkPassLine(
+  datasetName: string,
+  where: string,
+  metric: string,
+  line: unknown,
+  metrics: ReadonlySet<string>,
+): void {
+  if (!metrics.has(metric)) {
+    const suggestion = suggestKey(metric, [...metrics]);
+    throw new DatasetSchemaError(
+      `Dataset '${datasetName}' ${where} names metric '${metric}', which the dataset does not score${suggestion === undefined ? ` (its metrics: ${[...metrics].join(', ')})` : ` (did you mean '${suggestion}'?)`}.`,
+    );
+  }
+  if (typeof line !== 'number' || !Number.isFinite(line) || line < 0 || line > 1)
+    throw new DatasetSchemaError(
+      `Dataset '${datasetName}' ${where}: the pass line of '${metric}' must be a number from 0 to 1; got ${debugType(line)}.`,
+    );
 }
 
 export function isDatasetSample(value: unknown): value is DatasetSample {

@@ -18,7 +18,9 @@ export {
   BertScoreLikeMetric,
   CosineEmbeddingMetric,
   LlmAsJudgeMetric,
+  PROVIDER_OF_METRIC,
   RefusalQualityMetric,
+  judgePrompts,
 } from './provider-metrics.js';
 export {
   AnswerContainmentAtKMetric,

@@ -314,6 +314,19 @@ function parseJudgeReply<T extends z.ZodObject>(
   throw new MetricError(`${prefix} 'reason' must be a non-empty string; got ${debugType(value)}.`);
 }
 
+/** The provider each built-in provider-backed metric scores with. */
+export const PROVIDER_OF_METRIC: Readonly<Record<string, 'judge' | 'embeddings'>> = {
+  'llm-as-judge': 'judge',
+  'refusal-quality': 'judge',
+  'cosine-embedding': 'embeddings',
+  'bertscore-like': 'embeddings',
+};
+
+/** The prompts a judge grades with: what, besides its model, decides its scores. */
+export function judgePrompts(template?: string): string[] {
+  return [template ?? JUDGE_TEMPLATE, REFUSAL_TEMPLATE];
+}
+
 /** A judge model grades the output against the expected answer. */
 export class LlmAsJudgeMetric implements Metric {
   readonly name = 'llm-as-judge';

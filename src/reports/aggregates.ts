@@ -1,6 +1,6 @@
 /** Pure statistics over metric scores. */
 
-/** A score at or above this counts as a pass. */
+/** A score at or above this counts as a pass, unless the metric or the sample sets its own line. */
 export const PASS_THRESHOLD = 0.5;
 
 export interface MetricAggregate {
@@ -49,21 +49,26 @@ function percentileOfSorted(sorted: readonly number[], p: number): number {
   return low * (1 - weight) + (sorted[hi] as number) * weight;
 }
 
-export function passRate(scores: readonly number[]): number {
+/** The share of scores at or above their pass line (`lines[i]` for score i; 0.5 without). */
+export function passRate(scores: readonly number[], lines?: readonly number[]): number {
   if (scores.length === 0) return 0;
   let passed = 0;
-  for (const score of scores) if (score >= PASS_THRESHOLD) passed++;
+  for (let i = 0; i < scores.length; i++)
+    if ((scores[i] as number) >= (lines?.[i] ?? PASS_THRESHOLD)) passed++;
   return passed / scores.length;
 }
 
-export function aggregateScores(scores: readonly number[]): MetricAggregate {
+export function aggregateScores(
+  scores: readonly number[],
+  lines?: readonly number[],
+): MetricAggregate {
   if (scores.length === 0) return { mean: 0, p50: 0, p95: 0, pass_rate: 0 };
   const sorted = [...scores].sort((a, b) => a - b);
   return {
     mean: mean(scores),
     p50: percentileOfSorted(sorted, 50),
     p95: percentileOfSorted(sorted, 95),
-    pass_rate: passRate(scores),
+    pass_rate: passRate(scores, lines),
   };
 }
 

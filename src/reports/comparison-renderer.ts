@@ -110,6 +110,15 @@ function deltaRow(label: string, aggregate: string, value: ValueDelta): string {
   return `| ${markdownCell(label)} | ${aggregate} | ${score(value.base)} | ${score(value.head)} | ${signed(value.delta)} |`;
 }
 
+/** `>= 0.5`, or each metric's line when they differ: `rouge-l >= 0.7, contains >= 0.5`. */
+function passLinesText(lines: Readonly<Record<string, number>>): string {
+  const values = new Set(Object.values(lines));
+  if (values.size <= 1) return `>= ${[...values][0] ?? 0.5}`;
+  return Object.entries(lines)
+    .map(([metric, line]) => `${markdownCell(metric)} >= ${line}`)
+    .join(', ');
+}
+
 /** Percentage points with one decimal and a true minus sign: `−2.1`. */
 function pp(ratio: number): string {
   const text = (ratio * 100).toFixed(1);
@@ -155,8 +164,16 @@ function datasetSections(dataset: DatasetComparison, confidence: number): string
   const lines = [
     `## ${markdownCell(dataset.dataset)}${dataset.base_dataset === undefined ? '' : ` (base: ${markdownCell(dataset.base_dataset)})`}`,
     '',
-    `_${pluralize(samples.paired, 'sample')} paired (base ${dataset.base_samples}, head ${dataset.head_samples}); ${crossedSampleCount(samples.regressed)} regressed and ${crossedSampleCount(samples.improved)} improved across the pass line (>= 0.5) on at least one metric._`,
+    `_${pluralize(samples.paired, 'sample')} paired (base ${dataset.base_samples}, head ${dataset.head_samples}); ${crossedSampleCount(samples.regressed)} regressed and ${crossedSampleCount(samples.improved)} improved across their pass line (${passLinesText(dataset.pass_lines)}) on at least one metric._`,
     '',
+    ...(dataset.warnings.length === 0
+      ? []
+      : [
+          '### Comparable?',
+          '',
+          ...dataset.warnings.map((w) => `- **warning**: ${markdownCell(w)}`),
+          '',
+        ]),
     ...statisticsLines(dataset, confidence),
     ...crossingTable('Regressed samples', samples.regressed),
     ...failureTable('Failures added', failures.added),

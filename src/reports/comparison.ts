@@ -1,7 +1,8 @@
 import { EvalRunError, ReportFileError } from '../errors.js';
 import { AGGREGATE_NAMES, PASS_THRESHOLD, type AggregateName } from './aggregates.js';
 import type { EvalReport } from './eval-report.js';
-import type { SavedDatasetReport, SavedReport } from './report-file.js';
+import type { SavedDatasetReport, SavedReport, SavedSampleRow } from './report-file.js';
+import { sampleThresholds } from '../datasets/index.js';
 import type { ReportSummary } from './report-summary.js';
 import { pairedStatistics, type PairedStatistics } from './paired-stats.js';
 
@@ -38,6 +39,13 @@ export interface DatasetComparison {
   readonly base_dataset?: string;
   readonly base_samples: number;
   readonly head_samples: number;
+  /** The head run's pass line of each metric (a sample may set its own). */
+  readonly pass_lines: Record<string, number>;
+  /**
+   * Why the two runs' scores may not be comparable: a judge or embeddings model or prompt that
+   * changed, or answers that came from the response cache in one run only.
+   */
+  readonly warnings: readonly string[];
   readonly metrics: Record<string, Record<AggregateName, ValueDelta>>;
   readonly macro_f1: ValueDelta;
   readonly cohorts: readonly {
@@ -96,6 +104,43 @@ function aggregateDeltas(base: Aggregates, head: Aggregates) {
   return out;
 }
 
+/** What makes two runs' scores hard to compare, one sentence each. */
+export function comparabilityWarnings(
+  base: SavedDatasetReport,
+  head: SavedDatasetReport,
+): string[] {
+  const warnings: string[] = [];
+  const names = [
+    ...new Set([...Object.keys(base.providers ?? {}), ...Object.keys(head.providers ?? {})]),
+  ];
+  for (const name of names) {
+    const before = base.providers?.[name];
+    const after = head.providers?.[name];
+    if (before === undefined || after === undefined) continue;
+    if (before.model !== after.model)
+      warnings.push(
+        `the ${name} model changed (base ${before.model ?? 'unknown'}, head ${after.model ?? 'unknown'}): its scores may not be comparable`,
+      );
+    else if (before.fingerprint !== after.fingerprint)
+      warnings.push(
+        `the ${name}'s prompt or options changed (fingerprint ${before.fingerprint} -> ${after.fingerprint}): its scores may not be comparable`,
+      );
+  }
+  const cached = (report: SavedDatasetReport) => report.usage?.cached_calls ?? 0;
+  if (cached(base) > 0 !== cached(head) > 0) {
+    const [run, other] = cached(base) > 0 ? ['base', 'head'] : ['head', 'base'];
+    warnings.push(
+      `the ${run} run took ${Math.max(cached(base), cached(head))} answer(s) or score(s) from the response cache and the ${other} run none: cached scores repeat an earlier run's judgement`,
+    );
+  }
+  return warnings;
+}
+
+/** A saved sample's pass line for a metric: its own, its report's, or 0.5. */
+function passLineIn(report: SavedDatasetReport, row: SavedSampleRow, metric: string): number {
+  return row.pass_lines?.[metric] ?? report.pass_lines?.[metric] ?? PASS_THRESHOLD;
+}
+
 /** How many samples the crossings touch: a sample that crossed on two metrics counts once. */
 export function crossedSampleCount(crossings: readonly SampleCrossing[]): number {
   return new Set(crossings.map((crossing) => crossing.id)).size;
@@ -111,7 +156,10 @@ export function compareDatasetReports(
   const headIds = new Set(head.samples.map((sample) => sample.id));
   const regressed: SampleCrossing[] = [];
   const improved: SampleCrossing[] = [];
-  const pairs = new Map<string, { base: number; head: number; passLine: number }[]>();
+  const pairs = new Map<
+    string,
+    { base: number; head: number; passLine: number; headPassLine: number }[]
+  >();
   let paired = 0;
   for (const sample of head.samples) {
     const before = baseById.get(sample.id);
@@ -121,12 +169,15 @@ export function compareDatasetReports(
       const baseScore = before.scores[metric]?.score;
       const headScore = entry.score;
       if (typeof baseScore !== 'number' || headScore === null) continue;
+      // Each run holds its score to its own pass line for the sample.
+      const baseLine = passLineIn(base, before, metric);
+      const headLine = passLineIn(head, sample, metric);
       const list = pairs.get(metric) ?? [];
-      list.push({ base: baseScore, head: headScore, passLine: PASS_THRESHOLD });
+      list.push({ base: baseScore, head: headScore, passLine: baseLine, headPassLine: headLine });
       pairs.set(metric, list);
       const crossing = { id: sample.id, metric, base: baseScore, head: headScore };
-      if (baseScore >= PASS_THRESHOLD && headScore < PASS_THRESHOLD) regressed.push(crossing);
-      else if (baseScore < PASS_THRESHOLD && headScore >= PASS_THRESHOLD) improved.push(crossing);
+      if (baseScore >= baseLine && headScore < headLine) regressed.push(crossing);
+      else if (baseScore < baseLine && headScore >= headLine) improved.push(crossing);
     }
   }
   const failureKey = (failure: FailureRef) => `${failure.sample_id}\u0000${failure.metric}`;
@@ -142,6 +193,8 @@ export function compareDatasetReports(
     ...(base.dataset === head.dataset ? {} : { base_dataset: base.dataset }),
     base_samples: base.samples.length,
     head_samples: head.samples.length,
+    pass_lines: { ...head.pass_lines },
+    warnings: comparabilityWarnings(base, head),
     metrics: aggregateDeltas(base.metrics, head.metrics),
     macro_f1: delta(base.macro_f1, head.macro_f1),
     cohorts: tags.map((tag) => ({
@@ -237,6 +290,13 @@ export function savedReportOf(report: EvalReport, summary: ReportSummary): Saved
     dataset: report.datasetName,
     started_at: report.startedAt,
     total_samples: report.sampleResults.length,
+    pass_lines: report.passLines,
+    ...(report.providers === undefined ? {} : { providers: { ...report.providers } }),
+    usage: {
+      ...(summary.usage.cached_calls === undefined
+        ? {}
+        : { cached_calls: summary.usage.cached_calls }),
+    },
     metrics: summary.metrics,
     macro_f1: summary.macroF1,
     cohorts: summary.cohorts.map((cohort) => ({ ...cohort })),
@@ -247,6 +307,9 @@ export function savedReportOf(report: EvalReport, summary: ReportSummary): Saved
       scores: Object.fromEntries(
         [...result.metricScores].map(([name, score]) => [name, { score: score.score }]),
       ),
+      ...(Object.keys(sampleThresholds(result.sample)).length === 0
+        ? {}
+        : { pass_lines: sampleThresholds(result.sample) }),
     })),
     failures: report.failures.map((failure) => ({
       sample_id: failure.sampleId,

@@ -1,8 +1,10 @@
 import {
   DATASET_SCHEMA_V1,
   SUPPORTED_DATASET_SCHEMAS,
+  sampleThresholds,
   type DatasetSample,
 } from '../datasets/index.js';
+import { PASS_THRESHOLD } from './aggregates.js';
 import { ReportSchemaError } from '../errors.js';
 import type { MetricScore } from '../metrics/index.js';
 import type { SutAnswer } from '../sut/index.js';
@@ -97,6 +99,19 @@ export interface EvalReport {
   readonly sampleErrors: readonly SampleError[];
   /** Ids of samples that never ran (the run stopped first), in dataset order. */
   readonly notRun: readonly string[];
+  /** Each metric's pass line (0.5 unless configured); a sample's `metadata.thresholds` wins. */
+  readonly passLines: Readonly<Record<string, number>>;
+  /**
+   * The providers that scored (judge, embeddings): each one's model and a short hash of what
+   * decides its scores, so a comparison can say when scores were judged differently.
+   */
+  readonly providers?: Readonly<Record<string, ScoringProvider>>;
+}
+
+/** A provider that scored a run: its model, and a fingerprint of its model and prompts. */
+export interface ScoringProvider {
+  readonly model: string | null;
+  readonly fingerprint: string;
 }
 
 export function createEvalReport(report: {
@@ -110,6 +125,7 @@ export function createEvalReport(report: {
   stopReason?: string | null;
   sampleErrors?: readonly SampleError[];
   notRun?: readonly string[];
+  passLines?: Readonly<Record<string, number>>;
   schemaVersion?: string;
   datasetSchemaVersion?: string;
 }): EvalReport {
@@ -133,7 +149,17 @@ export function createEvalReport(report: {
     stopReason: report.stopReason ?? null,
     sampleErrors: report.sampleErrors ?? [],
     notRun: report.notRun ?? [],
+    passLines: report.passLines ?? {},
   };
+}
+
+/** The score at or above which `metric` passes on `sample`: its own, the report's, or 0.5. */
+export function passLineOf(
+  report: Pick<EvalReport, 'passLines'>,
+  sample: DatasetSample,
+  metric: string,
+): number {
+  return sampleThresholds(sample)[metric] ?? report.passLines[metric] ?? PASS_THRESHOLD;
 }
 
 /** Samples the dataset has: scored, errored and not run. */

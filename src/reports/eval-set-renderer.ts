@@ -45,6 +45,7 @@ export function renderEvalSetMarkdown(
   result: EvalSetRunResult,
   outcomes: readonly GatedReport[],
   comparison?: RenderedComparison,
+  maxRows?: number,
 ): string {
   const byName = new Map(outcomes.map((outcome) => [outcome.report.datasetName, outcome]));
   const lines = [
@@ -64,11 +65,10 @@ export function renderEvalSetMarkdown(
   lines.push('');
   if (comparison !== undefined) lines.push(comparison.markdown.trimEnd(), '');
   const reports = outcomes.map((outcome) =>
-    renderMarkdownReport(
-      outcome.report,
-      outcome.summary,
-      outcome.gates === undefined ? {} : { gates: outcome.gates },
-    ),
+    renderMarkdownReport(outcome.report, outcome.summary, {
+      ...(outcome.gates === undefined ? {} : { gates: outcome.gates }),
+      ...(maxRows === undefined ? {} : { maxRows }),
+    }),
   );
   return `${lines.join('\n')}\n${reports.join('\n')}`;
 }

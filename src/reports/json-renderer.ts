@@ -1,3 +1,4 @@
+import { sampleThresholds } from '../datasets/index.js';
 import { ReportSchemaError } from '../errors.js';
 import { findIllFormedString } from '../values.js';
 import {
@@ -33,6 +34,7 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
     dataset_samples: datasetSampleCount(report),
     errored_samples: report.sampleErrors.length,
     not_run_samples: report.notRun.length,
+    pass_lines: report.passLines,
     metrics: summary.metrics,
     metric_distributions: summary.distributions,
     usage: summary.usage,
@@ -54,6 +56,7 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
       ...(error.repeat === undefined ? {} : { repeat: error.repeat }),
     })),
     not_run: report.notRun,
+    ...(report.providers === undefined ? {} : { providers: report.providers }),
   };
   if (report.budget !== undefined) tail['budget'] = report.budget;
   if (extras.comparison !== undefined) tail['comparison'] = extras.comparison;
@@ -73,6 +76,10 @@ function sampleRow(
     ...answerFields(result),
     ...(result.repeats === undefined ? {} : { repeats: result.repeats.map(answerFields) }),
     ...(result.attempts === undefined ? {} : { attempts: result.attempts }),
+    // A sample's own pass lines travel with it, so a comparison reads them back.
+    ...(Object.keys(sampleThresholds(result.sample)).length === 0
+      ? {}
+      : { pass_lines: sampleThresholds(result.sample) }),
   };
 }
 

@@ -1,5 +1,4 @@
-import { durationSeconds, type EvalReport } from './eval-report.js';
-import { PASS_THRESHOLD } from './aggregates.js';
+import { durationSeconds, passLineOf, type EvalReport } from './eval-report.js';
 
 /**
  * JUnit XML: one testsuite per dataset, one testcase per sample. A sample with a metric that
@@ -50,13 +49,29 @@ function junitSuite(report: EvalReport): {
   const perCase =
     report.sampleResults.length === 0 ? 0 : durationSeconds(report) / report.sampleResults.length;
   for (const result of report.sampleResults) {
-    const low = [...result.metricScores]
-      .filter(([, score]) => score.score < PASS_THRESHOLD)
-      .map(([metric, score]) => `${metric} scored ${score.score.toFixed(4)}`);
+    const lows = [...result.metricScores]
+      .map(([metric, score]) => ({
+        metric,
+        score: score.score,
+        line: passLineOf(report, result.sample, metric),
+      }))
+      .filter((entry) => entry.score < entry.line);
+    const low = lows.map((entry) => `${entry.metric} scored ${entry.score.toFixed(4)}`);
     const errors = (failuresBySample.get(result.sample.id) ?? []).map(
       (failure) => `${failure.metric}: ${failure.error}`,
     );
-    const below = low.length === 0 ? [] : [`${low.join(', ')} (pass line ${PASS_THRESHOLD})`];
+    // One pass line for them all reads as before; different lines are named per metric.
+    const lines = new Set(lows.map((entry) => entry.line));
+    const below =
+      low.length === 0
+        ? []
+        : lines.size === 1
+          ? [`${low.join(', ')} (pass line ${[...lines][0]})`]
+          : [
+              lows
+                .map((e) => `${e.metric} scored ${e.score.toFixed(4)} (pass line ${e.line})`)
+                .join(', '),
+            ];
     // CI parsers allow one <failure> or <error> per test case and show only the first: one
     // element says everything, an <error> when a metric could not score at all.
     const element =

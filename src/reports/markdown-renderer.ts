@@ -1,11 +1,14 @@
-import { durationSeconds, runOutcomeLine, type EvalReport } from './eval-report.js';
-import type { MetricAggregate } from './aggregates.js';
+import { durationSeconds, passLineOf, runOutcomeLine, type EvalReport } from './eval-report.js';
+import { PASS_THRESHOLD, type MetricAggregate } from './aggregates.js';
+import { sampleThresholds } from '../datasets/index.js';
 import type { ReportSummary } from './report-summary.js';
 import type { ScoreGateResult } from './score-gate.js';
 import type { UsageSummary } from './usage-summary.js';
 
 export interface MarkdownExtras {
   readonly gates?: readonly ScoreGateResult[];
+  /** Rows of "Samples below the pass line" (`--max-rows`). @defaultValue 20 */
+  readonly maxRows?: number;
   /** A `--baseline` comparison as Markdown (renderComparisonMarkdown), before the gates. */
   readonly comparison?: string;
 }
@@ -35,11 +38,13 @@ export function renderMarkdownReport(
     '',
     '## Per-metric aggregates',
     '',
-    '| metric | mean | p50 | p95 | pass-rate (>= 0.5) |',
-    '| --- | --- | --- | --- | --- |',
+    '| metric | pass line | mean | p50 | p95 | pass-rate |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const name of summary.metricNames) {
-    lines.push(`| ${markdownCell(name)} | ${aggregateCells(summary.metrics[name])} |`);
+    lines.push(
+      `| ${markdownCell(name)} | ${passLineCell(report, name)} | ${aggregateCells(summary.metrics[name])} |`,
+    );
   }
   lines.push(
     '',
@@ -74,7 +79,7 @@ export function renderMarkdownReport(
     lines.push(
       '## Cohorts by metadata.tags',
       '',
-      '| cohort | samples | metric | mean | p50 | p95 | pass-rate (>= 0.5) |',
+      '| cohort | samples | metric | mean | p50 | p95 | pass-rate |',
       '| --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const cohort of summary.cohorts) {
@@ -92,7 +97,7 @@ export function renderMarkdownReport(
     lines.push(
       '## Adversarial coverage',
       '',
-      '| category | label | severity | samples | frameworks | metric | mean | p50 | p95 | pass-rate (>= 0.5) |',
+      '| category | label | severity | samples | frameworks | metric | mean | p50 | p95 | pass-rate |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const category of adversarial.categories) {
@@ -174,6 +179,8 @@ export function renderMarkdownReport(
     );
   }
 
+  lines.push(...belowPassLineSection(report, extras.maxRows ?? DEFAULT_MAX_ROWS));
+
   if (report.sampleErrors.length > 0) {
     lines.push(
       '## Sample errors',
@@ -235,6 +242,91 @@ export function renderMarkdownReport(
   }
 
   return lines.join('\n') + '\n';
+}
+
+/** A metric's pass line as `>= 0.7`; `(per sample)` is added when samples set their own. */
+function passLineCell(report: EvalReport, metric: string): string {
+  const line = report.passLines[metric] ?? PASS_THRESHOLD;
+  const own = report.sampleResults.some(
+    (result) => sampleThresholds(result.sample)[metric] !== undefined,
+  );
+  return `>= ${line}${own ? ' (some samples set their own)' : ''}`;
+}
+
+/** Rows of "Samples below the pass line" unless `--max-rows` says otherwise. */
+export const DEFAULT_MAX_ROWS = 20;
+/** Expected and actual answers are cut to this many characters on their one line. */
+const ANSWER_CHARS = 80;
+
+/**
+ * The samples that fell short, worst first, so a reader of a CI page sees why a metric's pass
+ * rate is what it is: samples the SUT could not answer, then scored samples by how far their
+ * worst metric fell below its line. Each with what fell short, and the expected and actual
+ * answers on one line each.
+ */
+function belowPassLineSection(report: EvalReport, maxRows: number): string[] {
+  const failuresBySample = new Map<string, string[]>();
+  for (const failure of report.failures) {
+    const list = failuresBySample.get(failure.sampleId) ?? [];
+    list.push(`${failure.metricName}: error (${failure.error})`);
+    failuresBySample.set(failure.sampleId, list);
+  }
+  const short: { id: string; margin: number; why: string[]; expected: string; actual: string }[] =
+    [];
+  for (const result of report.sampleResults) {
+    let margin = Number.POSITIVE_INFINITY;
+    const why: string[] = [];
+    for (const [metric, score] of result.metricScores) {
+      const line = passLineOf(report, result.sample, metric);
+      if (score.score >= line) continue;
+      margin = Math.min(margin, score.score - line);
+      why.push(`${metric} ${score.score.toFixed(2)} < ${line}`);
+    }
+    const failed = failuresBySample.get(result.sample.id) ?? [];
+    if (why.length === 0 && failed.length === 0) continue;
+    short.push({
+      id: result.sample.id,
+      margin: failed.length > 0 ? Math.min(margin, -1) : margin,
+      why: [...why, ...failed],
+      expected: answerText(result.sample.expectedOutput),
+      actual: result.actualOutput,
+    });
+  }
+  short.sort((a, b) => a.margin - b.margin);
+  const rows = [
+    ...report.sampleErrors.map((error) => ({
+      id: error.sampleId,
+      why: [`no answer: ${error.error}`],
+      expected: '',
+      actual: '',
+    })),
+    ...short,
+  ];
+  if (rows.length === 0) return [];
+  const shown = rows.slice(0, Math.max(0, maxRows));
+  const out = [
+    `## Samples below the pass line (${rows.length})`,
+    '',
+    '| sample | below the line | expected | actual |',
+    '| --- | --- | --- | --- |',
+    ...shown.map(
+      (row) =>
+        `| <code>${code(row.id)}</code> | ${markdownCell(row.why.join('; '))} | ${markdownCell(cut(row.expected))} | ${markdownCell(cut(row.actual))} |`,
+    ),
+  ];
+  if (rows.length > shown.length)
+    out.push('', `… and ${rows.length - shown.length} more (--max-rows to show more).`);
+  out.push('');
+  return out;
+}
+
+function answerText(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+}
+
+function cut(text: string): string {
+  const line = singleLine(text);
+  return line.length > ANSWER_CHARS ? `${line.slice(0, ANSWER_CHARS - 1)}…` : line;
 }
 
 /** Rows listed in the sample-error and not-run sections; the JSON report has them all. */

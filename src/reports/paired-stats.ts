@@ -142,7 +142,13 @@ const POWER = 0.8;
  * pass/fail flips counted at each pair's pass line.
  */
 export function pairedStatistics(
-  pairs: readonly { readonly base: number; readonly head: number; readonly passLine: number }[],
+  pairs: readonly {
+    readonly base: number;
+    readonly head: number;
+    readonly passLine: number;
+    /** The head run's pass line when it differs from the base's. */
+    readonly headPassLine?: number;
+  }[],
   confidence: number,
 ): PairedStatistics {
   const n = pairs.length;
@@ -152,7 +158,7 @@ export function pairedStatistics(
   for (const pair of pairs) {
     sum += pair.head - pair.base;
     const before = pair.base >= pair.passLine;
-    const after = pair.head >= pair.passLine;
+    const after = pair.head >= (pair.headPassLine ?? pair.passLine);
     if (before && !after) passToFail++;
     else if (!before && after) failToPass++;
   }

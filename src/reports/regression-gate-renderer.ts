@@ -17,6 +17,7 @@ export function renderAdversarialReport(
   gateResult: GateResult | undefined,
   json: boolean,
   comparison?: RenderedComparison,
+  maxRows?: number,
 ): string {
   const gates = outcome.gates === undefined ? {} : { gates: outcome.gates };
   if (json) {
@@ -36,6 +37,7 @@ export function renderAdversarialReport(
     renderMarkdownReport(outcome.report, summary, {
       ...gates,
       ...(comparison === undefined ? {} : { comparison: comparison.markdown }),
+      ...(maxRows === undefined ? {} : { maxRows }),
     }) + (gateResult === undefined ? '' : regressionGateMarkdown(gateResult))
   );
 }

@@ -48,8 +48,17 @@ const DatasetReportSchema = z.object({
       tags: z.array(z.string()),
       repeats: z.array(AnswerRowSchema).optional(),
       attempts: z.number().int().min(1).optional(),
+      /** The sample's own pass lines, when it set any. */
+      pass_lines: z.record(z.string(), z.number()).optional(),
     }),
   ),
+  /** Each metric's pass line; reports written before pass lines used 0.5 throughout. */
+  pass_lines: z.record(z.string(), z.number()).optional(),
+  /** The providers that scored, to warn when two runs were judged differently. */
+  providers: z
+    .record(z.string(), z.object({ model: z.string().nullable(), fingerprint: z.string() }))
+    .optional(),
+  usage: z.object({ cached_calls: z.number().optional() }).optional(),
   failures: z.array(
     z.object({
       sample_id: z.string(),

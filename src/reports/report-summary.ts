@@ -1,6 +1,5 @@
 import { sampleTags } from '../datasets/index.js';
 import {
-  PASS_THRESHOLD,
   aggregateScores,
   histogram,
   type HistogramBucket,
@@ -13,7 +12,7 @@ import {
   type AdversarialSummary,
   type SampleAdversarial,
 } from './adversarial-summary.js';
-import type { EvalReport } from './eval-report.js';
+import { passLineOf, type EvalReport } from './eval-report.js';
 import { summarizeUsage, type PriceBook, type UsageSummary } from './usage-summary.js';
 import type { SutUsage } from '../sut/index.js';
 
@@ -72,19 +71,30 @@ export function summarizeReport(report: EvalReport, options: SummaryOptions = {}
   const metricNames = reportMetricNames(report);
   const results = report.sampleResults;
 
-  const scoresOf = (name: string, indexes?: readonly number[]): number[] => {
+  // Each score with the pass line it is held to: the sample's own, else the metric's.
+  const scoresOf = (
+    name: string,
+    indexes?: readonly number[],
+  ): { scores: number[]; lines: number[] } => {
     const scores: number[] = [];
+    const lines: number[] = [];
     const pick = (i: number): void => {
-      const score = results[i]?.metricScores.get(name);
-      if (score !== undefined) scores.push(score.score);
+      const result = results[i];
+      const score = result?.metricScores.get(name);
+      if (result === undefined || score === undefined) return;
+      scores.push(score.score);
+      lines.push(passLineOf(report, result.sample, name));
     };
     if (indexes === undefined) for (let i = 0; i < results.length; i++) pick(i);
     else for (const i of indexes) pick(i);
-    return scores;
+    return { scores, lines };
   };
   const aggregatesFor = (indexes?: readonly number[]): Record<string, MetricAggregate> => {
     const out: Record<string, MetricAggregate> = {};
-    for (const name of metricNames) out[name] = aggregateScores(scoresOf(name, indexes));
+    for (const name of metricNames) {
+      const { scores, lines } = scoresOf(name, indexes);
+      out[name] = aggregateScores(scores, lines);
+    }
     return out;
   };
 
@@ -96,10 +106,10 @@ export function summarizeReport(report: EvalReport, options: SummaryOptions = {}
   let passRateSum = 0;
   let scoredMetrics = 0;
   for (const name of metricNames) {
-    const scores = allScores.get(name) ?? [];
-    const aggregate = aggregateScores(scores);
+    const { scores, lines } = allScores.get(name) ?? { scores: [], lines: [] };
+    const aggregate = aggregateScores(scores, lines);
     if (repeated) {
-      const over = repeatAggregates(results, name);
+      const over = repeatAggregates(report, name);
       metrics[name] = { ...aggregate, ...over.aggregates };
       flakySamples[name] = over.flaky;
     } else {
@@ -172,7 +182,7 @@ export function summarizeReport(report: EvalReport, options: SummaryOptions = {}
  * which the metric failed to score counts as not passed; samples it never scored are left out.
  */
 function repeatAggregates(
-  results: EvalReport['sampleResults'],
+  report: EvalReport,
   name: string,
 ): {
   aggregates: Pick<MetricAggregate, 'pass_all' | 'pass_any' | 'flaky_samples'>;
@@ -182,11 +192,10 @@ function repeatAggregates(
   let all = 0;
   let any = 0;
   const flaky: string[] = [];
-  for (const result of results) {
+  for (const result of report.sampleResults) {
     const repeats = result.repeats ?? [result];
-    const passes = repeats.map(
-      (repeat) => (repeat.metricScores.get(name)?.score ?? -1) >= PASS_THRESHOLD,
-    );
+    const line = passLineOf(report, result.sample, name);
+    const passes = repeats.map((repeat) => (repeat.metricScores.get(name)?.score ?? -1) >= line);
     if (!repeats.some((repeat) => repeat.metricScores.has(name))) continue;
     scored++;
     const passedAll = passes.every(Boolean);

@@ -78,6 +78,10 @@ describe('the response cache', () => {
     const first = await run(dir);
     expect(server.requests).toHaveLength(4);
     expect(first.usage.cost_usd).toBeCloseTo(0.00022, 12);
+    // The report says who judged, so a comparison can tell when that changed.
+    expect(first.providers).toEqual({
+      judge: { model: 'judge', fingerprint: expect.stringMatching(/^[0-9a-f]{12}$/) },
+    });
     server.script({ status: 500 });
     const second = await run(dir);
     expect(server.requests).toHaveLength(0);

@@ -31,8 +31,8 @@ describe('eval-harness run (child process)', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^# Eval report — geo\n/);
-    expect(result.stdout).toContain('| exact-match | 0.5000 | 0.5000 | 0.9500 | 0.5000 |');
-    expect(result.stdout).toContain('| contains | 0.5000 |');
+    expect(result.stdout).toContain('| exact-match | >= 0.5 | 0.5000 | 0.5000 | 0.9500 | 0.5000 |');
+    expect(result.stdout).toContain('| contains | >= 0.5 | 0.5000 |');
   });
 
   it('scores saved outputs from a dataset file without config or SUT', async () => {

@@ -52,6 +52,7 @@ describe('JSON report', () => {
       dataset_samples: 2,
       errored_samples: 0,
       not_run_samples: 0,
+      pass_lines: {},
       metrics: { 'exact-match': { mean: 0.5, p50: 0.5, p95: 0.95, pass_rate: 0.5 } },
       metric_distributions: {
         'exact-match': [
@@ -132,7 +133,7 @@ describe('JSON report', () => {
     });
   });
 
-  it('keeps the 23 top-level keys in order for an empty report', () => {
+  it('keeps the 24 top-level keys in order for an empty report', () => {
     const parsed = json(report([]));
     expect(Object.keys(parsed)).toEqual([
       'schema_version',
@@ -148,6 +149,7 @@ describe('JSON report', () => {
       'dataset_samples',
       'errored_samples',
       'not_run_samples',
+      'pass_lines',
       'metrics',
       'metric_distributions',
       'usage',
@@ -292,15 +294,15 @@ _Run completed in 1.50s over 2 samples (0 failures captured)._
 
 ## Per-metric aggregates
 
-| metric | mean | p50 | p95 | pass-rate (>= 0.5) |
-| --- | --- | --- | --- | --- |
-| exact-match | 0.5000 | 0.5000 | 0.9500 | 0.5000 |
+| metric | pass line | mean | p50 | p95 | pass-rate |
+| --- | --- | --- | --- | --- | --- |
+| exact-match | >= 0.5 | 0.5000 | 0.5000 | 0.9500 | 0.5000 |
 
 ## Macro-F1 (avg pass-rate across all metrics): 0.5000
 
 ## Cohorts by metadata.tags
 
-| cohort | samples | metric | mean | p50 | p95 | pass-rate (>= 0.5) |
+| cohort | samples | metric | mean | p50 | p95 | pass-rate |
 | --- | --- | --- | --- | --- | --- | --- |
 | geo | 1 | exact-match | 1.0000 | 1.0000 | 1.0000 | 1.0000 |
 | (untagged) | 1 | exact-match | 0.0000 | 0.0000 | 0.0000 | 0.0000 |
@@ -321,6 +323,12 @@ _Run completed in 1.50s over 2 samples (0 failures captured)._
 | 0.7-0.8 | 0 |
 | 0.8-0.9 | 0 |
 | 0.9-1.0 inclusive | 1 |
+
+## Samples below the pass line (1)
+
+| sample | below the line | expected | actual |
+| --- | --- | --- | --- |
+| <code>s2</code> | exact-match 0.00 &lt; 0.5 | x | Milan |
 
 `;
 

@@ -71,7 +71,14 @@ export async function adversarialCommand(
     title: `Adversarial sweep — ${name}`,
     outcomes: [{ ...outcome, summary }],
     render: (comparison) => [
-      renderAdversarialReport(outcome, summary, gateResult, options.json === true, comparison),
+      renderAdversarialReport(
+        outcome,
+        summary,
+        gateResult,
+        options.json === true,
+        comparison,
+        context.flags.maxRows,
+      ),
     ],
     junitReports: [outcome.report],
     extraGates: gateResult === undefined ? [] : [regressionGateHtml(gateResult)],

@@ -12,6 +12,7 @@ import {
   comparisonEvidenceOf,
   parseComparisonGates,
   reportComparisonGates,
+  warnComparability,
   writeHtmlPage,
 } from '../comparison-flags.js';
 import { emitReport } from '../emit-report.js';
@@ -57,6 +58,7 @@ export async function compareCommand(
     },
   );
   const sources = { base: basePath, head: headPath };
+  warnComparability(compared.comparison, io);
   const gateResults = gates.length > 0 ? compared.gates : undefined;
   await emitReport(
     () => [

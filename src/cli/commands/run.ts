@@ -61,6 +61,7 @@ export async function runCommand(
         : [
             renderMarkdownReport(report, summary, {
               ...gates,
+              ...(context.flags.maxRows === undefined ? {} : { maxRows: context.flags.maxRows }),
               ...(comparison === undefined ? {} : { comparison: comparison.markdown }),
             }),
           ],

@@ -1,4 +1,4 @@
-import { histogram, type MetricAggregate } from '../aggregates.js';
+import { PASS_THRESHOLD, histogram, type MetricAggregate } from '../aggregates.js';
 import {
   crossedSampleCount,
   type Comparison,
@@ -8,7 +8,7 @@ import {
 import { gateActual, statisticsLine } from '../comparison-renderer.js';
 import type { GatedReport } from '../eval-set-renderer.js';
 import type { SavedDatasetReport } from '../report-file.js';
-import { runOutcomeLine, type EvalReport } from '../eval-report.js';
+import { passLineOf, runOutcomeLine, type EvalReport } from '../eval-report.js';
 import type { ReportSummary } from '../report-summary.js';
 
 /**
@@ -104,6 +104,8 @@ export type RunSampleRow = [
   (number | null)[],
   (unknown | null)[],
   (string | null)[],
+  /** Each metric's pass line for this sample; null for the default 0.5. */
+  (number | null)[],
 ];
 
 /**
@@ -121,6 +123,8 @@ export type CompareSampleRow = [
   SampleStatus,
   (unknown | null)[],
   (unknown | null)[],
+  /** The head run's pass line of each metric for this sample; null for the default 0.5. */
+  (number | null)[],
 ];
 
 export type SampleStatus = 'regressed' | 'improved' | 'unchanged' | 'base-only' | 'head-only';
@@ -252,6 +256,10 @@ export function runPageModel(input: RunPageInput): HtmlModel {
         scores,
         details,
         failed,
+        metrics.map((name) => {
+          const line = passLineOf(report, result.sample, name);
+          return line === PASS_THRESHOLD ? null : line;
+        }),
       ]);
     });
     for (const gate of outcome.gates ?? [])
@@ -289,7 +297,7 @@ export function runPageModel(input: RunPageInput): HtmlModel {
     };
   });
   gates.push(...comparisonGates(input.comparisonGates), ...(input.extraGates ?? []));
-  padRows(samples, [6, 7, 8], metrics.length);
+  padRows(samples, [6, 7, 8, 9], metrics.length);
   return {
     kind: 'run',
     title: input.title,
@@ -369,6 +377,13 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
         status,
         detailsOf(before),
         detailsOf(after),
+        metrics.map((name) => {
+          const line =
+            after === undefined || head === undefined
+              ? PASS_THRESHOLD
+              : (after.pass_lines?.[name] ?? head.pass_lines?.[name] ?? PASS_THRESHOLD);
+          return line === PASS_THRESHOLD ? null : line;
+        }),
       ];
     };
     for (const sample of head?.samples ?? []) {
@@ -399,7 +414,7 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
       verdicts: verdictsOf(comparison),
     };
   });
-  padRows(samples, [5, 6, 8, 9], metrics.length);
+  padRows(samples, [5, 6, 8, 9, 10], metrics.length);
   return {
     kind: 'compare',
     title: input.title,

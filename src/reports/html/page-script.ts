@@ -18,8 +18,8 @@ export const PAGE_SCRIPT = String.raw`
   var SVG = 'http://www.w3.org/2000/svg';
   // Column positions of a sample row (html-model.ts).
   var C = compare
-    ? { d: 0, id: 1, tags: 2, baseOut: 3, out: 4, baseScores: 5, scores: 6, status: 7, baseDetails: 8, details: 9 }
-    : { d: 0, id: 1, tags: 2, input: 3, expected: 4, out: 5, scores: 6, details: 7, errors: 8 };
+    ? { d: 0, id: 1, tags: 2, baseOut: 3, out: 4, baseScores: 5, scores: 6, status: 7, baseDetails: 8, details: 9, lines: 10 }
+    : { d: 0, id: 1, tags: 2, input: 3, expected: 4, out: 5, scores: 6, details: 7, errors: 8, lines: 9 };
 
   function el(tag, props, children) {
     var node = document.createElement(tag);
@@ -199,7 +199,7 @@ export const PAGE_SCRIPT = String.raw`
       return list.concat([[i + ':asc', m + ' (lowest first)'], [i + ':desc', m + ' (highest first)']]);
     }, [])))
   ]);
-  var head = [compare ? 'sample' : 'sample', 'dataset', 'tags'].concat(compare ? ['status'] : ['output']).concat(data.metrics.map(function (m) { return compare ? m + ' (base → head)' : m; }));
+  var head = [compare ? 'sample' : 'sample', 'dataset', 'tags'].concat(compare ? ['status'] : ['expected', 'output']).concat(data.metrics.map(function (m) { return compare ? m + ' (base → head)' : m; }));
   if (data.datasets.length < 2) head.splice(1, 1);
   var tbody = el('tbody', { id: 'sample-rows' });
   var info = el('span', { id: 'page-info' });
@@ -216,7 +216,8 @@ export const PAGE_SCRIPT = String.raw`
   function failingAt(r, i) {
     var s = r[C.scores][i];
     if (!compare && r[C.errors][i] !== null) return true;
-    return s !== null && s < PASS;
+    var line = r[C.lines] ? r[C.lines][i] : null;
+    return s !== null && s < (line === null || line === undefined ? PASS : line);
   }
   function applyFilters() {
     var q = document.getElementById('search').value.trim().toLowerCase();
@@ -266,6 +267,15 @@ export const PAGE_SCRIPT = String.raw`
     tbody.setAttribute('data-query', q);
     renderPage();
   }
+  // The expected answer is stored as JSON; a plain string shows without its quotes.
+  function expectedText(json) {
+    try {
+      var value = JSON.parse(json);
+      return typeof value === 'string' ? value : json;
+    } catch (e) {
+      return json;
+    }
+  }
   function short(text) {
     if (text === null) return '—';
     return text.length > 140 ? text.slice(0, 140) + '…' : text;
@@ -281,7 +291,8 @@ export const PAGE_SCRIPT = String.raw`
       var cells = [cell(r[C.id], { className: 'id' })];
       if (data.datasets.length > 1) cells.push(cell(data.datasets[r[C.d]].name));
       cells.push(cell(r[C.tags].join(', ')));
-      cells.push(compare ? cell(r[C.status], { className: 'status-' + r[C.status] }) : cell(short(r[C.out]), { className: 'output' }));
+      if (compare) cells.push(cell(r[C.status], { className: 'status-' + r[C.status] }));
+      else cells.push(cell(short(expectedText(r[C.expected])), { className: 'expected' }), cell(short(r[C.out]), { className: 'output' }));
       data.metrics.forEach(function (m, i) {
         var s = r[C.scores][i];
         var text = compare ? fmt(r[C.baseScores][i]) + ' → ' + fmt(s) : (s === null && r[C.errors][i] !== null ? 'error' : fmt(s));
