@@ -47,58 +47,49 @@ export async function runEvalSet(options: RunEvalSetOptions): Promise<EvalSetRun
   if (options.manifest === undefined) await save(manifest);
 
   const reports: EvalReport[] = [];
+  const ended = (
+    stoppedBy: EvalSetRunResult['stoppedBy'],
+    interrupted = false,
+  ): EvalSetRunResult => ({ definition, manifest, reports, stoppedBy, interrupted });
+  /** Record a dataset that failed now and stop the set there. */
+  const failed = async (name: string, message: string): Promise<EvalSetRunResult> => {
+    await save(manifest.markFailed(name, message, clock.nowSeconds()));
+    return ended({ dataset: name, error: message, previously: false });
+  };
   for (const name of definition.datasetNames) {
     const entry = manifest.entryFor(name);
     if (entry?.status === 'completed') continue;
-    if (entry?.status === 'failed') {
-      return {
-        definition,
-        manifest,
-        reports,
-        stoppedBy: { dataset: name, error: entry.error ?? 'failed', previously: true },
-        interrupted: false,
-      };
-    }
+    if (entry?.status === 'failed')
+      return ended({ dataset: name, error: entry.error ?? 'failed', previously: true });
     await save(manifest.markRunning(name, clock.nowSeconds()));
     let report: EvalReport;
     try {
       report = await options.runDataset(name);
     } catch (error) {
       if (isSetupError(error)) throw error;
-      const message = errorMessage(error).trim() || (error instanceof Error ? error.name : 'Error');
-      await save(manifest.markFailed(name, message, clock.nowSeconds()));
-      return {
-        definition,
-        manifest,
-        reports,
-        stoppedBy: { dataset: name, error: message, previously: false },
-        interrupted: false,
-      };
+      return failed(
+        name,
+        errorMessage(error).trim() || (error instanceof Error ? error.name : 'Error'),
+      );
     }
     // A partial report is kept for the outputs; the manifest says the dataset must run again:
     // failed when it stopped on an error (--retry-failed), still running when interrupted.
     if (report.status === 'interrupted') {
       reports.push(report);
-      return { definition, manifest, reports, stoppedBy: null, interrupted: true };
+      return ended(null, true);
     }
     if (report.status === 'stopped-on-error') {
-      // The first sample error says what went wrong; the stop reason only says where.
-      const message =
-        report.sampleErrors[0]?.error ?? report.stopReason ?? 'the run stopped on an error';
-      await save(manifest.markFailed(name, message, clock.nowSeconds()));
       reports.push(report);
-      return {
-        definition,
-        manifest,
-        reports,
-        stoppedBy: { dataset: name, error: message, previously: false },
-        interrupted: false,
-      };
+      // The first sample error says what went wrong; the stop reason only says where.
+      return failed(
+        name,
+        report.sampleErrors[0]?.error ?? report.stopReason ?? 'the run stopped on an error',
+      );
     }
     await save(manifest.markCompleted(name, report));
     reports.push(report);
   }
-  return { definition, manifest, reports, stoppedBy: null, interrupted: false };
+  return ended(null);
 }
 
 function isSetupError(error: unknown): boolean {

@@ -222,11 +222,11 @@ function gateLines(gates: readonly ComparisonGateResult[] | undefined): string[]
   return [
     '## Comparison gates',
     '',
-    '| gate | dataset | actual | limit | result |',
-    '| --- | --- | --- | --- | --- |',
+    '| gate | dataset | actual | limit | result | rule |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...gates.map(
       (gate) =>
-        `| ${markdownCell(gate.gate)} | ${gate.dataset === null ? 'all' : markdownCell(gate.dataset)} | ${gateActual(gate)} | ${gate.limit} | ${gate.passed ? 'pass' : 'FAIL'} |`,
+        `| ${markdownCell(gate.gate)} | ${gate.dataset === null ? 'all' : markdownCell(gate.dataset)} | ${gateActual(gate)} | ${gate.limit} | ${gate.passed ? 'pass' : 'FAIL'} | ${markdownCell(gate.rule)} |`,
     ),
     '',
   ];

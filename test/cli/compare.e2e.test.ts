@@ -101,9 +101,9 @@ describe('eval-harness compare (child process)', () => {
     expect(failed.stderr.trim().split('\n')).toEqual([
       'Comparison gate failed: 1 sample(s) crossed the pass line downwards, above --max-regressed 0 (rule: count)',
     ]);
-    expect(failed.stdout).toContain('| --max-regressed 0 | all | 1 | 0 | FAIL |');
+    expect(failed.stdout).toContain('| --max-regressed 0 | all | 1 | 0 | FAIL | count |');
     expect(failed.stdout).toContain(
-      '| --max-drop exact-match:pass_rate=0 | qa | 0.00 | 0 | pass |',
+      '| --max-drop exact-match:pass_rate=0 | qa | 0.00 | 0 | pass | point estimate |',
     );
 
     const worse = await runCli(

@@ -8,18 +8,22 @@ samples:
   - { id: s1, input: { n: 1 }, expected_output: "x" }
 `;
 
+/** A run whose SUT says it started on stderr, then never answers. */
+async function startHangingRun() {
+  const dir = await makeWorkspace({
+    'ds.yml': DATASET,
+    'sut.mjs':
+      'export default () => { process.stderr.write("sut started\\n"); return new Promise(() => setInterval(() => undefined, 1000)); };\n',
+  });
+  return startCli(['run', 'ds.yml', '--metric', 'exact-match', '--sut', 'sut.mjs'], {
+    cwd: dir,
+    readyText: 'sut started',
+  });
+}
+
 describe('signals', () => {
   it('stop a run with 143 on SIGTERM after the grace period, printing the partial report', async () => {
-    const dir = await makeWorkspace({
-      'ds.yml': DATASET,
-      // Says it started on stderr, then never answers.
-      'sut.mjs':
-        'export default () => { process.stderr.write("sut started\\n"); return new Promise(() => setInterval(() => undefined, 1000)); };\n',
-    });
-    const run = await startCli(['run', 'ds.yml', '--metric', 'exact-match', '--sut', 'sut.mjs'], {
-      cwd: dir,
-      readyText: 'sut started',
-    });
+    const run = await startHangingRun();
     const started = Date.now();
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(143);
@@ -32,15 +36,7 @@ describe('signals', () => {
   });
 
   it('a second Ctrl-C exits at once with 130', async () => {
-    const dir = await makeWorkspace({
-      'ds.yml': DATASET,
-      'sut.mjs':
-        'export default () => { process.stderr.write("sut started\\n"); return new Promise(() => setInterval(() => undefined, 1000)); };\n',
-    });
-    const run = await startCli(['run', 'ds.yml', '--metric', 'exact-match', '--sut', 'sut.mjs'], {
-      cwd: dir,
-      readyText: 'sut started',
-    });
+    const run = await startHangingRun();
     const started = Date.now();
     run.child.kill('SIGINT');
     for (let i = 0; i < 100 && !run.output().includes('SIGINT received'); i++)

@@ -332,7 +332,7 @@ describe('comparison renderers', () => {
   it('puts the regressed samples before everything else about the samples', () => {
     const markdown = renderComparisonMarkdown(comparison, sources, gates);
     expect(markdown).toMatch(/^# Comparison — demo\n/);
-    expect(markdown).toContain('| --max-regressed 0 | all | 1 | 0 | FAIL |');
+    expect(markdown).toContain('| --max-regressed 0 | all | 1 | 0 | FAIL | count |');
     const order = ['Regressed', 'Failures added', 'Metrics', 'Improved', 'Failures resolved'].map(
       (title) => markdown.indexOf(`### ${title}`),
     );

@@ -182,7 +182,7 @@ function comparisonGates(gates: readonly ComparisonGateResult[] | undefined): Ht
   return (gates ?? []).map((gate) => ({
     label: `${gate.dataset === null ? '' : `${gate.dataset}: `}${gate.gate}`,
     passed: gate.passed,
-    detail: gate.message ?? `${gateActual(gate)}, within ${gate.limit}`,
+    detail: gate.message ?? `${gateActual(gate)}, within ${gate.limit} (rule: ${gate.rule})`,
   }));
 }
 
@@ -202,6 +202,12 @@ function runFacts(report: EvalReport, summary: ReportSummary): [string, string][
       `${runOutcomeLine(report)}${report.stopReason === null ? '' : ` ${report.stopReason}`}`,
     ],
   ];
+  const passLines = Object.entries(report.passLines);
+  if (passLines.length > 0)
+    facts.push([
+      'pass lines',
+      passLines.map(([metric, line]) => `${metric} >= ${line}`).join(', '),
+    ]);
   if (report.sampleErrors.length > 0)
     facts.push(['sample errors', listed(report.sampleErrors.map((error) => error.sampleId))]);
   if (report.notRun.length > 0) facts.push(['not run', listed(report.notRun)]);
