@@ -155,9 +155,20 @@ export async function prepareDataset(
     (await stat(resolve(selection.cwd, selection.dataset)).catch(() => undefined))?.isFile()
   ) {
     path = resolve(selection.cwd, selection.dataset);
+  } else if (loaded.path === undefined) {
+    throw new UsageError(
+      `No config file found in ${selection.cwd} (looked for eval-harness.config.{ts,mts,js,mjs,cjs,json,yaml,yml}), and '${selection.dataset}' is not a dataset file. Run "eval-harness init" to write a starter here, pass -c <config>, or name a dataset file.`,
+      { code: 'E_UNKNOWN_DATASET' },
+    );
   } else {
     const known =
       configNames.length > 0 ? ` Datasets in ${loaded.path}: ${configNames.join(', ')}.` : '';
+    const suggestion = suggestKey(selection.dataset, configNames);
+    if (suggestion !== undefined)
+      throw new UsageError(
+        `Dataset '${selection.dataset}' is not in ${loaded.path} (did you mean '${suggestion}'?).${known}`,
+        { code: 'E_UNKNOWN_DATASET' },
+      );
     throw new UsageError(
       `Dataset '${selection.dataset}' is not registered: it is neither a dataset in the config nor a dataset file.${known} Pass a config dataset name or a path to a .yml file.`,
       { code: 'E_UNKNOWN_DATASET' },
@@ -180,6 +191,7 @@ export async function prepareDataset(
     .useDocument(document)
     .withMetrics(names)
     .withPassLines(configPassLines(loaded, metrics))
+    .fromFile(path)
     .register();
 }
 

@@ -55,7 +55,14 @@ export function resolveBatchOptions(flags: BatchFlags, resolver: ProfileResolver
     profile = resolver.resolve(profileFlag);
   }
 
-  const mode = explicit('batch') ? parseMode(flags.batch as string) : (profile?.mode ?? 'serial');
+  // `--concurrency 8` alone means "run 8 at once": with no mode from a flag or a profile, a
+  // concurrency above 1 selects concurrent mode (docs/BATCH_PROFILES.md, modes).
+  const impliesConcurrent =
+    explicit('concurrency') &&
+    parsePositiveIntFlag('--concurrency', flags.concurrency as string) > 1;
+  const mode = explicit('batch')
+    ? parseMode(flags.batch as string)
+    : (profile?.mode ?? (impliesConcurrent ? 'concurrent' : 'serial'));
   const serial = mode === 'serial';
   // Inherited values a mode cannot use are dropped; explicit ones are kept and fail validation.
   const inherit = <K extends keyof BatchProfile>(field: K): BatchProfile[K] | null => {

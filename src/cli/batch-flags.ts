@@ -19,11 +19,11 @@ const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: s
   ],
   concurrency: [
     '<n>',
-    'producer fan-out cap (samples in flight) for concurrent and lazy-parallel modes; it is also the default chunk size, and --chunk-size can only narrow the window further, never exceed it (default: 1, or the profile value)',
+    'samples in flight at most (concurrent and lazy-parallel); above 1 with no --batch or profile, it selects concurrent mode; also the default chunk size, which --chunk-size can only narrow (default: 1, or the profile value)',
   ],
   queue: [
     '<name>',
-    'queue name for lazy-parallel jobs (no none/null sentinel: a queue may be called none)',
+    'queue name for lazy-parallel jobs (default: eval-harness-samples, or the profile value)',
   ],
   timeout: ['<seconds>', `per-sample timeout; ${NONE}`],
   'batch-timeout': [
@@ -32,7 +32,7 @@ const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: s
   ],
   'result-ttl-seconds': [
     '<seconds>',
-    `raise the lazy-parallel result TTL: values below the configured floor (batches.lazyParallel.resultTtlSeconds) do not lower it; run() keeps results max(floor, batch timeout, max(batch timeout, timeout) x windows, timeout, this value) seconds, dispatch() max(floor, ceil(samples / concurrency) x (timeout or 60), timeout, this value); ${NONE}`,
+    `keep lazy-parallel results at least this long; never below batches.lazyParallel.resultTtlSeconds (docs/BATCH_QUEUES.md); ${NONE}`,
   ],
   'chunk-size': [
     '<n>',
@@ -50,14 +50,17 @@ const BATCH_FLAG_HELP: Readonly<Record<BatchFlagName, [argument: string, help: s
   ],
 };
 
-/** The sentence both `run` and `adversarial` descriptions carry. */
-export const BATCH_FLAGS_DESCRIPTION = `Batch flags (${BATCH_FLAGS.map((flag) => `--${flag}`).join(', ')}) do not apply when --outputs is set.`;
+/** Short aliases where the ecosystem has one: `-j 8`, as in make and promptfoo. */
+const SHORT_ALIASES: Partial<Record<BatchFlagName, string>> = { concurrency: '-j' };
 
 /** Attach every batch flag to a command, from the one shared definition. */
 export function addBatchOptions(command: Command): Command {
   for (const flag of BATCH_FLAGS) {
     const [argument, help] = BATCH_FLAG_HELP[flag];
-    command.addOption(new Option(`--${flag} ${argument}`, help));
+    const short = SHORT_ALIASES[flag];
+    command.addOption(
+      new Option(`${short === undefined ? '' : `${short}, `}--${flag} ${argument}`, help),
+    );
   }
   return command;
 }

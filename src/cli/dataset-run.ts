@@ -15,6 +15,7 @@ import {
   checkGateMetrics,
   parseScoreGate,
   runOutcomeLine,
+  scoreGateFailureLines,
   type GatedReport,
   type ScoreGate,
 } from '../reports/index.js';
@@ -95,6 +96,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     ['--outputs', options.outputs],
     ['--out', options.out],
     ['--junit', options.junit],
+    ['--csv', options.csv],
     ['--progress-file', options.progressFile],
     ['--manifest', options.manifest],
     ['--html', options.html],
@@ -258,8 +260,8 @@ export async function executeDatasetRun(
   });
   // A listener makes the first Ctrl-C the run's to handle (a second one exits at once).
   const stopNotice = listenForInterrupt(io, () =>
-    io.stderr.write(
-      `\n${String(io.interrupt?.reason ?? 'interrupt')} received: stopping; samples in flight get up to ${INTERRUPT_GRACE_MS / 1000} s to finish, then the report is written (press Ctrl-C again to exit at once).\n`,
+    display.log(
+      `${String(io.interrupt?.reason ?? 'interrupt')} received: stopping; samples in flight get up to ${INTERRUPT_GRACE_MS / 1000} s to finish, then the report is written (press Ctrl-C again to exit at once).`,
     ),
   );
   try {
@@ -284,8 +286,8 @@ export async function executeDatasetRun(
         ),
         onSampleDone: (progress) => display.onSampleDone(progress),
         onDispatchActivity: (activity) => display.onDispatchActivity(activity),
-        onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
-        onLocalWorkerFailure: (line) => io.stderr.write(`local worker: ${line}\n`),
+        onWarning: (message) => display.log(`warning: ${message}`),
+        onLocalWorkerFailure: (line) => display.log(`local worker: ${line}`),
       },
     );
   } finally {
@@ -306,15 +308,7 @@ const MAX_ERROR_LINES = 5;
 export function reportOutcome(outcome: GatedReport, io: CliIo, reportAt = 'the report'): number {
   const { report } = outcome;
   const prefix = report.datasetName;
-  for (const gate of outcome.gates ?? []) {
-    if (!gate.passed) {
-      const target =
-        gate.aggregate === 'macro_f1' ? 'macro_f1' : `${gate.metric}:${gate.aggregate}`;
-      io.stderr.write(
-        `Score gate failed (${prefix}): ${target} is ${gate.actual.toFixed(4)}, below --fail-under ${gate.threshold}\n`,
-      );
-    }
-  }
+  for (const line of scoreGateFailureLines(prefix, outcome.gates)) io.stderr.write(`${line}\n`);
   const failures = report.failures.length;
   if (failures > 0)
     io.stderr.write(

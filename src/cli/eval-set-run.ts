@@ -20,7 +20,7 @@ import {
   type RunCommandOptions,
 } from './dataset-run.js';
 import { listenForInterrupt, type CliIo } from './io.js';
-import { checkRunBaseline, writeRunOutputs } from './run-outputs.js';
+import { checkRunBaseline, datasetFilesOf, writeRunOutputs } from './run-outputs.js';
 
 /** How long a run waits for another run that holds the same eval-set manifest. */
 const MANIFEST_LOCK_WAIT_MS = 30_000;
@@ -103,6 +103,7 @@ export async function runEvalSetCommand(
         : renderEvalSetMarkdown(result, passOutcomes, comparison, context.flags.maxRows),
     ],
     junitReports: result.reports,
+    ...datasetFilesOf([...prepared.values()]),
   });
   let exitCode: number = Math.max(
     comparisonGates,

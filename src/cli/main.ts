@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_CODES, EvalHarnessError } from '../errors.js';
 import { settleAbandonedCalls } from '../pending-calls.js';
 import { EVAL_HARNESS_VERSION } from '../version.js';
-import { BATCH_FLAGS_DESCRIPTION } from './batch-flags.js';
+import { groupRunOptions, withExamples } from './help.js';
 import { addComparisonGateOptions, addRunOptions, collect } from './run-options.js';
 import { interruptedExitCode, type CliIo } from './io.js';
 
@@ -23,13 +23,13 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       outputError: (text, write) =>
         write(`${text.trimEnd().replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)')}\n`),
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Option text says its defaults in words; commander's "(default: [])" only adds noise.
+    .configureHelp({ optionDescription: (option) => option.description });
 
   const run = program
     .command('run')
-    .description(
-      `Run one dataset (a config dataset name or a dataset file) and print its report. ${BATCH_FLAGS_DESCRIPTION}`,
-    )
+    .description('Run one dataset (a config dataset name or a dataset file) and print its report.')
     .argument('[dataset]', 'dataset name from the config, or a path to a dataset .yml / .json file')
     .option(
       '-c, --config <path>',
@@ -62,7 +62,15 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       '--resume <report.json>',
       'finish a stopped or interrupted run: keep the scored samples of this JSON report and run only its errored and not-run samples',
     );
-  addRunOptions(run).action(async (dataset: string | undefined, options) => {
+  withExamples(groupRunOptions(addRunOptions(run)), [
+    'eval-harness run faq                                  # a config dataset, Markdown on stdout',
+    'eval-harness run golden.yml --sut ./sut.mjs --metric exact-match',
+    'eval-harness run faq --json -o report.json --junit junit.xml --fail-under rouge-l=0.7',
+    'eval-harness run faq --baseline main.json --max-drop rouge-l=2pp --significant',
+    'eval-harness run faq -j 8 --max-errors 5             # 8 at a time, go on past 5 SUT errors',
+    'eval-harness run faq --json -o r.json --resume r.json  # finish a stopped run',
+    'eval-harness run faq --batch-profile=nightly --local-workers 4',
+  ]).action(async (dataset: string | undefined, options) => {
     const { runCommand } = await import('./commands/run.js');
     onExit(await runCommand(dataset, options, io));
   });
@@ -71,7 +79,7 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .command('adversarial')
     .alias('adv')
     .description(
-      `Run the red-team seed dataset (10 categories: prompt injection, jailbreak, PII leak, ...) through the SUT or saved outputs; record runs in a manifest and gate on regressions. ${BATCH_FLAGS_DESCRIPTION}`,
+      'Run the red-team seed dataset (10 categories: prompt injection, jailbreak, PII leak, ...) through the SUT or saved outputs; record runs in a manifest and gate on regressions.',
     )
     .option(
       '-c, --config <path>',
@@ -113,7 +121,10 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       collect,
       [],
     );
-  addRunOptions(adversarial).action(async (options) => {
+  withExamples(groupRunOptions(addRunOptions(adversarial)), [
+    'eval-harness adversarial --category=prompt-injection --sut ./sut.mjs',
+    'eval-harness adversarial --manifest runs.json --regression-gate',
+  ]).action(async (options) => {
     const { adversarialCommand } = await import('./commands/adversarial.js');
     onExit(await adversarialCommand(options, io));
   });
@@ -128,7 +139,7 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       'config file with the sut the jobs name (default: eval-harness.config.* in the working directory)',
     )
     .option('--queue <name>', 'queue to take jobs from (default: eval-harness-samples)')
-    .option('--concurrency <n>', 'jobs run at once by this process (default: 1)')
+    .option('-j, --concurrency <n>', 'jobs run at once by this process (default: 1)')
     .option(
       '--redis-url <url>',
       'Redis URL, or comma-separated Redis Cluster node URLs (default: redis.url or redis.cluster, EVAL_HARNESS_REDIS_URL, redis://127.0.0.1:6379)',
@@ -136,6 +147,10 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .option('--cache-dir <path>', 'response cache of an http SUT (default: .eval-harness/cache)')
     .option('--no-cache', 'neither read nor write the response cache')
     .option('--debug', 'print stack traces and error causes')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eval-harness worker --queue evals -j 8 --redis-url redis://redis:6379\n',
+    )
     .action(async (options) => {
       const { workerCommand } = await import('./commands/worker.js');
       onExit(await workerCommand(options, io));
@@ -150,7 +165,7 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .argument('<head>', 'the later JSON report (the pull request, say)')
     .addOption(new Option('--json', 'print the comparison as JSON').conflicts('markdown'))
     .option('--markdown', 'print the comparison as Markdown (the default)')
-    .option('--out <path>', 'write the comparison to this file instead of stdout')
+    .option('-o, --out <path>', 'write the comparison to this file instead of stdout')
     .option(
       '--html <path>',
       'also write a self-contained HTML page with both runs side by side to this file',
@@ -158,8 +173,17 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .option(
       '--allow-dataset-mismatch',
       'compare reports of two different datasets or eval sets (a renamed dataset)',
-    );
-  addComparisonGateOptions(compare)
+    )
+    .option(
+      '--annotations <format>',
+      'print CI annotations for failed gates: github (default under GITHUB_ACTIONS=true)',
+    )
+    .option('--no-annotations', 'print no CI annotations');
+  withExamples(addComparisonGateOptions(compare), [
+    'eval-harness compare main.json pr.json                      # Markdown on stdout',
+    'eval-harness compare main.json pr.json --max-drop rouge-l=2pp --significant',
+    'eval-harness compare main.json pr.json --json -o cmp.json --html cmp.html',
+  ])
     .option('--debug', 'print stack traces and error causes')
     .action(async (base: string, head: string, options) => {
       const { compareCommand } = await import('./commands/compare.js');
@@ -179,6 +203,19 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     });
 
   program
+    .command('init')
+    .description(
+      'Write a working starter into this folder: a typed config, a small dataset and an offline system under test.',
+    )
+    .option('--force', 'overwrite starter files that already exist')
+    .option('--debug', 'print stack traces and error causes')
+    .addHelpText('after', '\nExamples:\n  $ eval-harness init && npx eval-harness run faq\n')
+    .action(async (options) => {
+      const { initCommand } = await import('./commands/init.js');
+      onExit(await initCommand(options, io));
+    });
+
+  program
     .command('profiles')
     .description(
       'Print the batch profiles (built-ins plus config overrides) with every resolved field.',
@@ -189,6 +226,7 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     )
     .option('--json', 'print JSON')
     .option('--debug', 'print stack traces and error causes')
+    .addHelpText('after', '\nExamples:\n  $ eval-harness profiles --json\n')
     .action(async (options) => {
       const { profilesCommand } = await import('./commands/profiles.js');
       onExit(await profilesCommand(options, io));
@@ -218,14 +256,10 @@ export async function main(argv: readonly string[], given: CliIo): Promise<numbe
 
 function reportError(error: unknown, io: CliIo, debug: boolean): number {
   if (error instanceof CommanderError) {
-    // Commander already printed its one-line message; help and version are normal exits.
-    if (
-      error.code === 'commander.helpDisplayed' ||
-      error.code === 'commander.version' ||
-      error.code === 'commander.help'
-    ) {
-      return 0;
-    }
+    // Commander already printed its one-line message. Help asked for and the version are normal
+    // exits; help shown because a command group was called bare (`eval-harness cache`) is a
+    // usage error, like a bare `eval-harness`.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
     return 2;
   }
   const isOurs = error instanceof EvalHarnessError;

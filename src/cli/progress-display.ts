@@ -22,6 +22,8 @@ export interface ProgressDisplay {
   readonly reporter: BatchTerminalProgressReporter;
   onSampleDone(progress: SampleProgress): void;
   onDispatchActivity(activity: DispatchActivity): void;
+  /** One line on stderr; above the live bar while it shows, which redraws below it. */
+  log(line: string): void;
   stop(): void;
 }
 
@@ -32,6 +34,7 @@ interface LiveBar {
   start(total: number, value: number, payload: Record<string, unknown>): void;
   update(value: number, payload: Record<string, unknown>): void;
   stop(): void;
+  render(): void;
 }
 
 /**
@@ -47,7 +50,7 @@ export async function createProgressDisplay(
   const writeEvent =
     options.progressFile === undefined ? undefined : openProgressFile(options.progressFile);
   const isTty = enabled && io.stderr.isTTY === true;
-  const bar = isTty ? await createLiveBar(io) : undefined;
+  const bar = isTty ? await createLiveBar(io, () => scored > 0) : undefined;
   const startedMs = performance.now();
   let barStarted = false;
   let scored = 0;
@@ -145,16 +148,34 @@ export async function createProgressDisplay(
       }
       updateBar(next.total);
     },
+    log(line) {
+      if (bar === undefined || !barStarted) {
+        io.stderr.write(`${line}\n`);
+        return;
+      }
+      // Clear the bar's line, print, and draw the bar again on the next line: a warning must
+      // neither be overwritten nor cut at the terminal width.
+      io.stderr.write(`\r\x1b[2K${line}\n`);
+      (bar as LiveBar & { lastDrawnString?: string }).lastDrawnString = '';
+      bar.render();
+    },
     stop() {
       if (barStarted) bar?.stop();
     },
   };
 }
 
-/** cli-progress is loaded only when a terminal will show it. */
-async function createLiveBar(io: CliIo): Promise<LiveBar> {
-  const { SingleBar } = (await import('cli-progress')).default;
+/**
+ * cli-progress is loaded only when a terminal will show it. The ETA reads `—` until a sample
+ * is done: with no rate yet, any estimate (cli-progress says 0s) would be made up.
+ */
+async function createLiveBar(io: CliIo, hasRate: () => boolean): Promise<LiveBar> {
+  const { SingleBar, Format } = (await import('cli-progress')).default;
   return new SingleBar({
+    formatTime: (seconds: number, options: unknown, roundTo: number) =>
+      hasRate() && Number.isFinite(seconds)
+        ? Format.TimeFormat(seconds, options as never, roundTo)
+        : '—',
     stream: io.stderr as NodeJS.WriteStream,
     format:
       '{bar} {value}/{total} samples | {rate}/s | ETA {eta_formatted} | failures {failures}{errors}{dispatch}',

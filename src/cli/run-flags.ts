@@ -17,6 +17,9 @@ export interface RunCommandOptions extends BatchFlagOptions, ComparisonFlagOptio
   markdown?: boolean;
   out?: string;
   junit?: string;
+  csv?: string;
+  /** `--annotations github`, or false with `--no-annotations`. */
+  annotations?: string | boolean;
   failUnder: string[];
   dryRun?: boolean;
   progressFile?: string;

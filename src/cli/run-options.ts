@@ -17,7 +17,7 @@ export function addComparisonGateOptions(command: Command, condition = ''): Comm
     )
     .option(
       '--max-regressed <n>',
-      `${condition}exit 1 when more than n samples crossed the pass line (0.5) downwards on any metric`,
+      `${condition}exit 1 when more than n samples crossed their pass line downwards on any metric`,
     )
     .option(
       '--confidence <level>',
@@ -37,8 +37,20 @@ export function addRunOptions(command: Command): Command {
   command
     .addOption(new Option('--json', 'print the JSON report').conflicts('markdown'))
     .option('--markdown', 'print the Markdown report (the default)')
-    .option('--out <path>', 'write the report to this file instead of stdout (folders are created)')
+    .option(
+      '-o, --out <path>',
+      'write the report to this file instead of stdout (folders are created)',
+    )
     .option('--junit <path>', 'also write a JUnit XML report (one test case per sample)')
+    .option(
+      '--annotations <format>',
+      'print CI annotations for failed gates and the worst samples: github (default under GITHUB_ACTIONS=true)',
+    )
+    .option('--no-annotations', 'print no CI annotations')
+    .option(
+      '--csv <path>',
+      'also write a CSV report for spreadsheets: one row per sample, a column per metric score, the error, expected and actual answers',
+    )
     .option(
       '--html <path>',
       'also write a self-contained HTML report (charts, sample search, filters) to this file',
@@ -53,7 +65,7 @@ export function addRunOptions(command: Command): Command {
     )
     .option(
       '--fail-under <gate>',
-      'exit 1 when an aggregate is below a value: metric[:mean|p50|p95|pass_rate]=value or macro_f1=value (repeatable)',
+      'exit 1 when an aggregate is below a value: metric[:mean|p50|p95|pass_rate|pass_all|pass_any]=value or macro_f1=value (repeatable)',
       collect,
       [],
     )

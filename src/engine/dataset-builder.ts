@@ -22,6 +22,7 @@ export class DatasetBuilder {
   private source: SampleSource | undefined;
   private metricSpecs: readonly MetricSpec[] | undefined;
   private passLines: Readonly<Record<string, number>> = {};
+  private sourcePath: string | undefined;
   private hadYaml = false;
   private hadSamples = false;
 
@@ -100,6 +101,12 @@ export class DatasetBuilder {
     return this;
   }
 
+  /** The file the samples were read from. */
+  fromFile(path: string): this {
+    this.sourcePath = path;
+    return this;
+  }
+
   register(): GoldenDataset {
     if (this.source === undefined) {
       throw new DatasetSchemaError(
@@ -122,6 +129,7 @@ export class DatasetBuilder {
       metrics: this.metricSpecs.map((spec) => this.metrics.resolve(spec)),
       schemaVersion: this.source.kind === 'yaml' ? this.source.schemaVersion : DATASET_SCHEMA_V1,
       passLines: this.passLines,
+      ...(this.sourcePath === undefined ? {} : { sourcePath: this.sourcePath }),
     });
     this.onRegister(dataset);
     return dataset;

@@ -16,6 +16,8 @@ export interface GoldenDataset {
   readonly metrics: readonly Metric[];
   /** Each metric's pass line (0–1), where it is not the default 0.5; a sample may override it. */
   readonly passLines: Readonly<Record<string, number>>;
+  /** The file the samples came from, when they came from one (CI annotations point into it). */
+  readonly sourcePath?: string;
 }
 
 export function createGoldenDataset(dataset: {
@@ -24,6 +26,7 @@ export function createGoldenDataset(dataset: {
   metrics: readonly Metric[];
   schemaVersion?: string;
   passLines?: Readonly<Record<string, number>>;
+  sourcePath?: string;
 }): GoldenDataset {
   const schemaVersion = dataset.schemaVersion ?? DATASET_SCHEMA_V1;
   if (!SUPPORTED_DATASET_SCHEMAS.includes(schemaVersion)) {
@@ -71,6 +74,7 @@ export function createGoldenDataset(dataset: {
     samples: Object.freeze([...(dataset.samples as DatasetSample[])]),
     metrics: Object.freeze([...dataset.metrics]),
     passLines: Object.freeze({ ...passLines }),
+    ...(dataset.sourcePath === undefined ? {} : { sourcePath: dataset.sourcePath }),
   });
 }
 

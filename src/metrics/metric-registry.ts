@@ -15,6 +15,7 @@ import { RegexMetric } from './regex.js';
 import { retrievalMetricFactories } from './retrieval.js';
 import { trajectoryMetrics } from './trajectory.js';
 import { RougeLMetric } from './rouge-l.js';
+import { suggestKey } from '../suggest.js';
 
 /** Creates a fresh metric for each resolution. */
 export type MetricFactory = () => unknown;
@@ -127,8 +128,9 @@ export class MetricRegistry {
       );
     }
     if (factory === undefined) {
+      const suggestion = suggestKey(spec, this.names());
       throw new MetricSpecError(
-        `Metric '${spec}' does not exist: it is neither built in nor registered. Known metrics: ${this.names().join(', ')}.`,
+        `Metric '${spec}' does not exist: it is neither built in nor registered${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}. Known metrics: ${this.names().join(', ')}.`,
         { code: 'E_UNKNOWN_METRIC' },
       );
     }

@@ -54,6 +54,7 @@ export {
   checkGateMetrics,
   evaluateScoreGates,
   parseScoreGate,
+  scoreGateFailureLines,
   type ScoreGate,
   type ScoreGateResult,
 } from './score-gate.js';
@@ -127,3 +128,6 @@ export {
   type HtmlModel,
 } from './html/html-model.js';
 export { renderHtmlPage } from './html/html-page.js';
+export { renderCsvReport } from './csv-renderer.js';
+export { samplesBelowPassLine, type ShortSample } from './below-pass-line.js';
+export { STEP_SUMMARY_ROWS, renderStepSummary } from './step-summary.js';

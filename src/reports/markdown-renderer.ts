@@ -1,4 +1,5 @@
-import { durationSeconds, passLineOf, runOutcomeLine, type EvalReport } from './eval-report.js';
+import { durationSeconds, runOutcomeLine, type EvalReport } from './eval-report.js';
+import { samplesBelowPassLine } from './below-pass-line.js';
 import { PASS_THRESHOLD, type MetricAggregate } from './aggregates.js';
 import { sampleThresholds } from '../datasets/index.js';
 import type { ReportSummary } from './report-summary.js';
@@ -259,49 +260,12 @@ export const DEFAULT_MAX_ROWS = 20;
 const ANSWER_CHARS = 80;
 
 /**
- * The samples that fell short, worst first, so a reader of a CI page sees why a metric's pass
- * rate is what it is: samples the SUT could not answer, then scored samples by how far their
- * worst metric fell below its line. Each with what fell short, and the expected and actual
- * answers on one line each.
+ * The samples that fell short, worst first (`samplesBelowPassLine`), so a reader of a CI page
+ * sees why a metric's pass rate is what it is: each with what fell short, and the expected and
+ * actual answers on one line each.
  */
 function belowPassLineSection(report: EvalReport, maxRows: number): string[] {
-  const failuresBySample = new Map<string, string[]>();
-  for (const failure of report.failures) {
-    const list = failuresBySample.get(failure.sampleId) ?? [];
-    list.push(`${failure.metricName}: error (${failure.error})`);
-    failuresBySample.set(failure.sampleId, list);
-  }
-  const short: { id: string; margin: number; why: string[]; expected: string; actual: string }[] =
-    [];
-  for (const result of report.sampleResults) {
-    let margin = Number.POSITIVE_INFINITY;
-    const why: string[] = [];
-    for (const [metric, score] of result.metricScores) {
-      const line = passLineOf(report, result.sample, metric);
-      if (score.score >= line) continue;
-      margin = Math.min(margin, score.score - line);
-      why.push(`${metric} ${score.score.toFixed(2)} < ${line}`);
-    }
-    const failed = failuresBySample.get(result.sample.id) ?? [];
-    if (why.length === 0 && failed.length === 0) continue;
-    short.push({
-      id: result.sample.id,
-      margin: failed.length > 0 ? Math.min(margin, -1) : margin,
-      why: [...why, ...failed],
-      expected: answerText(result.sample.expectedOutput),
-      actual: result.actualOutput,
-    });
-  }
-  short.sort((a, b) => a.margin - b.margin);
-  const rows = [
-    ...report.sampleErrors.map((error) => ({
-      id: error.sampleId,
-      why: [`no answer: ${error.error}`],
-      expected: '',
-      actual: '',
-    })),
-    ...short,
-  ];
+  const rows = samplesBelowPassLine(report);
   if (rows.length === 0) return [];
   const shown = rows.slice(0, Math.max(0, maxRows));
   const out = [
@@ -318,10 +282,6 @@ function belowPassLineSection(report: EvalReport, maxRows: number): string[] {
     out.push('', `… and ${rows.length - shown.length} more (--max-rows to show more).`);
   out.push('');
   return out;
-}
-
-function answerText(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
 function cut(text: string): string {

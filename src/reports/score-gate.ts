@@ -87,3 +87,16 @@ export function evaluateScoreGates(
     };
   });
 }
+
+/** One line per failed `--fail-under` gate of a dataset, as stderr and CI annotations say it. */
+export function scoreGateFailureLines(
+  dataset: string,
+  gates: readonly ScoreGateResult[] | undefined,
+): string[] {
+  return (gates ?? [])
+    .filter((gate) => !gate.passed)
+    .map(
+      (gate) =>
+        `Score gate failed (${dataset}): ${gate.aggregate === 'macro_f1' ? 'macro_f1' : `${gate.metric}:${gate.aggregate}`} is ${gate.actual.toFixed(4)}, below --fail-under ${gate.threshold}`,
+    );
+}

@@ -222,8 +222,17 @@ describe('resolveBatchOptions', () => {
     expect(() => capture({ 'rate-limit': '5' })).toThrow(
       /Serial batch mode does not use a rate limit\. Choose --batch=concurrent/,
     );
-    expect(() => capture({ concurrency: '2' })).toThrow('Serial batch mode requires concurrency 1');
+    expect(() => capture({ batch: 'serial', concurrency: '2' })).toThrow(
+      'Serial batch mode requires concurrency 1',
+    );
     expect(() => capture({ timeout: '30' })).toThrow('does not use a timeout');
+  });
+
+  it('selects concurrent mode when --concurrency above 1 comes with no mode from a flag or profile', () => {
+    expect(capture({ concurrency: '8' })).toMatchObject({ mode: 'concurrent', concurrency: 8 });
+    expect(capture({ concurrency: '1' }).mode).toBe('serial');
+    // A profile's mode wins: nightly stays lazy-parallel with 8 in flight.
+    expect(capture({ 'batch-profile': 'nightly', concurrency: '8' }).mode).toBe('lazy-parallel');
     expect(() => capture({ 'batch-timeout': '30' })).toThrow('does not use a wait timeout');
   });
 

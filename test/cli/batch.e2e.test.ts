@@ -81,7 +81,7 @@ describe('batch flags through the CLI (child process)', () => {
       'only meaningful with a rate limit',
     ],
     ['--rate-limit=5', 'Serial batch mode does not use a rate limit.'],
-    ['--concurrency=2', 'Serial batch mode requires concurrency 1'],
+    ['--batch=serial --concurrency=2', 'Serial batch mode requires concurrency 1'],
     ['--timeout=30', 'Serial batch mode does not use a timeout'],
     [
       '--batch-profile=ci --batch=serial --concurrency=4',
@@ -199,13 +199,24 @@ describe('batch flags through the CLI (child process)', () => {
     expect(table.stdout).toMatch(/\nlocal +concurrent +8 .* windowed +-\n/);
   });
 
-  it('documents every batch flag in the run help, and --concurrency as the fan-out cap', async () => {
+  it('documents every batch flag once, grouped, in the run help, with examples', async () => {
     const dir = await workspace();
     const help = (await runCli(['run', '--help'], { cwd: dir })).stdout;
-    for (const flag of BATCH_FLAGS) expect(help).toContain(`--${flag}`);
-    expect(help.replace(/\s+/g, ' ')).toContain('do not apply when --outputs is set');
-    expect(help.replace(/\s+/g, ' ')).toContain('--dispatch <strategy> rolling');
-    expect(help.replace(/\s+/g, ' ')).toContain('producer fan-out cap');
-    expect(help.replace(/\s+/g, ' ')).toContain('default chunk size');
+    for (const flag of BATCH_FLAGS)
+      expect(
+        help
+          .split('\n')
+          .filter((line) => line.match(/^ {2}(-\w, )?(--[a-z-]+)/)?.[2] === `--${flag}`),
+      ).toHaveLength(1);
+    const flat = help.replace(/\s+/g, ' ');
+    expect(flat).toContain('Batch (how samples are dispatched; not used with --outputs):');
+    expect(flat).toContain('--dispatch <strategy> rolling');
+    expect(flat).toContain('-j, --concurrency <n> samples in flight at most');
+    expect(flat).toContain('default chunk size');
+    expect(flat).not.toContain('(default: [])');
+    expect(help).toContain('Examples:\n  $ eval-harness run faq');
+    // The program's summary names the commands without repeating the batch flags.
+    const summary = (await runCli(['--help'], { cwd: dir })).stdout;
+    expect(summary).not.toContain('--rate-window-seconds');
   });
 });

@@ -34,6 +34,22 @@ const io = (stderr: { write(chunk: string): unknown; isTTY?: boolean }) => ({
 });
 
 describe('progress display', () => {
+  it('says ETA — until a sample is done, prints a warning above the bar and draws the bar again below it', async () => {
+    const stderr = terminal();
+    const display = await createProgressDisplay({ io: io(stderr), enabled: true });
+    display.onDispatchActivity({ inFlight: 4, dispatched: 4, total: 40, rateLimitWaitMs: null });
+    expect(stderr.text()).toContain('0/40 samples | 0.0/s | ETA — |');
+    const before = stderr.text().length;
+    display.log("warning: no worker is connected to queue 'q'");
+    const after = stderr.text().slice(before);
+    // The bar's line is cleared, the warning gets a line of its own, and the bar comes back.
+    expect(after.startsWith("\r\u001b[2Kwarning: no worker is connected to queue 'q'\n")).toBe(
+      true,
+    );
+    expect(after).toContain('0/40 samples');
+    display.stop();
+  });
+
   it('shows samples in flight and a rate-limit wait on the live bar', async () => {
     const stderr = terminal();
     const display = await createProgressDisplay({ io: io(stderr), enabled: true });

@@ -34,6 +34,7 @@ describe('start-up imports of the built CLI', () => {
     expect(files).toEqual([
       'batches/batch-flag-names.js',
       'cli/batch-flags.js',
+      'cli/help.js',
       'cli/io.js',
       'cli/main.js',
       'cli/run-options.js',

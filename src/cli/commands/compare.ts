@@ -16,6 +16,7 @@ import {
   writeHtmlPage,
 } from '../comparison-flags.js';
 import { emitReport } from '../emit-report.js';
+import { ciOutputOf, writeCiOutput } from '../github-output.js';
 import type { CliIo } from '../io.js';
 import { checkFilePathFlags } from '../path-flags.js';
 
@@ -29,6 +30,7 @@ export interface CompareCommandOptions {
   confidence?: string;
   significant?: boolean;
   allowDatasetMismatch?: boolean;
+  annotations?: string | boolean;
 }
 
 const byDataset = (report: SavedReport): Map<string, SavedDatasetReport> =>
@@ -48,6 +50,7 @@ export async function compareCommand(
     ['--html', options.html],
   ]);
   const gates = parseComparisonGates(options);
+  const ci = ciOutputOf(options, io);
   const compared = await compareReportFiles(
     { path: resolve(io.cwd, basePath), source: basePath },
     { path: resolve(io.cwd, headPath), source: headPath },
@@ -80,5 +83,14 @@ export async function compareCommand(
     });
     await writeHtmlPage(model, options.html, io);
   }
+  await writeCiOutput(ci, io, {
+    title: `eval-harness comparison — ${basePath} → ${headPath}`,
+    outcomes: [],
+    failedGates: compared.gates.flatMap((gate) => (gate.message === null ? [] : [gate.message])),
+    comparison: renderComparisonMarkdown(compared.comparison, sources, gateResults).replace(
+      /^(#+) /gm,
+      '#$1 ',
+    ),
+  });
   return reportComparisonGates(compared.gates, io);
 }

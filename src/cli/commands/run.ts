@@ -9,7 +9,7 @@ import {
   type RunCommandOptions,
 } from '../dataset-run.js';
 import type { CliIo } from '../io.js';
-import { checkRunBaseline, writeRunOutputs } from '../run-outputs.js';
+import { checkRunBaseline, datasetFilesOf, writeRunOutputs } from '../run-outputs.js';
 
 export type { RunCommandOptions } from '../dataset-run.js';
 
@@ -66,6 +66,7 @@ export async function runCommand(
             }),
           ],
     junitReports: [report],
+    ...datasetFilesOf([prepared]),
   });
   return Math.max(reportOutcome(outcome, io, options.out ?? 'stdout'), comparisonGates);
 }
