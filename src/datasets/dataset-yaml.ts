@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { DatasetSchemaError } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
+import { suggestKey } from '../suggest.js';
 import {
   DATASET_SCHEMA_V1,
   SUPPORTED_DATASET_SCHEMAS,
@@ -211,8 +212,17 @@ function validateSample(raw: unknown, index: number, seen: Set<string>): Dataset
   };
 }
 
+/** The fields a sample may have: a key near one of them is probably a typo of it. */
+const SAMPLE_FIELDS = ['id', 'input', 'expected_output', 'metadata'];
+
 function sampleMessage(where: string, entry: Record<string, unknown>, issue: z.core.$ZodIssue) {
   const field = String(issue.path[0]);
+  // A missing field next to a key that is nearly its name: say so, rather than only "missing".
+  const typo = Object.keys(entry).find(
+    (key) => !SAMPLE_FIELDS.includes(key) && suggestKey(key, [field]) === field,
+  );
+  if (typo !== undefined && entry[field] === undefined)
+    return `${where} missing required field '${field}': it has '${typo}' (did you mean '${field}'?).`;
   if (field === 'expected_output') return `${where} missing required field 'expected_output'.`;
   if (Array.isArray(entry[field]))
     return `${where} field '${field}' must be an associative array (got a YAML list).`;

@@ -172,4 +172,20 @@ describe('errors a newcomer can act on', () => {
       "Metric 'rouge_l' does not exist: it is neither built in nor registered (did you mean 'rouge-l'?).",
     );
   });
+
+  it('names the key that is nearly a missing sample field', async () => {
+    const dir = await makeWorkspace({
+      'd.yml': 'name: d\nsamples:\n  - { id: a, input: {}, expected_outptu: x }\n',
+    });
+    const result = await runCli(
+      ['run', 'd.yml', '--outputs', 'none.json', '--metric', 'exact-match'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "Sample 'a' (index 0) missing required field 'expected_output': it has 'expected_outptu' (did you mean 'expected_output'?).",
+    );
+  });
 });
