@@ -13,6 +13,12 @@ export interface Clock {
    * (the process would otherwise idle until the timeout) — see `settleAbandonedCalls`.
    */
   sleep(ms: number, signal?: AbortSignal, options?: { readonly unref?: boolean }): Promise<void>;
+  /**
+   * Call `fire` after `ms` unless the returned function cancels it first; the timer does not
+   * hold the process open. Optional: a per-call timeout uses it when present, because an
+   * AbortController per SUT call is measurable on runs of a million samples.
+   */
+  timer?(ms: number, fire: () => void): () => void;
 }
 
 /**
@@ -23,6 +29,11 @@ export interface Clock {
 export const SLEEP_CANCELLED: unique symbol = Symbol('sleep cancelled');
 
 export const systemClock: Clock = {
+  timer: (ms, fire) => {
+    const handle = setTimeout(fire, ms);
+    handle.unref();
+    return () => clearTimeout(handle);
+  },
   // performance.timeOrigin + now() keeps microseconds, so two fast runs get distinct times.
   nowSeconds: () => (performance.timeOrigin + performance.now()) / 1000,
   monotonicMs: () => performance.now(),

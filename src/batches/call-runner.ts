@@ -58,9 +58,6 @@ export function effectiveCallPolicy(
 const RETRY_BASE_MS = 250;
 const RETRY_CAP_MS = 30_000;
 
-const TIMED_OUT = Symbol('timed out');
-const ABANDONED = Symbol('abandoned');
-
 /**
  * Call a SUT for one sample: each attempt with the policy's timeout (the attempt's AbortSignal
  * fires when it passes, and the attempt counts as failed even if the SUT ignores the signal),
@@ -74,29 +71,42 @@ export async function callSampleRunner(
   invocation: SampleInvocation,
   options: SutCallPolicy & {
     readonly clock: Clock;
-    /** Cancels the call and its retries (the transport cancels through it). */
+    /** Cancels the call and its retries. */
     readonly signal?: AbortSignal;
     /** Awaited before each retry: a rate limit takes a slot of its window here. */
     readonly beforeRetry?: () => Promise<void>;
     /** For the jitter; tests pin it. @defaultValue Math.random */
     readonly random?: () => number;
   },
+  /**
+   * The caller's own controller, which cancels the call and its retries: the first attempt hands
+   * its signal to the SUT as is, so a call costs no second controller. (A separate argument, so
+   * that a caller passes one options object for every call.)
+   */
+  controller?: AbortController,
 ): Promise<RunnerCallResult> {
   const retries = options.retries ?? 0;
+  const cancel = controller?.signal ?? options.signal;
   for (let attempt = 1; ; attempt++) {
-    const result = await attemptCall(runner, invocation, options);
+    const result = await attemptCall(
+      runner,
+      invocation,
+      options,
+      attempt === 1 ? controller : undefined,
+      cancel,
+    );
     const cause = result.ok ? undefined : result.cause;
     const retryable =
       !result.ok &&
       (result.kind === 'timeout' ||
         (result.kind === 'error' && !(cause instanceof SutCallError && !cause.retryable)));
-    if (!retryable || attempt > retries || options.signal?.aborted === true)
+    if (!retryable || attempt > retries || cancel?.aborted === true)
       return { ...result, attempts: attempt };
     const asked = cause instanceof SutCallError ? cause.retryAfterMs : undefined;
     const backoff = Math.min(RETRY_BASE_MS * 2 ** (attempt - 1), RETRY_CAP_MS);
     const jittered = backoff * (0.5 + 0.5 * (options.random ?? Math.random)());
     try {
-      await options.clock.sleep(Math.max(asked ?? 0, jittered), options.signal);
+      await options.clock.sleep(Math.max(asked ?? 0, jittered), cancel);
       await options.beforeRetry?.();
     } catch {
       return { ...result, attempts: attempt };
@@ -113,59 +123,98 @@ type AttemptResult =
       readonly cause?: unknown;
     };
 
-async function attemptCall(
+/**
+ * One attempt: the SUT is called with an AbortSignal that fires on its timeout or a cancel, and
+ * the first of "answered", "threw", "timed out" or "abandoned" settles the attempt. Written with
+ * one promise and no `Promise.race`: a run of a million samples makes a million of these.
+ */
+function attemptCall(
   runner: SampleRunner,
   invocation: SampleInvocation,
-  options: SutCallPolicy & { readonly clock: Clock; readonly signal?: AbortSignal },
+  options: SutCallPolicy & { readonly clock: Clock },
+  own: AbortController | undefined,
+  cancel: AbortSignal | undefined,
 ): Promise<AttemptResult> {
-  // Each attempt has its own signal: a timed-out attempt aborts it, and a retry starts clean.
-  const controller = new AbortController();
-  const outer = options.signal;
+  // The first attempt uses the caller's controller when there is one; otherwise, and for a retry
+  // (the timed-out attempt's signal has already fired), a fresh one linked to the cancel signal.
+  const controller = own ?? new AbortController();
+  const outer = own === undefined ? cancel : undefined;
   const onCancel = (): void => controller.abort(outer?.reason);
   if (outer?.aborted === true) onCancel();
   else outer?.addEventListener('abort', onCancel, { once: true });
-  // Only a call with a timeout needs a timer (and a way to cancel it).
-  const timer = options.timeoutSeconds === null ? undefined : new AbortController();
-  let abandon: (() => void) | undefined;
-  const abandoned = new Promise<typeof ABANDONED>((resolve) => {
-    abandon = () => resolve(ABANDONED);
-  });
-  const untrack = trackPendingCall(abandon as () => void);
-  try {
-    const call = Promise.resolve().then(() => runner(invocation, { signal: controller.signal }));
-    const racers: Promise<unknown>[] = [call, abandoned];
-    if (timer !== undefined && options.timeoutSeconds !== null)
-      racers.push(
-        options.clock
-          .sleep(options.timeoutSeconds * 1000, timer.signal, { unref: true })
-          .then(() => TIMED_OUT),
-      );
-    const result: unknown = await Promise.race(racers);
-    if (result === TIMED_OUT) {
-      const reason = `timed out after ${formatSeconds(options.timeoutSeconds as number)}`;
-      controller.abort(new Error(reason));
-      return { ok: false, kind: 'timeout', reason };
-    }
-    if (result === ABANDONED) {
-      controller.abort(new Error('abandoned'));
-      call.catch(() => undefined);
-      return {
+  return new Promise<AttemptResult>((resolve) => {
+    let settled = false;
+    let cancelTimer: (() => void) | undefined;
+    const finish = (result: AttemptResult): void => {
+      if (settled) return;
+      settled = true;
+      untrack();
+      cancelTimer?.();
+      outer?.removeEventListener('abort', onCancel);
+      resolve(result);
+    };
+    const stop = (result: AttemptResult & { ok: false }): void => {
+      if (settled) return;
+      controller.abort(new Error(result.reason));
+      finish(result);
+    };
+    // Only called once the attempt is under way: neither can fire before these lines have run.
+    const untrack = trackPendingCall(() =>
+      stop({
         ok: false,
         kind: 'abandoned',
         reason:
           'never settled: its promise was still pending when the process had nothing left to wait for (nothing will ever resolve or reject it)',
-      };
+      }),
+    );
+    const limit = options.timeoutSeconds;
+    if (limit !== null)
+      cancelTimer = startTimer(options, () =>
+        stop({ ok: false, kind: 'timeout', reason: `timed out after ${formatSeconds(limit)}` }),
+      );
+    const answered = (value: unknown): void => {
+      const checked = toSutAnswer(value);
+      finish(
+        'problem' in checked
+          ? { ok: false, kind: 'type', reason: checked.problem }
+          : { ok: true, answer: checked.answer },
+      );
+    };
+    const threw = (error: unknown): void =>
+      finish({ ok: false, kind: 'error', reason: errorMessage(error), cause: error });
+    let value: unknown;
+    try {
+      value = runner(invocation, { signal: controller.signal });
+    } catch (error) {
+      threw(error);
+      return;
     }
-    const checked = toSutAnswer(result);
-    if ('problem' in checked) return { ok: false, kind: 'type', reason: checked.problem };
-    return { ok: true, answer: checked.answer };
-  } catch (error) {
-    return { ok: false, kind: 'error', reason: errorMessage(error), cause: error };
-  } finally {
-    untrack();
-    timer?.abort(SLEEP_CANCELLED);
-    outer?.removeEventListener('abort', onCancel);
-  }
+    if (isThenable(value)) value.then(answered, threw);
+    else answered(value);
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Start the call's timeout: the clock's own timer when it has one (no AbortController per call),
+ * else a cancellable sleep. Either way it does not hold the process open.
+ */
+function startTimer(
+  options: SutCallPolicy & { readonly clock: Clock },
+  fire: () => void,
+): () => void {
+  const ms = (options.timeoutSeconds as number) * 1000;
+  if (options.clock.timer !== undefined) return options.clock.timer(ms, fire);
+  const cancel = new AbortController();
+  options.clock.sleep(ms, cancel.signal, { unref: true }).then(fire, () => undefined);
+  return () => cancel.abort(SLEEP_CANCELLED);
 }
 
 /**

@@ -31,7 +31,8 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
   const settled = new Map<number, SampleOutcome>();
   const inFlight = new Map<number, AbortController>();
   let listener: ((outcome: SampleOutcome) => void) | undefined;
-  let hooks: TransportHooks | undefined;
+  // One options object for every call; a retry's rate slot comes from the loop at begin().
+  let callOptions: Parameters<typeof callSampleRunner>[2] = { ...policy, clock };
 
   const deliver = (outcome: SampleOutcome): void => {
     if (!inFlight.delete(outcome.index)) return; // cancelled: nobody waits for it
@@ -40,20 +41,17 @@ export function createInProcessTransport(options: InProcessTransportOptions): Sa
   };
 
   return {
-    begin(given) {
-      hooks = given;
+    begin(hooks: TransportHooks) {
+      callOptions = { ...policy, clock, beforeRetry: hooks.takeRateSlot };
       return Promise.resolve();
     },
 
     dispatch({ index, invocation }: SampleJob): void {
       const controller = new AbortController();
       inFlight.set(index, controller);
-      void callSampleRunner(runner, invocation, {
-        ...policy,
-        clock,
-        signal: controller.signal,
-        ...(hooks === undefined ? {} : { beforeRetry: hooks.takeRateSlot }),
-      }).then((result) => deliver(toOutcome(index, invocation.id, result)));
+      void callSampleRunner(runner, invocation, callOptions, controller).then((result) =>
+        deliver(toOutcome(index, invocation.id, result)),
+      );
     },
 
     async awaitOutcomes(pending, untilMs, onOutcome, signal): Promise<void> {

@@ -153,6 +153,10 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<Produce
   let lastDispatched = 0;
   let lastRateLimitUntilMs: number | null = null;
   const interrupted = (): boolean => input.signal?.aborted === true;
+  // The turn an interrupt ends; one listener for the whole loop, not one per turn.
+  let interruptibleTurn: AbortController | undefined;
+  const onInterrupt = (): void => interruptibleTurn?.abort(TURN_OVER);
+  input.signal?.addEventListener('abort', onInterrupt, { once: true });
 
   const recordError = (index: number, error: SampleCallError, fatal = false): void => {
     errors++;
@@ -213,11 +217,10 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<Produce
     },
     async collect(pending, untilMs, endOnOutcome = false, grace = false) {
       const turn = new AbortController();
-      // An interrupt ends the turn at once, except the grace period's own wait.
-      const listen = input.signal !== undefined && !grace;
-      const onInterrupt = (): void => turn.abort(TURN_OVER);
-      if (pending.size === 0 || (listen && interrupted())) turn.abort(TURN_OVER);
-      else if (listen) input.signal?.addEventListener('abort', onInterrupt, { once: true });
+      // An interrupt ends the turn at once (through the loop's one listener), except the grace
+      // period's own wait.
+      if (pending.size === 0 || (!grace && interrupted())) turn.abort(TURN_OVER);
+      else if (!grace) interruptibleTurn = turn;
       try {
         await transport.awaitOutcomes(
           pending,
@@ -233,7 +236,7 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<Produce
           turn.signal,
         );
       } finally {
-        if (listen) input.signal?.removeEventListener('abort', onInterrupt);
+        interruptibleTurn = undefined;
       }
     },
     async sleepUntil(untilMs) {
@@ -293,6 +296,7 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<Produce
     stopReason ??= errorMessage(error);
   }
 
+  input.signal?.removeEventListener('abort', onInterrupt);
   const status: RunStatus = interrupted()
     ? 'interrupted'
     : stopReason !== undefined

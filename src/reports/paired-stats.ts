@@ -130,6 +130,8 @@ export interface PairedStatistics {
    * confidence (two-sided), in score units; null when it cannot be computed.
    */
   readonly min_detectable_effect: number | null;
+  /** The same in percentage points. */
+  readonly min_detectable_effect_points: number | null;
   /** Why the interval is missing, when it is. */
   readonly note: string | null;
 }
@@ -177,6 +179,7 @@ export function pairedStatistics(
       p_value: null,
       verdict: 'no clear change',
       min_detectable_effect: null,
+      min_detectable_effect_points: null,
       note:
         n === 0 ? 'no sample was scored in both runs' : 'one paired sample: no spread to measure',
     };
@@ -197,6 +200,7 @@ export function pairedStatistics(
       p_value: mean === 0 ? 1 : 0,
       verdict: mean < 0 ? 'worse' : mean > 0 ? 'better' : 'no clear change',
       min_detectable_effect: 0,
+      min_detectable_effect_points: 0,
       note: 'every sample moved by the same amount: no spread, so no interval',
     };
   }
@@ -210,6 +214,7 @@ export function pairedStatistics(
     p_value: p,
     verdict: interval[1] < 0 ? 'worse' : interval[0] > 0 ? 'better' : 'no clear change',
     min_detectable_effect: mde,
+    min_detectable_effect_points: mde * 100,
     note: null,
   };
 }

@@ -67,6 +67,7 @@ describe('paired statistics', () => {
     expect(stats.mcnemar_p).toBeCloseTo(0.5, 12);
     // (t(0.975, 4) + t(0.80, 4)) × SE = (2.7764 + 0.9410) × 0.05099
     expect(stats.min_detectable_effect).toBeCloseTo(0.18955, 4);
+    expect(stats.min_detectable_effect_points).toBeCloseTo(18.955, 2);
   });
 
   it('calls an interval wholly below 0 worse and wholly above better', () => {
