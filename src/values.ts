@@ -6,29 +6,31 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
- * The type name used in error messages: `null`, `bool`, `int`,
- * `float`, `string`, `array`, `object`, or a constructor name.
+ * What a value is, in JavaScript terms for error messages: `null`, `a number (42)`, `a string`,
+ * `a boolean (true)`, `a list`, `an object`, or `a Map` for a class instance. Numbers and
+ * booleans show their value, since "got a number" alone rarely tells which field went wrong.
  */
 export function debugType(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   switch (typeof value) {
     case 'boolean':
-      return 'bool';
+      return `a boolean (${String(value)})`;
     case 'number':
-      return Number.isInteger(value) ? 'int' : 'float';
-    case 'string':
-      return 'string';
     case 'bigint':
-      return 'int';
+      return `a number (${String(value)})`;
+    case 'string':
+      return 'a string';
     case 'function':
-      return 'function';
+      return 'a function';
     case 'symbol':
-      return 'symbol';
+      return 'a symbol';
   }
-  if (Array.isArray(value)) return 'array';
+  if (Array.isArray(value)) return 'a list';
   const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
-  if (proto === null || proto === Object.prototype) return 'object';
-  return proto.constructor?.name || 'object';
+  if (proto === null || proto === Object.prototype) return 'an object';
+  const name = proto.constructor?.name;
+  return name === undefined || name === '' || name === 'Object' ? 'an object' : `a ${name}`;
 }
 
 /** A plain object (a JSON / YAML map), not an array, class instance or null. */

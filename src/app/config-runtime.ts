@@ -3,6 +3,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   DEFAULT_SUT_TIMEOUT_SECONDS,
+  producerIdentity,
+  type ProducerIdentity,
   type BatchProgressReporter,
   type RedisTarget,
   type SutCallPolicy,
@@ -219,6 +221,56 @@ function looksLikePath(text: string): boolean {
   return /[\\/]/.test(text) || /\.(ya?ml|json)$/i.test(text);
 }
 
+/**
+ * The system under test of a dataset: its own `datasets.<name>.sut`, else the config's `sut`.
+ * Without a dataset name, the config's.
+ */
+export function sutConfigOf(loaded: LoadedConfig, dataset?: string): SutConfig | undefined {
+  return (
+    (dataset === undefined ? undefined : loaded.config.datasets?.[dataset]?.sut) ??
+    loaded.config.sut
+  );
+}
+
+/**
+ * The runner name jobs carry for a dataset's SUT: `sut` for the config's, `dataset.<name>` for a
+ * dataset's own (the name hex-encoded when it has characters a runner name cannot hold). A
+ * worker looks the name up in its own config; it never imports anything a job names.
+ */
+export function runnerNameOf(loaded: LoadedConfig, dataset: string): string {
+  if (loaded.config.datasets?.[dataset]?.sut === undefined) return CONFIG_SUT_RUNNER;
+  return /^[A-Za-z0-9_.-]+$/.test(dataset)
+    ? `dataset.${dataset}`
+    : `dataset-x${Buffer.from(dataset, 'utf8').toString('hex')}`;
+}
+
+/**
+ * What a worker says it runs, per runner name: its version and the fingerprint of that SUT in
+ * its own config, so a job queued for another SUT (or by other code) is refused. Computed once
+ * per runner name (a module SUT's fingerprint reads the file), not once per job.
+ */
+export function workerIdentities(
+  loaded: LoadedConfig,
+): (runner: string) => Promise<ProducerIdentity> {
+  const known = new Map<string, Promise<ProducerIdentity>>();
+  return (runner) => {
+    let identity = known.get(runner);
+    if (identity === undefined) {
+      identity = sutFingerprint(loaded, datasetOfRunner(runner)).then(producerIdentity);
+      known.set(runner, identity);
+    }
+    return identity;
+  };
+}
+
+/** The dataset a runner name stands for, or undefined for the config's SUT. */
+function datasetOfRunner(name: string): string | undefined {
+  if (name.startsWith('dataset.')) return name.slice('dataset.'.length);
+  if (name.startsWith('dataset-x'))
+    return Buffer.from(name.slice('dataset-x'.length), 'hex').toString('utf8');
+  return undefined;
+}
+
 /** The http SUT's default retries: its failures are often a busy server; code SUTs get none. */
 const DEFAULT_HTTP_SUT_RETRIES = 2;
 
@@ -234,8 +286,9 @@ export function sutCallPolicy(
     readonly timeoutSeconds?: number | undefined;
     readonly retries?: number | undefined;
   },
+  dataset?: string,
 ): SutCallPolicy {
-  const sut = flags.sutModule === undefined ? loaded.config.sut : undefined;
+  const sut = flags.sutModule === undefined ? sutConfigOf(loaded, dataset) : undefined;
   return {
     timeoutSeconds: flags.timeoutSeconds ?? sut?.timeoutSeconds ?? DEFAULT_SUT_TIMEOUT_SECONDS,
     retries: flags.retries ?? sut?.retries ?? (sut?.type === 'http' ? DEFAULT_HTTP_SUT_RETRIES : 0),
@@ -248,16 +301,17 @@ export async function resolveRunner(
   sutFlag: string | undefined,
   cwd: string,
   cache?: ResponseCache,
+  dataset?: string,
 ): Promise<SampleRunner> {
   if (sutFlag !== undefined) {
     if (sutFlag.trim() === '')
       throw new UsageError('The --sut option requires a non-empty module path.');
     return loadModuleRunner({ path: resolve(cwd, sutFlag), source: '--sut' });
   }
-  const sut = loaded.config.sut;
+  const sut = sutConfigOf(loaded, dataset);
   if (sut === undefined) {
     throw new UsageError(
-      'No system under test: set sut in the config file, pass --sut <module>, or pass --outputs <file> to score saved outputs.',
+      'No system under test: set sut in the config file (or datasets.<name>.sut), pass --sut <module>, or pass --outputs <file> to score saved outputs.',
       { code: 'E_NO_SUT' },
     );
   }
@@ -272,11 +326,18 @@ export function createConfigRunnerResolver(
   loaded: LoadedConfig,
   cache?: ResponseCache,
 ): (name: string) => Promise<SampleRunner | undefined> {
-  let sutRunner: Promise<SampleRunner> | undefined;
+  const runners = new Map<string, Promise<SampleRunner>>();
   return async (name) => {
-    if (name !== CONFIG_SUT_RUNNER || loaded.config.sut === undefined) return undefined;
-    sutRunner ??= buildConfigRunner(loaded, loaded.config.sut, cache);
-    return sutRunner;
+    const dataset = datasetOfRunner(name);
+    if (name !== CONFIG_SUT_RUNNER && dataset === undefined) return undefined;
+    const sut = dataset === undefined ? loaded.config.sut : loaded.config.datasets?.[dataset]?.sut;
+    if (sut === undefined) return undefined;
+    let runner = runners.get(name);
+    if (runner === undefined) {
+      runner = buildConfigRunner(loaded, sut, cache);
+      runners.set(name, runner);
+    }
+    return runner;
   };
 }
 
@@ -391,8 +452,11 @@ export function scoringProviders(
  * not redeployed is found on its first job. Null when the config has no SUT. Only a hash leaves
  * the process: never a secret or a path.
  */
-export async function sutFingerprint(loaded: LoadedConfig): Promise<string | null> {
-  const sut = loaded.config.sut;
+export async function sutFingerprint(
+  loaded: LoadedConfig,
+  dataset?: string,
+): Promise<string | null> {
+  const sut = sutConfigOf(loaded, dataset);
   if (sut === undefined) return null;
   const hash = createHash('sha256').update(canonicalJson(sut));
   if (sut.type === 'module') {

@@ -1,8 +1,6 @@
 import {
-  CONFIG_SUT_RUNNER,
   createLazyParallelTransport,
   openLazyParallelSession,
-  producerIdentity,
   startWorkerPool,
   type BatchOptions,
   type BatchProgressReporter,
@@ -31,8 +29,10 @@ import type { SampleRunner, SavedOutputs } from '../sut/index.js';
 import {
   createConfigRunnerResolver,
   redisOf,
+  runnerNameOf,
   scoringProviders,
   sutFingerprint,
+  workerIdentities,
 } from './config-runtime.js';
 
 /** What one dataset's run needs, all checked before its first SUT call. */
@@ -45,6 +45,8 @@ export interface PreparedDataset {
   readonly repeat?: number;
   /** `--resume`: samples an earlier report already scored, kept and not run again. */
   readonly resume?: ReadonlyMap<string, ScoredSample>;
+  /** This dataset's SUT call policy, when its SUT is its own (`datasets.<name>.sut`). */
+  readonly sut?: SutCallPolicy;
 }
 
 /** The resolved settings a dataset runs with; the same for every dataset of an eval set. */
@@ -99,7 +101,7 @@ export async function runDataset(
       : { budget: { limitUsd: settings.maxCostUsd, prices: loaded.config.costs ?? {} } }),
     ...(prepared.repeat === undefined ? {} : { repeat: prepared.repeat }),
     defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
-    ...(settings.sut === undefined ? {} : { sut: settings.sut }),
+    ...((prepared.sut ?? settings.sut) === undefined ? {} : { sut: prepared.sut ?? settings.sut }),
     ...(settings.maxErrors === undefined ? {} : { maxErrors: settings.maxErrors }),
     ...(settings.signal === undefined ? {} : { signal: settings.signal }),
     ...(prepared.resume === undefined ? {} : { resume: prepared.resume }),
@@ -114,7 +116,7 @@ export async function runDataset(
   if (prepared.source.kind === 'outputs') {
     report = await engine.scoreOutputs(name, prepared.source.outputs);
   } else if (batch.mode === 'lazy-parallel') {
-    report = await runLazyParallel(settings, name, runOptions, hooks);
+    report = await runLazyParallel(settings, name, runOptions, hooks, prepared.sut);
   } else {
     report = await engine.run(name, prepared.source.runner, runOptions);
   }
@@ -137,9 +139,12 @@ async function runLazyParallel(
   datasetName: string,
   runOptions: RunOptions & { batch: BatchOptions },
   hooks: DatasetRunHooks,
+  datasetSut: SutCallPolicy | undefined,
 ): Promise<EvalReport> {
   const { loaded } = settings;
-  const fingerprint = await sutFingerprint(loaded);
+  // The dataset's own SUT when it has one: jobs name it, and workers check its fingerprint.
+  const fingerprint = await sutFingerprint(loaded, datasetName);
+  const sut = datasetSut ?? settings.sut;
   const session = await openLazyParallelSession({
     ...redisOf(settings.redis, loaded),
     prefix: loaded.redis.prefix,
@@ -152,7 +157,7 @@ async function runLazyParallel(
         session,
         concurrency: settings.localWorkers,
         resolveRunner: createConfigRunnerResolver(loaded, settings.cache),
-        identity: producerIdentity(fingerprint),
+        identityFor: workerIdentities(loaded),
         ...(hooks.onLocalWorkerFailure === undefined
           ? {}
           : { onFailedJob: hooks.onLocalWorkerFailure }),
@@ -164,12 +169,12 @@ async function runLazyParallel(
         createLazyParallelTransport(session, {
           batchId,
           invocations,
-          runnerName: CONFIG_SUT_RUNNER,
+          runnerName: runnerNameOf(loaded, datasetName),
           options: runOptions.batch,
           resultTtlFloorSeconds: loaded.batchDefaults.resultTtlSeconds,
           defaultWaitTimeoutSeconds: loaded.batchDefaults.waitTimeoutSeconds,
           sutFingerprint: fingerprint,
-          ...(settings.sut === undefined ? {} : { sut: settings.sut }),
+          ...(sut === undefined ? {} : { sut }),
           ...(hooks.onWarning === undefined ? {} : { onWarning: hooks.onWarning }),
         }),
       runOptions,

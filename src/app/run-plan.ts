@@ -124,7 +124,10 @@ function checkLazyParallel(
       '--sut runs in-process only: lazy-parallel workers build the system under test from their own config, so declare it there (sut: { type: module, path }) and drop --sut.',
     );
   }
-  if (loaded.config.sut === undefined) {
+  const datasetSuts = Object.values(loaded.config.datasets ?? {}).some(
+    (entry) => entry.sut !== undefined,
+  );
+  if (loaded.config.sut === undefined && !datasetSuts) {
     throw new UsageError(
       'Lazy-parallel runs need the system under test in the config (sut: { type: module, path }), so that workers can build the same runner from their own config.',
     );

@@ -1,7 +1,6 @@
 import {
   DEFAULT_QUEUE_NAME,
   openLazyParallelSession,
-  producerIdentity,
   startWorkerPool,
   type RedisTarget,
   type ResolvedRedisTarget,
@@ -9,7 +8,12 @@ import {
 import type { LoadedConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import type { ResponseCache } from '../response-cache.js';
-import { createConfigRunnerResolver, redisOf, sutFingerprint } from './config-runtime.js';
+import {
+  createConfigRunnerResolver,
+  redisOf,
+  runnerNameOf,
+  workerIdentities,
+} from './config-runtime.js';
 
 export interface WorkerSettings {
   /** @defaultValue 'eval-harness-samples' */
@@ -44,13 +48,18 @@ export async function startWorker(
   loaded: LoadedConfig,
   settings: WorkerSettings,
 ): Promise<RunningWorker> {
-  if (loaded.config.sut === undefined) {
+  const ownSuts = Object.entries(loaded.config.datasets ?? {}).flatMap(([name, entry]) =>
+    entry.sut === undefined ? [] : [runnerNameOf(loaded, name)],
+  );
+  if (loaded.config.sut === undefined && ownSuts.length === 0) {
     throw new UsageError(
-      `The worker needs a system under test in its config (sut: { type: module, path })${loaded.path === undefined ? '; no config file was found' : ` in ${loaded.path}`}.`,
+      `The worker needs a system under test in its config (sut: { type: module, path }, or datasets.<name>.sut)${loaded.path === undefined ? '; no config file was found' : ` in ${loaded.path}`}.`,
     );
   }
+  // Every SUT is built now, so a broken module is one error at start-up, not one per job.
   const resolveRunner = createConfigRunnerResolver(loaded, settings.cache);
-  await resolveRunner('sut');
+  for (const runner of [...(loaded.config.sut === undefined ? [] : ['sut']), ...ownSuts])
+    await resolveRunner(runner);
   const queueName = settings.queue ?? DEFAULT_QUEUE_NAME;
   const session = await openLazyParallelSession({
     ...redisOf(settings.redis, loaded),
@@ -61,7 +70,7 @@ export async function startWorker(
     session,
     concurrency: settings.concurrency,
     resolveRunner,
-    identity: producerIdentity(await sutFingerprint(loaded)),
+    identityFor: workerIdentities(loaded),
     ...(settings.onFailedJob === undefined ? {} : { onFailedJob: settings.onFailedJob }),
     ...(settings.onSkippedBatch === undefined ? {} : { onSkippedBatch: settings.onSkippedBatch }),
     ...(settings.lockDurationMs === undefined ? {} : { lockDurationMs: settings.lockDurationMs }),

@@ -267,6 +267,8 @@ export interface WorkerPoolOptions {
   readonly onSkippedBatch?: (line: string) => void;
   /** This worker's own version and SUT fingerprint; a job stamped otherwise is refused. */
   readonly identity?: ProducerIdentity;
+  /** The same per runner name, when the config has a SUT per dataset; wins over `identity`. */
+  readonly identityFor?: (runner: string) => Promise<ProducerIdentity>;
   /** Shorter locks make a killed worker's jobs come back sooner (tests). @defaultValue 30000 */
   readonly lockDurationMs?: number;
 }
@@ -294,6 +296,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     clock: session.clock,
     batchStatus: (batchId) => statuses.status(batchId),
     ...(options.identity === undefined ? {} : { identity: options.identity }),
+    ...(options.identityFor === undefined ? {} : { identityFor: options.identityFor }),
     ...(options.onSkippedBatch === undefined ? {} : { onSkippedBatch: options.onSkippedBatch }),
   });
   const lockDuration = options.lockDurationMs ?? 30_000;

@@ -32,6 +32,8 @@ export interface SampleProcessorDeps {
   readonly batchStatus?: (batchId: string) => Promise<BatchStatus | undefined>;
   /** This worker's version and SUT fingerprint; a job queued by another is refused. */
   readonly identity?: ProducerIdentity;
+  /** This worker's identity for a runner name (a SUT per dataset); wins over `identity`. */
+  readonly identityFor?: (runner: string) => Promise<ProducerIdentity>;
   /** One line the first time a batch's jobs are skipped (it was aborted, finished or expired). */
   readonly onSkippedBatch?: (line: string) => void;
 }
@@ -70,8 +72,9 @@ export function createSampleProcessor(
       }
       return;
     }
-    const stale =
-      deps.identity === undefined ? undefined : mismatch(deps.identity, payload.producer);
+    const identity =
+      deps.identityFor === undefined ? deps.identity : await deps.identityFor(payload.runner);
+    const stale = identity === undefined ? undefined : mismatch(identity, payload.producer);
     if (stale !== undefined) {
       // Recorded, so the producer ends the batch with this line instead of waiting it out.
       await recordFailure(deps.store, payload, stale);

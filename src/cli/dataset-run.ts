@@ -44,6 +44,7 @@ import {
   planRun,
   resolveRunner,
   runDataset,
+  sutCallPolicy,
   type Baseline,
   type PreparedDataset,
   type ResumeSource,
@@ -68,6 +69,12 @@ export interface RunContext {
   readonly baseline: Baseline | undefined;
   /** Each SUT call's timeout and retries. */
   readonly sut: SutCallPolicy;
+  /** `--sut`, `--sut-timeout` and `--sut-retries`, for a dataset with a SUT of its own. */
+  readonly sutFlags: {
+    readonly sutModule?: string | undefined;
+    readonly timeoutSeconds?: number | undefined;
+    readonly retries?: number | undefined;
+  };
   /** `--max-errors` (0: stop at the first sample error). */
   readonly maxErrors: number;
   /** `--resume`: the report whose scored samples this run keeps. */
@@ -178,6 +185,7 @@ export async function createRunContext(options: RunCommandOptions, io: CliIo): P
     cache,
     baseline,
     sut: plan.sut,
+    sutFlags: { sutModule: options.sut, timeoutSeconds: sutTimeoutSeconds, retries: sutRetries },
     maxErrors: plan.maxErrors,
     resume,
     configReporter,
@@ -224,9 +232,13 @@ export async function prepareRegisteredDataset(
     dataset,
     source: {
       kind: 'sut',
-      runner: await resolveRunner(loaded, flags.sutModule, io.cwd, context.cache),
+      runner: await resolveRunner(loaded, flags.sutModule, io.cwd, context.cache, dataset.name),
     },
     repeat,
+    // A dataset with its own SUT has its own call policy (the flags still win).
+    ...(flags.sutModule === undefined && loaded.config.datasets?.[dataset.name]?.sut !== undefined
+      ? { sut: sutCallPolicy(loaded, context.sutFlags, dataset.name) }
+      : {}),
     ...(context.resume === undefined
       ? {}
       : { resume: keptSamples(context.resume, dataset, repeat) }),

@@ -8,20 +8,6 @@ const nonNegativeInt = z.number().int('must be a whole number').min(0, 'must be 
 /** A pass line: the score at or above which a metric passes. */
 const passLine = z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
 
-/** A dataset's metric: a name, or a name with its pass line for this dataset. */
-export const DatasetMetricSchema = z.union([
-  nonEmpty,
-  strictObject({ name: nonEmpty, threshold: passLine.optional() }),
-]);
-
-/** `datasets.<name>`: a dataset file (path relative to the config file) and its metrics. */
-export const DatasetEntrySchema = strictObject({
-  path: nonEmpty,
-  metrics: z.array(DatasetMetricSchema).min(1, 'must list at least one metric').optional(),
-  /** How many times each sample runs (`--repeat` wins). */
-  repeat: z.number().int('must be a whole number').min(1, 'must be 1 or more').optional(),
-});
-
 /** Every SUT kind: each call's timeout in seconds (per attempt) and how often a failed call is retried. */
 const sutCallFields = {
   timeoutSeconds: z.number().positive('must be a positive number of seconds').optional(),
@@ -93,6 +79,22 @@ export const SutSchema = z.discriminatedUnion('type', [
   HttpSutSchema,
   CommandSutSchema,
 ]);
+
+/** A dataset's metric: a name, or a name with its pass line for this dataset. */
+export const DatasetMetricSchema = z.union([
+  nonEmpty,
+  strictObject({ name: nonEmpty, threshold: passLine.optional() }),
+]);
+
+/** `datasets.<name>`: a dataset file (path relative to the config file) and its metrics. */
+export const DatasetEntrySchema = strictObject({
+  path: nonEmpty,
+  metrics: z.array(DatasetMetricSchema).min(1, 'must list at least one metric').optional(),
+  /** This dataset's own system under test, instead of the top-level `sut`. */
+  sut: SutSchema.optional(),
+  /** How many times each sample runs (`--repeat` wins). */
+  repeat: z.number().int('must be a whole number').min(1, 'must be 1 or more').optional(),
+});
 
 /**
  * `metrics.<name>`: a custom metric module (the export is a Metric or a factory returning one)

@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as z from 'zod';
 import { DatasetSchemaError } from '../errors.js';
-import { isPlainObject } from '../values.js';
+import { debugType, isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
 import { suggestKey } from '../suggest.js';
 import {
@@ -180,7 +180,9 @@ function documentMessage(doc: Record<string, unknown>, issue: z.core.$ZodIssue):
 
 function validateSample(raw: unknown, index: number, seen: Set<string>): DatasetSample {
   if (!isPlainObject(raw) && !Array.isArray(raw)) {
-    throw new DatasetSchemaError(`Sample at index ${index} is not an associative array.`);
+    throw new DatasetSchemaError(
+      `Sample at index ${index} must be an object of fields (id, input, expected_output); got ${debugType(raw)}.`,
+    );
   }
   // A YAML list where a sample should be reads as a sample with no fields.
   const entry: Record<string, unknown> = isPlainObject(raw) ? raw : {};
@@ -225,8 +227,8 @@ function sampleMessage(where: string, entry: Record<string, unknown>, issue: z.c
     return `${where} missing required field '${field}': it has '${typo}' (did you mean '${field}'?).`;
   if (field === 'expected_output') return `${where} missing required field 'expected_output'.`;
   if (Array.isArray(entry[field]))
-    return `${where} field '${field}' must be an associative array (got a YAML list).`;
+    return `${where} field '${field}' must be an object (got a list).`;
   return field === 'input'
-    ? `${where} missing required associative-array field 'input'.`
-    : `${where} field 'metadata' must be an associative array.`;
+    ? `${where} missing required field 'input' (an object of input fields, such as { question: "…" }).`
+    : `${where} field 'metadata' must be an object.`;
 }

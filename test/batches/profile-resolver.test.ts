@@ -165,7 +165,7 @@ describe('config overrides', () => {
       "Batch profile 'ci' dispatch must be one of: rolling, windowed (or null); got 'sliding'.",
     );
     expect(() => createProfileResolver({ ci: { dispatch: 3 } })).toThrow(
-      "Batch profile 'ci' dispatch must be one of: rolling, windowed (or null); got int.",
+      "Batch profile 'ci' dispatch must be one of: rolling, windowed (or null); got a number (3).",
     );
     expect(() => resolve({ smoke: { dispatch: 'rolling' } }, 'smoke')).toThrow(
       "Batch profile 'smoke' uses serial mode and cannot set dispatch.",
@@ -188,7 +188,7 @@ describe('config overrides', () => {
 
   it('rejects a map that is not a map, and null', () => {
     expect(() => createProfileResolver('not-an-array')).toThrow(
-      'must be a map of profile-name => override-array, got string.',
+      'must be a map of profile-name => override-array, got a string.',
     );
     expect(() => createProfileResolver(null)).toThrow('batches.profiles is null.');
     expect(createProfileResolver({}).names()).toEqual(['ci', 'smoke', 'nightly']);
@@ -279,7 +279,7 @@ describe('config profile entries, one problem at a time', () => {
       'Batch profile \'ci\' has unknown key(s): concurency ("concurency": did you mean "concurrency"?). Known keys: mode, concurrency, queue, timeoutSeconds, waitTimeoutSeconds, resultTtlSeconds, chunkSize, rateLimit, rateWindowSeconds, checkpointEvery, dispatch, maxCostUsd.',
     ],
     [{ ci: { mode: null, bogus: 1 } }, "Batch profile 'ci' has unknown key(s): bogus."],
-    [{ ci: { mode: 3 } }, "Batch profile 'ci' mode must be a string; got int."],
+    [{ ci: { mode: 3 } }, "Batch profile 'ci' mode must be a string; got a number (3)."],
     [
       { ci: { timeoutSeconds: 1.5 } },
       "Batch profile 'ci' timeoutSeconds must be a positive integer or null.",
@@ -292,7 +292,7 @@ describe('config profile entries, one problem at a time', () => {
     ],
     [
       { ci: { maxCostUsd: -2 } },
-      "Batch profile 'ci' maxCostUsd must be a positive amount of USD, such as 2.50 (or null); got int.",
+      "Batch profile 'ci' maxCostUsd must be a positive amount of USD, such as 2.50 (or null); got a number (-2).",
     ],
   ])('rejects %j', (profiles, message) => {
     expect(() => createProfileResolver(profiles)).toThrow(message);

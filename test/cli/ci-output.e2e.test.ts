@@ -189,3 +189,50 @@ describe('errors a newcomer can act on', () => {
     );
   });
 });
+
+describe('a SUT per dataset', () => {
+  it('runs each dataset with its own SUT and call policy, the top-level SUT for the rest', async () => {
+    const yml = (name: string) =>
+      `name: ${name}\nsamples:\n  - { id: q1, input: {}, expected_output: ${name} }\n`;
+    const dir = await makeWorkspace({
+      'retriever.yml': yml('retriever'),
+      'agent.yml': yml('agent'),
+      'chat.yml': yml('chat'),
+      'retriever.mjs': "export default () => 'retriever';\n",
+      'agent.mjs': 'export default () => new Promise(() => setInterval(() => undefined, 1000));\n',
+      'chat.mjs': "export default () => 'chat';\n",
+      'eval-harness.config.json': JSON.stringify({
+        datasets: {
+          retriever: {
+            path: 'retriever.yml',
+            metrics: ['exact-match'],
+            sut: { type: 'module', path: './retriever.mjs' },
+          },
+          agent: {
+            path: 'agent.yml',
+            metrics: ['exact-match'],
+            sut: { type: 'module', path: './agent.mjs', timeoutSeconds: 1 },
+          },
+          chat: { path: 'chat.yml', metrics: ['exact-match'] },
+        },
+        sut: { type: 'module', path: './chat.mjs' },
+        evalSets: { all: ['retriever', 'chat', 'agent'] },
+      }),
+    });
+    const set = await runCli(['run', '--eval-set', 'all', '--json'], { cwd: dir });
+    // The agent's own SUT never answers; its own one-second timeout ends the set there.
+    expect(set.code).toBe(3);
+    const reports = JSON.parse(set.stdout).reports as {
+      dataset: string;
+      metrics: Record<string, { mean: number }>;
+      sample_errors: { error: string }[];
+    }[];
+    // Nothing of the agent's was scored, so it has no aggregate at all.
+    expect(reports.map((r) => [r.dataset, r.metrics['exact-match']?.mean ?? null])).toEqual([
+      ['retriever', 1],
+      ['chat', 1],
+      ['agent', null],
+    ]);
+    expect(reports[2]?.sample_errors[0]?.error).toContain('timed out after 1 second');
+  });
+});

@@ -380,3 +380,42 @@ describe('lazy-parallel runs whose SUT fails, hangs or is interrupted', () => {
     expect(worker.output()).not.toContain('failed');
   });
 });
+
+describe('a SUT per dataset over the queue', () => {
+  it("sends each dataset's jobs to its own SUT in the worker, and refuses a worker whose copy differs", async () => {
+    const files = (ownAnswer: string) => ({
+      'qa.yml': DATASET,
+      'own.yml': 'name: own\nsamples:\n  - { id: o1, input: {}, expected_output: mine }\n',
+      'sut.mjs': "export default ({ input }) => 'answer ' + input.n;\n",
+      'own.mjs': `export default () => '${ownAnswer}';\n`,
+      'eval-harness.config.json': JSON.stringify({
+        datasets: {
+          qa: { path: 'qa.yml', metrics: ['exact-match'] },
+          own: {
+            path: 'own.yml',
+            metrics: ['exact-match'],
+            sut: { type: 'module', path: './own.mjs' },
+          },
+        },
+        sut: { type: 'module', path: './sut.mjs' },
+        redis: { url: server.url, prefix: 'e2e-own' },
+      }),
+    });
+    const dir = await makeWorkspace(files('mine'));
+    await startWorker(dir, 'own');
+    const lazy = ['--batch=lazy-parallel', '--queue=own', '--json', '--no-progress'];
+    const own = await runCli(['run', 'own', ...lazy], { cwd: dir });
+    expect(own.code).toBe(0);
+    expect(JSON.parse(own.stdout).samples[0].actual_output).toBe('mine');
+    const qa = await runCli(['run', 'qa', ...lazy], { cwd: dir });
+    expect(qa.code).toBe(0);
+    expect(JSON.parse(qa.stdout).metrics['exact-match'].mean).toBe(1);
+    // A producer whose 'own' SUT is another module: the worker's copy is stale for it.
+    const other = await makeWorkspace(files('yours'));
+    const stale = await runCli(['run', 'own', ...lazy], { cwd: other });
+    expect(stale.code).toBe(3);
+    expect(stale.stderr).toMatch(
+      /stale worker: it runs eval-harness [0-9.]+ with SUT [0-9a-f]{12}/,
+    );
+  });
+});

@@ -347,7 +347,7 @@ describe('eval-harness run: bad input as a new user tries it', () => {
     };
     await errored(
       'number.mjs',
-      "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
+      "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory?, usage? }; got a number (42).",
       [],
     );
     await errored('throws.mjs', "System-under-test failed for sample 's2': model offline", ['s1']);

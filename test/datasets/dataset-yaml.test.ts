@@ -62,22 +62,31 @@ samples:
       "Sample at index 0 missing required string field 'id'",
     ],
     ['  - { id: 123, input: {}, expected_output: x }', 'quote numeric ids'],
-    ['  - { id: a, expected_output: x }', "missing required associative-array field 'input'"],
+    [
+      '  - { id: a, expected_output: x }',
+      "missing required field 'input' (an object of input fields",
+    ],
     ['  - { id: a, input: {} }', "missing required field 'expected_output'"],
     [
       '  - { id: a, input: {}, expected_output: x, metadata: not-an-array }',
-      "'metadata' must be an associative array",
+      "'metadata' must be an object",
     ],
     [
       '  - { id: a, input: {}, expected_output: x, metadata: [tag1, tag2] }',
-      "'metadata' must be an associative array (got a YAML list)",
+      "'metadata' must be an object (got a list)",
     ],
-    ['  - { id: a, input: [1, 2, 3], expected_output: x }', "'input' must be an associative array"],
+    [
+      '  - { id: a, input: [1, 2, 3], expected_output: x }',
+      "'input' must be an object (got a list)",
+    ],
     [
       '  - { id: a, input: {}, expected_output: x, metadata: null }',
-      "'metadata' must be an associative array",
+      "'metadata' must be an object",
     ],
-    ['  - just-a-string', 'Sample at index 0 is not an associative array'],
+    [
+      '  - just-a-string',
+      'Sample at index 0 must be an object of fields (id, input, expected_output); got a string.',
+    ],
     [
       '  - { id: s1, input: {}, expected_output: x }\n  - { id: s1, input: {}, expected_output: y }',
       "Duplicate sample id 's1' at index 1",

@@ -130,7 +130,7 @@ describe('concurrent mode (EvalEngine.run with the in-process transport)', () =>
     const numeric = (async () => 42) as unknown as SampleRunner;
     const typed = await engineWith(1).run('ds', numeric, { batch: concurrent() });
     expect(typed.sampleErrors.map((e) => e.error)).toEqual([
-      "System-under-test for sample 's0' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
+      "System-under-test for sample 's0' must return a string or an object { output, retrieved?, trajectory?, usage? }; got a number (42).",
     ]);
   });
 

@@ -106,7 +106,7 @@ describe('EvalEngine.run', () => {
         {
           sampleId: 's1',
           error:
-            "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
+            "System-under-test for sample 's1' must return a string or an object { output, retrieved?, trajectory?, usage? }; got a number (42).",
           attempts: 1,
         },
       ],

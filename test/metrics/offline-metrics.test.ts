@@ -37,7 +37,7 @@ describe('exact-match', () => {
     expect(metric.score(sample('Paris'), 'Paris ').score).toBe(0);
     expect(metric.score(sample('café'), 'café').score).toBe(1);
     expect(() => metric.score(sample({ array: 'output' }), 'x')).toThrow(
-      "Sample 's1' expected_output must be a string for exact-match metric; got object.",
+      "Sample 's1' expected_output must be a string for exact-match metric; got an object.",
     );
   });
 });
@@ -80,7 +80,7 @@ describe('regex', () => {
     expect(() => metric.score(sample('/a++/'), 'a')).toThrow(fragment);
     expect(() => metric.score(sample('abc'), 'a')).toThrow(fragment);
     expect(() => metric.score(sample(42), 'a')).toThrow(
-      'must be a string regex pattern for regex metric; got int',
+      'must be a string regex pattern for regex metric; got a number (42)',
     );
   });
 

@@ -92,7 +92,12 @@ describe('malformed retrieval inputs are metric failures naming the sample', () 
     ['["a"]', {}, '{"docs": []}', "Sample 's1' output must be a JSON list of retrieved ids"],
     ['["a"]', {}, '[1]', "Sample 's1' retrieved item at rank 1 must be a non-empty id"],
     ['plain text', {}, '["a"]', "Sample 's1' expected_output must be a list of relevant ids"],
-    [['a', 7], {}, '["a"]', "Sample 's1' expected_output must list non-empty ids; got int"],
+    [
+      ['a', 7],
+      {},
+      '["a"]',
+      "Sample 's1' expected_output must list non-empty ids; got a number (7)",
+    ],
     ['x', { relevant: { a: -1 } }, '["a"]', "metadata.relevant gain of 'a' must be a number >= 0"],
     ['x', { relevant: ['a'], k: 0 }, '["a"]', "Sample 's1' metadata.k must be a positive integer"],
     [[], {}, '["a"]', "Sample 's1' names no relevant id for retrieval-hit-at-k metric."],
@@ -107,7 +112,7 @@ describe('malformed retrieval inputs are metric failures naming the sample', () 
   it('answer-containment needs answer text and retrieved texts', () => {
     const metric = new AnswerContainmentAtKMetric();
     expect(() => metric.score(sample(['a']), '["a"]')).toThrow(
-      "Sample 's1' expected_output must be the answer text; got array for answer-containment-at-k metric.",
+      "Sample 's1' expected_output must be the answer text; got a list for answer-containment-at-k metric.",
     );
     expect(() => metric.score(sample('answer'), '["a"]')).toThrow(
       "Sample 's1' retrieved items carry no text in the top 5",

@@ -120,10 +120,10 @@ describe('trajectory metrics refuse what they cannot judge', () => {
       "Sample 's1' needs metadata.trajectory.tools for tool-called metric.",
     );
     expect(() => scoreOf('tool-called', { tools: 'search' }, STEPS)).toThrow(
-      "Sample 's1' metadata.trajectory.tools must be a list of tool names; got string",
+      "Sample 's1' metadata.trajectory.tools must be a list of tool names; got a string",
     );
     expect(() => scoreOf('steps-below', { max_steps: -1 }, STEPS)).toThrow(
-      'metadata.trajectory.max_steps must be a whole number >= 0; got int',
+      'metadata.trajectory.max_steps must be a whole number >= 0; got a number (-1)',
     );
     expect(() => scoreOf('tool-called-with', { called_with: [{ tool: 'x' }] }, STEPS)).toThrow(
       'metadata.trajectory.called_with[0] must be { tool: name, args: { … } }',

@@ -101,7 +101,7 @@ describe('saved outputs files', () => {
     ['{"outputs":{"":"a"}}', "Saved outputs in 'a.json' contain an empty sample id."],
     [
       '{"outputs":{"s1":3}}',
-      "Saved output for sample 's1' in 'a.json' must be a string or an object { output, retrieved?, trajectory?, usage? }; got int.",
+      "Saved output for sample 's1' in 'a.json' must be a string or an object { output, retrieved?, trajectory?, usage? }; got a number (3).",
     ],
     ['{"outputs":"all"}', "Saved outputs in 'a.json' must contain an outputs object or list."],
   ])('says exactly what is wrong with %j', (contents, message) => {

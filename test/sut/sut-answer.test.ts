@@ -23,7 +23,7 @@ describe('a SUT answer', () => {
   it('says what is wrong with anything else, naming the field', () => {
     expect(toSutAnswer(42)).toEqual({
       problem:
-        'must return a string or an object { output, retrieved?, trajectory?, usage? }; got int',
+        'must return a string or an object { output, retrieved?, trajectory?, usage? }; got a number (42)',
     });
     expect(toSutAnswer({ output: 1 })).toEqual({
       problem: 'returned an object whose output is invalid: must be a string',
@@ -61,7 +61,7 @@ describe('saved outputs with retrieval and trajectory', () => {
       "Saved output for sample 's1': retrieved is invalid:",
     );
     expect(() => SavedOutputs.fromMap({ s1: { text: 'x' } })).toThrow(
-      "Saved output for sample 's1' in dataset 'dataset' must be a string or an object { output, retrieved?, trajectory?, usage? }; got object.",
+      "Saved output for sample 's1' in dataset 'dataset' must be a string or an object { output, retrieved?, trajectory?, usage? }; got an object.",
     );
   });
 });
