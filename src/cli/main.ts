@@ -197,6 +197,10 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     .description('Delete every cached response.')
     .option('--cache-dir <path>', 'the cache folder (default: .eval-harness/cache)')
     .option('--debug', 'print stack traces and error causes')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ eval-harness cache clear --cache-dir .eval-harness/cache\n',
+    )
     .action(async (options) => {
       const { cacheClearCommand } = await import('./commands/cache.js');
       onExit(await cacheClearCommand(options, io));
