@@ -1,4 +1,4 @@
-import { passLineOf, type EvalReport } from './eval-report.js';
+import { expectedText, passLineOf, type EvalReport } from './eval-report.js';
 
 /** A sample that fell short: why, and the two answers. */
 export interface ShortSample {
@@ -37,7 +37,7 @@ export function samplesBelowPassLine(report: EvalReport): ShortSample[] {
       id: result.sample.id,
       margin: failed.length > 0 ? Math.min(margin, -1) : margin,
       why: [...why, ...failed],
-      expected: answerText(result.sample.expectedOutput),
+      expected: expectedText(result.sample),
       actual: result.actualOutput,
     });
   }
@@ -51,8 +51,4 @@ export function samplesBelowPassLine(report: EvalReport): ShortSample[] {
     })),
     ...scored.map(({ margin: _margin, ...sample }) => sample),
   ];
-}
-
-function answerText(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }

@@ -1,8 +1,7 @@
 import { EvalRunError, ReportFileError } from '../errors.js';
 import { AGGREGATE_NAMES, PASS_THRESHOLD, type AggregateName } from './aggregates.js';
-import type { EvalReport } from './eval-report.js';
+import { savedPassLines, type EvalReport } from './eval-report.js';
 import type { SavedDatasetReport, SavedReport, SavedSampleRow } from './report-file.js';
-import { sampleThresholds } from '../datasets/index.js';
 import type { ReportSummary } from './report-summary.js';
 import { pairedStatistics, type PairedStatistics } from './paired-stats.js';
 
@@ -307,9 +306,7 @@ export function savedReportOf(report: EvalReport, summary: ReportSummary): Saved
       scores: Object.fromEntries(
         [...result.metricScores].map(([name, score]) => [name, { score: score.score }]),
       ),
-      ...(Object.keys(sampleThresholds(result.sample)).length === 0
-        ? {}
-        : { pass_lines: sampleThresholds(result.sample) }),
+      ...savedPassLines(result.sample),
     })),
     failures: report.failures.map((failure) => ({
       sample_id: failure.sampleId,

@@ -1,4 +1,4 @@
-import { passLineOf, type EvalReport } from './eval-report.js';
+import { expectedText, passLineOf, type EvalReport } from './eval-report.js';
 import type { ReportSummary } from './report-summary.js';
 
 /**
@@ -36,14 +36,13 @@ export function renderCsvReport(
         const passed = score.score >= passLineOf(report, result.sample, metric);
         return [String(score.score), passed ? 'yes' : 'no'];
       });
-      const expected = result.sample.expectedOutput;
       rows.push([
         report.datasetName,
         result.sample.id,
         'scored',
         ...cells,
         (failures.get(result.sample.id) ?? []).join('; '),
-        typeof expected === 'string' ? expected : (JSON.stringify(expected) ?? ''),
+        expectedText(result.sample),
         result.actualOutput,
       ]);
     }

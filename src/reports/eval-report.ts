@@ -162,6 +162,21 @@ export function passLineOf(
   return sampleThresholds(sample)[metric] ?? report.passLines[metric] ?? PASS_THRESHOLD;
 }
 
+/** The expected answer as one line of text: a string as it is, anything else as JSON. */
+export function expectedText(sample: DatasetSample): string {
+  const expected = sample.expectedOutput;
+  return typeof expected === 'string' ? expected : (JSON.stringify(expected) ?? '');
+}
+
+/**
+ * A saved sample row's `pass_lines` field: the sample's own pass lines, so a comparison reads
+ * them back, or nothing when it has none.
+ */
+export function savedPassLines(sample: DatasetSample): { pass_lines?: Record<string, number> } {
+  const own = sampleThresholds(sample);
+  return Object.keys(own).length === 0 ? {} : { pass_lines: { ...own } };
+}
+
 /** Samples the dataset has: scored, errored and not run. */
 export function datasetSampleCount(report: EvalReport): number {
   return report.sampleResults.length + report.sampleErrors.length + report.notRun.length;

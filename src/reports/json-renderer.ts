@@ -1,9 +1,9 @@
-import { sampleThresholds } from '../datasets/index.js';
 import { ReportSchemaError } from '../errors.js';
 import { findIllFormedString } from '../values.js';
 import {
   datasetSampleCount,
   durationSeconds,
+  savedPassLines,
   type EvalReport,
   type SampleRepeat,
   type SampleResult,
@@ -76,10 +76,7 @@ function sampleRow(
     ...answerFields(result),
     ...(result.repeats === undefined ? {} : { repeats: result.repeats.map(answerFields) }),
     ...(result.attempts === undefined ? {} : { attempts: result.attempts }),
-    // A sample's own pass lines travel with it, so a comparison reads them back.
-    ...(Object.keys(sampleThresholds(result.sample)).length === 0
-      ? {}
-      : { pass_lines: sampleThresholds(result.sample) }),
+    ...savedPassLines(result.sample),
   };
 }
 

@@ -1,4 +1,4 @@
-import { AGGREGATE_NAMES } from './aggregates.js';
+import { AGGREGATE_NAMES, PASS_THRESHOLD } from './aggregates.js';
 import { samplesBelowPassLine, type ShortSample } from './below-pass-line.js';
 import type { GatedReport } from './eval-set-renderer.js';
 import { runOutcomeLine } from './eval-report.js';
@@ -38,7 +38,7 @@ export function renderStepSummary(input: {
         `| --- | --- |${' --- |'.repeat(AGGREGATE_NAMES.length)}`,
         ...summary.metricNames.map((name) => {
           const aggregate = summary.metrics[name];
-          return `| ${markdownCell(name)} | >= ${report.passLines[name] ?? 0.5} | ${AGGREGATE_NAMES.map((key) => (aggregate?.[key] ?? 0).toFixed(4)).join(' | ')} |`;
+          return `| ${markdownCell(name)} | >= ${report.passLines[name] ?? PASS_THRESHOLD} | ${AGGREGATE_NAMES.map((key) => (aggregate?.[key] ?? 0).toFixed(4)).join(' | ')} |`;
         }),
         '',
       );

@@ -9,6 +9,7 @@ import {
   openLazyParallelSession,
   startWorkerPool,
   type BatchOptions,
+  type LazyParallelBatchInput,
   type LazyParallelSession,
   type ResultStore,
   type WorkerPool,
@@ -77,11 +78,18 @@ function runOnQueue(
   engine: EvalEngine,
   options: BatchOptions,
   runOptions: Omit<RunOptions, 'batch'> = {},
+  batchInput: Pick<LazyParallelBatchInput, 'sut' | 'onWarning'> = {},
 ) {
   return engine.runOnTransport(
     'ds',
     (invocations, batchId) =>
-      createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
+      createLazyParallelTransport(opened, {
+        batchId,
+        invocations,
+        runnerName: 'sut',
+        options,
+        ...batchInput,
+      }),
     { batch: options, ...runOptions },
   );
 }
@@ -124,12 +132,7 @@ describe('lazy-parallel run() on real Redis', () => {
       return 'x';
     });
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 2 });
-    const report = await engineWith(2).runOnTransport(
-      'ds',
-      (invocations, batchId) =>
-        createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
-      { batch: options },
-    );
+    const report = await runOnQueue(opened, engineWith(2), options);
     expect(report.status).toBe('stopped-on-error');
     expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s0']);
     expect(report.sampleErrors).toEqual([
@@ -150,17 +153,12 @@ describe('lazy-parallel run() on real Redis', () => {
       return 'x';
     });
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 2 });
-    const report = await engineWith(2).runOnTransport(
-      'ds',
-      (invocations, batchId) =>
-        createLazyParallelTransport(opened, {
-          batchId,
-          invocations,
-          runnerName: 'sut',
-          options,
-          sut: { timeoutSeconds: 5, retries: 2 },
-        }),
-      { batch: options },
+    const report = await runOnQueue(
+      opened,
+      engineWith(2),
+      options,
+      {},
+      { sut: { timeoutSeconds: 5, retries: 2 } },
     );
     expect(report.status).toBe('complete');
     expect(report.sampleResults.map((r) => r.attempts)).toEqual([undefined, 3]);
@@ -175,17 +173,12 @@ describe('lazy-parallel run() on real Redis', () => {
       waitTimeoutSeconds: 3,
     });
     const warnings: string[] = [];
-    const report = await engineWith(2).runOnTransport(
-      'ds',
-      (invocations, batchId) =>
-        createLazyParallelTransport(opened, {
-          batchId,
-          invocations,
-          runnerName: 'sut',
-          options,
-          onWarning: (m) => warnings.push(m),
-        }),
-      { batch: options },
+    const report = await runOnQueue(
+      opened,
+      engineWith(2),
+      options,
+      {},
+      { onWarning: (m) => warnings.push(m) },
     );
     expect(report.sampleErrors.map((e) => e.error)).toEqual([
       "No outcome for sample 's0' within the batch wait timeout of 3 seconds. Check that the system under test or its workers are running, or raise the wait timeout (waitTimeoutSeconds).",
@@ -231,13 +224,7 @@ describe('lazy-parallel run() on real Redis', () => {
     const opened = await session('q-shared');
     await workers(opened, async ({ input }) => `answer ${input['n']}`, 8);
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 4 });
-    const run = (engine: EvalEngine) =>
-      engine.runOnTransport(
-        'ds',
-        (invocations, batchId) =>
-          createLazyParallelTransport(opened, { batchId, invocations, runnerName: 'sut', options }),
-        { batch: options },
-      );
+    const run = (engine: EvalEngine) => runOnQueue(opened, engine, options);
     const other = new EvalEngine();
     other
       .dataset('ds')

@@ -49,6 +49,10 @@ const reportIn = async (dir: string, file = 'r.json') =>
     not_run: string[];
   };
 
+/** `run <file> --sut sut.mjs --metric <metric>` in `dir`, with the extra flags. */
+const runWithSut = (dir: string, file: string, flags: readonly string[], metric = 'exact-match') =>
+  runCli(['run', file, '--sut', 'sut.mjs', '--metric', metric, ...flags], { cwd: dir });
+
 const MODES = [
   ['serial', []],
   ['concurrent', ['--batch=concurrent', '--concurrency=2']],
@@ -63,29 +67,20 @@ describe('a SUT that never answers', () => {
         'sut.mjs':
           "export default async ({ id }) => { if (id === 'b') await new Promise(() => {}); return 'x'; };\n",
       });
-      const result = await runCli(
-        [
-          'run',
-          'golden.yml',
-          '--sut',
-          'sut.mjs',
-          '--metric',
-          'exact-match',
-          '--fail-under',
-          'exact-match=0.99',
-          '--junit',
-          'j.xml',
-          '--json',
-          '--out',
-          'r.json',
-          '--no-progress',
-          // Concurrent mode's own timers keep the process busy: there the SUT timeout ends it.
-          '--sut-timeout',
-          '2',
-          ...flags,
-        ],
-        { cwd: dir },
-      );
+      const result = await runWithSut(dir, 'golden.yml', [
+        '--fail-under',
+        'exact-match=0.99',
+        '--junit',
+        'j.xml',
+        '--json',
+        '--out',
+        'r.json',
+        '--no-progress',
+        // Concurrent mode's own timers keep the process busy: there the SUT timeout ends it.
+        '--sut-timeout',
+        '2',
+        ...flags,
+      ]);
       expect(result.code).toBe(3);
       expect(result.stderr).toMatch(
         /sample error: System-under-test for sample 'b' (never settled|timed out after 2 seconds)/,
@@ -143,21 +138,7 @@ describe('a SUT that fails on one sample', () => {
         'ds.yml': answeredX('ds', 10),
         'sut.mjs': FAILS_ON_S3,
       });
-      const result = await runCli(
-        [
-          'run',
-          'ds.yml',
-          '--sut',
-          'sut.mjs',
-          '--metric',
-          'exact-match',
-          '--json',
-          '--out',
-          'r.json',
-          ...flags,
-        ],
-        { cwd: dir },
-      );
+      const result = await runWithSut(dir, 'ds.yml', ['--json', '--out', 'r.json', ...flags]);
       expect(result.code).toBe(3);
       const report = await reportIn(dir);
       expect(report.sample_errors).toEqual([
@@ -183,21 +164,7 @@ describe('a SUT that fails on one sample', () => {
         'ds.yml': answeredX('ds', 10),
         'sut.mjs': FAILS_ON_S3,
       });
-      const result = await runCli(
-        [
-          'run',
-          'ds.yml',
-          '--sut',
-          'sut.mjs',
-          '--metric',
-          'exact-match',
-          '--max-errors',
-          '1',
-          '--json',
-          ...flags,
-        ],
-        { cwd: dir },
-      );
+      const result = await runWithSut(dir, 'ds.yml', ['--max-errors', '1', '--json', ...flags]);
       expect(result.code).toBe(1);
       const report = JSON.parse(result.stdout) as Awaited<ReturnType<typeof reportIn>>;
       expect(report['status']).toBe('complete');
@@ -305,40 +272,14 @@ describe('--resume', () => {
       'other.yml': answeredX('other', 2),
       'sut.mjs': loggingSut(''),
     });
-    await runCli(
-      [
-        'run',
-        'other.yml',
-        '--sut',
-        'sut.mjs',
-        '--metric',
-        'exact-match',
-        '--json',
-        '--out',
-        'o.json',
-      ],
-      {
-        cwd: dir,
-      },
-    );
-    const wrongDataset = await runCli(
-      ['run', 'ds.yml', '--sut', 'sut.mjs', '--metric', 'exact-match', '--resume', 'o.json'],
-      { cwd: dir },
-    );
+    await runWithSut(dir, 'other.yml', ['--json', '--out', 'o.json']);
+    const wrongDataset = await runWithSut(dir, 'ds.yml', ['--resume', 'o.json']);
     expect(wrongDataset.code).toBe(2);
     expect(wrongDataset.stderr).toBe(
       "error: o.json (--resume) is a report of dataset 'other', not 'ds'; resume a report of the same dataset.\n",
     );
-    await runCli(
-      ['run', 'ds.yml', '--sut', 'sut.mjs', '--metric', 'exact-match', '--json', '--out', 'd.json'],
-      {
-        cwd: dir,
-      },
-    );
-    const otherMetrics = await runCli(
-      ['run', 'ds.yml', '--sut', 'sut.mjs', '--metric', 'contains', '--resume', 'd.json'],
-      { cwd: dir },
-    );
+    await runWithSut(dir, 'ds.yml', ['--json', '--out', 'd.json']);
+    const otherMetrics = await runWithSut(dir, 'ds.yml', ['--resume', 'd.json'], 'contains');
     expect(otherMetrics.code).toBe(2);
     expect(otherMetrics.stderr).toContain(
       'was scored with exact-match, but this run scores contains',
