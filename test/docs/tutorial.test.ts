@@ -1,13 +1,12 @@
 // The README's tutorial, run as written against the packed package in an empty folder, as a
 // newcomer would (npm init, install the package file, init, run); then, in the project it made,
 // every command of docs/CI.md.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { TARBALL, emptyFolderWithPackedPackage, shell as run } from '../helpers/packed-package.js';
 
 const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
 const block = /<!-- tutorial -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
@@ -17,37 +16,12 @@ const ciDoc = readFileSync(`${REPO_ROOT}docs/CI.md`, 'utf8');
 const ciCommands = [...ciDoc.replace(/\\\n\s*/g, ' ').matchAll(/npx eval-harness [^\n]+/g)].map(
   (match) => match[0].trim(),
 );
-const version = (
-  JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')) as { version: string }
-).version;
-
-/** A shell as a newcomer has one: PATH and HOME (npm's cache), nothing of this test run's npm. */
-const env = {
-  PATH: process.env['PATH'] ?? '',
-  HOME: process.env['HOME'] ?? tmpdir(),
-  // The dependencies are in npm's cache after `npm ci`: use it before the registry.
-  npm_config_prefer_offline: 'true',
-  npm_config_audit: 'false',
-  npm_config_fund: 'false',
-  npm_config_update_notifier: 'false',
-};
 
 describe("the README's tutorial and docs/CI.md", () => {
   it('run every command as written against the packed package in an empty folder', async () => {
-    expect(commands[1]).toBe(`npm install --save-dev ./eval-harness-${version}.tgz`);
-    const packs = await mkdtemp(join(tmpdir(), 'eval-harness-pack-'));
-    // dist is built by `npm test`; packing need not build it again.
-    const packed = spawnSync(
-      'npm',
-      ['pack', '--ignore-scripts', '--pack-destination', packs, '--silent'],
-      { cwd: REPO_ROOT, env, encoding: 'utf8' },
-    );
-    expect(packed.status, packed.stderr).toBe(0);
-    const project = await mkdtemp(join(tmpdir(), 'eval-harness-tutorial-'));
-    const tarball = `eval-harness-${version}.tgz`;
-    await copyFile(join(packs, tarball), join(project, tarball));
-    const shell = (command: string) =>
-      spawnSync('bash', ['-c', command], { cwd: project, env, encoding: 'utf8' });
+    expect(commands[1]).toBe(`npm install --save-dev ./${TARBALL}`);
+    const project = await emptyFolderWithPackedPackage('eval-harness-tutorial-');
+    const shell = (command: string) => run(command, project);
     for (const command of commands) {
       const ran = shell(command);
       expect(ran.status, `${command}\n${ran.stdout}\n${ran.stderr}`).toBe(0);
