@@ -142,12 +142,14 @@ export {
   type RunOptions,
   type RuntimeOptions,
   type SampleProgress,
+} from './engine/index.js';
+export {
   EvalSetManifest,
   createEvalSet,
   runEvalSet,
   type EvalSetDefinition,
   type EvalSetRunResult,
-} from './engine/index.js';
+} from './eval-sets/index.js';
 export {
   COMPARISON_SCHEMA_V1,
   REPORT_SCHEMA_V1,

@@ -36,3 +36,10 @@ export {
   type RecordOptions,
 } from './manifest-store.js';
 export { failuresScoredZero } from './failures-scored-zero.js';
+export {
+  renderAdversarialReport,
+  regressionGateHtml,
+  regressionGateJson,
+  regressionGateLine,
+  regressionGateMarkdown,
+} from './regression-gate-renderer.js';

@@ -8,7 +8,7 @@ import {
   runEvalSet,
   type EvalSetDefinition,
   type EvalSetRunResult,
-} from '../engine/index.js';
+} from '../eval-sets/index.js';
 import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
 import type { GatedReport } from '../reports/index.js';
 

@@ -9,7 +9,7 @@ import {
 import { systemClock } from '../clock.js';
 import { EXIT_CODES, UsageError } from '../errors.js';
 import { withFileLock } from '../file-lock.js';
-import { renderEvalSetJson, renderEvalSetMarkdown } from '../reports/index.js';
+import { renderEvalSetJson, renderEvalSetMarkdown } from '../eval-sets/index.js';
 import {
   createRunContext,
   executeDatasetRun,

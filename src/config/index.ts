@@ -19,6 +19,5 @@ export {
   type LoadedConfig,
   type ResolvedRuntime,
 } from './load-config.js';
-export { formatIssues } from './format-issues.js';
 export { normalizeBoolean, normalizeNonNegativeInt, normalizeTimeout } from './normalizers.js';
 export { strictObject, suggestKey, unknownKeyMessage } from './strict-object.js';

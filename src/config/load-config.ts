@@ -10,11 +10,11 @@ import {
 } from '../batches/index.js';
 import { ConfigError, EvalRunError, InfraError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
-import { createEvalSet } from '../engine/index.js';
+import { createEvalSet } from '../eval-sets/eval-set.js';
 import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
 import { ConfigSchema, type ParsedConfig } from './config-schema.js';
-import { formatIssues } from './format-issues.js';
+import { formatIssues } from '../schema-issues.js';
 import { normalizeBoolean, normalizeNonNegativeInt, normalizeTimeout } from './normalizers.js';
 
 /** Looked for in the working directory, in this order; the first one found is used. */

@@ -66,19 +66,7 @@ export {
 } from './json-renderer.js';
 export { markdownCell, renderMarkdownReport, type MarkdownExtras } from './markdown-renderer.js';
 export { renderJunitReport, renderJunitReports } from './junit-renderer.js';
-export {
-  EVAL_SET_RUN_SCHEMA_V1,
-  renderEvalSetJson,
-  renderEvalSetMarkdown,
-  type GatedReport,
-} from './eval-set-renderer.js';
-export {
-  renderAdversarialReport,
-  regressionGateJson,
-  regressionGateHtml,
-  regressionGateLine,
-  regressionGateMarkdown,
-} from './regression-gate-renderer.js';
+export { EVAL_SET_RUN_SCHEMA_V1, type GatedReport } from './gated-report.js';
 export {
   parseSavedReport,
   type SavedAnswerRow,

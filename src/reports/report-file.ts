@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { formatIssues } from '../config/format-issues.js';
+import { formatIssues } from '../schema-issues.js';
 import { ReportFileError } from '../errors.js';
 import { REPORT_SCHEMA_V1, RUN_STATUSES } from './eval-report.js';
-import { EVAL_SET_RUN_SCHEMA_V1 } from './eval-set-renderer.js';
+import { EVAL_SET_RUN_SCHEMA_V1 } from './gated-report.js';
 
 /**
  * A saved JSON report read back for `compare` and `--baseline`. Only the fields a comparison

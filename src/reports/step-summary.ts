@@ -1,6 +1,6 @@
 import { AGGREGATE_NAMES, PASS_THRESHOLD } from './aggregates.js';
 import { samplesBelowPassLine, type ShortSample } from './below-pass-line.js';
-import type { GatedReport } from './eval-set-renderer.js';
+import type { GatedReport } from './gated-report.js';
 import { runOutcomeLine } from './eval-report.js';
 import { markdownCell } from './markdown-renderer.js';
 

@@ -9,7 +9,8 @@ import {
 } from '../../src/app/index.js';
 import { loadRunManifest } from '../../src/adversarial/index.js';
 import { createSample } from '../../src/datasets/index.js';
-import { EvalEngine, createEvalSet } from '../../src/engine/index.js';
+import { EvalEngine } from '../../src/engine/index.js';
+import { createEvalSet } from '../../src/eval-sets/index.js';
 import { SutError } from '../../src/errors.js';
 import { summarizeReport } from '../../src/reports/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';

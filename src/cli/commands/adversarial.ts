@@ -11,7 +11,7 @@ import {
   regressionGateHtml,
   regressionGateLine,
   renderAdversarialReport,
-} from '../../reports/index.js';
+} from '../../adversarial/index.js';
 import { parseAdversarialFlags, type AdversarialCommandOptions } from '../adversarial-flags.js';
 import {
   createRunContext,

@@ -6,7 +6,7 @@ import {
   type DatasetComparison,
 } from '../comparison.js';
 import { gateActual, statisticsLine } from '../comparison-renderer.js';
-import type { GatedReport } from '../eval-set-renderer.js';
+import type { GatedReport } from '../gated-report.js';
 import type { SavedDatasetReport } from '../report-file.js';
 import { passLineOf, runOutcomeLine, type EvalReport } from '../eval-report.js';
 import type { ReportSummary } from '../report-summary.js';

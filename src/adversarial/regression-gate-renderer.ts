@@ -1,10 +1,10 @@
-import type { HtmlGate } from './html/html-model.js';
-import type { GateResult } from '../adversarial/index.js';
-import type { RenderedComparison } from './comparison-renderer.js';
-import type { GatedReport } from './eval-set-renderer.js';
-import { buildReportJson } from './json-renderer.js';
-import { markdownCell, renderMarkdownReport } from './markdown-renderer.js';
-import type { ReportSummary } from './report-summary.js';
+import type { HtmlGate } from '../reports/html/html-model.js';
+import type { GateResult } from './regression-gate.js';
+import type { RenderedComparison } from '../reports/comparison-renderer.js';
+import type { GatedReport } from '../reports/gated-report.js';
+import { buildReportJson } from '../reports/json-renderer.js';
+import { markdownCell, renderMarkdownReport } from '../reports/markdown-renderer.js';
+import type { ReportSummary } from '../reports/report-summary.js';
 
 /**
  * The report of an adversarial sweep: the dataset report (with the given summary, whose coverage

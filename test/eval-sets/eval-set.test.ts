@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createSample } from '../../src/datasets/index.js';
+import { EvalEngine } from '../../src/engine/index.js';
 import {
-  EvalEngine,
   EvalSetManifest,
   createEvalSet,
   evalSetFromJson,
   evalSetToJson,
   runEvalSet,
-} from '../../src/engine/index.js';
+} from '../../src/eval-sets/index.js';
 import { EvalRunError } from '../../src/errors.js';
 import { createEvalReport, type EvalReport } from '../../src/reports/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';

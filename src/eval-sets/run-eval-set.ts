@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { InfraError, InputError, errorMessage } from '../errors.js';
 import type { EvalReport } from '../reports/index.js';
 import type { EvalSetDefinition } from './eval-set.js';
-import { EvalSetManifest } from './eval-set-manifest.js';
+import { EvalSetManifest } from './manifest.js';
 
 /** What one pass over an eval set produced; reports only for datasets run in this pass. */
 export interface EvalSetRunResult {

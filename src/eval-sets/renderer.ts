@@ -1,19 +1,9 @@
-import type { EvalSetRunResult } from '../engine/index.js';
-import type { RenderedComparison } from './comparison-renderer.js';
-import type { EvalReport } from './eval-report.js';
-import { buildReportJson } from './json-renderer.js';
-import { markdownCell, renderMarkdownReport } from './markdown-renderer.js';
-import type { ReportSummary } from './report-summary.js';
-import type { ScoreGateResult } from './score-gate.js';
+import type { RenderedComparison } from '../reports/comparison-renderer.js';
+import { buildReportJson } from '../reports/json-renderer.js';
+import { markdownCell, renderMarkdownReport } from '../reports/markdown-renderer.js';
+import { EVAL_SET_RUN_SCHEMA_V1, type GatedReport } from '../reports/gated-report.js';
+import type { EvalSetRunResult } from './run-eval-set.js';
 
-export const EVAL_SET_RUN_SCHEMA_V1 = 'eval-harness.eval-set-run.v1';
-
-/** One dataset's report with its summary and the results of its score gates, if any. */
-export interface GatedReport {
-  readonly report: EvalReport;
-  readonly summary: ReportSummary;
-  readonly gates: readonly ScoreGateResult[] | undefined;
-}
 
 /** The JSON report of an eval set run: its manifest, then each dataset's report with its gates. */
 export function renderEvalSetJson(

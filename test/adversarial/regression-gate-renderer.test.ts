@@ -4,7 +4,7 @@ import {
   regressionGateJson,
   regressionGateLine,
   regressionGateMarkdown,
-} from '../../src/reports/index.js';
+} from '../../src/adversarial/index.js';
 
 const failed: GateResult = {
   status: 'fail',
