@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchOptionsError, createBatchOptions } from '../src/batches/batch-options.js';
+import { BatchOptionsError, createBatchOptions } from '../src/batches/options/batch-options.js';
 import {
   ConfigError,
   DatasetSchemaError,

@@ -12,15 +12,15 @@ export {
   type BatchOptions,
   type BatchOptionsInput,
   type NullableNumericField,
-} from './batch-options.js';
+} from './options/batch-options.js';
 export {
   PROFILE_FIELDS,
   validateBatchProfile,
   type BatchProfile,
   type BatchProfileOverride,
   type ProfileField,
-} from './batch-profile.js';
-export { createProfileResolver, type ProfileResolver } from './profile-resolver.js';
+} from './options/profile.js';
+export { createProfileResolver, type ProfileResolver } from './options/profile-resolver.js';
 export {
   BATCH_FLAGS,
   NULLABLE_FLAG_FIELDS,
@@ -29,14 +29,14 @@ export {
   type BatchFlagName,
   type BatchFlags,
   type ResolvedBatch,
-} from './resolve-batch-options.js';
+} from './options/resolve.js';
 export {
   BUILTIN_PROFILES,
   DEFAULT_RATE_WINDOW_SECONDS,
   DEFAULT_RESULT_TTL_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
-} from './defaults.js';
-export { RateLimitWindow } from './rate-limit-window.js';
+} from './options/defaults.js';
+export { RateLimitWindow } from './dispatch/rate-limit-window.js';
 export {
   CheckpointTracker,
   PROGRESS_STATUS,
@@ -47,9 +47,9 @@ export {
   type BatchProgressReporter,
   type BatchTerminalProgressReporter,
   type TerminalStatus,
-} from './progress.js';
-export { createBatchId } from './batch-id.js';
-export type { SampleJob, SampleOutcome, SampleTransport } from './sample-transport.js';
+} from './dispatch/progress.js';
+export { createBatchId } from './queue/batch-id.js';
+export type { SampleJob, SampleOutcome, SampleTransport } from './dispatch/sample-transport.js';
 export {
   INTERRUPT_GRACE_MS,
   runProducerLoop,
@@ -57,11 +57,11 @@ export {
   type ProducerLoopEnd,
   type ProducerLoopInput,
   type SampleCallError,
-} from './producer-loop.js';
+} from './dispatch/producer-loop.js';
 export {
   createInProcessTransport,
   type InProcessTransportOptions,
-} from './in-process-transport.js';
+} from './dispatch/in-process-transport.js';
 export {
   DEFAULT_SUT_TIMEOUT_SECONDS,
   callSampleRunner,
@@ -70,26 +70,26 @@ export {
   sutFailureMessage,
   type RunnerCallResult,
   type SutCallPolicy,
-} from './call-runner.js';
+} from './dispatch/call-runner.js';
 export {
   DISPATCH_FALLBACK_SECONDS,
   dispatchTtlSeconds,
   runTtlSeconds,
   type RunTtlInput,
-} from './batch-ttl.js';
+} from './queue/result-ttl.js';
 export {
   CONFIG_SUT_RUNNER,
   SampleJobPayloadSchema,
   type ProducerIdentity,
   type SampleJobPayload,
-} from './job-payload.js';
+} from './queue/job-payload.js';
 export {
   DEFAULT_QUEUE_NAME,
   DEFAULT_REDIS_PREFIX,
   batchKeys,
   sampleJobId,
   type BatchKeys,
-} from './redis-keys.js';
+} from './queue/redis-keys.js';
 export {
   checkClusterPrefix,
   describeRedisTarget,
@@ -98,7 +98,7 @@ export {
   type RedisNodeAddress,
   type RedisTarget,
   type ResolvedRedisTarget,
-} from './redis-target.js';
+} from './queue/redis-target.js';
 export {
   createRedisResultStore,
   type BatchStatus,
@@ -107,20 +107,20 @@ export {
   type StoredFailure,
   type StoredSuccess,
   type WindowRead,
-} from './result-store.js';
+} from './queue/result-store.js';
 export {
   createSampleProcessor,
   InvalidSampleJobError,
   type ProcessableJob,
   type SampleProcessorDeps,
-} from './sample-processor.js';
-export { createQueueTransport, type QueueTransportOptions } from './queue-transport.js';
+} from './queue/sample-processor.js';
+export { createQueueTransport, type QueueTransportOptions } from './queue/queue-transport.js';
 export {
   createRedisClient,
   probeRedis,
   type RedisClient,
   type RedisClientOptions,
-} from './redis-connection.js';
+} from './queue/redis-connection.js';
 export {
   checkQueueName,
   collectLazyParallelOutputs,
@@ -134,4 +134,4 @@ export {
   type LazyParallelSessionOptions,
   type WorkerPool,
   type WorkerPoolOptions,
-} from './lazy-parallel.js';
+} from './queue/lazy-parallel.js';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 // The leaf module, not the batches index: declaring flags must not load the batch code.
-import { BATCH_FLAGS, type BatchFlagName, type BatchFlags } from '../batches/batch-flag-names.js';
+import { BATCH_FLAGS, type BatchFlagName, type BatchFlags } from '../batches/options/flag-names.js';
 
 const NONE = 'accepts none or null to clear a profile value';
 

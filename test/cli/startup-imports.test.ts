@@ -32,7 +32,7 @@ describe('start-up imports of the built CLI', () => {
     const { files, packages } = staticImports(`${REPO_ROOT}dist/cli/main.js`);
     expect(packages.filter((name) => !name.startsWith('node:'))).toEqual(['commander']);
     expect(files).toEqual([
-      'batches/batch-flag-names.js',
+      'batches/options/flag-names.js',
       'cli/batch-flags.js',
       'cli/help.js',
       'cli/io.js',
