@@ -4,7 +4,6 @@ import { markdownCell, renderMarkdownReport } from '../reports/markdown-renderer
 import { EVAL_SET_RUN_SCHEMA_V1, type GatedReport } from '../reports/gated-report.js';
 import type { EvalSetRunResult } from './run-eval-set.js';
 
-
 /** The JSON report of an eval set run: its manifest, then each dataset's report with its gates. */
 export function renderEvalSetJson(
   result: EvalSetRunResult,

@@ -3,7 +3,11 @@ import { InputError, errorMessage } from '../../errors.js';
 import type { RunStatus } from '../../run-status.js';
 import type { SampleInvocation, SutAnswer } from '../../sut/index.js';
 import { formatSeconds } from '../../values.js';
-import { effectiveChunkSize, effectiveDispatch, type BatchOptions } from '../options/batch-options.js';
+import {
+  effectiveChunkSize,
+  effectiveDispatch,
+  type BatchOptions,
+} from '../options/batch-options.js';
 import { DEFAULT_RATE_WINDOW_SECONDS } from '../options/defaults.js';
 import {
   CheckpointTracker,
