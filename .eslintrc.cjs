@@ -18,6 +18,16 @@ module.exports = {
   },
   overrides: [
     {
+      // Type-aware rules for the TypeScript sources: a promise nobody awaits or handles is a
+      // failure nobody sees. A promise dropped on purpose is marked with `void` and a comment.
+      files: ['*.ts'],
+      parserOptions: { project: './tsconfig.json', tsconfigRootDir: __dirname },
+      rules: {
+        '@typescript-eslint/no-floating-promises': 'error',
+        '@typescript-eslint/no-misused-promises': 'error',
+      },
+    },
+    {
       // Browser tests print where their screenshots are and how long a big page took to load.
       files: ['bench/**', 'examples/**', 'scripts/**', 'test/**/*.browser.test.ts'],
       rules: { 'no-console': 'off' },

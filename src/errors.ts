@@ -78,6 +78,16 @@ export class ReportFileError extends InputError {
   }
 }
 
+/**
+ * A manifest file (eval-set progress, adversarial run history) that holds what cannot be parsed
+ * or accepted: the run was not started; fix or delete the file.
+ */
+export class ManifestError extends InputError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, 'E_MANIFEST', options);
+  }
+}
+
 /** The config file is missing, unparsable or does not match the schema. */
 export class ConfigError extends InputError {
   constructor(message: string, options: ErrorOptions = {}) {

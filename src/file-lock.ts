@@ -45,6 +45,7 @@ export async function withFileLock<T>(
   try {
     return await body();
   } finally {
+    // A lock that cannot be released (its file already gone) goes stale and is broken in 10 s.
     await release().catch(() => undefined);
   }
 }

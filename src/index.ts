@@ -41,6 +41,7 @@ export {
   EvalRunError,
   InfraError,
   InputError,
+  ManifestError,
   MetricError,
   MetricSpecError,
   ReportFileError,

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from './atomic-write.js';
+import { pathInfo } from './path-info.js';
 
 /** Where responses are cached unless `--cache-dir` says otherwise (relative to the working folder). */
 export const DEFAULT_CACHE_DIR = '.eval-harness/cache';
@@ -76,7 +77,7 @@ export function markCached(body: unknown): unknown {
 
 /** Empty the cache folder; returns how many entries were removed. */
 export async function clearCache(dir: string): Promise<number> {
-  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) return 0;
+  if (!(await pathInfo(dir))?.isDirectory()) return 0;
   let removed = 0;
   for (const shard of await readdir(dir)) {
     const entries = await readdir(join(dir, shard)).catch(() => []);

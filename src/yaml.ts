@@ -1,4 +1,5 @@
 import { CORE_SCHEMA, load } from 'js-yaml';
+import { InputError } from './errors.js';
 
 /**
  * Parse one YAML document with the YAML 1.2 core schema: duplicate keys are errors, dates stay
@@ -18,9 +19,9 @@ export function parseYaml(text: string): unknown {
   }
 }
 
-export class YamlSyntaxError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'YamlSyntaxError';
+/** A YAML file that does not parse (exit 2); the message names the line and column. */
+export class YamlSyntaxError extends InputError {
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super(message, 'E_YAML', options);
   }
 }

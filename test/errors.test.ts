@@ -3,6 +3,7 @@ import { BatchOptionsError, createBatchOptions } from '../src/batches/options/ba
 import {
   ConfigError,
   DatasetSchemaError,
+  EvalHarnessError,
   EvalRunError,
   InfraError,
   InputError,
@@ -41,6 +42,44 @@ describe('error classes', () => {
     expect(new SutError('x')).not.toBeInstanceOf(EvalRunError);
   });
 
+  it('are all built on the project base, so each has an exit code and a stable code', async () => {
+    const library = (await import('../src/index.js')) as Record<string, unknown>;
+    const batches = (await import('../src/batches/index.js')) as Record<string, unknown>;
+    const yaml = await import('../src/yaml.js');
+    const classes = (
+      [
+        ...Object.entries(library),
+        ...Object.entries(batches),
+        ['YamlSyntaxError', yaml.YamlSyntaxError] as const,
+      ] as [string, unknown][]
+    )
+      .filter(
+        ([, value]) =>
+          typeof value === 'function' &&
+          (value as { prototype?: unknown }).prototype instanceof Error,
+      )
+      .map(([name, value]) => [name, value as new (message: string) => Error] as const);
+    expect(classes.map(([name]) => name)).toEqual(
+      expect.arrayContaining([
+        'ManifestError',
+        'SutCallError',
+        'InvalidSampleJobError',
+        'YamlSyntaxError',
+      ]),
+    );
+    for (const [name, Class] of classes) {
+      if (isAbstract(name)) continue;
+      expect(Class.prototype, name).toBeInstanceOf(EvalHarnessError);
+      const error = new Class('x') as EvalHarnessError;
+      expect([
+        name,
+        error.name,
+        [2, 3].includes(error.exitCode),
+        /^E_[A-Z_]+$/.test(error.code),
+      ]).toEqual([name, name, true, true]);
+    }
+  });
+
   it('keep a code and a cause, and name themselves', () => {
     const cause = new Error('redis down');
     const error = new InfraError('store unreachable', { code: 'E_REDIS_UNREACHABLE', cause });
@@ -66,3 +105,8 @@ describe('error classes', () => {
     expect(conflict({ mode: 'lazy-parallel', concurrency: 4, chunkSize: 8 })).toBe(false);
   });
 });
+
+/** The bases only exist to be extended. */
+function isAbstract(name: string): boolean {
+  return ['EvalHarnessError', 'InputError', 'RuntimeFailure'].includes(name);
+}

@@ -27,6 +27,7 @@ describe('library API', () => {
         "InfraError",
         "InputError",
         "LlmAsJudgeMetric",
+        "ManifestError",
         "MetricError",
         "MetricRegistry",
         "MetricSpecError",

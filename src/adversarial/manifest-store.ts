@@ -1,7 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { writeFileAtomically } from '../atomic-write.js';
-import { EvalRunError, InfraError, errorMessage } from '../errors.js';
-import { withFileLock } from '../file-lock.js';
+import { EvalRunError, ManifestError } from '../errors.js';
+import { readManifestFile, updateManifestFile } from '../manifest-file.js';
 import {
   checkMaxDrop,
   evaluateRegressionGate,
@@ -9,7 +7,11 @@ import {
   type GateResult,
   type GateTarget,
 } from './regression-gate.js';
-import { AdversarialRunManifest, type AdversarialRunEntry } from './run-manifest.js';
+import {
+  ADVERSARIAL_MANIFEST_FORMAT,
+  AdversarialRunManifest,
+  type AdversarialRunEntry,
+} from './run-manifest.js';
 
 export interface RecordOptions {
   /** @defaultValue 10 */
@@ -32,61 +34,44 @@ function checkRetention(maxRuns: number): void {
     throw new EvalRunError('Adversarial run manifest retention must keep at least one run.');
 }
 
-/**
- * Whether `path` is a file. Only "no such file" means there is none: any other error (a file
- * system under load) is raised, never read as an empty manifest that would then be written over
- * the real one.
- */
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new InfraError(
-      `Adversarial run manifest '${path}' could not be checked: ${errorMessage(error)}.`,
-      { cause: error },
-    );
-  }
-}
-
 /** Load and validate a manifest file; undefined when it does not exist. For preflight checks too. */
 export async function loadRunManifest(
   path: string,
   manifestName: string,
 ): Promise<AdversarialRunManifest | undefined> {
   checkPath(path);
-  if (!(await isFile(path))) return undefined;
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new EvalRunError(
-      `Adversarial run manifest '${path}' could not be read: ${errorMessage(error)}.`,
-    );
-  }
-  const manifest = AdversarialRunManifest.fromJsonText(text, path);
-  if (manifest.name !== manifestName) {
-    throw new EvalRunError(
-      `Adversarial run manifest '${path}' belongs to manifest '${manifest.name}', not '${manifestName}'.`,
-    );
-  }
+  const manifest = await readManifestFile(ADVERSARIAL_MANIFEST_FORMAT, path);
+  checkBelongs(manifest, path, manifestName);
   return manifest;
 }
 
-/**
- * Read-modify-write under an exclusive cross-process lock, saving atomically, so concurrent CI
- * jobs never lose a run or leave a torn file.
- */
-function withManifestLock<T>(path: string, body: () => Promise<T>): Promise<T> {
-  return withFileLock(path, { what: 'adversarial run manifest' }, body);
+function checkBelongs(
+  manifest: AdversarialRunManifest | undefined,
+  path: string,
+  manifestName: string,
+): void {
+  if (manifest !== undefined && manifest.name !== manifestName)
+    throw new ManifestError(
+      `Adversarial run manifest '${path}' belongs to manifest '${manifest.name}', not '${manifestName}'.`,
+    );
 }
 
-async function save(path: string, manifest: AdversarialRunManifest): Promise<void> {
-  await writeFileAtomically(
-    path,
-    [`${JSON.stringify(manifest.toJson(), null, 4)}\n`],
-    'adversarial run manifest',
-  );
+/**
+ * Change the manifest under its lock (read, change, write atomically), so concurrent CI jobs
+ * never lose a run or leave a torn file. `change` returns the manifest to write, if any.
+ */
+function updateRunManifest<R>(
+  path: string,
+  name: string,
+  change: (manifest: AdversarialRunManifest) => {
+    readonly write: AdversarialRunManifest | undefined;
+    readonly result: R;
+  },
+): Promise<R> {
+  return updateManifestFile(ADVERSARIAL_MANIFEST_FORMAT, path, (current) => {
+    checkBelongs(current, path, name);
+    return change(current ?? AdversarialRunManifest.empty(name));
+  });
 }
 
 /** Record a run (history, failures included) with retention. */
@@ -99,11 +84,9 @@ export async function recordAdversarialRun(
   const name = options.manifestName ?? entry.dataset;
   checkPath(path);
   checkRetention(maxRuns);
-  return withManifestLock(path, async () => {
-    const manifest = (await loadRunManifest(path, name)) ?? AdversarialRunManifest.empty(name);
+  return updateRunManifest(path, name, (manifest) => {
     const next = manifest.record(entry, maxRuns, options.now);
-    await save(path, next);
-    return next;
+    return { write: next, result: next };
   });
 }
 
@@ -122,8 +105,7 @@ export async function recordWithRegressionGate(
   checkPath(path);
   checkRetention(maxRuns);
   checkMaxDrop(options.maxDrop);
-  return withManifestLock(path, async () => {
-    const manifest = (await loadRunManifest(path, name)) ?? AdversarialRunManifest.empty(name);
+  return updateRunManifest(path, name, (manifest) => {
     const result = evaluateRegressionGate(
       entry,
       findBaseline(manifest, entry),
@@ -134,8 +116,11 @@ export async function recordWithRegressionGate(
       result.status !== 'fail' &&
       entry.total_failures === 0 &&
       result.checks.every((check) => check.status !== 'missing-value');
-    if (!record) return result;
-    await save(path, manifest.record(entry, maxRuns, options.now));
-    return { ...result, recorded: true };
+    return record
+      ? {
+          write: manifest.record(entry, maxRuns, options.now),
+          result: { ...result, recorded: true },
+        }
+      : { write: undefined, result };
   });
 }

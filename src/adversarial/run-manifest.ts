@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { EvalRunError } from '../errors.js';
+import { parseManifestText, type ManifestFormat } from '../manifest-file.js';
 import { firstIssue } from '../schema-issues.js';
 import {
   durationSeconds,
@@ -230,17 +231,14 @@ export class AdversarialRunManifest {
   }
 
   /** Parse a manifest file's text; every error names the file. */
+  /** A manifest file's text; errors name `source` (see manifest-file.ts). */
   static fromJsonText(text: string, source: string): AdversarialRunManifest {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new EvalRunError(
-        `Adversarial run manifest '${source}' contains invalid JSON: ${(error as Error).message}.`,
-      );
-    }
-    if (!isPlainObject(json))
-      throw new EvalRunError(`Adversarial run manifest '${source}' must contain a JSON object.`);
+    return parseManifestText(ADVERSARIAL_MANIFEST_FORMAT, text, source);
+  }
+
+  /** Parsed manifest JSON, checked; errors say what is wrong without naming the file. */
+  static fromJson(json: unknown): AdversarialRunManifest {
+    if (!isPlainObject(json)) throw new EvalRunError('must contain a JSON object.');
     const parsed = ManifestFileSchema.safeParse(json);
     if (!parsed.success) {
       const [field] = firstIssue(parsed.error.issues, Object.keys(ManifestFileSchema.shape)).path;
@@ -254,24 +252,14 @@ export class AdversarialRunManifest {
             : field === 'updated_at'
               ? 'updated_at must be a number.'
               : 'runs must be a list of objects.';
-      throw new EvalRunError(`Adversarial run manifest '${source}' ${problem}`);
+      throw new EvalRunError(problem);
     }
-    try {
-      return new AdversarialRunManifest(
-        parsed.data.manifest,
-        parsed.data.updated_at,
-        parsed.data.runs as unknown as AdversarialRunEntry[],
-      );
-    } catch (error) {
-      // The entry checks are shared with runs being recorded; a stored one names the file.
-      if (!(error instanceof EvalRunError)) throw error;
-      throw new EvalRunError(
-        error.message.replace(
-          /^Adversarial run manifest /,
-          `Adversarial run manifest '${source}': `,
-        ),
-      );
-    }
+    // The entry checks are shared with runs being recorded; their messages start with the title.
+    return new AdversarialRunManifest(
+      parsed.data.manifest,
+      parsed.data.updated_at,
+      parsed.data.runs as unknown as AdversarialRunEntry[],
+    );
   }
 
   toJson(): Record<string, unknown> {
@@ -305,3 +293,11 @@ export class AdversarialRunManifest {
     return new AdversarialRunManifest(this.name, now, kept);
   }
 }
+
+/** The adversarial run history file (`--manifest` of `eval-harness adversarial`). */
+export const ADVERSARIAL_MANIFEST_FORMAT: ManifestFormat<AdversarialRunManifest> = {
+  title: 'Adversarial run manifest',
+  indent: 4,
+  fromJson: (json) => AdversarialRunManifest.fromJson(json),
+  toJson: (manifest) => manifest.toJson(),
+};

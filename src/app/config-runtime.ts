@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   DEFAULT_SUT_TIMEOUT_SECONDS,
@@ -27,6 +27,7 @@ import { CONFIG_SUT_RUNNER } from '../batches/index.js';
 import type { ResponseCache } from '../response-cache.js';
 import { debugType } from '../values.js';
 import { suggestKey } from '../suggest.js';
+import { pathInfo } from '../path-info.js';
 
 /**
  * Turning a loaded config into the objects a run uses: the SUT runner, custom metrics, the
@@ -71,7 +72,7 @@ function isReporter(value: unknown): value is BatchProgressReporter {
 
 /** Import a user module and pick one export, with messages naming the config key. */
 async function importExport(path: string, exportName: string, where: string): Promise<unknown> {
-  if (!(await stat(path).catch(() => undefined))?.isFile()) {
+  if (!(await pathInfo(path))?.isFile()) {
     throw new ConfigError(`Module not found: ${path} (from ${where}).`);
   }
   let module: Record<string, unknown>;
@@ -154,7 +155,7 @@ export async function prepareDataset(
     path = resolve(loaded.dir, configured.path);
   } else if (
     looksLikePath(selection.dataset) ||
-    (await stat(resolve(selection.cwd, selection.dataset)).catch(() => undefined))?.isFile()
+    (await pathInfo(resolve(selection.cwd, selection.dataset)))?.isFile()
   ) {
     path = resolve(selection.cwd, selection.dataset);
   } else if (loaded.path === undefined) {
@@ -460,6 +461,7 @@ export async function sutFingerprint(
   if (sut === undefined) return null;
   const hash = createHash('sha256').update(canonicalJson(sut));
   if (sut.type === 'module') {
+    // A module that cannot be read is reported when it is loaded; its fingerprint says so.
     const bytes = await readFile(resolve(loaded.dir, sut.path)).catch(() => undefined);
     hash.update(bytes ?? 'missing module');
   }

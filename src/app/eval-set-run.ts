@@ -1,15 +1,15 @@
-import { readFile, stat } from 'node:fs/promises';
-import { writeFileAtomically } from '../atomic-write.js';
 import type { Clock } from '../clock.js';
 import type { LoadedConfig } from '../config/index.js';
+import type { EvalSetManifest } from '../eval-sets/index.js';
 import {
-  EvalSetManifest,
+  EVAL_SET_MANIFEST_FORMAT,
   createEvalSet,
   runEvalSet,
   type EvalSetDefinition,
   type EvalSetRunResult,
 } from '../eval-sets/index.js';
-import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { readManifestFile, writeManifestFile } from '../manifest-file.js';
 import type { GatedReport } from '../reports/index.js';
 
 /** The eval set the config defines under `evalSets`; an unknown name lists the known ones. */
@@ -26,36 +26,8 @@ export function configEvalSet(loaded: LoadedConfig, setName: string): EvalSetDef
 }
 
 /** Read a resume manifest; undefined when there is no file yet (a first run). */
-export async function readEvalSetManifest(path: string): Promise<EvalSetManifest | undefined> {
-  // Only "no such file" is a first run; any other error must not start the set over.
-  const exists = await stat(path).then(
-    (info) => info.isFile(),
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw new InfraError(
-        `Eval set manifest ${path} (--manifest) could not be checked: ${errorMessage(error)}`,
-        { cause: error },
-      );
-    },
-  );
-  if (!exists) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(
-      `Eval set manifest ${path} (--manifest) is not valid JSON: ${errorMessage(error)}. Fix or delete it.`,
-      { cause: error },
-    );
-  }
-  try {
-    return EvalSetManifest.fromJson(json);
-  } catch (error) {
-    throw new ConfigError(
-      `Eval set manifest ${path} (--manifest) is invalid: ${errorMessage(error)}`,
-      { cause: error },
-    );
-  }
+export function readEvalSetManifest(path: string): Promise<EvalSetManifest | undefined> {
+  return readManifestFile(EVAL_SET_MANIFEST_FORMAT, path);
 }
 
 /** Writes manifests atomically, in order; `settled()` waits for the last write. */
@@ -71,13 +43,7 @@ export function createManifestWriter(path: string | undefined): ManifestWriter {
   return {
     async write(next) {
       if (path === undefined) return;
-      writing = writing.then(() =>
-        writeFileAtomically(
-          path,
-          [`${JSON.stringify(next.toJson(), null, 2)}\n`],
-          'eval-set manifest',
-        ),
-      );
+      writing = writing.then(() => writeManifestFile(EVAL_SET_MANIFEST_FORMAT, path, next));
       await writing;
     },
     settled: () => writing,

@@ -20,7 +20,11 @@ export {
   type BatchProfileOverride,
   type ProfileField,
 } from './options/profile.js';
-export { createProfileResolver, type ProfileResolver } from './options/profile-resolver.js';
+export {
+  PROFILES_VALUE_ERROR,
+  createProfileResolver,
+  type ProfileResolver,
+} from './options/profile-resolver.js';
 export {
   BATCH_FLAGS,
   NULLABLE_FLAG_FIELDS,

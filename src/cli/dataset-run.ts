@@ -255,7 +255,7 @@ export function printDryRun(context: RunContext, prepared: readonly PreparedData
     context.flags.json,
     context.maxCostUsd ?? null,
   );
-  return 0;
+  return EXIT_CODES.ok;
 }
 
 /** Run one prepared dataset with progress on stderr; returns the report with gates applied. */

@@ -95,6 +95,7 @@ export async function writeCiOutput(ci: CiOutput, io: CliIo, report: CiReport): 
   }
 }
 
+/** The dataset file's lines for annotations; without them an annotation names no line. */
 async function readLines(file: string): Promise<string[] | undefined> {
   return (await readFile(file, 'utf8').catch(() => undefined))?.split('\n');
 }

@@ -242,13 +242,13 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
 /** Run the CLI with `argv` (without node and script); returns the process exit code. */
 export async function main(argv: readonly string[], given: CliIo): Promise<number> {
   const io: CliIo = { ...given, debug: argv.includes('--debug') };
-  let exitCode = 0;
+  let exitCode: number = EXIT_CODES.ok;
   const program = createProgram(io, (code) => {
     exitCode = code;
   });
   if (argv.length === 0) {
     program.outputHelp();
-    return 2;
+    return EXIT_CODES.badInput;
   }
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -263,8 +263,9 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     // Commander already printed its one-line message. Help asked for and the version are normal
     // exits; help shown because a command group was called bare (`eval-harness cache`) is a
     // usage error, like a bare `eval-harness`.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-    return 2;
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+      return EXIT_CODES.ok;
+    return EXIT_CODES.badInput;
   }
   const isOurs = error instanceof EvalHarnessError;
   const message = error instanceof Error ? error.message : String(error);

@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import {
   createProfileResolver,
+  PROFILES_VALUE_ERROR,
   DEFAULT_REDIS_PREFIX,
   DEFAULT_RESULT_TTL_SECONDS,
   DEFAULT_WAIT_TIMEOUT_SECONDS,
@@ -16,6 +17,7 @@ import { parseYaml } from '../yaml.js';
 import { ConfigSchema, type ParsedConfig } from './config-schema.js';
 import { formatIssues } from '../schema-issues.js';
 import { normalizeBoolean, normalizeNonNegativeInt, normalizeTimeout } from './normalizers.js';
+import { pathInfo } from '../path-info.js';
 
 /** Looked for in the working directory, in this order; the first one found is used. */
 export const CONFIG_FILE_NAMES = [
@@ -206,7 +208,7 @@ function buildProfiles(config: ParsedConfig, path: string | undefined): ProfileR
     );
   } catch (error) {
     if (error instanceof EvalRunError) {
-      const where = error.message.startsWith('batches.profiles') ? '' : 'batches.profiles: ';
+      const where = error.code === PROFILES_VALUE_ERROR ? '' : 'batches.profiles: ';
       throw new ConfigError(`${path ?? 'config'}: ${where}${error.message}`, {
         code: 'E_CONFIG_PROFILE',
         cause: error,
@@ -252,13 +254,13 @@ function resolveRuntime(config: ParsedConfig, env: LoadConfigOptions['env']): Re
 async function discover(cwd: string): Promise<string | undefined> {
   for (const name of CONFIG_FILE_NAMES) {
     const candidate = resolve(cwd, name);
-    if ((await stat(candidate).catch(() => undefined))?.isFile()) return candidate;
+    if ((await pathInfo(candidate))?.isFile()) return candidate;
   }
   return undefined;
 }
 
 async function readConfigFile(path: string, explicit: boolean): Promise<unknown> {
-  const info = await stat(path).catch(() => undefined);
+  const info = await pathInfo(path);
   if (!info?.isFile()) {
     throw new ConfigError(
       `Config file not found: ${path}${explicit ? ' (from --config)' : ''}. Pass an existing eval-harness.config.{ts,js,json,yaml} file.`,

@@ -6,6 +6,7 @@ export {
   type EvalSetDefinition,
 } from './eval-set.js';
 export {
+  EVAL_SET_MANIFEST_FORMAT,
   EVAL_SET_MANIFEST_SCHEMA_V1,
   EvalSetManifest,
   type EvalSetEntryStatus,

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { EvalRunError } from '../errors.js';
+import type { ManifestFormat } from '../manifest-file.js';
 import { firstIssue } from '../schema-issues.js';
 import { durationSeconds, type EvalReport } from '../reports/index.js';
 import { isPlainObject } from '../values.js';
@@ -364,3 +365,11 @@ function checkStatusFields(entry: EvalSetManifestEntry, where: string): void {
       }
   }
 }
+
+/** The eval-set progress file (`--manifest` of `eval-harness run --eval-set`). */
+export const EVAL_SET_MANIFEST_FORMAT: ManifestFormat<EvalSetManifest> = {
+  title: 'Eval set manifest',
+  indent: 2,
+  fromJson: (json) => EvalSetManifest.fromJson(json),
+  toJson: (manifest) => manifest.toJson(),
+};

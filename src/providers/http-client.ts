@@ -79,6 +79,7 @@ async function postJsonUncached(
     }
     const retryable = response.status === 429 || response.status >= 500;
     if (retryable && attempt < maxAttempts) {
+      // The body is discarded to free the connection before the retry.
       await response.body?.cancel().catch(() => undefined);
       await sleep(
         retryAfterMs(response.headers.get('retry-after')) ??

@@ -139,6 +139,7 @@ async function fetchJson(
     );
   }
   if (!response.ok) {
+    // The body is discarded to free the connection; the status is the error to report.
     await response.body?.cancel().catch(() => undefined);
     const transient = response.status === 429 || response.status >= 500;
     const wait = transient ? retryAfterMs(response.headers.get('retry-after')) : undefined;

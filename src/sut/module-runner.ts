@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
 import { ConfigError, InfraError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
 import { debugType } from '../values.js';
 import type { SampleRunner } from './sample-runner.js';
+import { pathInfo } from '../path-info.js';
 
 export interface ModuleRunnerSpec {
   /** Absolute path of the module. */
@@ -16,7 +16,7 @@ export interface ModuleRunnerSpec {
 /** Load a `module` SUT: a file whose named export is the runner function. */
 export async function loadModuleRunner(spec: ModuleRunnerSpec): Promise<SampleRunner> {
   const exportName = spec.exportName ?? 'default';
-  const info = await stat(spec.path).catch(() => undefined);
+  const info = await pathInfo(spec.path);
   if (!info?.isFile()) {
     throw new ConfigError(
       `SUT module not found: ${spec.path} (from ${spec.source}). Check the path; it is relative to the config file's folder (or the working directory for --sut).`,

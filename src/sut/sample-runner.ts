@@ -1,3 +1,4 @@
+import { SutError } from '../errors.js';
 import type { SampleInvocation } from './sample-invocation.js';
 import type { SutAnswer } from './sut-answer.js';
 
@@ -20,8 +21,7 @@ export type SampleRunner = (
  * A plain error is retried when retries are on; one with `retryable: false` (a 400, a bad
  * request body) never is. `retryAfterMs` asks for at least that long before the next attempt.
  */
-export class SutCallError extends Error {
-  override readonly name = 'SutCallError';
+export class SutCallError extends SutError {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
 
@@ -33,7 +33,7 @@ export class SutCallError extends Error {
       readonly cause?: unknown;
     } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, { code: 'E_SUT_CALL', cause: options.cause });
     this.retryable = options.retryable ?? true;
     this.retryAfterMs = options.retryAfterMs;
   }

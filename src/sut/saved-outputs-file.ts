@@ -1,9 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { EvalRunError } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
 import { SavedOutputs, savedEntry, type SavedOutputEntry } from './saved-outputs.js';
+import { pathInfo } from '../path-info.js';
 
 /**
  * The list form, `outputs: [{ id, actual_output, retrieved?, trajectory?, usage? }]`. The answer
@@ -25,7 +26,7 @@ function listIssueMessage(outputs: unknown[], error: z.ZodError, source: string)
 
 /** Load a saved-outputs file (`{"outputs": {...}}` or `{"outputs": [...]}`, JSON or YAML). */
 export async function loadSavedOutputsFile(path: string): Promise<SavedOutputs> {
-  const info = await stat(path).catch(() => undefined);
+  const info = await pathInfo(path);
   if (!info?.isFile()) {
     throw new EvalRunError(`Saved outputs file '${path}' does not exist or is not a regular file.`);
   }

@@ -190,7 +190,7 @@ describe('adversarial run manifest', () => {
       "Adversarial run manifest 'f': adversarial.compliance_frameworks[0].categories[1] must be a non-empty string without leading or trailing whitespace.",
     );
     expect(() => AdversarialRunManifest.fromJsonText('{not-json', 'runs.json')).toThrow(
-      'contains invalid JSON',
+      'is not valid JSON',
     );
   });
 
@@ -343,7 +343,7 @@ describe('adversarial run manifest', () => {
     ],
   ])('rejects a manifest file holding %s', (_what, text, message) => {
     expect(() => AdversarialRunManifest.fromJsonText(text, 'runs.json')).toThrow(
-      `Adversarial run manifest 'runs.json' ${message}`,
+      `Adversarial run manifest 'runs.json': ${message}`,
     );
   });
 
@@ -351,7 +351,7 @@ describe('adversarial run manifest', () => {
     expect(() =>
       AdversarialRunManifest.fromJsonText('{"name":"x","runs":[]}', 'runs.json'),
     ).toThrow(
-      "Adversarial run manifest 'runs.json' requires string schema_version and manifest fields.",
+      "Adversarial run manifest 'runs.json': requires string schema_version and manifest fields.",
     );
     const stored = AdversarialRunManifest.empty('m').toJson();
     const withBadRun = { ...stored, runs: [{ run_id: '' }] };
@@ -588,6 +588,6 @@ describe('regression gate', () => {
     await writeFile(join(dir, 'corrupt.json'), '{not-json');
     await expect(
       recordAdversarialRun(join(dir, 'corrupt.json'), entry('r'), { now: 1 }),
-    ).rejects.toThrow('contains invalid JSON');
+    ).rejects.toThrow('is not valid JSON');
   });
 });

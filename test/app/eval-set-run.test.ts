@@ -67,7 +67,7 @@ describe('eval sets in the application layer', () => {
     expect(await readEvalSetManifest(join(dir, 'none.json'))).toBeUndefined();
     await writeFile(join(dir, 'bad.json'), '{oops');
     await expect(readEvalSetManifest(join(dir, 'bad.json'))).rejects.toThrow(
-      `Eval set manifest ${join(dir, 'bad.json')} (--manifest) is not valid JSON`,
+      `Eval set manifest '${join(dir, 'bad.json')}' is not valid JSON`,
     );
   });
 });
@@ -77,11 +77,29 @@ describe('manifests that cannot be checked', () => {
     const dir = await mkdtemp(join(tmpdir(), 'eh-set-'));
     await writeFile(join(dir, 'file'), 'not a folder');
     // "Not a directory" is not "no manifest yet": reading it as a first run would overwrite it.
-    await expect(readEvalSetManifest(join(dir, 'file', 'm.json'))).rejects.toThrow(
-      /could not be checked: .*ENOTDIR/,
-    );
-    await expect(loadRunManifest(join(dir, 'file', 'm.json'), 'adv')).rejects.toThrow(
-      /could not be checked: .*ENOTDIR/,
-    );
+    const notDirectory = join(dir, 'file', 'm.json');
+    const unreadable = {
+      exitCode: 3,
+      message: expect.stringMatching(/could not be read: .*ENOTDIR/),
+    };
+    await expect(readEvalSetManifest(notDirectory)).rejects.toMatchObject(unreadable);
+    await expect(loadRunManifest(notDirectory, 'adv')).rejects.toMatchObject(unreadable);
+  });
+
+  it('refuse a manifest path that is a folder, and a broken file, with exit 2 for both kinds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eh-set-'));
+    await expect(readEvalSetManifest(dir)).rejects.toMatchObject({
+      exitCode: 2,
+      message: `Eval set manifest '${dir}' is not a file. Pass the path of a file.`,
+    });
+    await writeFile(join(dir, 'broken.json'), '{"runs": 1');
+    for (const read of [readEvalSetManifest, (path: string) => loadRunManifest(path, 'adv')])
+      await expect(read(join(dir, 'broken.json'))).rejects.toMatchObject({
+        exitCode: 2,
+        code: 'E_MANIFEST',
+        message: expect.stringMatching(
+          /manifest '.*broken\.json' is not valid JSON: .*Fix or delete it\.$/,
+        ),
+      });
   });
 });

@@ -207,7 +207,7 @@ describe('eval-harness adversarial (child process)', () => {
       cwd: dir,
     });
     expect(corrupt.code).toBe(2);
-    expect(corrupt.stderr).toContain('contains invalid JSON');
+    expect(corrupt.stderr).toContain('is not valid JSON');
     const noSut = await runCli(
       ['adversarial', '--category=prompt-injection', '--metric=exact-match'],
       { cwd: dir },

@@ -245,6 +245,7 @@ export async function runProducerLoop(input: ProducerLoopInput): Promise<Produce
     },
     async sleepUntil(untilMs) {
       if (!Number.isFinite(untilMs)) return;
+      // An interrupt ends the sleep early, which is what it is for: not an error.
       await clock
         .sleep(Math.max(0, untilMs - clock.monotonicMs()), input.signal)
         .catch(() => undefined);

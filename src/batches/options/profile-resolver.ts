@@ -23,8 +23,15 @@ export interface ProfileResolver {
   resolve(name: string): BatchProfile;
 }
 
-const fail = (message: string): never => {
-  throw new EvalRunError(message, { code: 'E_BATCH_PROFILE' });
+/**
+ * Code of an error about the whole `batches.profiles` value, whose message names that key
+ * itself; every other profile error is about one profile and is placed under the key by the
+ * config loader.
+ */
+export const PROFILES_VALUE_ERROR = 'E_BATCH_PROFILES_VALUE';
+
+const fail = (message: string, code = 'E_BATCH_PROFILE'): never => {
+  throw new EvalRunError(message, { code });
 };
 
 /**
@@ -42,11 +49,13 @@ export function createProfileResolver(configProfiles?: unknown): ProfileResolver
   if (configProfiles === null) {
     fail(
       'batches.profiles is null. Set it to a map of profile name => overrides, or remove the key to use the built-in profiles.',
+      PROFILES_VALUE_ERROR,
     );
   } else if (configProfiles !== undefined) {
     if (!isPlainObject(configProfiles)) {
       fail(
         `batches.profiles must be a map of profile-name => override-array, got ${debugType(configProfiles)}.`,
+        PROFILES_VALUE_ERROR,
       );
     }
     for (const [name, definition] of Object.entries(configProfiles as Record<string, unknown>)) {

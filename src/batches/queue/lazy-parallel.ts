@@ -192,6 +192,7 @@ export async function dispatchLazyParallel(
     );
     await transport.flush?.();
   } catch (error) {
+    // The dispatch error is the one to report; a failed clean-up must not replace it.
     await Promise.resolve(transport.cancel?.(error)).catch(() => undefined);
     throw error;
   }
@@ -253,6 +254,7 @@ export async function collectLazyParallelOutputs(
       `Lazy parallel batch '${batchId}' did not produce outputs for sample ids: ${listIds(missing)}. Check that workers are running and share this Redis.`,
     );
   }
+  // The outputs are in hand; an unfinished batch record expires with its TTL.
   await session.store.finish(batchId).catch(() => undefined);
   return outputs;
 }
@@ -335,6 +337,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   const closeWith = (force: boolean) =>
     worker
       .close(force)
+      // Closing is best effort: the store client below closes whatever happened.
       .catch(() => undefined)
       .finally(async () => {
         await stopAbortNotices();

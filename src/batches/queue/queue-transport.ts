@@ -142,6 +142,7 @@ class NoticeInbox {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
+      // The sleep is cancelled in `finally` once a notice or the abort came first.
       await Promise.race([woken, abort, clock.sleep(ms, timer.signal).catch(() => undefined)]);
     } finally {
       this.wake = undefined;
@@ -409,6 +410,8 @@ async function readBefore<T>(
 ): Promise<T | undefined> {
   const remaining = Math.max(deadlineMs - clock.monotonicMs(), FINAL_READ_GRACE_MS);
   const timer = new AbortController();
+  // A read that fails after the deadline won the race must not be an unhandled rejection;
+  // before the deadline its rejection reaches the caller through the race.
   read.catch(() => undefined);
   try {
     return await Promise.race([

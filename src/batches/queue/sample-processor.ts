@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import { errorMessage } from '../../errors.js';
+import { RuntimeFailure, errorMessage } from '../../errors.js';
 import type { SampleRunner } from '../../sut/index.js';
 import { callSampleRunner } from '../dispatch/call-runner.js';
 import {
@@ -11,8 +11,10 @@ import {
 import type { BatchStatus, ResultStore } from './result-store.js';
 
 /** A job that must fail without running and without retries (the worker maps it to BullMQ's). */
-export class InvalidSampleJobError extends Error {
-  override readonly name = 'InvalidSampleJobError';
+export class InvalidSampleJobError extends RuntimeFailure {
+  constructor(message: string) {
+    super(message, 'E_INVALID_JOB');
+  }
 }
 
 /** What the processor needs of a BullMQ job. */

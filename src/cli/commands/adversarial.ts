@@ -7,6 +7,7 @@ import {
 } from '../../app/index.js';
 import { systemClock } from '../../clock.js';
 import { loadDatasetFile } from '../../datasets/index.js';
+import { EXIT_CODES } from '../../errors.js';
 import {
   regressionGateHtml,
   regressionGateLine,
@@ -94,7 +95,7 @@ export async function adversarialCommand(
   if (gateResult !== undefined && recording?.gate !== undefined) {
     const anyFailures = outcome.report.failures.length > 0;
     io.stderr.write(`${regressionGateLine(gateResult, recording.gate.maxDrop, anyFailures)}\n`);
-    if (gateResult.status === 'fail') exitCode = 1;
+    if (gateResult.status === 'fail') exitCode = EXIT_CODES.evaluationFailed;
   }
   return exitCode;
 }

@@ -1,6 +1,7 @@
 import { clearCache } from '../../response-cache.js';
 import { cacheDirOf } from '../run-flags.js';
 import type { CliIo } from '../io.js';
+import { EXIT_CODES } from '../../errors.js';
 
 /** `eval-harness cache clear [--cache-dir <path>]`: delete every cached response. */
 export async function cacheClearCommand(
@@ -10,5 +11,5 @@ export async function cacheClearCommand(
   const dir = cacheDirOf(options.cacheDir, io);
   const removed = await clearCache(dir);
   io.stderr.write(`Removed ${removed} cached response(s) from ${dir}.\n`);
-  return 0;
+  return EXIT_CODES.ok;
 }

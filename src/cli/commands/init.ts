@@ -1,8 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomically } from '../../atomic-write.js';
-import { UsageError } from '../../errors.js';
+import { EXIT_CODES, UsageError } from '../../errors.js';
 import type { CliIo } from '../io.js';
+import { pathInfo } from '../../path-info.js';
 
 /** The starter `init` writes: a config, a dataset and an offline SUT, by path. */
 const STARTER: Readonly<Record<string, string>> = {
@@ -73,8 +74,7 @@ const GITIGNORE_LINE = '.eval-harness/';
  * to overwrite a file unless `--force`, and ends with the one command to run it.
  */
 export async function initCommand(options: { force?: boolean }, io: CliIo): Promise<number> {
-  const exists = async (path: string) =>
-    (await stat(join(io.cwd, path)).catch(() => undefined)) !== undefined;
+  const exists = async (path: string) => (await pathInfo(join(io.cwd, path))) !== undefined;
   if (options.force !== true) {
     for (const path of Object.keys(STARTER))
       if (await exists(path))
@@ -99,5 +99,5 @@ export async function initCommand(options: { force?: boolean }, io: CliIo): Prom
   }
   io.stderr.write('Run it:\n');
   io.stdout.write('npx eval-harness run faq\n');
-  return 0;
+  return EXIT_CODES.ok;
 }

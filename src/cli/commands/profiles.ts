@@ -1,6 +1,7 @@
 import { PROFILE_FIELDS, type BatchProfile } from '../../batches/index.js';
 import { loadConfig } from '../../config/index.js';
 import type { CliIo } from '../io.js';
+import { EXIT_CODES } from '../../errors.js';
 
 export interface ProfilesCommandOptions {
   config?: string;
@@ -13,7 +14,7 @@ export async function profilesCommand(options: ProfilesCommandOptions, io: CliIo
   const profiles = loaded.profiles.profiles();
   if (options.json === true) {
     io.stdout.write(`${JSON.stringify({ profiles: profiles.map(profileJson) }, null, 4)}\n`);
-    return 0;
+    return EXIT_CODES.ok;
   }
   const header = ['name', 'mode', ...PROFILE_FIELDS, 'maxCostUsd'];
   const rows = profiles.map((profile) => [
@@ -34,7 +35,7 @@ export async function profilesCommand(options: ProfilesCommandOptions, io: CliIo
   io.stdout.write(
     `\nSource: built-ins${loaded.path === undefined ? '' : ` + ${loaded.path}`}. "-" means unset (the run default applies).\n`,
   );
-  return 0;
+  return EXIT_CODES.ok;
 }
 
 /** Every field, in a fixed order, unset values as null. */

@@ -1,7 +1,7 @@
 import { startWorker } from '../../app/index.js';
 import { describeRedisTarget } from '../../batches/index.js';
 import { loadConfig } from '../../config/index.js';
-import { UsageError } from '../../errors.js';
+import { EXIT_CODES, UsageError } from '../../errors.js';
 import { parsePositiveIntFlag } from '../../flag-values.js';
 import { responseCacheOf } from '../run-flags.js';
 import type { CliIo } from '../io.js';
@@ -61,5 +61,5 @@ export async function workerCommand(options: WorkerCommandOptions, io: CliIo): P
     );
   });
   io.stderr.write('worker: stopped\n');
-  return 0;
+  return EXIT_CODES.ok;
 }

@@ -40,7 +40,7 @@ describe('in-process transport', () => {
       policy: { timeoutSeconds: null },
       clock: systemClock,
     });
-    for (const n of [0, 1, 2]) transport.dispatch({ index: n, invocation: invocation(n) });
+    for (const n of [0, 1, 2]) await transport.dispatch({ index: n, invocation: invocation(n) });
     await sleep(20); // every call has settled before anyone waits
     const seen = await collect(transport, new Set([0, 1, 2]), systemClock.monotonicMs() + 1000);
     expect(seen.sort((a, b) => a.index - b.index)).toEqual([
@@ -70,11 +70,11 @@ describe('in-process transport', () => {
       policy: { timeoutSeconds: null },
       clock: systemClock,
     });
-    transport.dispatch({ index: 0, invocation: invocation(0) });
-    transport.dispatch({ index: 1, invocation: invocation(1) });
+    await transport.dispatch({ index: 0, invocation: invocation(0) });
+    await transport.dispatch({ index: 1, invocation: invocation(1) });
     const seen = await collect(transport, new Set([0, 1]), systemClock.monotonicMs() + 30);
     expect(seen).toEqual([]);
-    transport.cancel?.(new Error('batch failed'));
+    await transport.cancel?.(new Error('batch failed'));
     await sleep(5);
     expect(aborted).toBe(2);
   });
@@ -86,7 +86,7 @@ describe('in-process transport', () => {
       policy: { timeoutSeconds: 1 },
       clock: systemClock,
     });
-    transport.dispatch({ index: 0, invocation: invocation(0) });
+    await transport.dispatch({ index: 0, invocation: invocation(0) });
     const seen = await collect(transport, new Set([0]), systemClock.monotonicMs() + 3000);
     expect(seen).toEqual([
       {
@@ -118,7 +118,7 @@ describe('in-process transport', () => {
         return Promise.resolve();
       },
     });
-    transport.dispatch({ index: 0, invocation: invocation(0) });
+    await transport.dispatch({ index: 0, invocation: invocation(0) });
     const seen = await collect(transport, new Set([0]), systemClock.monotonicMs() + 5000);
     expect(seen).toEqual([
       { index: 0, ok: true, answer: { output: 'third time lucky' }, attempts: 3 },
@@ -136,7 +136,7 @@ describe('in-process transport', () => {
       policy: { timeoutSeconds: 5, retries: 3 },
       clock: systemClock,
     });
-    transport.dispatch({ index: 0, invocation: invocation(0) });
+    await transport.dispatch({ index: 0, invocation: invocation(0) });
     const seen = await collect(transport, new Set([0]), systemClock.monotonicMs() + 5000);
     expect(seen).toEqual([
       {
