@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { DETAIL_REFS, WITHHELD_INPUT, compactDetails } from '../../src/reports/html/html-model.js';
 import {
-  DETAIL_REFS,
-  WITHHELD_INPUT,
-  compactDetails,
-  type RunSampleRow,
-} from '../../src/reports/html/html-model.js';
+  RUN_COLUMNS,
+  fieldReader,
+  type RunSampleFields,
+} from '../../src/reports/html/sample-columns.js';
 import { embedJson } from '../../src/reports/html/html-page.js';
 import { renderHtmlPage, runPageModel, summarizeReport } from '../../src/reports/index.js';
 import { report, result } from '../helpers/reports.js';
@@ -82,18 +82,26 @@ describe('the page model of a run', () => {
     ]);
     const model = pageOf(r);
     expect(model.metrics).toEqual(['contains', 'exact-match']);
-    const [first, second] = model.samples as RunSampleRow[];
+    const [first, second] = model.samples;
     expect(first?.slice(0, 3)).toEqual([0, 's1', ['geo']]);
     expect(first?.[5]).toBe('Paris');
     expect(first?.[6]).toEqual([1, 0]);
     expect(second?.[6]).toEqual([0, null]);
+    // The same cells by name, as the page script reads them.
+    const field = fieldReader<RunSampleFields>(RUN_COLUMNS);
+    expect([field(first ?? [], 'output'), field(second ?? [], 'scores')]).toEqual([
+      'Paris',
+      [0, null],
+    ]);
     expect(model.datasets[0]?.aggregates?.['contains']?.mean).toBe(0.5);
   });
 
   it('withholds sample inputs when asked (adversarial sweeps)', () => {
     const r = report([result('s1', { contains: 1 })]);
-    expect((pageOf(r).samples[0] as RunSampleRow)[3]).toBe('{}');
-    expect((pageOf(r, true).samples[0] as RunSampleRow)[3]).toBe(WITHHELD_INPUT);
+    const input = (page: ReturnType<typeof pageOf>) =>
+      fieldReader<RunSampleFields>(RUN_COLUMNS)(page.samples[0] ?? [], 'input');
+    expect(input(pageOf(r))).toBe('{}');
+    expect(input(pageOf(r, true))).toBe(WITHHELD_INPUT);
   });
 });
 

@@ -10,11 +10,21 @@ import type { GatedReport } from '../gated-report.js';
 import type { SavedDatasetReport } from '../report-file.js';
 import { passLineOf, runOutcomeLine, type EvalReport } from '../eval-report.js';
 import type { ReportSummary } from '../report-summary.js';
+import {
+  COMPARE_COLUMNS,
+  RUN_COLUMNS,
+  columnPositions,
+  toRow,
+  type CompareSampleFields,
+  type RunSampleFields,
+  type SampleRow,
+  type SampleStatus,
+} from './sample-columns.js';
 
 /**
- * The data an HTML report page draws, embedded in the page as JSON. Sample rows are arrays, not
- * objects, because a 100,000-sample page would otherwise repeat every key 100,000 times; the
- * column order is fixed by `RunSampleRow` and `CompareSampleRow` and read by the page script.
+ * The data an HTML report page draws, embedded in the page as JSON. Sample rows are arrays in
+ * the column order of sample-columns.ts (`RUN_COLUMNS` or `COMPARE_COLUMNS` by `kind`), which
+ * the page script reads by the same names.
  */
 export interface HtmlModel {
   readonly kind: 'run' | 'compare';
@@ -24,7 +34,7 @@ export interface HtmlModel {
   readonly metrics: readonly string[];
   readonly datasets: readonly HtmlDataset[];
   readonly gates: readonly HtmlGate[];
-  readonly samples: readonly (RunSampleRow | CompareSampleRow)[];
+  readonly samples: readonly SampleRow[];
 }
 
 export interface HtmlDataset {
@@ -90,44 +100,7 @@ export interface HtmlGate {
   readonly detail: string;
 }
 
-/**
- * `[dataset index, id, tags, input JSON, expected JSON, output, scores, details, errors]`;
- * scores, details and errors are indexed like `HtmlModel.metrics` (null where not scored).
- */
-export type RunSampleRow = [
-  number,
-  string,
-  string[],
-  string,
-  string,
-  string,
-  (number | null)[],
-  (unknown | null)[],
-  (string | null)[],
-  /** Each metric's pass line for this sample; null for the default 0.5. */
-  (number | null)[],
-];
-
-/**
- * `[dataset index, id, tags, base output, head output, base scores, head scores, status,
- * base details, head details]`; an output is null in the report that lacks the sample.
- */
-export type CompareSampleRow = [
-  number,
-  string,
-  string[],
-  string | null,
-  string | null,
-  (number | null)[],
-  (number | null)[],
-  SampleStatus,
-  (unknown | null)[],
-  (unknown | null)[],
-  /** The head run's pass line of each metric for this sample; null for the default 0.5. */
-  (number | null)[],
-];
-
-export type SampleStatus = 'regressed' | 'improved' | 'unchanged' | 'base-only' | 'head-only';
+export type { CompareSampleFields, RunSampleFields, SampleStatus } from './sample-columns.js';
 
 export interface RunPageInput {
   readonly title: string;
@@ -165,7 +138,7 @@ const metricIndex = (metrics: string[]) => {
  * Rows made before a later dataset added metrics get null at the new metrics' places, so every
  * per-metric column of every row is as long as the page's metric list.
  */
-function padRows<Row extends unknown[]>(rows: Row[], columns: readonly number[], width: number) {
+function padRows(rows: readonly SampleRow[], columns: readonly number[], width: number) {
   for (const row of rows) {
     for (const column of columns) {
       const cells = row[column] as unknown[];
@@ -225,7 +198,7 @@ function runFacts(report: EvalReport, summary: ReportSummary): [string, string][
 export function runPageModel(input: RunPageInput): HtmlModel {
   const metrics: string[] = [];
   const indexOf = metricIndex(metrics);
-  const samples: RunSampleRow[] = [];
+  const samples: SampleRow[] = [];
   const gates: HtmlGate[] = [];
   const comparisons = new Map(
     (input.comparison?.datasets ?? []).map((dataset) => [dataset.dataset, dataset]),
@@ -252,21 +225,23 @@ export function runPageModel(input: RunPageInput): HtmlModel {
         });
       }
       for (const [name, error] of errors.get(result.sample.id) ?? []) failed[indexOf(name)] = error;
-      samples.push([
-        d,
-        result.sample.id,
-        summary.sampleTags[i] ?? [],
-        input.withholdInputs === true ? WITHHELD_INPUT : json(result.sample.input),
-        json(result.sample.expectedOutput),
-        result.actualOutput,
-        scores,
-        details,
-        failed,
-        metrics.map((name) => {
-          const line = passLineOf(report, result.sample, name);
-          return line === PASS_THRESHOLD ? null : line;
+      samples.push(
+        toRow<RunSampleFields>(RUN_COLUMNS, {
+          dataset: d,
+          id: result.sample.id,
+          tags: summary.sampleTags[i] ?? [],
+          input: input.withholdInputs === true ? WITHHELD_INPUT : json(result.sample.input),
+          expected: json(result.sample.expectedOutput),
+          output: result.actualOutput,
+          scores,
+          details,
+          errors: failed,
+          passLines: metrics.map((name) => {
+            const line = passLineOf(report, result.sample, name);
+            return line === PASS_THRESHOLD ? null : line;
+          }),
         }),
-      ]);
+      );
     });
     for (const gate of outcome.gates ?? [])
       gates.push({
@@ -303,7 +278,11 @@ export function runPageModel(input: RunPageInput): HtmlModel {
     };
   });
   gates.push(...comparisonGates(input.comparisonGates), ...(input.extraGates ?? []));
-  padRows(samples, [6, 7, 8, 9], metrics.length);
+  padRows(
+    samples,
+    columnPositions<RunSampleFields>(RUN_COLUMNS, ['scores', 'details', 'errors', 'passLines']),
+    metrics.length,
+  );
   return {
     kind: 'run',
     title: input.title,
@@ -338,7 +317,7 @@ function scoreHistograms(report: SavedDatasetReport | undefined, metric: string)
 export function comparePageModel(input: ComparePageInput): HtmlModel {
   const metrics: string[] = [];
   const indexOf = metricIndex(metrics);
-  const samples: CompareSampleRow[] = [];
+  const samples: SampleRow[] = [];
   const datasets = input.comparison.datasets.map((comparison, d): HtmlDataset => {
     const base = input.base.get(comparison.base_dataset ?? comparison.dataset);
     const head = input.head.get(comparison.dataset);
@@ -352,7 +331,7 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
       tags: string[],
       before: SavedDatasetReport['samples'][number] | undefined,
       after: SavedDatasetReport['samples'][number] | undefined,
-    ): CompareSampleRow => {
+    ): SampleRow => {
       const scoresOf = (sample: typeof before) =>
         metrics.map((name) => sample?.scores[name]?.score ?? null);
       const detailsOf = (sample: typeof before) =>
@@ -372,25 +351,25 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
               : improved.has(id)
                 ? 'improved'
                 : 'unchanged';
-      return [
-        d,
+      return toRow<CompareSampleFields>(COMPARE_COLUMNS, {
+        dataset: d,
         id,
         tags,
-        before?.actual_output ?? null,
-        after?.actual_output ?? null,
-        scoresOf(before),
-        scoresOf(after),
+        baseOutput: before?.actual_output ?? null,
+        output: after?.actual_output ?? null,
+        baseScores: scoresOf(before),
+        scores: scoresOf(after),
         status,
-        detailsOf(before),
-        detailsOf(after),
-        metrics.map((name) => {
+        baseDetails: detailsOf(before),
+        details: detailsOf(after),
+        passLines: metrics.map((name) => {
           const line =
             after === undefined || head === undefined
               ? PASS_THRESHOLD
               : (after.pass_lines?.[name] ?? head.pass_lines?.[name] ?? PASS_THRESHOLD);
           return line === PASS_THRESHOLD ? null : line;
         }),
-      ];
+      });
     };
     for (const sample of head?.samples ?? []) {
       headIds.add(sample.id);
@@ -420,7 +399,17 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
       verdicts: verdictsOf(comparison),
     };
   });
-  padRows(samples, [5, 6, 8, 9, 10], metrics.length);
+  padRows(
+    samples,
+    columnPositions<CompareSampleFields>(COMPARE_COLUMNS, [
+      'baseScores',
+      'scores',
+      'baseDetails',
+      'details',
+      'passLines',
+    ]),
+    metrics.length,
+  );
   return {
     kind: 'compare',
     title: input.title,

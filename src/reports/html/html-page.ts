@@ -1,5 +1,5 @@
 import type { HtmlModel } from './html-model.js';
-import { PAGE_SCRIPT } from './page-script.js';
+import { PAGE_SCRIPT } from './page-script.generated.js';
 
 /**
  * The page allows inline style and script only: even a string that somehow became markup could
