@@ -53,7 +53,7 @@ export function createManifestWriter(path: string | undefined): ManifestWriter {
 export interface EvalSetRunInput {
   readonly definition: EvalSetDefinition;
   /** The manifest to resume from; completed datasets are skipped. */
-  readonly manifest?: EvalSetManifest;
+  readonly manifest?: EvalSetManifest | undefined;
   readonly writer: ManifestWriter;
   readonly clock: Clock;
   /** Run one dataset of the set (e.g. prepare it, then runDataset()). */

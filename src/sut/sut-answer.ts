@@ -8,7 +8,9 @@ export const RetrievedItemSchema = z.union([
   nonEmpty.transform((id): RetrievedItem => ({ id })),
   z
     .object({ id: nonEmpty, text: z.string().optional() })
-    .transform((item): RetrievedItem => (item.text === undefined ? { id: item.id } : item)),
+    .transform((item): RetrievedItem =>
+      item.text === undefined ? { id: item.id } : { id: item.id, text: item.text },
+    ),
 ]);
 export interface RetrievedItem {
   readonly id: string;

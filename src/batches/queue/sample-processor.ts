@@ -90,7 +90,9 @@ export function createSampleProcessor(
     }
     // Retries happen here, inside the job: the job's slot in the producer's window is held
     // while it retries (docs/DECISIONS.md, retries in lazy-parallel mode).
-    const result = await callSampleRunner(runner, payload.invocation, {
+    const { id, input, repeat } = payload.invocation;
+    const invocation = repeat === undefined ? { id, input } : { id, input, repeat };
+    const result = await callSampleRunner(runner, invocation, {
       timeoutSeconds: payload.timeoutSeconds,
       retries: payload.retries ?? 0,
       clock: deps.clock,
