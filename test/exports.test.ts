@@ -70,9 +70,11 @@ describe('library API', () => {
         "evaluateComparisonGates",
         "evaluateRegressionGate",
         "evaluateScoreGates",
+        "executeRun",
         "loadConfig",
         "loadDatasetFile",
         "loadSavedOutputsFile",
+        "openRun",
         "parseDatasetYaml",
         "parseGateTargets",
         "parseMaxDropGate",
@@ -80,6 +82,7 @@ describe('library API', () => {
         "parseSavedOutputs",
         "parseSavedReport",
         "parseScoreGate",
+        "planRun",
         "prepareDataset",
         "readEvalSetManifest",
         "readSavedReport",
@@ -91,6 +94,7 @@ describe('library API', () => {
         "renderJsonReport",
         "renderJunitReport",
         "renderMarkdownReport",
+        "renderRunReport",
         "resolveBatchOptions",
         "resolveRunner",
         "runDataset",
@@ -102,6 +106,7 @@ describe('library API', () => {
         "summarizeReport",
         "sweepSummary",
         "systemClock",
+        "writeReportFiles",
       ]
     `);
   });

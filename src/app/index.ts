@@ -15,7 +15,7 @@ export {
   type DatasetRunHooks,
   type DatasetRunSettings,
   type PreparedDataset,
-} from './run-dataset.js';
+} from './run/run-dataset.js';
 export {
   checkSweepManifest,
   recordSweep,
@@ -35,7 +35,24 @@ export {
   type ManifestWriter,
 } from './eval-set-run.js';
 export { startWorker, type RunningWorker, type WorkerSettings } from './start-worker.js';
-export { planRun, type RunPlan, type RunRequest } from './run-plan.js';
+export { planRun, repeatOf, type RunPlan } from './run/run-plan.js';
+export type { BaselineRequest, RunRequest, RunTarget } from './run/run-request.js';
+export { openRun, type OpenedRun } from './run/open-run.js';
+export {
+  executeRun,
+  type BaselineComparison,
+  type DatasetObserver,
+  type RunObserver,
+  type RunResult,
+  type SweepOutcome,
+} from './run/execute-run.js';
+export {
+  renderRunReport,
+  writeReportFiles,
+  type ReportFiles,
+  type ReportFormat,
+  type WrittenFile,
+} from './run/run-report.js';
 export {
   checkBaseline,
   compareReportFiles,
@@ -46,3 +63,5 @@ export {
   type CompareRequest,
 } from './compare-runs.js';
 export { keptSamples, readResumeReport, type ResumeSource } from './resume-run.js';
+export { writeStarter, type StarterWritten } from './init-project.js';
+export { buildDryRunPlan, dryRunPlanOf, type PlannedDataset } from './run/dry-run-plan.js';

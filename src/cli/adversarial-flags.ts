@@ -7,7 +7,7 @@ import {
 import type { SweepRecording } from '../app/index.js';
 import { UsageError } from '../errors.js';
 import { parsePositiveIntFlag } from '../flag-values.js';
-import type { RunCommandOptions } from './dataset-run.js';
+import type { RunCommandOptions } from './run-flags.js';
 import type { CliIo } from './io.js';
 
 export interface AdversarialCommandOptions extends RunCommandOptions {

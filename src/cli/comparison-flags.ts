@@ -1,24 +1,18 @@
 import { resolve } from 'node:path';
-import { compareWithBaseline, readSavedReport, type Baseline } from '../app/index.js';
+import type { BaselineRequest } from '../app/index.js';
 import { writeFileAtomically } from '../atomic-write.js';
-import { ReportFileError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import {
   DEFAULT_CONFIDENCE,
   parseConfidence,
   parseMaxDropGate,
   parseMaxRegressedGate,
-  renderComparison,
   renderHtmlPage,
-  runPageModel,
   type Comparison,
   type ComparisonGate,
   type ComparisonGateResult,
-  type GatedReport,
-  type HtmlGate,
   type HtmlModel,
-  type RenderedComparison,
 } from '../reports/index.js';
-import { EVAL_HARNESS_VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 
 /** The comparison flags of `run` and `adversarial`, as commander parses them. */
@@ -44,15 +38,10 @@ export function parseComparisonGates(options: {
 }
 
 /**
- * Load `--baseline` before the run: a file that is not a report of this tool stops the run
- * before it starts. A missing file is an error too, unless `--baseline-optional` (the first run
- * on a new branch has nothing to compare with), which adds a warning and skips the comparison.
+ * `--baseline` and its flags as a request; the flags that only mean something with a baseline
+ * are an error without one. The file is read when the run opens.
  */
-export async function loadBaselineFlag(
-  options: ComparisonFlagOptions,
-  io: CliIo,
-  warnings: string[],
-): Promise<Baseline | undefined> {
+export function baselineRequestOf(options: ComparisonFlagOptions): BaselineRequest | undefined {
   const gates = parseComparisonGates(options);
   if (options.baseline === undefined) {
     const needs = [
@@ -66,22 +55,12 @@ export async function loadBaselineFlag(
       throw new UsageError(`${needs[0] as string} requires --baseline <report.json>.`);
     return undefined;
   }
-  try {
-    const report = await readSavedReport(resolve(io.cwd, options.baseline), options.baseline);
-    return { source: options.baseline, report, gates, ...comparisonEvidenceOf(options) };
-  } catch (error) {
-    if (
-      options.baselineOptional === true &&
-      error instanceof ReportFileError &&
-      error.code === 'E_REPORT_MISSING'
-    ) {
-      warnings.push(
-        `--baseline ${options.baseline} does not exist; the comparison is skipped (--baseline-optional).`,
-      );
-      return undefined;
-    }
-    throw error;
-  }
+  return {
+    path: options.baseline,
+    optional: options.baselineOptional === true,
+    gates,
+    ...comparisonEvidenceOf(options),
+  };
 }
 
 /** `--confidence` and `--significant`, shared with `compare`. */
@@ -93,31 +72,6 @@ export function comparisonEvidenceOf(options: {
     confidence:
       options.confidence === undefined ? DEFAULT_CONFIDENCE : parseConfidence(options.confidence),
     significant: options.significant === true,
-  };
-}
-
-/** The comparison with the baseline once the run is done, rendered for the report. */
-export interface BaselineComparison {
-  readonly rendered: RenderedComparison;
-  readonly gates: readonly ComparisonGateResult[];
-  readonly comparison: ReturnType<typeof compareWithBaseline>['comparison'];
-}
-
-export function compareRunWithBaseline(
-  baseline: Baseline | undefined,
-  outcomes: readonly GatedReport[],
-  evalSet?: string,
-): BaselineComparison | undefined {
-  if (baseline === undefined) return undefined;
-  const { comparison, gates } = compareWithBaseline(baseline, outcomes, evalSet);
-  return {
-    comparison,
-    gates,
-    rendered: renderComparison(
-      comparison,
-      { base: baseline.source, head: 'this run' },
-      baseline.gates.length > 0 ? gates : undefined,
-    ),
   };
 }
 
@@ -147,30 +101,4 @@ export async function writeHtmlPage(model: HtmlModel, htmlPath: string, io: CliI
   const path = resolve(io.cwd, htmlPath);
   const bytes = await writeFileAtomically(path, [renderHtmlPage(model)], 'HTML report');
   io.stderr.write(`Wrote ${bytes} bytes of HTML to ${path}\n`);
-}
-
-/** `--html` of a run: the page of its reports, with the baseline comparison when there is one. */
-export async function writeRunHtml(
-  options: { readonly html?: string | undefined },
-  io: CliIo,
-  page: {
-    readonly title: string;
-    readonly outcomes: readonly GatedReport[];
-    readonly compared: BaselineComparison | undefined;
-    readonly extraGates?: readonly HtmlGate[];
-    readonly withholdInputs?: boolean;
-  },
-): Promise<void> {
-  if (options.html === undefined) return;
-  const model = runPageModel({
-    title: page.title,
-    generator: `eval-harness ${EVAL_HARNESS_VERSION}`,
-    outcomes: page.outcomes,
-    ...(page.compared === undefined
-      ? {}
-      : { comparison: page.compared.comparison, comparisonGates: page.compared.gates }),
-    ...(page.extraGates === undefined ? {} : { extraGates: page.extraGates }),
-    withholdInputs: page.withholdInputs === true,
-  });
-  await writeHtmlPage(model, options.html, io);
 }

@@ -1,33 +1,7 @@
 import { resolve } from 'node:path';
-import {
-  renderCsvReport,
-  renderJunitReports,
-  type EvalReport,
-  type ReportSummary,
-} from '../reports/index.js';
 import type { CliIo } from './io.js';
 import { writeFileAtomically } from '../atomic-write.js';
 import { writeChunks } from './write-file.js';
-
-export async function writeJunit(
-  reports: readonly EvalReport[],
-  junitPath: string,
-  io: CliIo,
-): Promise<void> {
-  const path = resolve(io.cwd, junitPath);
-  const bytes = await writeFileAtomically(path, [renderJunitReports(reports)], 'JUnit report');
-  io.stderr.write(`Wrote ${bytes} bytes of JUnit XML to ${path}\n`);
-}
-
-export async function writeCsv(
-  reports: readonly { readonly report: EvalReport; readonly summary: ReportSummary }[],
-  csvPath: string,
-  io: CliIo,
-): Promise<void> {
-  const path = resolve(io.cwd, csvPath);
-  const bytes = await writeFileAtomically(path, [renderCsvReport(reports)], 'CSV report');
-  io.stderr.write(`Wrote ${bytes} bytes of CSV to ${path}\n`);
-}
 
 /**
  * Report to `--out` or stdout. If the file cannot be written, the report still goes to stdout

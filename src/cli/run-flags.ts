@@ -1,13 +1,15 @@
 import { resolve } from 'node:path';
-import type { ResolvedBatch } from '../batches/index.js';
+import type { RunRequest, RunTarget } from '../app/index.js';
 import { UsageError } from '../errors.js';
-import { parseCountFlag } from '../flag-values.js';
+import { parseCountFlag, parsePositiveIntFlag, parseSecondsFlag } from '../flag-values.js';
+import { parseScoreGate } from '../reports/index.js';
 import { DEFAULT_CACHE_DIR, createDiskCache, type ResponseCache } from '../response-cache.js';
-import type { BatchFlagOptions } from './batch-flags.js';
-import type { ComparisonFlagOptions } from './comparison-flags.js';
+import { readBatchFlags, type BatchFlagOptions } from './batch-flags.js';
+import { baselineRequestOf, type ComparisonFlagOptions } from './comparison-flags.js';
 import type { CliIo } from './io.js';
+import { checkFilePathFlags } from './path-flags.js';
 
-/** Options of `eval-harness run`, as commander parses them. */
+/** Options of `eval-harness run` (and `adversarial`), as commander parses them. */
 export interface RunCommandOptions extends BatchFlagOptions, ComparisonFlagOptions {
   config?: string;
   sut?: string;
@@ -43,47 +45,10 @@ export interface RunCommandOptions extends BatchFlagOptions, ComparisonFlagOptio
 }
 
 /**
- * The flags a run reads once its context is made, checked and resolved (paths absolute), so
- * that nothing past `createRunContext` reads commander's option bag.
- */
-export interface RunFlags {
-  /** `--metric`, in order (empty: the config's or the dataset file's metrics). */
-  readonly metricFlags: readonly string[];
-  /** `--outputs`: score these saved outputs instead of calling the SUT. */
-  readonly outputsPath: string | undefined;
-  /** `--sut`: a SUT module that wins over the config's `sut`. */
-  readonly sutModule: string | undefined;
-  readonly json: boolean;
-  /** False with `--no-progress`. */
-  readonly progress: boolean;
-  readonly progressFile: string | undefined;
-  readonly redisUrl: string | undefined;
-  /** `--max-rows`: samples listed below the pass line in Markdown. */
-  readonly maxRows: number | undefined;
-}
-
-export function runFlagsOf(options: RunCommandOptions, io: CliIo): RunFlags {
-  return {
-    maxRows:
-      options.maxRows === undefined
-        ? undefined
-        : parseCountFlag('--max-rows', options.maxRows, Number.MAX_SAFE_INTEGER),
-    metricFlags: options.metric,
-    outputsPath: options.outputs === undefined ? undefined : resolve(io.cwd, options.outputs),
-    sutModule: options.sut,
-    json: options.json === true,
-    progress: options.progress !== false,
-    progressFile:
-      options.progressFile === undefined ? undefined : resolve(io.cwd, options.progressFile),
-    redisUrl: options.redisUrl,
-  };
-}
-
-/**
  * The report's format comes from --json, never from the --out file name; say so before a long
  * run when the name suggests the other format.
  */
-export function reportExtensionWarnings(options: RunCommandOptions): string[] {
+function reportExtensionWarnings(options: RunCommandOptions): string[] {
   const out = options.out?.toLowerCase();
   if (out === undefined) return [];
   if (out.endsWith('.json') && options.json !== true)
@@ -97,28 +62,87 @@ export function reportExtensionWarnings(options: RunCommandOptions): string[] {
   return [];
 }
 
-/**
- * The run's budget: `--max-cost` (a positive amount of USD, or `none` to clear a profile's),
- * else the profile's `maxCostUsd`. Saved outputs (`--outputs`) call no SUT, so they have none.
- */
-export function maxCostOf(options: RunCommandOptions, batch: ResolvedBatch): number | undefined {
-  const text = options.maxCost;
-  if (text === undefined)
-    return options.outputs === undefined ? (batch.profile?.maxCostUsd ?? undefined) : undefined;
-  if (/^(none|null)$/i.test(text.trim())) return undefined;
+/** `--max-cost`: a positive amount of USD, or `none` / `null` to clear a profile's budget. */
+function parseMaxCost(text: string): number | null {
+  if (/^(none|null)$/i.test(text.trim())) return null;
   const usd = Number(text);
   if (text.trim() === '' || !Number.isFinite(usd) || usd <= 0)
     throw new UsageError(
       `The --max-cost option must be a positive amount of USD, such as 2.50 (or none); got '${text}'.`,
     );
-  if (options.outputs !== undefined)
-    throw new UsageError(
-      '--max-cost stops a run that calls the SUT; with --outputs nothing is dispatched, so drop one of them.',
-    );
   return usd;
 }
 
-/** The response cache of a run or worker: `--cache-dir` (cwd-relative), unless `--no-cache`. */
+const optional = <T>(text: string | undefined, parse: (text: string) => T): T | undefined =>
+  text === undefined ? undefined : parse(text);
+
+/**
+ * The run request the flags ask for, every value parsed and every flag-level rule checked
+ * (exit 2, nothing read yet), with the warnings about the flags themselves.
+ */
+export function runRequestOf(
+  target: RunTarget,
+  options: RunCommandOptions,
+  io: CliIo,
+): { readonly request: RunRequest; readonly warnings: readonly string[] } {
+  checkFilePathFlags([
+    ['--outputs', options.outputs],
+    ['--out', options.out],
+    ['--junit', options.junit],
+    ['--csv', options.csv],
+    ['--progress-file', options.progressFile],
+    ['--manifest', options.manifest],
+    ['--html', options.html],
+    ['--baseline', options.baseline],
+    ['--resume', options.resume],
+  ]);
+  const warnings = reportExtensionWarnings(options);
+  const request: RunRequest = {
+    cwd: io.cwd,
+    env: io.env,
+    configPath: options.config,
+    target,
+    metrics: options.metric,
+    outputsPath: options.outputs,
+    sutModule: options.sut,
+    batchFlags: readBatchFlags(options),
+    gates: options.failUnder.map(parseScoreGate),
+    localWorkers: optional(options.localWorkers, (text) =>
+      parsePositiveIntFlag('--local-workers', text),
+    ),
+    repeat: optional(options.repeat, (text) => parsePositiveIntFlag('--repeat', text)),
+    sutTimeoutSeconds: optional(options.sutTimeout, (text) =>
+      parseSecondsFlag('--sut-timeout', text),
+    ),
+    sutRetries: optional(options.sutRetries, (text) => parseCountFlag('--sut-retries', text, 20)),
+    maxErrors: optional(options.maxErrors, (text) =>
+      parseCountFlag('--max-errors', text, Number.MAX_SAFE_INTEGER),
+    ),
+    maxCostUsd: optional(options.maxCost, parseMaxCost),
+    redisUrl: options.redisUrl,
+    resumePath: options.resume,
+    baseline: baselineRequestOf(options),
+    cacheDir: options.cacheDir,
+    cache: options.cache !== false,
+    signal: io.interrupt,
+  };
+  return { request, warnings };
+}
+
+/** The report's format flags: `--json`, and `--max-rows` for Markdown. */
+export function reportFormatOf(options: RunCommandOptions): {
+  readonly json: boolean;
+  readonly maxRows: number | undefined;
+} {
+  return {
+    json: options.json === true,
+    maxRows: optional(options.maxRows, (text) =>
+      parseCountFlag('--max-rows', text, Number.MAX_SAFE_INTEGER),
+    ),
+  };
+}
+
+/** The response cache of a worker: `--cache-dir` (cwd-relative), unless `--no-cache`. */
 export function responseCacheOf(
   options: { readonly cache?: boolean; readonly cacheDir?: string },
   io: CliIo,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRun, type RunRequest } from '../../src/app/index.js';
+import { planRun, repeatOf, type RunRequest } from '../../src/app/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { main } from '../../src/cli/main.js';
 import { makeWorkspace } from '../helpers/cli.js';
@@ -10,9 +10,9 @@ async function loaded(config: Record<string, unknown>) {
 }
 
 const request = (fields: Partial<RunRequest>): RunRequest => ({
-  batchFlags: {},
-  scoresSavedOutputs: false,
-  gates: [],
+  cwd: '/nowhere',
+  env: {},
+  target: { kind: 'dataset', dataset: 'qa' },
   ...fields,
 });
 
@@ -33,7 +33,7 @@ describe('planRun, the pure plan step', () => {
     const plan = planRun(
       await loaded({}),
       request({
-        scoresSavedOutputs: true,
+        outputsPath: 'outputs.json',
         batchFlags: { batch: 'lazy-parallel', 'rate-limit': '5' },
       }),
     );
@@ -91,6 +91,41 @@ describe('planRun, the pure plan step', () => {
     expect(plan.warnings).toEqual([
       'result TTL 60 s is below the configured floor of 3600 s (batches.lazyParallel.resultTtlSeconds); results are kept for at least the floor.',
     ]);
+  });
+});
+
+describe('the run rules the plan owns, for the CLI and the library alike', () => {
+  it("takes the budget from the request, else the profile's maxCostUsd; null clears it", async () => {
+    const config = await loaded({
+      sut: { type: 'module', path: './sut.mjs' },
+      batches: { profiles: { capped: { mode: 'concurrent', concurrency: 4, maxCostUsd: 3 } } },
+    });
+    const capped = { 'batch-profile': 'capped' };
+    expect(planRun(config, request({ batchFlags: capped })).maxCostUsd).toBe(3);
+    expect(planRun(config, request({ batchFlags: capped, maxCostUsd: 1.5 })).maxCostUsd).toBe(1.5);
+    expect(planRun(config, request({ batchFlags: capped, maxCostUsd: null })).maxCostUsd).toBe(
+      undefined,
+    );
+    // Saved outputs call nothing, so a profile's budget does not apply and an asked one is refused.
+    expect(
+      planRun(config, request({ batchFlags: capped, outputsPath: 'o.json' })).maxCostUsd,
+    ).toBeUndefined();
+    expect(() => planRun(config, request({ outputsPath: 'o.json', maxCostUsd: 2 }))).toThrow(
+      '--max-cost stops a run that calls the SUT',
+    );
+    expect(() => planRun(config, request({ maxCostUsd: -1 }))).toThrow(
+      'The --max-cost option must be a positive amount of USD',
+    );
+  });
+
+  it('repeats a sample as the request says, else as the config dataset says, else once', async () => {
+    const config = await loaded({
+      sut: { type: 'module', path: './sut.mjs' },
+      datasets: { qa: { path: 'qa.yml', repeat: 3 }, other: { path: 'other.yml' } },
+    });
+    expect(repeatOf(config, request({}), 'qa')).toBe(3);
+    expect(repeatOf(config, request({ repeat: 2 }), 'qa')).toBe(2);
+    expect(repeatOf(config, request({}), 'other')).toBe(1);
   });
 });
 

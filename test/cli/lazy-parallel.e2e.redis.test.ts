@@ -37,7 +37,8 @@ const DATASET = numberedDatasetYaml('qa', 20, (i) => `, metadata: { tags: [t${i 
 async function workspace(sutDelayMs: number, queue: string): Promise<string> {
   return makeWorkspace({
     'qa.yml': DATASET,
-    'sut.mjs': `export default async ({ input }) => { await new Promise((r) => setTimeout(r, ${sutDelayMs})); return input.n % 5 === 0 ? 'wrong' : 'answer ' + input.n; };\n`,
+    // The SUT leaves a marker when first called, so a test can act once the batch is running.
+    'sut.mjs': `import { writeFileSync } from 'node:fs';\nexport default async ({ input }) => { writeFileSync('sut-called', ''); await new Promise((r) => setTimeout(r, ${sutDelayMs})); return input.n % 5 === 0 ? 'wrong' : 'answer ' + input.n; };\n`,
     'eval-harness.config.json': JSON.stringify({
       datasets: { qa: { path: 'qa.yml', metrics: ['exact-match', 'rouge-l'] } },
       sut: { type: 'module', path: './sut.mjs' },
@@ -192,7 +193,11 @@ describe('eval-harness run --batch=lazy-parallel with eval-harness worker proces
       ],
       { cwd: dir },
     );
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Restart once the batch is running (a worker called the SUT), however slow start-up is.
+    for (let waited = 0; waited < 10_000; waited += 25) {
+      if ((await stat(join(dir, 'sut-called')).catch(() => undefined)) !== undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     await server.restart(300);
     const result = await run;
     expect([0, 3]).toContain(result.code);

@@ -5,7 +5,7 @@ import {
   resolveBatchOptions,
   type BatchFlags,
 } from '../../src/batches/index.js';
-import { buildDryRunPlan } from '../../src/cli/dry-run-plan.js';
+import { buildDryRunPlan } from '../../src/app/index.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 /** Every ```console block of docs/BATCH_PROFILES.md: a command line and its expected output. */

@@ -2,7 +2,7 @@
 // the built package, a folder with a config, and (for the lazy-parallel example) a real Redis.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, makeWorkspace, runCli } from '../helpers/cli.js';
@@ -38,9 +38,13 @@ describe('README Library examples', () => {
     expect(examples).toHaveLength(5);
   });
 
+  // What each example prints last: the line that shows it did what its text says. The first
+  // sweep of a manifest has no earlier clean run to be gated against.
+  const lastLines = [/^.*$/, /^1 true$/, /^complete 1$/, /^missing-baseline$/, /^.*$/];
+
   it.each(examples.map((code, index) => [index + 1, code] as const))(
     'example %i runs',
-    async (_number, code) => {
+    async (number, code) => {
       const dir = await makeWorkspace({
         'qa.yml': [
           'name: qa',
@@ -67,6 +71,13 @@ describe('README Library examples', () => {
       const { code: exit, out } = await runNode(file, dir);
       expect(out).not.toMatch(/Error/);
       expect(exit).toBe(0);
+      expect(out.trim().split('\n').at(-1)).toMatch(lastLines[number - 1] as RegExp);
+      if (number === 2) {
+        expect(out).toContain('# Eval report — qa');
+        expect(await readFile(join(dir, 'reports', 'junit.xml'), 'utf8')).toContain(
+          '<testsuite name="qa" tests="2"',
+        );
+      }
     },
   );
 });

@@ -8,24 +8,24 @@ import {
   type RedisTarget,
   type SutCallPolicy,
   type WorkerPool,
-} from '../batches/index.js';
-import type { LoadedConfig } from '../config/index.js';
+} from '../../batches/index.js';
+import type { LoadedConfig } from '../../config/index.js';
 import type {
   EvalEngine,
   GoldenDataset,
   RunOptions,
   SampleProgress,
   ScoredSample,
-} from '../engine/index.js';
+} from '../../engine/index.js';
 import {
   evaluateScoreGates,
   summarizeReport,
   type EvalReport,
   type GatedReport,
   type ScoreGate,
-} from '../reports/index.js';
-import type { ResponseCache } from '../response-cache.js';
-import type { SampleRunner, SavedOutputs } from '../sut/index.js';
+} from '../../reports/index.js';
+import type { ResponseCache } from '../../response-cache.js';
+import type { SampleRunner, SavedOutputs } from '../../sut/index.js';
 import {
   createConfigRunnerResolver,
   redisOf,
@@ -33,7 +33,7 @@ import {
   scoringProviders,
   sutFingerprint,
   workerIdentities,
-} from './config-runtime.js';
+} from '../config-runtime.js';
 
 /** What one dataset's run needs, all checked before its first SUT call. */
 export interface PreparedDataset {

@@ -6,45 +6,22 @@ import {
   resolveRedisTarget,
   resolveBatchOptions,
   serialBatchOptions,
-  type BatchFlags,
   type ResolvedBatch,
   type SutCallPolicy,
-} from '../batches/index.js';
-import type { LoadedConfig } from '../config/index.js';
-import { UsageError } from '../errors.js';
-import { redisOf, sutCallPolicy } from './config-runtime.js';
-import type { ScoreGate } from '../reports/index.js';
-
-/** What a run was asked for, already parsed: the CLI's flags, or a library caller's values. */
-export interface RunRequest {
-  /** Raw batch flag values (profiles and `none` are resolved here). */
-  readonly batchFlags: BatchFlags;
-  /** Saved outputs are scored in place: batch flags are neither validated nor used. */
-  readonly scoresSavedOutputs: boolean;
-  /** A SUT module given for this run (`--sut`), which lazy-parallel cannot use. */
-  readonly sutModule?: string;
-  /** Lazy-parallel: worker slots in this process. */
-  readonly localWorkers?: number;
-  /** Lazy-parallel: the Redis to use instead of the config's. */
-  readonly redisUrl?: string;
-  /** `--repeat`: SUT calls per sample, instead of the config dataset's `repeat`. */
-  readonly repeat?: number;
-  /** `--sut-timeout`: seconds per SUT call, instead of the config's `sut.timeoutSeconds`. */
-  readonly sutTimeoutSeconds?: number;
-  /** `--sut-retries`: retries of a failed SUT call, instead of the config's `sut.retries`. */
-  readonly sutRetries?: number;
-  /** `--max-errors`: sample errors the run goes on past. */
-  readonly maxErrors?: number;
-  readonly gates: readonly ScoreGate[];
-}
+} from '../../batches/index.js';
+import type { LoadedConfig } from '../../config/index.js';
+import { UsageError } from '../../errors.js';
+import { redisOf, sutCallPolicy } from '../config-runtime.js';
+import type { ScoreGate } from '../../reports/index.js';
+import type { RunRequest } from './run-request.js';
 
 /** A run resolved against the config, before anything runs. */
 export interface RunPlan {
   readonly batch: ResolvedBatch;
   readonly gates: readonly ScoreGate[];
   readonly localWorkers: number;
-  readonly redisUrl: string | undefined;
-  readonly repeat: number | undefined;
+  /** USD the run may spend: the request's, else its profile's `maxCostUsd`. */
+  readonly maxCostUsd: number | undefined;
   /** Each SUT call's timeout and retries. */
   readonly sut: SutCallPolicy;
   /** Sample errors the run goes on past (0: it stops at the first). */
@@ -60,9 +37,11 @@ export interface RunPlan {
  */
 export function planRun(loaded: LoadedConfig, request: RunRequest): RunPlan {
   const warnings: string[] = [];
+  const scoresSavedOutputs = request.outputsPath !== undefined;
+  const batchFlags = request.batchFlags ?? {};
   let batch: ResolvedBatch;
-  if (request.scoresSavedOutputs) {
-    const ignored = providedBatchFlags(request.batchFlags);
+  if (scoresSavedOutputs) {
+    const ignored = providedBatchFlags(batchFlags);
     if (ignored.length > 0) {
       warnings.push(
         `Ignoring batch flags ${ignored.map((flag) => `--${flag}`).join(', ')}: --outputs is set, and scoring saved outputs bypasses batch dispatch.`,
@@ -70,20 +49,20 @@ export function planRun(loaded: LoadedConfig, request: RunRequest): RunPlan {
     }
     batch = { options: serialBatchOptions(), profile: null };
   } else {
-    batch = resolveBatchOptions(request.batchFlags, loaded.profiles);
+    batch = resolveBatchOptions(batchFlags, loaded.profiles);
   }
   const lazy = batch.options.mode === 'lazy-parallel';
   for (const [flag, given] of [
     ['--local-workers', request.localWorkers !== undefined],
     ['--redis-url', request.redisUrl !== undefined],
   ] as const) {
-    if (given && !lazy && !request.scoresSavedOutputs) {
+    if (given && !lazy && !scoresSavedOutputs) {
       throw new UsageError(
         `${flag} requires --batch=lazy-parallel (or a --batch-profile in lazy-parallel mode, such as ci or nightly).`,
       );
     }
   }
-  if (request.repeat !== undefined && request.scoresSavedOutputs)
+  if (request.repeat !== undefined && scoresSavedOutputs)
     throw new UsageError(
       '--repeat calls the SUT several times per sample, but --outputs scores saved answers (one per sample); drop one of them.',
     );
@@ -92,17 +71,16 @@ export function planRun(loaded: LoadedConfig, request: RunRequest): RunPlan {
     ['--sut-retries', request.sutRetries !== undefined],
     ['--max-errors', request.maxErrors !== undefined],
   ] as const)
-    if (given && request.scoresSavedOutputs)
+    if (given && scoresSavedOutputs)
       throw new UsageError(
         `${flag} applies to SUT calls, but --outputs scores saved answers and calls no SUT; drop one of them.`,
       );
   if (lazy) warnings.push(...checkLazyParallel(loaded, request, batch));
   return {
     batch,
-    gates: request.gates,
+    gates: request.gates ?? [],
     localWorkers: request.localWorkers ?? 0,
-    redisUrl: request.redisUrl,
-    repeat: request.repeat,
+    maxCostUsd: maxCostOf(request, batch),
     sut: sutCallPolicy(loaded, {
       sutModule: request.sutModule,
       timeoutSeconds: request.sutTimeoutSeconds,
@@ -111,6 +89,34 @@ export function planRun(loaded: LoadedConfig, request: RunRequest): RunPlan {
     maxErrors: request.maxErrors ?? 0,
     warnings,
   };
+}
+
+/**
+ * The run's budget: the request's (null clears the profile's), else its profile's `maxCostUsd`.
+ * Saved outputs call no SUT, so they have none.
+ */
+function maxCostOf(request: RunRequest, batch: ResolvedBatch): number | undefined {
+  const asked = request.maxCostUsd;
+  if (asked === undefined)
+    return request.outputsPath === undefined ? (batch.profile?.maxCostUsd ?? undefined) : undefined;
+  if (asked === null) return undefined;
+  if (!Number.isFinite(asked) || asked <= 0)
+    throw new UsageError(
+      `The --max-cost option must be a positive amount of USD, such as 2.50 (or none); got ${asked}.`,
+    );
+  if (request.outputsPath !== undefined)
+    throw new UsageError(
+      '--max-cost stops a run that calls the SUT; with --outputs nothing is dispatched, so drop one of them.',
+    );
+  return asked;
+}
+
+/**
+ * How many times each sample of a dataset runs: the request's `repeat`, else the config
+ * dataset's, else once.
+ */
+export function repeatOf(loaded: LoadedConfig, request: RunRequest, datasetName: string): number {
+  return request.repeat ?? loaded.config.datasets?.[datasetName]?.repeat ?? 1;
 }
 
 /** What lazy-parallel needs of the config and the request; returns its warnings. */
