@@ -12,6 +12,7 @@ import {
 import type { LoadedConfig, SutConfig } from '../config/index.js';
 import { loadDatasetFile } from '../datasets/index.js';
 import type { EvalEngine, GoldenDataset } from '../engine/index.js';
+import { createEvalSet, type EvalSetDefinition } from '../eval-sets/index.js';
 import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
 import { MetricRegistry, PROVIDER_OF_METRIC, isMetric, judgePrompts } from '../metrics/index.js';
@@ -488,4 +489,17 @@ export function redisOf(
   return flag === undefined
     ? { redis: loaded.redis.target, redisSource: loaded.redis.source }
     : { redis: flag, redisSource: '--redis-url' };
+}
+
+/** The eval set the config defines under `evalSets`; an unknown name lists the known ones. */
+export function configEvalSet(loaded: LoadedConfig, setName: string): EvalSetDefinition {
+  const sets = loaded.config.evalSets ?? {};
+  const datasets = sets[setName];
+  if (datasets === undefined) {
+    const known = Object.keys(sets);
+    throw new UsageError(
+      `Eval set '${setName}' is not defined in ${loaded.path ?? 'the config'}${known.length > 0 ? `; eval sets: ${known.join(', ')}` : '; add it under evalSets: { <name>: [datasets] }'}.`,
+    );
+  }
+  return createEvalSet(setName, datasets);
 }

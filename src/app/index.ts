@@ -25,15 +25,15 @@ export {
   type SweepRecord,
   type SweepRecording,
 } from './adversarial-sweep.js';
+export { configEvalSet } from './config-runtime.js';
 export {
-  configEvalSet,
   createManifestWriter,
   readEvalSetManifest,
   runEvalSetWithManifest,
   type EvalSetOutcome,
   type EvalSetRunInput,
   type ManifestWriter,
-} from './eval-set-run.js';
+} from '../eval-sets/index.js';
 export { startWorker, type RunningWorker, type WorkerSettings } from './start-worker.js';
 export { planRun, repeatOf, type RunPlan } from './run/run-plan.js';
 export type { BaselineRequest, RunRequest, RunTarget } from './run/run-request.js';

@@ -14,3 +14,11 @@ export {
 } from './manifest.js';
 export { runEvalSet, type EvalSetRunResult, type RunEvalSetOptions } from './run-eval-set.js';
 export { renderEvalSetJson, renderEvalSetMarkdown } from './renderer.js';
+export {
+  createManifestWriter,
+  readEvalSetManifest,
+  runEvalSetWithManifest,
+  type EvalSetOutcome,
+  type EvalSetRunInput,
+  type ManifestWriter,
+} from './run-with-manifest.js';

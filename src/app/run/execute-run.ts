@@ -3,7 +3,12 @@ import { regressionGateHtml, type GateResult } from '../../adversarial/index.js'
 import { combineReporters, type BatchProgressReporter } from '../../batches/index.js';
 import { systemClock, type Clock } from '../../clock.js';
 import type { GoldenDataset } from '../../engine/index.js';
-import type { EvalSetRunResult } from '../../eval-sets/index.js';
+import {
+  createManifestWriter,
+  readEvalSetManifest,
+  runEvalSetWithManifest,
+  type EvalSetRunResult,
+} from '../../eval-sets/index.js';
 import { withFileLock } from '../../file-lock.js';
 import {
   renderComparison,
@@ -15,11 +20,6 @@ import {
 } from '../../reports/index.js';
 import { recordSweep, sweepSummary, type SweepRecording } from '../adversarial-sweep.js';
 import { compareWithBaseline } from '../compare-runs.js';
-import {
-  createManifestWriter,
-  readEvalSetManifest,
-  runEvalSetWithManifest,
-} from '../eval-set-run.js';
 import type { OpenedRun } from './open-run.js';
 import { runDataset, type DatasetRunHooks, type PreparedDataset } from './run-dataset.js';
 

@@ -3,7 +3,7 @@ import type { BatchProgressReporter } from '../../batches/index.js';
 import { loadConfig, type LoadedConfig } from '../../config/index.js';
 import { loadDatasetFile } from '../../datasets/index.js';
 import { EvalEngine, type GoldenDataset } from '../../engine/index.js';
-import type { EvalSetDefinition } from '../../eval-sets/index.js';
+import { readEvalSetManifest, type EvalSetDefinition } from '../../eval-sets/index.js';
 import { ReportFileError, UsageError } from '../../errors.js';
 import { DEFAULT_CACHE_DIR, createDiskCache, type ResponseCache } from '../../response-cache.js';
 import { checkGateMetrics } from '../../reports/index.js';
@@ -11,6 +11,7 @@ import { loadSavedOutputsFile } from '../../sut/index.js';
 import { checkSweepManifest, registerAdversarialDataset } from '../adversarial-sweep.js';
 import { checkBaseline, readSavedReport, type Baseline } from '../compare-runs.js';
 import {
+  configEvalSet,
   createMetricRegistry,
   loadConfigReporter,
   prepareDataset,
@@ -18,7 +19,6 @@ import {
   resolveRunner,
   sutCallPolicy,
 } from '../config-runtime.js';
-import { configEvalSet, readEvalSetManifest } from '../eval-set-run.js';
 import { keptSamples, readResumeReport, type ResumeSource } from '../resume-run.js';
 import type { PreparedDataset } from './run-dataset.js';
 import { planRun, repeatOf, type RunPlan } from './run-plan.js';

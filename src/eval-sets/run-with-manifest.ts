@@ -1,29 +1,9 @@
 import type { Clock } from '../clock.js';
-import type { LoadedConfig } from '../config/index.js';
-import type { EvalSetManifest } from '../eval-sets/index.js';
-import {
-  EVAL_SET_MANIFEST_FORMAT,
-  createEvalSet,
-  runEvalSet,
-  type EvalSetDefinition,
-  type EvalSetRunResult,
-} from '../eval-sets/index.js';
-import { UsageError } from '../errors.js';
 import { readManifestFile, writeManifestFile } from '../manifest-file.js';
 import type { GatedReport } from '../reports/index.js';
-
-/** The eval set the config defines under `evalSets`; an unknown name lists the known ones. */
-export function configEvalSet(loaded: LoadedConfig, setName: string): EvalSetDefinition {
-  const sets = loaded.config.evalSets ?? {};
-  const datasets = sets[setName];
-  if (datasets === undefined) {
-    const known = Object.keys(sets);
-    throw new UsageError(
-      `Eval set '${setName}' is not defined in ${loaded.path ?? 'the config'}${known.length > 0 ? `; eval sets: ${known.join(', ')}` : '; add it under evalSets: { <name>: [datasets] }'}.`,
-    );
-  }
-  return createEvalSet(setName, datasets);
-}
+import type { EvalSetDefinition } from './eval-set.js';
+import { EVAL_SET_MANIFEST_FORMAT, type EvalSetManifest } from './manifest.js';
+import { runEvalSet, type EvalSetRunResult } from './run-eval-set.js';
 
 /** Read a resume manifest; undefined when there is no file yet (a first run). */
 export function readEvalSetManifest(path: string): Promise<EvalSetManifest | undefined> {

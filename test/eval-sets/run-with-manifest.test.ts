@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  createEvalSet,
   createManifestWriter,
   readEvalSetManifest,
   runEvalSetWithManifest,
-} from '../../src/app/index.js';
+} from '../../src/eval-sets/index.js';
 import { loadRunManifest } from '../../src/adversarial/index.js';
 import { createSample } from '../../src/datasets/index.js';
 import { EvalEngine } from '../../src/engine/index.js';
-import { createEvalSet } from '../../src/eval-sets/index.js';
 import { SutError } from '../../src/errors.js';
 import { summarizeReport } from '../../src/reports/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
