@@ -24,6 +24,7 @@ const GROUPS: readonly [heading: string, options: readonly string[]][] = [
       'cache',
     ],
   ],
+  ['Sample selection:', ['filter-failing', 'tag', 'filter-id', 'shard', 'sample', 'seed', 'limit']],
   [
     'Metrics and gates:',
     [

@@ -42,6 +42,13 @@ export interface RunCommandOptions extends BatchFlagOptions, ComparisonFlagOptio
   sutRetries?: string;
   maxErrors?: string;
   resume?: string;
+  filterFailing?: string;
+  tag: string[];
+  filterId?: string;
+  limit?: string;
+  sample?: string;
+  seed?: string;
+  shard?: string;
 }
 
 /**
@@ -73,6 +80,44 @@ function parseMaxCost(text: string): number | null {
   return usd;
 }
 
+/** `--shard <i>/<n>`: shard i (1-based) of n. */
+function parseShard(text: string): { index: number; count: number } {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || count < 1 || index < 1 || index > count || !Number.isSafeInteger(count))
+    throw new UsageError(
+      `The --shard option must be <i>/<n> with 1 <= i <= n, such as 2/4 (the second of four CI jobs); got '${text}'.`,
+    );
+  return { index, count };
+}
+
+/** The sample selection flags; `--seed` only means something with `--sample`. */
+function selectionOf(options: RunCommandOptions): RunRequest['selection'] {
+  if (options.seed !== undefined && options.sample === undefined)
+    throw new UsageError('--seed requires --sample <n>.');
+  options.tag.forEach((tag, index) => {
+    if (tag.trim() === '')
+      throw new UsageError(`The --tag option value at index ${index} must be a non-empty tag.`);
+  });
+  if (options.filterId !== undefined && options.filterId === '')
+    throw new UsageError('The --filter-id option requires a regular expression.');
+  return {
+    failingIn: options.filterFailing,
+    tags: options.tag,
+    idPattern: options.filterId,
+    shard: optional(options.shard, parseShard),
+    sample: optional(options.sample, (text) => ({
+      count: parsePositiveIntFlag('--sample', text),
+      seed:
+        options.seed === undefined
+          ? 0
+          : parseCountFlag('--seed', options.seed, Number.MAX_SAFE_INTEGER),
+    })),
+    limit: optional(options.limit, (text) => parsePositiveIntFlag('--limit', text)),
+  };
+}
+
 const optional = <T>(text: string | undefined, parse: (text: string) => T): T | undefined =>
   text === undefined ? undefined : parse(text);
 
@@ -95,6 +140,7 @@ export function runRequestOf(
     ['--html', options.html],
     ['--baseline', options.baseline],
     ['--resume', options.resume],
+    ['--filter-failing', options.filterFailing],
   ]);
   const warnings = reportExtensionWarnings(options);
   const request: RunRequest = {
@@ -106,6 +152,7 @@ export function runRequestOf(
     outputsPath: options.outputs,
     sutModule: options.sut,
     batchFlags: readBatchFlags(options),
+    selection: selectionOf(options),
     gates: options.failUnder.map(parseScoreGate),
     localWorkers: optional(options.localWorkers, (text) =>
       parsePositiveIntFlag('--local-workers', text),

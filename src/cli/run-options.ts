@@ -70,6 +70,24 @@ export function addRunOptions(command: Command): Command {
       [],
     )
     .option(
+      '--filter-failing <report.json>',
+      'run only the samples that failed, errored or were not run in this saved report',
+    )
+    .option(
+      '--tag <tag>',
+      'run only the samples with this tag (repeatable: any of them)',
+      collect,
+      [],
+    )
+    .option('--filter-id <regex>', 'run only the samples whose id matches this regular expression')
+    .option(
+      '--shard <i/n>',
+      'run shard i of n (a stable split by id hash): n CI jobs with 1/n … n/n cover every sample once',
+    )
+    .option('--sample <n>', 'run n samples picked at random (reproducible with --seed)')
+    .option('--seed <s>', 'with --sample: the seed of the random pick (default 0)')
+    .option('--limit <n>', 'run only the first n samples (after the other selections)')
+    .option(
       '--max-rows <n>',
       'samples listed under "Samples below the pass line" in the Markdown report (default 20)',
     )

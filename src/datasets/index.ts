@@ -12,3 +12,13 @@ export {
   validateDatasetDocument,
   type DatasetDocument,
 } from './dataset-yaml.js';
+export {
+  checkSelection,
+  idPatternOf,
+  isSelecting,
+  reportSelection,
+  selectSamples,
+  shardOf,
+  type ReportSelection,
+  type SampleSelection,
+} from './sample-selection.js';

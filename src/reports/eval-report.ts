@@ -3,6 +3,7 @@ import {
   SUPPORTED_DATASET_SCHEMAS,
   sampleThresholds,
   type DatasetSample,
+  type ReportSelection,
 } from '../datasets/index.js';
 import { PASS_THRESHOLD } from './aggregates.js';
 import { ReportSchemaError } from '../errors.js';
@@ -106,6 +107,8 @@ export interface EvalReport {
    * decides its scores, so a comparison can say when scores were judged differently.
    */
   readonly providers?: Readonly<Record<string, ScoringProvider>>;
+  /** The samples a selection kept (`--shard`, `--tag`, …); absent when every sample ran. */
+  readonly selection?: ReportSelection;
 }
 
 /** A provider that scored a run: its model, and a fingerprint of its model and prompts. */

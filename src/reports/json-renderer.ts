@@ -57,6 +57,7 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
     })),
     not_run: report.notRun,
     ...(report.providers === undefined ? {} : { providers: report.providers }),
+    ...(report.selection === undefined ? {} : { selection: report.selection }),
   };
   if (report.budget !== undefined) tail['budget'] = report.budget;
   if (extras.comparison !== undefined) tail['comparison'] = extras.comparison;

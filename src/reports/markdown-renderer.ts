@@ -1,3 +1,4 @@
+import type { ReportSelection } from '../datasets/index.js';
 import { durationSeconds, runOutcomeLine, type EvalReport } from './eval-report.js';
 import { samplesBelowPassLine } from './below-pass-line.js';
 import { PASS_THRESHOLD, type MetricAggregate } from './aggregates.js';
@@ -31,6 +32,7 @@ export function renderMarkdownReport(
     // How the run ended, always: a stopped run's aggregates cover fewer samples than the dataset.
     `**${heading(runOutcomeLine(report))}**${report.stopReason === null ? '' : ` ${heading(report.stopReason)}`}`,
     '',
+    ...(report.selection === undefined ? [] : [heading(selectionLine(report.selection)), '']),
     '## Summary',
     '',
     '| total samples | total failures | duration seconds |',
@@ -355,4 +357,19 @@ function heading(text: string): string {
 /** Inside <code>: single line and HTML-escaped only. */
 function code(text: string): string {
   return escapeHtml(singleLine(text));
+}
+
+/** One line naming the selection a run took, so a shard or a rerun is never read as the whole. */
+export function selectionLine(selection: ReportSelection): string {
+  const parts = [
+    ...(selection.filter_failing === null ? [] : [`not passing in ${selection.filter_failing}`]),
+    ...(selection.tags.length === 0 ? [] : [`tags ${selection.tags.join(', ')}`]),
+    ...(selection.filter_id === null ? [] : [`ids matching /${selection.filter_id}/`]),
+    ...(selection.shard === null ? [] : [`shard ${selection.shard}`]),
+    ...(selection.sample === null
+      ? []
+      : [`${selection.sample} at random (seed ${selection.seed})`]),
+    ...(selection.limit === null ? [] : [`the first ${selection.limit}`]),
+  ];
+  return `Selection: ${parts.join('; ')}: ${selection.selected_samples} of ${selection.dataset_samples} samples.`;
 }

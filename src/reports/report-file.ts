@@ -71,6 +71,11 @@ const DatasetReportSchema = z.object({
   status: z.enum(RUN_STATUSES).optional(),
   sample_errors: z.array(z.object({ id: z.string() })).optional(),
   not_run: z.array(z.string()).optional(),
+  /** The samples a selection kept; absent when every sample ran. */
+  selection: z
+    .object({ selected_samples: z.number(), dataset_samples: z.number() })
+    .loose()
+    .optional(),
 });
 
 const EvalSetReportSchema = z.object({

@@ -1,13 +1,21 @@
 import { resolve } from 'node:path';
 import type { BatchProgressReporter } from '../../batches/index.js';
 import { loadConfig, type LoadedConfig } from '../../config/index.js';
-import { loadDatasetFile } from '../../datasets/index.js';
+import {
+  checkSelection,
+  isSelecting,
+  loadDatasetFile,
+  reportSelection,
+  selectSamples,
+  type ReportSelection,
+  type SampleSelection,
+} from '../../datasets/index.js';
 import { EvalEngine, type GoldenDataset } from '../../engine/index.js';
 import { readEvalSetManifest, type EvalSetDefinition } from '../../eval-sets/index.js';
 import { ReportFileError, UsageError } from '../../errors.js';
 import { DEFAULT_CACHE_DIR, createDiskCache, type ResponseCache } from '../../response-cache.js';
-import { checkGateMetrics } from '../../reports/index.js';
-import { loadSavedOutputsFile } from '../../sut/index.js';
+import { PASS_THRESHOLD, checkGateMetrics } from '../../reports/index.js';
+import { SavedOutputs, loadSavedOutputsFile } from '../../sut/index.js';
 import { checkSweepManifest, registerAdversarialDataset } from '../adversarial-sweep.js';
 import { checkBaseline, readSavedReport, type Baseline } from '../compare-runs.js';
 import {
@@ -76,6 +84,14 @@ function checkRunRequest(request: RunRequest): void {
     throw new UsageError(
       '--resume runs the samples a report left unscored through the SUT, but --outputs scores saved answers; drop one of them.',
     );
+  if (request.selection !== undefined) {
+    const { failingIn: _failingIn, ...values } = request.selection;
+    checkSelection(values);
+    if (request.resumePath !== undefined && isSelecting(values))
+      throw new UsageError(
+        '--resume finishes the run its report covers; a sample selection (--shard, --tag, --limit, …) would change that set, so drop one of them.',
+      );
+  }
   if (request.cacheDir !== undefined && request.cacheDir.trim() === '')
     throw new UsageError('The --cache-dir option requires a non-empty folder path.');
 }
@@ -115,6 +131,30 @@ async function loadBaseline(
   }
 }
 
+/**
+ * The ids a saved report did not pass, by dataset: samples below a pass line or with a metric
+ * failure, samples the SUT could not answer, and samples that never ran.
+ */
+async function notPassingIds(path: string, cwd: string): Promise<Map<string, Set<string>>> {
+  const saved = await readSavedReport(resolve(cwd, path), path);
+  const reports = saved.kind === 'dataset' ? [saved.report] : saved.reports;
+  return new Map(
+    reports.map((report) => {
+      const ids = new Set<string>([
+        ...(report.sample_errors ?? []).map((error) => error.id),
+        ...(report.not_run ?? []),
+        ...report.failures.map((failure) => failure.sample_id),
+      ]);
+      for (const sample of report.samples)
+        for (const [metric, entry] of Object.entries(sample.scores)) {
+          const line = sample.pass_lines?.[metric] ?? report.pass_lines?.[metric] ?? PASS_THRESHOLD;
+          if (entry.score === null || entry.score < line) ids.add(sample.id);
+        }
+      return [report.dataset, ids] as const;
+    }),
+  );
+}
+
 /** The pieces of an opened run that preparing a dataset needs. */
 interface Preparation {
   readonly request: RunRequest;
@@ -123,6 +163,45 @@ interface Preparation {
   readonly engine: EvalEngine;
   readonly cache: ResponseCache | undefined;
   readonly resume: ResumeSource | undefined;
+  /** `--filter-failing`: the ids its report did not pass, by dataset. */
+  readonly notPassing: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+}
+
+/** The selection of one dataset's samples, with the ids of its own earlier report. */
+function selectionFor(preparation: Preparation, datasetName: string): SampleSelection | undefined {
+  const asked = preparation.request.selection;
+  if (asked === undefined) return undefined;
+  const { failingIn, ...values } = asked;
+  if (failingIn === undefined) return values;
+  const ids = preparation.notPassing?.get(datasetName);
+  if (ids === undefined)
+    throw new UsageError(
+      `--filter-failing ${failingIn} has no report of dataset '${datasetName}'; pass a report of the dataset (or eval set) this run evaluates.`,
+    );
+  return { ...values, failing: { source: failingIn, ids } };
+}
+
+/**
+ * The dataset cut down to its selected samples and registered so, with what the report records
+ * of the selection; the dataset as it is when nothing is selected.
+ */
+function applySelection(
+  preparation: Preparation,
+  dataset: GoldenDataset,
+): { readonly dataset: GoldenDataset; readonly selection: ReportSelection | undefined } {
+  const selection = selectionFor(preparation, dataset.name);
+  if (!isSelecting(selection)) return { dataset, selection: undefined };
+  const samples = selectSamples(dataset.samples, selection);
+  if (samples.length === 0)
+    throw new UsageError(
+      `The sample selection keeps none of the ${dataset.samples.length} samples of dataset '${dataset.name}'${selection.failing === undefined ? '' : ` (every sample passed in ${selection.failing.source})`}; nothing to run.`,
+    );
+  const selected = { ...dataset, samples };
+  preparation.engine.registerDataset(selected);
+  return {
+    dataset: selected,
+    selection: reportSelection(selection, samples.length, dataset.samples.length),
+  };
 }
 
 /**
@@ -131,17 +210,28 @@ interface Preparation {
  */
 async function prepareRegistered(
   preparation: Preparation,
-  dataset: GoldenDataset,
+  whole: GoldenDataset,
 ): Promise<PreparedDataset> {
   const { request, loaded, plan, engine } = preparation;
   checkGateMetrics(
     plan.gates,
-    dataset.metrics.map((metric) => metric.name),
+    whole.metrics.map((metric) => metric.name),
   );
-  if (request.outputsPath !== undefined) {
-    const outputs = await loadSavedOutputsFile(resolve(request.cwd, request.outputsPath));
-    engine.checkSavedOutputs(dataset.name, outputs);
-    return { dataset, source: { kind: 'outputs', outputs } };
+  // Saved outputs must match the whole dataset, whatever part of it runs.
+  const saved =
+    request.outputsPath === undefined
+      ? undefined
+      : await loadSavedOutputsFile(resolve(request.cwd, request.outputsPath));
+  if (saved !== undefined) engine.checkSavedOutputs(whole.name, saved);
+  const { dataset, selection } = applySelection(preparation, whole);
+  const selected = selection === undefined ? {} : { selection };
+  if (saved !== undefined) {
+    const ids = new Set(dataset.samples.map((sample) => sample.id));
+    const outputs =
+      selection === undefined
+        ? saved
+        : new SavedOutputs(saved.entries.filter((entry) => ids.has(entry.id)));
+    return { dataset, source: { kind: 'outputs', outputs }, ...selected };
   }
   const repeat = repeatOf(loaded, request, dataset.name);
   const ownSut =
@@ -174,6 +264,7 @@ async function prepareRegistered(
     ...(preparation.resume === undefined
       ? {}
       : { resume: keptSamples(preparation.resume, dataset, repeat) }),
+    ...selected,
   };
 }
 
@@ -217,7 +308,9 @@ export async function openRun(request: RunRequest): Promise<OpenedRun> {
   });
   await registerConfigMetrics(engine, loaded);
   const configReporter = await loadConfigReporter(loaded);
-  const preparation: Preparation = { request, loaded, plan, engine, cache, resume };
+  const failingIn = request.selection?.failingIn;
+  const notPassing = failingIn === undefined ? undefined : await notPassingIds(failingIn, cwd);
+  const preparation: Preparation = { request, loaded, plan, engine, cache, resume, notPassing };
 
   let datasets: PreparedDataset[];
   let evalSet: EvalSetDefinition | undefined;

@@ -10,6 +10,7 @@ import {
   type WorkerPool,
 } from '../../batches/index.js';
 import type { LoadedConfig } from '../../config/index.js';
+import type { ReportSelection } from '../../datasets/index.js';
 import type {
   EvalEngine,
   GoldenDataset,
@@ -45,6 +46,8 @@ export interface PreparedDataset {
   readonly repeat?: number;
   /** `--resume`: samples an earlier report already scored, kept and not run again. */
   readonly resume?: ReadonlyMap<string, ScoredSample>;
+  /** The samples a selection kept, as the report records it; absent when every sample runs. */
+  readonly selection?: ReportSelection;
   /** This dataset's SUT call policy, when its SUT is its own (`datasets.<name>.sut`). */
   readonly sut?: SutCallPolicy;
 }
@@ -122,6 +125,7 @@ export async function runDataset(
   }
   const providers = scoringProviders(loaded, prepared.dataset);
   if (Object.keys(providers).length > 0) report = { ...report, providers };
+  if (prepared.selection !== undefined) report = { ...report, selection: prepared.selection };
   const summary = summarizeReport(report, { prices: loaded.config.costs ?? {} });
   return {
     report,

@@ -1,4 +1,5 @@
 import type { BatchFlags } from '../../batches/index.js';
+import type { SampleSelection } from '../../datasets/index.js';
 import type { ComparisonGate, ScoreGate } from '../../reports/index.js';
 import type { SweepRecording } from '../adversarial-sweep.js';
 
@@ -29,6 +30,15 @@ export type RunTarget =
       /** `--manifest` and the regression gate; absolute paths. */
       readonly recording?: SweepRecording | undefined;
     };
+
+/**
+ * Which samples to run (`--filter-failing`, `--tag`, `--filter-id`, `--shard`, `--sample` with
+ * `--seed`, `--limit`); see `SampleSelection` for the order they apply in.
+ */
+export interface SelectionRequest extends Omit<SampleSelection, 'failing'> {
+  /** A saved report: only the samples it did not pass (failed, errored or not run). */
+  readonly failingIn?: string | undefined;
+}
 
 /** `--baseline` and its gates: the report this run is compared with once it finishes. */
 export interface BaselineRequest {
@@ -77,6 +87,8 @@ export interface RunRequest {
   readonly sutRetries?: number | undefined;
   /** Sample errors the run goes on past. @defaultValue 0 */
   readonly maxErrors?: number | undefined;
+  /** Which samples of each dataset run; every sample when absent. */
+  readonly selection?: SelectionRequest | undefined;
   /** `--fail-under` gates on the aggregates. */
   readonly gates?: readonly ScoreGate[] | undefined;
   /** `--resume`: a report whose scored samples are kept; the rest run. */
