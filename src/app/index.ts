@@ -65,3 +65,4 @@ export {
 export { keptSamples, readResumeReport, type ResumeSource } from './resume-run.js';
 export { writeStarter, type StarterWritten } from './init-project.js';
 export { buildDryRunPlan, dryRunPlanOf, type PlannedDataset } from './run/dry-run-plan.js';
+export { mergeReportFiles, type MergeInput } from './merge-reports.js';

@@ -78,8 +78,8 @@ export function keptSamples(
       );
     const result: SampleResult = {
       sample: sample as NonNullable<typeof sample>,
-      ...answerOf(row),
-      ...(row.repeats === undefined ? {} : { repeats: row.repeats.map(answerOf) }),
+      ...savedAnswerOf(row),
+      ...(row.repeats === undefined ? {} : { repeats: row.repeats.map(savedAnswerOf) }),
       ...(row.attempts === undefined ? {} : { attempts: row.attempts }),
     };
     kept.set(row.id, { result, failures: failures.get(row.id) ?? [] });
@@ -88,7 +88,7 @@ export function keptSamples(
 }
 
 /** A saved answer row as the report model holds it (retrieved ids and tool names only). */
-function answerOf(row: SavedAnswerRow): SampleRepeat {
+export function savedAnswerOf(row: SavedAnswerRow): SampleRepeat {
   const metricScores = new Map<string, MetricScore>();
   for (const [name, { score, details }] of Object.entries(row.scores))
     if (score !== null)

@@ -190,6 +190,33 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
       onExit(await compareCommand(base, head, options, io));
     });
 
+  withExamples(
+    program
+      .command('merge')
+      .description(
+        "Join the JSON reports of one dataset's shards (run --shard i/n in a CI matrix) into one report over every sample, and gate on it.",
+      )
+      .argument('<reports...>', 'the shard reports, written with --json')
+      .addOption(new Option('--json', 'print the merged JSON report').conflicts('markdown'))
+      .option('--markdown', 'print the merged Markdown report (the default)')
+      .option('-o, --out <path>', 'write the merged report to this file instead of stdout')
+      .option(
+        '--fail-under <gate>',
+        'exit 1 when an aggregate of the merged report is below a value: metric[:mean|p50|p95|pass_rate]=value or macro_f1=value (repeatable)',
+        collect,
+        [],
+      )
+      .option('--max-rows <n>', 'samples listed below the pass line in Markdown (default 20)')
+      .option('--debug', 'print stack traces and error causes'),
+    [
+      'eval-harness merge reports/qa-1.json reports/qa-2.json reports/qa-3.json --json -o qa.json',
+      'eval-harness merge reports/qa-*.json --fail-under exact-match=0.8',
+    ],
+  ).action(async (reports: string[], options) => {
+    const { mergeCommand } = await import('./commands/merge.js');
+    onExit(await mergeCommand(reports, options, io));
+  });
+
   program
     .command('cache')
     .description('Manage the response cache of judge, embeddings and http SUT calls.')

@@ -69,7 +69,18 @@ const DatasetReportSchema = z.object({
   ),
   /** How the run ended; reports written before run statuses were complete runs. */
   status: z.enum(RUN_STATUSES).optional(),
-  sample_errors: z.array(z.object({ id: z.string() })).optional(),
+  stop_reason: z.string().nullable().optional(),
+  finished_at: z.number().optional(),
+  sample_errors: z
+    .array(
+      z.object({
+        id: z.string(),
+        error: z.string().optional(),
+        attempts: z.number().optional(),
+        repeat: z.number().int().min(1).optional(),
+      }),
+    )
+    .optional(),
   not_run: z.array(z.string()).optional(),
   /** The samples a selection kept; absent when every sample ran. */
   selection: z

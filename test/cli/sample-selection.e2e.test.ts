@@ -89,6 +89,60 @@ describe('sample selection from the CLI', () => {
     expect(idsOf(JSON.parse(result.stdout))).toEqual(['s1', 's10', 's13']);
   });
 
+  it('merges the shard reports into one report over every sample, gated like a whole run', async () => {
+    const dir = await workspace();
+    for (const shard of [1, 2, 3])
+      expect(
+        (
+          await runCli(
+            [
+              'run',
+              'qa',
+              '--shard',
+              `${shard}/3`,
+              '--json',
+              '-o',
+              `qa-${shard}.json`,
+              '--no-progress',
+            ],
+            { cwd: dir },
+          )
+        ).code,
+      ).toBe(0);
+    const whole = await runCli(['run', 'qa', '--json', '--no-progress'], { cwd: dir });
+    const merged = await runCli(['merge', 'qa-1.json', 'qa-2.json', 'qa-3.json', '--json'], {
+      cwd: dir,
+    });
+    expect(merged.code).toBe(0);
+    const [mergedReport, wholeReport] = [JSON.parse(merged.stdout), JSON.parse(whole.stdout)];
+    expect([mergedReport.dataset, mergedReport.total_samples, mergedReport.status]).toEqual([
+      'qa',
+      30,
+      'complete',
+    ]);
+    expect(idsOf(mergedReport).sort()).toEqual(idsOf(wholeReport).sort());
+    expect(mergedReport.metrics['exact-match'].pass_rate).toBeCloseTo(
+      wholeReport.metrics['exact-match'].pass_rate,
+      12,
+    );
+    expect(mergedReport.cohorts).toEqual(wholeReport.cohorts);
+    // 25 of 30 answers are right: a gate at 0.9 fails the merged whole, as it would the run.
+    const gated = await runCli(
+      ['merge', 'qa-1.json', 'qa-2.json', 'qa-3.json', '--fail-under', 'exact-match=0.9'],
+      { cwd: dir },
+    );
+    expect(gated.code).toBe(1);
+    expect(gated.stderr).toContain('exact-match');
+    const overlap = await runCli(['merge', 'qa-1.json', 'qa-2.json', 'qa-1.json'], { cwd: dir });
+    expectOneLineError(overlap, 2, 'shards must not overlap');
+    await writeFile(
+      join(dir, 'other.json'),
+      whole.stdout.replace('"dataset": "qa"', '"dataset": "other"'),
+    );
+    const mixed = await runCli(['merge', 'qa-1.json', 'other.json'], { cwd: dir });
+    expectOneLineError(mixed, 2, 'merge the shards of one dataset');
+  });
+
   it.each([
     [['--shard', '4/3'], '--shard'],
     [['--seed', '3'], '--seed requires --sample'],
