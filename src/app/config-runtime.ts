@@ -178,7 +178,11 @@ export async function prepareDataset(
       { code: 'E_UNKNOWN_DATASET' },
     );
   }
-  const document = await loadDatasetFile(path);
+  // A JSON Lines file without a header takes its config key as its name.
+  const document = await loadDatasetFile(
+    path,
+    configured === undefined ? {} : { name: selection.dataset },
+  );
   const metrics =
     selection.metricFlags.length > 0
       ? selection.metricFlags

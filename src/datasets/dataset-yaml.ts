@@ -3,31 +3,26 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as z from 'zod';
 import { DatasetSchemaError } from '../errors.js';
-import { debugType, isPlainObject } from '../values.js';
+import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
-import { suggestKey } from '../suggest.js';
-import {
-  DATASET_SCHEMA_V1,
-  SUPPORTED_DATASET_SCHEMAS,
-  type DatasetSample,
-} from './dataset-sample.js';
-
-/** What a dataset file declares, after validation. */
-export interface DatasetDocument {
-  readonly schemaVersion: string;
-  readonly name: string;
-  readonly samples: readonly DatasetSample[];
-  /** Optional top-level `metrics:` list, used when neither the config nor `--metric` names any. */
-  readonly metrics: readonly string[] | undefined;
-}
+import { loadDatasetJsonl } from './dataset-jsonl.js';
+import { validateSample, type DatasetDocument } from './dataset-document.js';
+import { DATASET_SCHEMA_V1, SUPPORTED_DATASET_SCHEMAS } from './dataset-sample.js';
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Read and validate a dataset file. `.json` files are parsed as JSON (same fields; much faster
- * for very large datasets), everything else as YAML.
+ * for very large datasets), `.jsonl` files as JSON Lines read as a stream (one sample per line;
+ * `name` is the dataset's name when the file has no header naming it), everything else as YAML.
  */
-export async function loadDatasetFile(path: string): Promise<DatasetDocument> {
+export async function loadDatasetFile(
+  path: string,
+  options: { readonly name?: string | undefined } = {},
+): Promise<DatasetDocument> {
+  if (path.toLowerCase().endsWith('.jsonl')) {
+    return loadDatasetJsonl(path, options.name);
+  }
   const text = await readDatasetText(path);
   const json = path.toLowerCase().endsWith('.json');
   let document: DatasetDocument;
@@ -117,23 +112,9 @@ const DatasetDocumentSchema = z.object({
   metrics: z.array(z.string().min(1)).min(1).optional(),
 });
 
-/** `input` and `metadata`: a map, where YAML's empty list `[]` counts as an empty map. */
-const dictionary = z.custom<Record<string, unknown> | []>(
-  (value) => isPlainObject(value) || (Array.isArray(value) && value.length === 0),
-);
-
-/**
- * One sample. Checked with a plain object schema and no copying of `input`: a 100,000-sample
- * dataset is read on every benchmark run.
- */
-const SampleSchema = z.object({
-  id: z.string().min(1),
-  input: dictionary,
-  expected_output: z.unknown().refine((value) => value !== undefined),
-  metadata: dictionary.optional(),
-});
-
 /** Validate a parsed dataset document; the first failure wins. */
+export type { DatasetDocument } from './dataset-document.js';
+
 export function validateDatasetDocument(document: unknown): DatasetDocument {
   // A document that is not a map (empty file, scalar, list) counts as an empty map.
   const doc = isPlainObject(document) ? document : {};
@@ -176,59 +157,4 @@ function documentMessage(doc: Record<string, unknown>, issue: z.core.$ZodIssue):
     ? ' (samples must be a YAML list: start each sample with "- id: ...")'
     : '';
   return `Dataset YAML missing required list field 'samples'.${hint}`;
-}
-
-function validateSample(raw: unknown, index: number, seen: Set<string>): DatasetSample {
-  if (!isPlainObject(raw) && !Array.isArray(raw)) {
-    throw new DatasetSchemaError(
-      `Sample at index ${index} must be an object of fields (id, input, expected_output); got ${debugType(raw)}.`,
-    );
-  }
-  // A YAML list where a sample should be reads as a sample with no fields.
-  const entry: Record<string, unknown> = isPlainObject(raw) ? raw : {};
-  const parsed = SampleSchema.safeParse(entry);
-  const issue = parsed.success ? undefined : parsed.error.issues[0];
-  const id = entry['id'];
-  if (issue?.path[0] === 'id') {
-    const hint = typeof id === 'number' ? ` (quote numeric ids: id: "${id}")` : '';
-    throw new DatasetSchemaError(
-      `Sample at index ${index} missing required string field 'id'.${hint}`,
-    );
-  }
-  // The id is good: a duplicate is reported before anything else about the sample.
-  if (seen.has(id as string)) {
-    throw new DatasetSchemaError(`Duplicate sample id '${String(id)}' at index ${index}.`);
-  }
-  seen.add(id as string);
-  if (!parsed.success) {
-    throw new DatasetSchemaError(
-      sampleMessage(`Sample '${String(id)}' (index ${index})`, entry, issue as z.core.$ZodIssue),
-    );
-  }
-  const { input, metadata } = parsed.data;
-  return {
-    id: parsed.data.id,
-    input: Array.isArray(input) ? {} : input,
-    expectedOutput: parsed.data.expected_output,
-    metadata: metadata === undefined || Array.isArray(metadata) ? {} : metadata,
-  };
-}
-
-/** The fields a sample may have: a key near one of them is probably a typo of it. */
-const SAMPLE_FIELDS = ['id', 'input', 'expected_output', 'metadata'];
-
-function sampleMessage(where: string, entry: Record<string, unknown>, issue: z.core.$ZodIssue) {
-  const field = String(issue.path[0]);
-  // A missing field next to a key that is nearly its name: say so, rather than only "missing".
-  const typo = Object.keys(entry).find(
-    (key) => !SAMPLE_FIELDS.includes(key) && suggestKey(key, [field]) === field,
-  );
-  if (typo !== undefined && entry[field] === undefined)
-    return `${where} missing required field '${field}': it has '${typo}' (did you mean '${field}'?).`;
-  if (field === 'expected_output') return `${where} missing required field 'expected_output'.`;
-  if (Array.isArray(entry[field]))
-    return `${where} field '${field}' must be an object (got a list).`;
-  return field === 'input'
-    ? `${where} missing required field 'input' (an object of input fields, such as { question: "…" }).`
-    : `${where} field 'metadata' must be an object.`;
 }

@@ -41,10 +41,59 @@ export async function loadSavedOutputsFile(path: string): Promise<SavedOutputs> 
   return parseSavedOutputs(contents, path);
 }
 
+/**
+ * JSON Lines saved outputs: one `{"id": …, "output": …}` per line, where `output` is the answer
+ * text or a whole answer `{ output, retrieved?, trajectory?, usage? }` (or the parts beside
+ * `output` on the line). Blank lines are skipped; every problem names the line.
+ */
+function parseSavedOutputLines(contents: string, source: string): SavedOutputs {
+  const entries: SavedOutputEntry[] = [];
+  const lineOf = new Map<string, number>();
+  contents.split('\n').forEach((raw, index) => {
+    const text = raw.replace(/\r$/, '');
+    if (text.trim() === '') return;
+    const at = `line ${index + 1} of '${source}'`;
+    let line: unknown;
+    try {
+      line = JSON.parse(text);
+    } catch (error) {
+      throw new EvalRunError(`Saved outputs ${at} is not valid JSON: ${reason(error)}.`, {
+        cause: error,
+      });
+    }
+    if (!isPlainObject(line) || typeof line['id'] !== 'string' || line['id'] === '')
+      throw new EvalRunError(
+        `Saved outputs ${at} must be an object with a non-empty string id and an output, such as {"id": "s1", "output": "Paris"}.`,
+      );
+    const id = line['id'];
+    const earlier = lineOf.get(id);
+    if (earlier !== undefined)
+      throw new EvalRunError(
+        `Duplicate saved output for sample '${id}' at ${at} (first at line ${earlier}).`,
+      );
+    lineOf.set(id, index + 1);
+    const { id: _id, output, actual_output: actualOutput, ...parts } = line;
+    const answer = output ?? actualOutput;
+    entries.push(
+      savedEntry(
+        id,
+        typeof answer === 'string' && Object.keys(parts).length > 0
+          ? { output: answer, ...parts }
+          : answer,
+        `at ${at}`,
+      ),
+    );
+  });
+  if (entries.length === 0)
+    throw new EvalRunError(`Saved outputs in '${source}' must hold at least one line.`);
+  return new SavedOutputs(entries);
+}
+
 /** Parse saved outputs from text; `source` names the origin in messages and picks the format. */
 export function parseSavedOutputs(contents: string, source = 'inline saved outputs'): SavedOutputs {
   if (contents.trim() === '')
     throw new EvalRunError(`Saved outputs in '${source}' must not be empty.`);
+  if (source.toLowerCase().endsWith('.jsonl')) return parseSavedOutputLines(contents, source);
   const document = parseDocument(contents, source);
   if (!isPlainObject(document)) {
     throw new EvalRunError(
