@@ -49,6 +49,7 @@ const GROUPS: readonly [heading: string, options: readonly string[]][] = [
       'markdown',
       'out',
       'junit',
+      'jsonl',
       'csv',
       'html',
       'max-rows',

@@ -52,6 +52,10 @@ export async function runAndReport(
   await writeReportFiles(result, options, io.cwd, (file) =>
     io.stderr.write(`Wrote ${file.bytes} bytes of ${file.what} to ${file.path}\n`),
   );
+  if (result.sampleLines !== undefined)
+    io.stderr.write(
+      `Wrote ${result.sampleLines.lines} sample line(s) of JSON Lines to ${result.sampleLines.path}\n`,
+    );
   await writeCiOutput(ci, io, {
     title: result.title,
     outcomes: result.outcomes,

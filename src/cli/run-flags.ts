@@ -49,6 +49,7 @@ export interface RunCommandOptions extends BatchFlagOptions, ComparisonFlagOptio
   sample?: string;
   seed?: string;
   shard?: string;
+  jsonl?: string;
 }
 
 /**
@@ -141,6 +142,7 @@ export function runRequestOf(
     ['--baseline', options.baseline],
     ['--resume', options.resume],
     ['--filter-failing', options.filterFailing],
+    ['--jsonl', options.jsonl],
   ]);
   const warnings = reportExtensionWarnings(options);
   const request: RunRequest = {
@@ -169,6 +171,7 @@ export function runRequestOf(
     redisUrl: options.redisUrl,
     resumePath: options.resume,
     baseline: baselineRequestOf(options),
+    sampleLinesPath: options.jsonl,
     cacheDir: options.cacheDir,
     cache: options.cache !== false,
     signal: io.interrupt,

@@ -43,6 +43,10 @@ export function addRunOptions(command: Command): Command {
     )
     .option('--junit <path>', 'also write a JUnit XML report (one test case per sample)')
     .option(
+      '--jsonl <path>',
+      'also write one JSON line per sample as it finishes (id, output, scores, error), for tools that read streams',
+    )
+    .option(
       '--annotations <format>',
       'print CI annotations for failed gates and the worst samples: github (default under GITHUB_ACTIONS=true)',
     )

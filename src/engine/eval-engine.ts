@@ -68,6 +68,25 @@ export interface SampleProgress {
   readonly errors: number;
 }
 
+/**
+ * One sample (or one repeat of it) finished: scored, with the metric failures captured, or an
+ * error of the SUT. Reported as it happens, in the order samples finish.
+ */
+export type FinishedSample =
+  | {
+      readonly kind: 'scored';
+      readonly result: SampleResult;
+      readonly failures: readonly SampleFailure[];
+      /** 1-based, with `repeat` > 1. */
+      readonly repeat?: number;
+    }
+  | {
+      readonly kind: 'error';
+      readonly sampleId: string;
+      readonly error: string;
+      readonly repeat?: number;
+    };
+
 export interface RunOptions {
   /**
    * Interrupts the run: nothing more is dispatched, samples in flight get a grace period
@@ -98,6 +117,8 @@ export interface RunOptions {
   readonly progress?: BatchProgressReporter;
   /** Called after each sample is scored. */
   readonly onSampleDone?: (progress: SampleProgress) => void;
+  /** Each sample as it finishes, with its scores or its error (`--jsonl`). */
+  readonly onSampleFinished?: (finished: FinishedSample) => void;
   /** What the producer is doing: samples in flight, rate-limit waits (concurrent, lazy-parallel). */
   readonly onDispatchActivity?: (activity: DispatchActivity) => void;
   /**
@@ -212,9 +233,19 @@ export class EvalEngine {
         raiseExceptions: this.runtime.raiseExceptions,
         limit: this.runtime.metricConcurrency,
         repeat,
-        ...(meter === undefined
+        ...(meter === undefined && options.onSampleFinished === undefined
           ? {}
-          : { onUnitScored: (result, failures) => meter.addScored(result, failures) }),
+          : {
+              onUnitScored: (result, failures, unit) => {
+                meter?.addScored(result, failures);
+                options.onSampleFinished?.({
+                  kind: 'scored',
+                  result,
+                  failures,
+                  ...(repeat > 1 ? { repeat: (unit % repeat) + 1 } : {}),
+                });
+              },
+            }),
       },
       (completed, failures) => {
         const errors = progress.errors();
@@ -289,6 +320,12 @@ export class EvalEngine {
       },
       onError: (k, error) => {
         errors.set(unitOf(k), error);
+        options.onSampleFinished?.({
+          kind: 'error',
+          sampleId: invocations[k]?.id ?? '',
+          error: error.message,
+          ...(repeat > 1 ? { repeat: (k % repeat) + 1 } : {}),
+        });
         options.onSampleDone?.({
           completed: pool.scored + errors.size,
           total: invocations.length,
@@ -322,12 +359,13 @@ export class EvalEngine {
   async scoreOutputs(
     name: string,
     outputs: SavedOutputs | Record<string, unknown>,
+    options: Pick<RunOptions, 'onSampleDone' | 'onSampleFinished'> = {},
   ): Promise<EvalReport> {
     const startedAt = this.clock.nowSeconds();
     const dataset = this.getDataset(name);
     const saved = toSavedOutputs(outputs, dataset.name);
     checkCompleteness(dataset, saved);
-    const pool = this.scoringPool(dataset);
+    const pool = this.scoringPool(dataset, options);
     for (const [index, sample] of dataset.samples.entries())
       pool.submit(index, saved.answer(sample.id) as SutAnswer);
     return this.finish(dataset, startedAt, await pool.drain());

@@ -1,6 +1,7 @@
 export {
   EvalEngine,
   type EvalEngineOptions,
+  type FinishedSample,
   type RunOptions,
   type RuntimeOptions,
   type SampleProgress,

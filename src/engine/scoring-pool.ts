@@ -38,7 +38,12 @@ export class ScoringPool {
       readonly limit: number;
       readonly repeat?: number;
       /** Each scored unit (a sample, or one repeat of it), as it completes. */
-      readonly onUnitScored?: (result: SampleResult, failures: readonly SampleFailure[]) => void;
+      /** Each unit (a sample, or one repeat of it) as soon as it is scored; `unit` numbers it. */
+      readonly onUnitScored?: (
+        result: SampleResult,
+        failures: readonly SampleFailure[],
+        unit: number,
+      ) => void;
     },
     private readonly onScored?: (completed: number, failures: number) => void,
   ) {
@@ -120,7 +125,7 @@ export class ScoringPool {
         (result) => {
           this.results[index] = result;
           this.failuresBySample[index] = failures;
-          this.options.onUnitScored?.(result, failures);
+          this.options.onUnitScored?.(result, failures, index);
           this.completed++;
           this.failureCount += failures.length;
           this.onScored?.(this.completed, this.failureCount);

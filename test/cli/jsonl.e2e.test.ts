@@ -1,6 +1,6 @@
 // JSON Lines datasets and saved outputs from the built CLI: one sample (or answer) per line,
 // every problem named by file and line, exit 2 before anything is called.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectOneLineError, makeWorkspace, runCli } from '../helpers/cli.js';
@@ -99,5 +99,72 @@ describe('JSON Lines datasets and saved outputs', () => {
     expect(report.samples[1].retrieved_ids).toEqual(['doc-2']);
     const twice = await runCli(['run', 'keyed', '--outputs', 'twice.jsonl'], { cwd: dir });
     expectOneLineError(twice, 2, "Duplicate saved output for sample 's1' at line 2");
+  });
+
+  it.each([[[]], [['-j', '4']], [['--repeat', '2']]])(
+    'writes one --jsonl line per finished sample, an error line for a sample the SUT could not answer (%j)',
+    async (flags) => {
+      const dir = await workspace({
+        'keyed.jsonl': [sample(1), sample(2), sample(3)].join('\n'),
+        'sut.mjs':
+          "export default async ({ input }) => { if (input.n === 2) throw new Error('upstream 503'); return 'answer ' + input.n; };\n",
+      });
+      const result = await runCli(
+        [
+          'run',
+          'keyed',
+          '--jsonl',
+          'out/samples.jsonl',
+          '--max-errors',
+          '5',
+          '--no-progress',
+          ...flags,
+        ],
+        { cwd: dir },
+      );
+      expect(result.code).toBe(1);
+      const repeats = flags.includes('--repeat') ? 2 : 1;
+      expect(result.stderr).toContain(`Wrote ${3 * repeats} sample line(s) of JSON Lines to`);
+      const lines = (await readFile(join(dir, 'out', 'samples.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((text) => JSON.parse(text));
+      expect(lines).toHaveLength(3 * repeats);
+      const byId = (id: string) => lines.filter((entry) => entry.id === id);
+      expect(byId('s1')[0]).toMatchObject({
+        dataset: 'keyed',
+        output: 'answer 1',
+        scores: { 'exact-match': 1 },
+        failures: [],
+        error: null,
+      });
+      expect(byId('s2')[0]).toMatchObject({
+        output: null,
+        error: expect.stringContaining('upstream 503'),
+      });
+      if (repeats > 1)
+        expect(
+          byId('s3')
+            .map((entry) => entry.repeat)
+            .sort(),
+        ).toEqual([1, 2]);
+    },
+  );
+
+  it('writes --jsonl lines for saved outputs too', async () => {
+    const dir = await workspace({
+      'keyed.jsonl': [sample(1), sample(2)].join('\n'),
+      'outputs.jsonl': [
+        line({ id: 's1', output: 'answer 1' }),
+        line({ id: 's2', output: 'no' }),
+      ].join('\n'),
+    });
+    const result = await runCli(
+      ['run', 'keyed', '--outputs', 'outputs.jsonl', '--jsonl', 'lines.jsonl'],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(0);
+    const lines = (await readFile(join(dir, 'lines.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.map((text) => JSON.parse(text).scores['exact-match']).sort()).toEqual([0, 1]);
   });
 });

@@ -22,6 +22,7 @@ import { recordSweep, sweepSummary, type SweepRecording } from '../adversarial-s
 import { compareWithBaseline } from '../compare-runs.js';
 import type { OpenedRun } from './open-run.js';
 import { runDataset, type DatasetRunHooks, type PreparedDataset } from './run-dataset.js';
+import { openSampleLines } from './sample-lines.js';
 
 /** How long a run waits for another run that holds the same eval-set manifest. */
 const MANIFEST_LOCK_WAIT_MS = 30_000;
@@ -68,6 +69,8 @@ export interface RunResult {
   readonly extraGates: readonly HtmlGate[];
   /** Each dataset's file, so a CI annotation can point at a sample's line. */
   readonly datasetFiles: ReadonlyMap<string, string>;
+  /** `--jsonl`: where the sample lines went, and how many. */
+  readonly sampleLines: { readonly path: string; readonly lines: number } | undefined;
 }
 
 /** Run one prepared dataset with the run's settings, reporting to the observer. */
@@ -186,6 +189,40 @@ export async function executeRun(
   observer: RunObserver = {},
   clock: Clock = systemClock,
 ): Promise<RunResult> {
+  const asked = opened.request.sampleLinesPath;
+  if (asked === undefined)
+    return { ...(await runTarget(opened, observer, clock)), sampleLines: undefined };
+  const path = resolve(opened.request.cwd, asked);
+  const lines = await openSampleLines(path);
+  // Each dataset's samples go to the one file, as they finish, beside the caller's hooks.
+  const withLines: RunObserver = {
+    datasetStarting: async (dataset) => {
+      const hooks = (await observer.datasetStarting?.(dataset)) ?? {};
+      return {
+        ...hooks,
+        onSampleFinished: (finished) => {
+          lines.write(dataset.name, finished);
+          hooks.onSampleFinished?.(finished);
+        },
+      };
+    },
+  };
+  let result: Omit<RunResult, 'sampleLines'>;
+  try {
+    result = await runTarget(opened, withLines, clock);
+  } catch (error) {
+    // The lines of the samples that finished are kept; the run's error is the one to report.
+    await lines.close().catch(() => undefined);
+    throw error;
+  }
+  return { ...result, sampleLines: { path, lines: await lines.close() } };
+}
+
+async function runTarget(
+  opened: OpenedRun,
+  observer: RunObserver,
+  clock: Clock,
+): Promise<Omit<RunResult, 'sampleLines'>> {
   const target = opened.request.target;
   const datasetFiles = datasetFilesOf(opened);
   if (target.kind === 'eval-set') {

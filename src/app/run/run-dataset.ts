@@ -13,6 +13,7 @@ import type { LoadedConfig } from '../../config/index.js';
 import type { ReportSelection } from '../../datasets/index.js';
 import type {
   EvalEngine,
+  FinishedSample,
   GoldenDataset,
   RunOptions,
   SampleProgress,
@@ -83,6 +84,8 @@ export interface DatasetRunHooks {
   readonly onDispatchActivity?: (activity: DispatchActivity) => void;
   /** A warning for the user, e.g. no worker is connected to the queue. */
   readonly onWarning?: (message: string) => void;
+  /** Each sample as it finishes, with its scores or its error. */
+  readonly onSampleFinished?: (finished: FinishedSample) => void;
   /** One line per job that failed in an in-process worker slot. */
   readonly onLocalWorkerFailure?: (line: string) => void;
 }
@@ -110,6 +113,7 @@ export async function runDataset(
     ...(prepared.resume === undefined ? {} : { resume: prepared.resume }),
     ...(hooks.progress === undefined ? {} : { progress: hooks.progress }),
     ...(hooks.onSampleDone === undefined ? {} : { onSampleDone: hooks.onSampleDone }),
+    ...(hooks.onSampleFinished === undefined ? {} : { onSampleFinished: hooks.onSampleFinished }),
     ...(hooks.onDispatchActivity === undefined
       ? {}
       : { onDispatchActivity: hooks.onDispatchActivity }),
@@ -117,7 +121,7 @@ export async function runDataset(
   const name = prepared.dataset.name;
   let report: EvalReport;
   if (prepared.source.kind === 'outputs') {
-    report = await engine.scoreOutputs(name, prepared.source.outputs);
+    report = await engine.scoreOutputs(name, prepared.source.outputs, runOptions);
   } else if (batch.mode === 'lazy-parallel') {
     report = await runLazyParallel(settings, name, runOptions, hooks, prepared.sut);
   } else {

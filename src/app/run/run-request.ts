@@ -94,6 +94,8 @@ export interface RunRequest {
   /** `--resume`: a report whose scored samples are kept; the rest run. */
   readonly resumePath?: string | undefined;
   readonly baseline?: BaselineRequest | undefined;
+  /** `--jsonl`: a file of one JSON line per sample, written as each sample finishes. */
+  readonly sampleLinesPath?: string | undefined;
   /** `--cache-dir`, relative to `cwd`. @defaultValue .eval-harness/cache */
   readonly cacheDir?: string | undefined;
   /** False with `--no-cache`: nothing read from or written to the response cache. */
