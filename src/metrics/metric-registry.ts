@@ -1,5 +1,6 @@
 import { MetricSpecError } from '../errors.js';
 import { debugType } from '../values.js';
+import { assertionMetrics } from './assertions.js';
 import { CitationGroundednessMetric } from './citation-groundedness.js';
 import { ContainsMetric } from './contains.js';
 import { ExactMatchMetric } from './exact-match.js';
@@ -28,6 +29,7 @@ export const builtinMetrics = {
   'rouge-l': () => new RougeLMetric(),
   'citation-groundedness': () => new CitationGroundednessMetric(),
   ...trajectoryMetrics,
+  ...assertionMetrics,
 } satisfies Record<string, () => Metric>;
 
 export type BuiltinMetricName = keyof typeof builtinMetrics;
