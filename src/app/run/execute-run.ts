@@ -7,6 +7,7 @@ import {
   createManifestWriter,
   readEvalSetManifest,
   runEvalSetWithManifest,
+  type EvalSetDefinition,
   type EvalSetRunResult,
 } from '../../eval-sets/index.js';
 import { withFileLock } from '../../file-lock.js';
@@ -21,6 +22,7 @@ import {
 import { recordSweep, sweepSummary, type SweepRecording } from '../adversarial-sweep.js';
 import { compareWithBaseline } from '../compare-runs.js';
 import type { OpenedRun } from './open-run.js';
+import type { RunTarget } from './run-request.js';
 import { runDataset, type DatasetRunHooks, type PreparedDataset } from './run-dataset.js';
 import { openSampleLines } from './sample-lines.js';
 
@@ -115,14 +117,13 @@ async function runOne(
 /** The eval set's datasets in order, resumable through its manifest (locked while it runs). */
 async function runEvalSet(
   opened: OpenedRun,
+  target: Extract<RunTarget, { kind: 'eval-set' }>,
   observer: RunObserver,
   clock: Clock,
 ): Promise<{ result: EvalSetRunResult; outcomes: readonly GatedReport[] }> {
   const { request } = opened;
-  const target = request.target;
-  const definition = opened.evalSet;
-  if (target.kind !== 'eval-set' || definition === undefined)
-    throw new Error('runEvalSet needs an eval-set run');
+  // openRun resolves the definition of every eval-set run.
+  const definition = opened.evalSet as EvalSetDefinition;
   const manifestPath =
     target.manifestPath === undefined ? undefined : resolve(request.cwd, target.manifestPath);
   const byName = new Map(opened.datasets.map((entry) => [entry.dataset.name, entry]));
@@ -226,7 +227,7 @@ async function runTarget(
   const target = opened.request.target;
   const datasetFiles = datasetFilesOf(opened);
   if (target.kind === 'eval-set') {
-    const { result, outcomes } = await runEvalSet(opened, observer, clock);
+    const { result, outcomes } = await runEvalSet(opened, target, observer, clock);
     return {
       kind: 'eval-set',
       title: `Eval set report — ${target.evalSet}`,
