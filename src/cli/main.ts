@@ -30,7 +30,10 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
   const run = program
     .command('run')
     .description('Run one dataset (a config dataset name or a dataset file) and print its report.')
-    .argument('[dataset]', 'dataset name from the config, or a path to a dataset .yml / .json file')
+    .argument(
+      '[dataset]',
+      'dataset name from the config, or a path to a dataset .yml / .json / .jsonl file',
+    )
     .option(
       '-c, --config <path>',
       'config file (default: eval-harness.config.{ts,mts,js,mjs,cjs,json,yaml,yml} in the working directory)',
@@ -47,7 +50,7 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     )
     .option(
       '--outputs <file>',
-      'score saved outputs (JSON or YAML {"outputs": {...}}) instead of calling the SUT',
+      'score saved outputs (JSON or YAML {"outputs": {...}}, or JSON Lines) instead of calling the SUT',
     )
     .option(
       '--eval-set <name>',
