@@ -72,6 +72,8 @@ export function createProgram(io: CliIo, onExit: (code: number) => void): Comman
     'eval-harness run faq --baseline main.json --max-drop rouge-l=2pp --significant',
     'eval-harness run faq -j 8 --max-errors 5             # 8 at a time, go on past 5 SUT errors',
     'eval-harness run faq --json -o r.json --resume r.json  # finish a stopped run',
+    'eval-harness run faq --shard 2/4 --json -o faq-2.json     # one job of a four-job CI matrix',
+    'eval-harness run faq --filter-failing r.json            # rerun what did not pass',
     'eval-harness run faq --batch-profile=nightly --local-workers 4',
   ]).action(async (dataset: string | undefined, options) => {
     const { runCommand } = await import('./commands/run.js');
