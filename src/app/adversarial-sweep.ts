@@ -40,6 +40,7 @@ export function registerAdversarialDataset(
     name: request.name,
     samples: [...seeds.samples, ...(request.extraSamples?.samples ?? [])],
     metrics: seeds.metrics,
+    resolveMetric: (name) => engine.metrics.resolve(name),
   });
   const seen = new Set<string>();
   for (const sample of dataset.samples) {

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { DatasetSchemaError } from '../errors.js';
 import { suggestKey } from '../suggest.js';
 import { debugType, isPlainObject } from '../values.js';
-import type { DatasetSample } from './dataset-sample.js';
+import { assertionName, type DatasetSample, type SampleAssertion } from './dataset-sample.js';
 
 /** What a dataset file declares, after validation. */
 export interface DatasetDocument {
@@ -27,7 +27,68 @@ const SampleSchema = z.object({
   input: dictionary,
   expected_output: z.unknown().refine((value) => value !== undefined),
   metadata: dictionary.optional(),
+  assert: z.unknown().optional(),
 });
+
+/** The keys a check may have besides its metric's name in the shorthand form. */
+const CHECK_KEYS = ['name', 'value', 'not', 'threshold'];
+
+/**
+ * A sample's `assert:` list. Each entry is a metric name (`is-json`), a metric with its target
+ * (`{ contains-all: ["30 days", "receipt"] }`), or the long form `{ name, value?, not?,
+ * threshold? }`; `not` and `threshold` may sit beside the shorthand too.
+ */
+function parseAssertions(raw: unknown, where: string): SampleAssertion[] {
+  if (!Array.isArray(raw))
+    throw new DatasetSchemaError(
+      `${where} field 'assert' must be a list of checks, such as [is-json, { contains-all: ["30 days"] }]; got ${debugType(raw)}.`,
+    );
+  const names = new Set<string>();
+  return raw.map((entry: unknown, index) => {
+    const at = `${where} assert[${index}]`;
+    let check: SampleAssertion;
+    if (typeof entry === 'string' && entry !== '') check = { metric: entry, not: false };
+    else if (isPlainObject(entry)) {
+      const metricKeys = Object.keys(entry).filter((key) => !CHECK_KEYS.includes(key));
+      const named = entry['name'];
+      if (named !== undefined ? metricKeys.length > 0 : metricKeys.length !== 1)
+        throw new DatasetSchemaError(
+          `${at} must name one metric: { name: <metric>, value: … } or { <metric>: <value> }; got keys ${Object.keys(entry).join(', ') || '(none)'}.`,
+        );
+      if (named !== undefined && (typeof named !== 'string' || named === ''))
+        throw new DatasetSchemaError(`${at} name must be a metric name; got ${debugType(named)}.`);
+      const metric = (named as string | undefined) ?? (metricKeys[0] as string);
+      const value = named === undefined ? entry[metric] : entry['value'];
+      const not = entry['not'] ?? false;
+      if (typeof not !== 'boolean')
+        throw new DatasetSchemaError(`${at} not must be true or false; got ${debugType(not)}.`);
+      const threshold = entry['threshold'];
+      if (
+        threshold !== undefined &&
+        (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1))
+      )
+        throw new DatasetSchemaError(
+          `${at} threshold must be a pass line from 0 to 1; got ${debugType(threshold)}.`,
+        );
+      check = {
+        metric,
+        not,
+        ...(value === undefined ? {} : { value }),
+        ...(threshold === undefined ? {} : { threshold: threshold as number }),
+      };
+    } else
+      throw new DatasetSchemaError(
+        `${at} must be a metric name or an object such as { contains-all: ["30 days"] }; got ${debugType(entry)}.`,
+      );
+    const name = assertionName(check);
+    if (names.has(name))
+      throw new DatasetSchemaError(
+        `${at} repeats the check '${name}'; each check may appear once.`,
+      );
+    names.add(name);
+    return check;
+  });
+}
 
 /** One sample, checked; `seen` collects the ids so far, to refuse a duplicate. */
 export function validateSample(raw: unknown, index: number, seen: Set<string>): DatasetSample {
@@ -58,16 +119,21 @@ export function validateSample(raw: unknown, index: number, seen: Set<string>): 
     );
   }
   const { input, metadata } = parsed.data;
+  const checks =
+    parsed.data.assert === undefined
+      ? []
+      : parseAssertions(parsed.data.assert, `Sample '${String(id)}' (index ${index})`);
   return {
     id: parsed.data.id,
     input: Array.isArray(input) ? {} : input,
     expectedOutput: parsed.data.expected_output,
     metadata: metadata === undefined || Array.isArray(metadata) ? {} : metadata,
+    ...(checks.length === 0 ? {} : { assert: checks }),
   };
 }
 
 /** The fields a sample may have: a key near one of them is probably a typo of it. */
-const SAMPLE_FIELDS = ['id', 'input', 'expected_output', 'metadata'];
+const SAMPLE_FIELDS = ['id', 'input', 'expected_output', 'metadata', 'assert'];
 
 function sampleMessage(where: string, entry: Record<string, unknown>, issue: z.core.$ZodIssue) {
   const field = String(issue.path[0]);

@@ -4,6 +4,26 @@ import { asciiTrim } from '../values.js';
 export const DATASET_SCHEMA_V1 = 'eval-harness.dataset.v1';
 export const SUPPORTED_DATASET_SCHEMAS: readonly string[] = [DATASET_SCHEMA_V1];
 
+/**
+ * A check of one sample (`assert:` in a dataset file): a metric scored against this sample's
+ * own target, in addition to the dataset's metrics.
+ */
+export interface SampleAssertion {
+  /** The metric, by name (a built-in or a config metric). */
+  readonly metric: string;
+  /** What the metric compares with instead of `expected_output`; absent keeps it. */
+  readonly value?: unknown;
+  /** Inverts a metric that scores 0 or 1. */
+  readonly not: boolean;
+  /** This check's pass line for this sample. */
+  readonly threshold?: number;
+}
+
+/** The name a check's score is reported under: the metric's, or `not:<metric>` when inverted. */
+export function assertionName(assertion: SampleAssertion): string {
+  return assertion.not ? `not:${assertion.metric}` : assertion.metric;
+}
+
 /** One golden sample: what the SUT receives (`input`) and what metrics compare against. */
 export interface DatasetSample {
   /** Unique within its dataset; compared verbatim (never trimmed). */
@@ -14,6 +34,8 @@ export interface DatasetSample {
   readonly expectedOutput: unknown;
   /** Free-form; the harness reads only tags, citations, refusal and adversarial keys. */
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** This sample's own checks, scored beside the dataset's metrics. */
+  readonly assert?: readonly SampleAssertion[];
 }
 
 /** Build a sample; `metadata` defaults to `{}`. */
@@ -22,12 +44,14 @@ export function createSample(sample: {
   input?: Record<string, unknown>;
   expectedOutput?: unknown;
   metadata?: Record<string, unknown>;
+  assert?: readonly SampleAssertion[];
 }): DatasetSample {
   return {
     id: sample.id,
     input: sample.input ?? {},
     expectedOutput: sample.expectedOutput ?? null,
     metadata: sample.metadata ?? {},
+    ...(sample.assert === undefined || sample.assert.length === 0 ? {} : { assert: sample.assert }),
   };
 }
 
@@ -50,7 +74,15 @@ export function sampleTags(sample: DatasetSample): string[] {
  */
 export function sampleThresholds(sample: DatasetSample): Readonly<Record<string, number>> {
   const raw = sample.metadata['thresholds'];
-  return raw !== null && typeof raw === 'object' && !Array.isArray(raw)
-    ? (raw as Record<string, number>)
-    : {};
+  const own =
+    raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+      ? (raw as Record<string, number>)
+      : {};
+  const checks = (sample.assert ?? []).filter((check) => check.threshold !== undefined);
+  if (checks.length === 0) return own;
+  // A check's pass line is the sample's pass line of the name it is reported under.
+  return {
+    ...own,
+    ...Object.fromEntries(checks.map((check) => [assertionName(check), check.threshold as number])),
+  };
 }

@@ -4,7 +4,9 @@ export {
   createSample,
   sampleTags,
   sampleThresholds,
+  assertionName,
   type DatasetSample,
+  type SampleAssertion,
 } from './dataset-sample.js';
 export {
   loadDatasetFile,

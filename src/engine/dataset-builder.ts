@@ -129,6 +129,7 @@ export class DatasetBuilder {
       metrics: this.metricSpecs.map((spec) => this.metrics.resolve(spec)),
       schemaVersion: this.source.kind === 'yaml' ? this.source.schemaVersion : DATASET_SCHEMA_V1,
       passLines: this.passLines,
+      resolveMetric: (name) => this.metrics.resolve(name),
       ...(this.sourcePath === undefined ? {} : { sourcePath: this.sourcePath }),
     });
     this.onRegister(dataset);

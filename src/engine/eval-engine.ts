@@ -231,6 +231,7 @@ export class EvalEngine {
       dataset.metrics,
       {
         raiseExceptions: this.runtime.raiseExceptions,
+        assertionMetrics: dataset.assertionMetrics,
         limit: this.runtime.metricConcurrency,
         repeat,
         ...(meter === undefined && options.onSampleFinished === undefined

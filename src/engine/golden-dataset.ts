@@ -1,6 +1,7 @@
 import {
   DATASET_SCHEMA_V1,
   SUPPORTED_DATASET_SCHEMAS,
+  assertionName,
   type DatasetSample,
 } from '../datasets/index.js';
 import { DatasetSchemaError } from '../errors.js';
@@ -16,6 +17,8 @@ export interface GoldenDataset {
   readonly metrics: readonly Metric[];
   /** Each metric's pass line (0–1), where it is not the default 0.5; a sample may override it. */
   readonly passLines: Readonly<Record<string, number>>;
+  /** The metrics of the samples' own checks (`assert:`), by metric name. */
+  readonly assertionMetrics: ReadonlyMap<string, Metric>;
   /** The file the samples came from, when they came from one (CI annotations point into it). */
   readonly sourcePath?: string;
 }
@@ -27,6 +30,8 @@ export function createGoldenDataset(dataset: {
   schemaVersion?: string;
   passLines?: Readonly<Record<string, number>>;
   sourcePath?: string;
+  /** Resolves the metrics samples name in `assert:`; needed when any sample has checks. */
+  resolveMetric?: (name: string) => Metric;
 }): GoldenDataset {
   const schemaVersion = dataset.schemaVersion ?? DATASET_SCHEMA_V1;
   if (!SUPPORTED_DATASET_SCHEMAS.includes(schemaVersion)) {
@@ -65,15 +70,35 @@ export function createGoldenDataset(dataset: {
       throw new DatasetSchemaError(
         `Dataset '${dataset.name}' ${where} must be a map of metric name to a pass line from 0 to 1; got ${debugType(thresholds)}.`,
       );
+    // A sample's pass lines may name its own checks too.
+    const own = new Set([...names, ...(sample.assert ?? []).map(assertionName)]);
     for (const [metric, line] of Object.entries(thresholds))
-      checkPassLine(dataset.name, where, metric, line, names);
+      checkPassLine(dataset.name, where, metric, line, own);
   }
+  const assertionMetrics = new Map<string, Metric>();
+  for (const sample of dataset.samples as DatasetSample[])
+    for (const check of sample.assert ?? []) {
+      if (assertionMetrics.has(check.metric)) continue;
+      if (dataset.resolveMetric === undefined)
+        throw new DatasetSchemaError(
+          `Dataset '${dataset.name}' sample '${sample.id}' has checks (assert:), but no metric resolver was given to resolve '${check.metric}'.`,
+        );
+      try {
+        assertionMetrics.set(check.metric, dataset.resolveMetric(check.metric));
+      } catch (error) {
+        throw new DatasetSchemaError(
+          `Dataset '${dataset.name}' sample '${sample.id}' assert: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    }
   return Object.freeze({
     name: dataset.name,
     schemaVersion,
     samples: Object.freeze([...(dataset.samples as DatasetSample[])]),
     metrics: Object.freeze([...dataset.metrics]),
     passLines: Object.freeze({ ...passLines }),
+    assertionMetrics,
     ...(dataset.sourcePath === undefined ? {} : { sourcePath: dataset.sourcePath }),
   });
 }

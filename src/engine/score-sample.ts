@@ -1,6 +1,6 @@
-import type { DatasetSample } from '../datasets/index.js';
+import { assertionName, type DatasetSample } from '../datasets/index.js';
 import { MetricError, errorMessage } from '../errors.js';
-import { isMetric, type Metric, type MetricScore } from '../metrics/index.js';
+import { createMetricScore, isMetric, type Metric, type MetricScore } from '../metrics/index.js';
 import type { SampleFailure, SampleResult } from '../reports/index.js';
 import type { SutAnswer } from '../sut/index.js';
 import { isPlainObject } from '../values.js';
@@ -8,6 +8,57 @@ import { isPlainObject } from '../values.js';
 export interface ScoringOptions {
   /** Re-throw MetricErrors instead of capturing them. */
   readonly raiseExceptions: boolean;
+  /** The metrics of the samples' own checks (`assert:`), by metric name. */
+  readonly assertionMetrics?: ReadonlyMap<string, Metric>;
+}
+
+/** One thing to score a sample with: a metric, the sample as it sees it, and its report name. */
+interface Check {
+  readonly name: string;
+  readonly metric: Metric;
+  readonly sample: DatasetSample;
+  readonly not: boolean;
+}
+
+/**
+ * The dataset's metrics, then the sample's own checks. A check reported under a dataset
+ * metric's name replaces that metric for this sample: it is the same metric with this sample's
+ * own target. A check with a `value` sees the sample with that value as its expected output.
+ */
+function checksOf(
+  sample: DatasetSample,
+  metrics: readonly Metric[],
+  assertionMetrics: ReadonlyMap<string, Metric> | undefined,
+): Check[] {
+  const own = (sample.assert ?? []).map((check): Check => {
+    const metric = assertionMetrics?.get(check.metric);
+    if (metric === undefined)
+      throw new MetricError(
+        `Sample '${sample.id}' checks metric '${check.metric}', which is not resolved.`,
+      );
+    return {
+      name: assertionName(check),
+      metric,
+      sample: 'value' in check ? { ...sample, expectedOutput: check.value } : sample,
+      not: check.not,
+    };
+  });
+  const replaced = new Set(own.map((check) => check.name));
+  return [
+    ...metrics
+      .filter((metric) => !replaced.has(metric.name))
+      .map((metric) => ({ name: metric.name, metric, sample, not: false })),
+    ...own,
+  ];
+}
+
+/** A check with `not: true`: 1 − score, for metrics that score 0 or 1 only. */
+function inverted(score: MetricScore, check: Check): MetricScore {
+  if (score.score !== 0 && score.score !== 1)
+    throw new MetricError(
+      `Check '${check.name}' of sample '${check.sample.id}' inverts ${check.metric.name}, which scored ${score.score}; not: true needs a metric that scores 0 or 1.`,
+    );
+  return createMetricScore(1 - score.score, { ...score.details, inverted: true });
 }
 
 /** Metrics may optionally expose the usage of their last provider call, even when it failed. */
@@ -28,18 +79,23 @@ export async function scoreSample(
   failures: SampleFailure[],
 ): Promise<SampleResult> {
   const metricScores = new Map<string, MetricScore>();
-  for (const metric of metrics) {
+  const checks =
+    sample.assert === undefined
+      ? metrics.map((metric) => ({ name: metric.name, metric, sample, not: false }))
+      : checksOf(sample, metrics, options.assertionMetrics);
+  for (const check of checks) {
+    const { metric } = check;
     try {
-      const pending = metric.score(sample, answer.output, answer);
+      const pending = metric.score(check.sample, answer.output, answer);
       // Most offline metrics are synchronous; skip the microtask hop for them.
       const score = pending instanceof Promise ? await pending : pending;
       checkScore(score, metric);
-      metricScores.set(metric.name, score);
+      metricScores.set(check.name, check.not ? inverted(score, check) : score);
     } catch (error) {
       if (options.raiseExceptions && error instanceof MetricError) throw error;
       failures.push({
         sampleId: sample.id,
-        metricName: metric.name,
+        metricName: check.name,
         error: errorMessage(error),
         details: usageOf(metric, error),
       });

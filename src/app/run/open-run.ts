@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { BatchProgressReporter } from '../../batches/index.js';
 import { loadConfig, type LoadedConfig } from '../../config/index.js';
 import {
+  assertionName,
   checkSelection,
   isSelecting,
   loadDatasetFile,
@@ -213,10 +214,7 @@ async function prepareRegistered(
   whole: GoldenDataset,
 ): Promise<PreparedDataset> {
   const { request, loaded, plan, engine } = preparation;
-  checkGateMetrics(
-    plan.gates,
-    whole.metrics.map((metric) => metric.name),
-  );
+  checkGateMetrics(plan.gates, scoredNames(whole));
   // Saved outputs must match the whole dataset, whatever part of it runs.
   const saved =
     request.outputsPath === undefined
@@ -266,6 +264,14 @@ async function prepareRegistered(
       : { resume: keptSamples(preparation.resume, dataset, repeat) }),
     ...selected,
   };
+}
+
+/** Every name a dataset's scores are reported under: its metrics and its samples' own checks. */
+function scoredNames(dataset: GoldenDataset): string[] {
+  const names = new Set(dataset.metrics.map((metric) => metric.name));
+  for (const sample of dataset.samples)
+    for (const check of sample.assert ?? []) names.add(assertionName(check));
+  return [...names];
 }
 
 /** A config dataset or dataset file, registered and prepared. */
@@ -356,7 +362,7 @@ export async function openRun(request: RunRequest): Promise<OpenedRun> {
     checkBaseline(baseline, {
       ...(evalSet === undefined ? {} : { evalSet: evalSet.name }),
       datasets: datasets.map((entry) => entry.dataset.name),
-      metrics: datasets.flatMap((entry) => entry.dataset.metrics.map((metric) => metric.name)),
+      metrics: datasets.flatMap((entry) => scoredNames(entry.dataset)),
     });
   return {
     request,
