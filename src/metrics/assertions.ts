@@ -1,9 +1,10 @@
 // Deterministic assertions: checks app teams write first, each reading its target from the
 // sample's expected_output and scoring 0 or 1 unless said, with details naming what failed.
+import { Ajv, type ValidateFunction } from 'ajv';
 import { distance } from 'fastest-levenshtein';
 import type { DatasetSample } from '../datasets/index.js';
 import { MetricError } from '../errors.js';
-import { debugType } from '../values.js';
+import { debugType, isPlainObject } from '../values.js';
 import { expectedString } from './_expected.js';
 import { createMetricScore, type Metric, type MetricScore } from './metric.js';
 
@@ -91,16 +92,76 @@ function parseProblem(text: string): string | undefined {
   }
 }
 
-/** 1 when the whole answer (surrounding whitespace aside) parses as JSON. */
+// One validator for every schema; compiled schemas are kept per schema object, which a dataset
+// holds for the whole run.
+const ajv = new Ajv({ allErrors: true, strict: false });
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/**
+ * The JSON Schema a sample asks its answer to follow: `{ schema: {…} }` as the check's target
+ * (or expected_output). Anything else means "any JSON".
+ */
+function schemaOf(sample: DatasetSample, metric: string): ValidateFunction | undefined {
+  const target = sample.expectedOutput;
+  if (!isPlainObject(target) || !('schema' in target)) return undefined;
+  const schema = target['schema'];
+  if (!isPlainObject(schema) && typeof schema !== 'boolean')
+    throw new MetricError(
+      `Sample '${sample.id}' ${metric} schema must be a JSON Schema object; got ${debugType(schema)}.`,
+    );
+  if (typeof schema === 'boolean') return ajv.compile(schema);
+  let validate = compiled.get(schema);
+  if (validate === undefined) {
+    try {
+      validate = ajv.compile(schema);
+    } catch (error) {
+      throw new MetricError(
+        `Sample '${sample.id}' ${metric} schema is not a valid JSON Schema: ${(error as Error).message}.`,
+        { cause: error },
+      );
+    }
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+/** A parsed answer checked against the sample's schema, if any: the score and its details. */
+function againstSchema(
+  sample: DatasetSample,
+  metric: string,
+  json: string,
+): { readonly score: 0 | 1; readonly details: Record<string, unknown> } {
+  const validate = schemaOf(sample, metric);
+  if (validate === undefined) return { score: 1, details: {} };
+  if (validate(JSON.parse(json))) return { score: 1, details: { schema_valid: true } };
+  return {
+    score: 0,
+    details: {
+      schema_valid: false,
+      // The first problems, each at its JSON pointer, as the validator words them.
+      schema_errors: (validate.errors ?? [])
+        .slice(0, 5)
+        .map(
+          (error) =>
+            `${error.instancePath === '' ? '(root)' : error.instancePath} ${error.message ?? 'is invalid'}`,
+        ),
+    },
+  };
+}
+
+/**
+ * 1 when the whole answer (surrounding whitespace aside) parses as JSON, and follows the
+ * sample's JSON Schema when it gives one (`{ schema: {…} }`).
+ */
 export class IsJsonMetric implements Metric {
   readonly name = 'is-json';
 
-  score(_sample: DatasetSample, actualOutput: string): MetricScore {
-    const problem = parseProblem(actualOutput.trim());
-    return createMetricScore(problem === undefined ? 1 : 0, {
-      valid: problem === undefined,
-      ...(problem === undefined ? {} : { error: problem }),
-    });
+  score(sample: DatasetSample, actualOutput: string): MetricScore {
+    const text = actualOutput.trim();
+    const problem = parseProblem(text);
+    if (problem !== undefined) return createMetricScore(0, { valid: false, error: problem });
+    const checked = againstSchema(sample, this.name, text);
+    return createMetricScore(checked.score, { valid: true, ...checked.details });
   }
 }
 
@@ -146,11 +207,15 @@ function balancedEnd(text: string, start: number): number | undefined {
 export class ContainsJsonMetric implements Metric {
   readonly name = 'contains-json';
 
-  score(_sample: DatasetSample, actualOutput: string): MetricScore {
+  score(sample: DatasetSample, actualOutput: string): MetricScore {
     const found = findJson(actualOutput);
-    return createMetricScore(found === undefined ? 0 : 1, {
-      found: found !== undefined,
-      ...(found === undefined ? {} : { at: found.at, json: found.json.slice(0, 200) }),
+    if (found === undefined) return createMetricScore(0, { found: false });
+    const checked = againstSchema(sample, this.name, found.json);
+    return createMetricScore(checked.score, {
+      found: true,
+      at: found.at,
+      json: found.json.slice(0, 200),
+      ...checked.details,
     });
   }
 }

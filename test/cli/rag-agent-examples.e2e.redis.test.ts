@@ -1,5 +1,5 @@
-// The shipped RAG and agent examples through the built CLI: answer, retrieval and trajectory
-// scored together, with the same report in every batch mode and from saved outputs.
+// The shipped RAG, agent and structured-output examples through the built CLI: answer, retrieval,
+// trajectory and JSON Schema checks scored together, with the same report in every batch mode and from saved outputs.
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ afterAll(async () => {
 const EXAMPLES = [
   { name: 'rag.handbook', dir: 'examples/rag', script: 'demo:rag' },
   { name: 'agent.support', dir: 'examples/agent', script: 'demo:agent' },
+  { name: 'structured.orders', dir: 'examples/structured', script: 'demo:structured' },
 ] as const;
 
 /** What must not change between modes: per-sample answers, ids, tools, scores; aggregates. */
@@ -95,6 +96,35 @@ describe('the RAG and agent examples', () => {
     expect(agentReport.samples[2].tools).toEqual(['search_policies', 'delete_account', 'reply']);
     expect(agentReport.samples[2].scores['no-pending-approvals'].score).toBe(0);
     expect(agent?.stdout).not.toContain('A-17"'); // tool arguments stay out
+  });
+
+  it('checks the structured example against its JSON Schema, naming each error at its JSON pointer', async () => {
+    const result = await runCli(
+      ['run', 'structured.orders', '-c', 'examples/structured/eval-harness.config.ts', '--json'],
+      { cwd: REPO_ROOT },
+    );
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const byId = Object.fromEntries(
+      report.samples.map(
+        (s: {
+          id: string;
+          scores: Record<string, { score: number; details: Record<string, unknown> }>;
+        }) => [s.id, s.scores],
+      ),
+    );
+    expect(byId['order-shipped']['is-json'].score).toBe(1);
+    expect(byId['order-unknown']['is-json'].details).toMatchObject({
+      valid: true,
+      schema_valid: false,
+      schema_errors: ['/status must be equal to one of the allowed values'],
+    });
+    // JSON inside prose fails is-json but passes contains-json with the same schema.
+    expect([
+      byId['order-chatty']['is-json'].score,
+      byId['order-chatty']['contains-json'].score,
+    ]).toEqual([0, 1]);
+    expect(report.metrics['contains-all'].mean).toBe(1);
   });
 
   it.each(EXAMPLES)('npm run $script runs the example from the README', async ({ script }) => {

@@ -54,6 +54,25 @@ describe('assertion metrics, worked examples', () => {
     expect((await score('contains-json', null, 'No JSON {here at all')).score).toBe(0);
   });
 
+  it('is-json and contains-json follow a JSON Schema when the target gives one', async () => {
+    const schema = {
+      type: 'object',
+      required: ['refund'],
+      properties: { refund: { type: 'boolean' }, days: { type: 'integer', minimum: 1 } },
+    };
+    expect((await score('is-json', { schema }, '{"refund": true, "days": 30}')).score).toBe(1);
+    const wrong = await score('is-json', { schema }, '{"refund": "yes", "days": 0}');
+    expect(wrong.score).toBe(0);
+    expect(wrong.details['schema_errors']).toEqual([
+      '/refund must be boolean',
+      '/days must be >= 1',
+    ]);
+    expect((await score('contains-json', { schema }, 'Result: {"days": 3}')).score).toBe(0);
+    await expect(score('is-json', { schema: { type: 'nope' } }, '{}')).rejects.toThrow(
+      "Sample 's1' is-json schema is not a valid JSON Schema",
+    );
+  });
+
   it('refuses an expected_output the metric cannot read, naming the sample and the metric', async () => {
     await expect(score('contains-all', [1, 2], 'x')).rejects.toThrow(
       "Sample 's1' expected_output must be a non-empty string or a list of them for contains-all metric",
