@@ -107,6 +107,7 @@ export async function scoreSample(
     ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
     ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
     ...(answer.usage === undefined ? {} : { usage: answer.usage }),
+    ...(answer.latencyMs === undefined ? {} : { latencyMs: answer.latencyMs }),
     metricScores,
   };
 }

@@ -5,6 +5,7 @@ import { distance } from 'fastest-levenshtein';
 import type { DatasetSample } from '../datasets/index.js';
 import { MetricError } from '../errors.js';
 import { debugType, isPlainObject } from '../values.js';
+import type { SutAnswer } from '../sut/index.js';
 import { expectedString } from './_expected.js';
 import { createMetricScore, type Metric, type MetricScore } from './metric.js';
 
@@ -220,6 +221,32 @@ export class ContainsJsonMetric implements Metric {
   }
 }
 
+/**
+ * 1 when the SUT answered within the target's milliseconds (`{ latency: 2000 }`): the wall time
+ * of the call that answered, as the harness measured it in every batch mode. Saved outputs and
+ * resumed samples carry no latency, which is this metric's failure, never a pass.
+ */
+export class LatencyMetric implements Metric {
+  readonly name = 'latency';
+
+  score(sample: DatasetSample, _actualOutput: string, answer: SutAnswer): MetricScore {
+    const maxMs = sample.expectedOutput;
+    if (typeof maxMs !== 'number' || !(maxMs > 0) || !Number.isFinite(maxMs))
+      throw new MetricError(
+        `Sample '${sample.id}' latency needs a positive number of milliseconds as its target, such as { latency: 2000 }; got ${debugType(maxMs)}.`,
+      );
+    const latency = answer.latencyMs;
+    if (latency === undefined)
+      throw new MetricError(
+        `Sample '${sample.id}' has no measured latency (saved outputs and resumed samples carry none), so latency cannot score it.`,
+      );
+    return createMetricScore(latency <= maxMs ? 1 : 0, {
+      latency_ms: Math.round(latency * 10) / 10,
+      max_ms: maxMs,
+    });
+  }
+}
+
 /** The assertion metrics by name, for the registry. */
 export const assertionMetrics = {
   'starts-with': () => new StartsWithMetric(),
@@ -229,4 +256,5 @@ export const assertionMetrics = {
   levenshtein: () => new LevenshteinMetric(),
   'is-json': () => new IsJsonMetric(),
   'contains-json': () => new ContainsJsonMetric(),
+  latency: () => new LatencyMetric(),
 } satisfies Record<string, () => Metric>;

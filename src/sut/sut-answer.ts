@@ -55,6 +55,8 @@ export interface SutAnswer {
   readonly retrieved?: readonly RetrievedItem[];
   readonly trajectory?: readonly TrajectoryStep[];
   readonly usage?: SutUsage;
+  /** Wall time of the SUT call that answered, in milliseconds; measured by the harness. */
+  readonly latencyMs?: number;
 }
 
 /** What the SUT returned, in the shape reports and metrics read; or why it cannot be one. */

@@ -177,12 +177,17 @@ function attemptCall(
       finish(
         'problem' in checked
           ? { ok: false, kind: 'type', reason: checked.problem }
-          : { ok: true, answer: checked.answer },
+          : {
+              ok: true,
+              answer: { ...checked.answer, latencyMs: options.clock.monotonicMs() - startedMs },
+            },
       );
     };
     const threw = (error: unknown): void =>
       finish({ ok: false, kind: 'error', reason: errorMessage(error), cause: error });
     let value: unknown;
+    // The latency a metric can gate on: this attempt's wall time, from the call to its answer.
+    const startedMs = options.clock.monotonicMs();
     try {
       value = runner(invocation, { signal: controller.signal });
     } catch (error) {

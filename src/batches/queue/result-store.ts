@@ -312,6 +312,7 @@ const StoredSuccessSchema = SutAnswerSchema.omit({ output: true }).extend({
   sample_id: z.string(),
   actual_output: z.string(),
   attempts: storedAttempts,
+  latency_ms: z.number().min(0).optional(),
 });
 const StoredFailureSchema = z.object({
   sample_id: z.string(),
@@ -344,13 +345,21 @@ function storedAnswer(sampleId: string, answer: SutAnswer): Record<string, unkno
     ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
     ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
     ...(answer.usage === undefined ? {} : { usage: answer.usage }),
+    ...(answer.latencyMs === undefined ? {} : { latency_ms: answer.latencyMs }),
   };
 }
 
 function parseSuccess(raw: string): StoredSuccess | undefined {
   const stored = parseStored(raw, StoredSuccessSchema);
   if (stored === undefined) return undefined;
-  const { sample_id: sampleId, actual_output: output, retrieved, trajectory, usage } = stored;
+  const {
+    sample_id: sampleId,
+    actual_output: output,
+    retrieved,
+    trajectory,
+    usage,
+    latency_ms: latencyMs,
+  } = stored;
   return {
     sampleId,
     ...(stored.attempts === undefined ? {} : { attempts: stored.attempts }),
@@ -359,6 +368,7 @@ function parseSuccess(raw: string): StoredSuccess | undefined {
       ...(retrieved === undefined ? {} : { retrieved }),
       ...(trajectory === undefined ? {} : { trajectory }),
       ...(usage === undefined ? {} : { usage }),
+      ...(latencyMs === undefined ? {} : { latencyMs }),
     },
   };
 }
