@@ -12,12 +12,28 @@ export interface ScoringOptions {
   readonly assertionMetrics?: ReadonlyMap<string, Metric>;
 }
 
-/** One thing to score a sample with: a metric, the sample as it sees it, and its report name. */
+/** One thing to score a sample with: a metric, its report name, and the sample as it sees it. */
 interface Check {
   readonly name: string;
   readonly metric: Metric;
-  readonly sample: DatasetSample;
+  /** The sample with the check's own target; absent: the sample as it is. */
+  readonly sample?: DatasetSample;
   readonly not: boolean;
+}
+
+/**
+ * The checks of a sample without checks of its own, made once per metric list: scoring a
+ * 100,000-sample run allocates nothing per sample for them.
+ */
+const plainChecks = new WeakMap<readonly Metric[], readonly Check[]>();
+
+function checksOfMetrics(metrics: readonly Metric[]): readonly Check[] {
+  let checks = plainChecks.get(metrics);
+  if (checks === undefined) {
+    checks = metrics.map((metric) => ({ name: metric.name, metric, not: false }));
+    plainChecks.set(metrics, checks);
+  }
+  return checks;
 }
 
 /**
@@ -39,7 +55,7 @@ function checksOf(
     return {
       name: assertionName(check),
       metric,
-      sample: 'value' in check ? { ...sample, expectedOutput: check.value } : sample,
+      ...('value' in check ? { sample: { ...sample, expectedOutput: check.value } } : {}),
       not: check.not,
     };
   });
@@ -47,16 +63,16 @@ function checksOf(
   return [
     ...metrics
       .filter((metric) => !replaced.has(metric.name))
-      .map((metric) => ({ name: metric.name, metric, sample, not: false })),
+      .map((metric) => ({ name: metric.name, metric, not: false })),
     ...own,
   ];
 }
 
 /** A check with `not: true`: 1 − score, for metrics that score 0 or 1 only. */
-function inverted(score: MetricScore, check: Check): MetricScore {
+function inverted(score: MetricScore, check: Check, sample: DatasetSample): MetricScore {
   if (score.score !== 0 && score.score !== 1)
     throw new MetricError(
-      `Check '${check.name}' of sample '${check.sample.id}' inverts ${check.metric.name}, which scored ${score.score}; not: true needs a metric that scores 0 or 1.`,
+      `Check '${check.name}' of sample '${sample.id}' inverts ${check.metric.name}, which scored ${score.score}; not: true needs a metric that scores 0 or 1.`,
     );
   return createMetricScore(1 - score.score, { ...score.details, inverted: true });
 }
@@ -81,16 +97,16 @@ export async function scoreSample(
   const metricScores = new Map<string, MetricScore>();
   const checks =
     sample.assert === undefined
-      ? metrics.map((metric) => ({ name: metric.name, metric, sample, not: false }))
+      ? checksOfMetrics(metrics)
       : checksOf(sample, metrics, options.assertionMetrics);
   for (const check of checks) {
     const { metric } = check;
     try {
-      const pending = metric.score(check.sample, answer.output, answer);
+      const pending = metric.score(check.sample ?? sample, answer.output, answer);
       // Most offline metrics are synchronous; skip the microtask hop for them.
       const score = pending instanceof Promise ? await pending : pending;
       checkScore(score, metric);
-      metricScores.set(check.name, check.not ? inverted(score, check) : score);
+      metricScores.set(check.name, check.not ? inverted(score, check, sample) : score);
     } catch (error) {
       if (options.raiseExceptions && error instanceof MetricError) throw error;
       failures.push({
@@ -107,7 +123,6 @@ export async function scoreSample(
     ...(answer.retrieved === undefined ? {} : { retrieved: answer.retrieved }),
     ...(answer.trajectory === undefined ? {} : { trajectory: answer.trajectory }),
     ...(answer.usage === undefined ? {} : { usage: answer.usage }),
-    ...(answer.latencyMs === undefined ? {} : { latencyMs: answer.latencyMs }),
     metricScores,
   };
 }

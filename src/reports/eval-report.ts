@@ -19,7 +19,7 @@ export const REPORT_SCHEMA_V1 = 'eval-harness.report.v1';
  * What the SUT reported besides its text, when it did: the documents it retrieved (rank order),
  * its tool calls, and the tokens it spent (the first repeat's, with `--repeat`).
  */
-type ReportedParts = Pick<SutAnswer, 'retrieved' | 'trajectory' | 'usage' | 'latencyMs'>;
+type ReportedParts = Pick<SutAnswer, 'retrieved' | 'trajectory' | 'usage'>;
 
 /** One sample's output and the scores of the metrics that succeeded on it. */
 export interface SampleResult extends ReportedParts {

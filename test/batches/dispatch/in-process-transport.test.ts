@@ -44,8 +44,18 @@ describe('in-process transport', () => {
     await sleep(20); // every call has settled before anyone waits
     const seen = await collect(transport, new Set([0, 1, 2]), systemClock.monotonicMs() + 1000);
     expect(seen.sort((a, b) => a.index - b.index)).toEqual([
-      { index: 0, ok: true, answer: { output: 'answer 0' }, attempts: 1 },
-      { index: 1, ok: true, answer: { output: 'answer 1' }, attempts: 1 },
+      {
+        index: 0,
+        ok: true,
+        answer: { output: 'answer 0', latencyMs: expect.any(Number) },
+        attempts: 1,
+      },
+      {
+        index: 1,
+        ok: true,
+        answer: { output: 'answer 1', latencyMs: expect.any(Number) },
+        attempts: 1,
+      },
       {
         index: 2,
         ok: false,
@@ -121,7 +131,12 @@ describe('in-process transport', () => {
     await transport.dispatch({ index: 0, invocation: invocation(0) });
     const seen = await collect(transport, new Set([0]), systemClock.monotonicMs() + 5000);
     expect(seen).toEqual([
-      { index: 0, ok: true, answer: { output: 'third time lucky' }, attempts: 3 },
+      {
+        index: 0,
+        ok: true,
+        answer: { output: 'third time lucky', latencyMs: expect.any(Number) },
+        attempts: 3,
+      },
     ]);
     expect(slots).toBe(2);
   });

@@ -80,7 +80,7 @@ describe('sample job processor', () => {
     expect(seen).toEqual([{ id: 's1', input: { q: 'hi' } }]);
     expect((await store.readWindow(BATCH, [0])).successes.get(0)).toEqual({
       sampleId: 's1',
-      answer: { output: 'hello' },
+      answer: { output: 'hello', latencyMs: expect.any(Number) },
     });
   });
 
