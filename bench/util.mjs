@@ -13,17 +13,9 @@ export function formatMiB(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
 
-/** Mulberry32: a small seeded generator so fixtures are the same on every run. */
-export function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generator of --sample, so fixtures are the same on every run (benchmarks run after
+// `npm run build`).
+export { seededRandom } from '../dist/datasets/sample-selection.js';
 
 /**
  * Long-tailed latencies between 20 and 500 ms, the same on every run: `20 + (i * 7919) % 481`

@@ -90,7 +90,7 @@ export function shardOf(id: string, count: number): number {
 }
 
 /** mulberry32: a small seeded generator, so `--sample n --seed s` picks the same samples anywhere. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

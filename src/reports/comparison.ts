@@ -1,7 +1,7 @@
 import { EvalRunError, ReportFileError } from '../errors.js';
-import { AGGREGATE_NAMES, PASS_THRESHOLD, type AggregateName } from './aggregates.js';
+import { AGGREGATE_NAMES, type AggregateName } from './aggregates.js';
 import { savedPassLines, type EvalReport } from './eval-report.js';
-import type { SavedDatasetReport, SavedReport, SavedSampleRow } from './report-file.js';
+import { savedPassLineOf, type SavedDatasetReport, type SavedReport } from './report-file.js';
 import type { ReportSummary } from './report-summary.js';
 import { pairedStatistics, type PairedStatistics } from './paired-stats.js';
 
@@ -135,11 +135,6 @@ export function comparabilityWarnings(
   return warnings;
 }
 
-/** A saved sample's pass line for a metric: its own, its report's, or 0.5. */
-function passLineIn(report: SavedDatasetReport, row: SavedSampleRow, metric: string): number {
-  return row.pass_lines?.[metric] ?? report.pass_lines?.[metric] ?? PASS_THRESHOLD;
-}
-
 /** How many samples the crossings touch: a sample that crossed on two metrics counts once. */
 export function crossedSampleCount(crossings: readonly SampleCrossing[]): number {
   return new Set(crossings.map((crossing) => crossing.id)).size;
@@ -169,8 +164,8 @@ export function compareDatasetReports(
       const headScore = entry.score;
       if (typeof baseScore !== 'number' || headScore === null) continue;
       // Each run holds its score to its own pass line for the sample.
-      const baseLine = passLineIn(base, before, metric);
-      const headLine = passLineIn(head, sample, metric);
+      const baseLine = savedPassLineOf(base, before, metric);
+      const headLine = savedPassLineOf(head, sample, metric);
       const list = pairs.get(metric) ?? [];
       list.push({ base: baseScore, head: headScore, passLine: baseLine, headPassLine: headLine });
       pairs.set(metric, list);

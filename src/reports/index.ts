@@ -68,7 +68,9 @@ export { markdownCell, renderMarkdownReport, type MarkdownExtras } from './markd
 export { renderJunitReport, renderJunitReports } from './junit-renderer.js';
 export { EVAL_SET_RUN_SCHEMA_V1, type GatedReport } from './gated-report.js';
 export {
+  notPassingIds,
   parseSavedReport,
+  savedPassLineOf,
   type SavedAnswerRow,
   type SavedDatasetReport,
   type SavedReport,

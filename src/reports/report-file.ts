@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { formatIssues } from '../schema-issues.js';
 import { ReportFileError } from '../errors.js';
+import { PASS_THRESHOLD } from './aggregates.js';
 import { REPORT_SCHEMA_V1, RUN_STATUSES } from './eval-report.js';
 import { EVAL_SET_RUN_SCHEMA_V1 } from './gated-report.js';
 
@@ -99,6 +100,32 @@ const EvalSetReportSchema = z.object({
 export type SavedDatasetReport = z.infer<typeof DatasetReportSchema>;
 /** One sample row of a saved report. */
 export type SavedSampleRow = SavedDatasetReport['samples'][number];
+
+/** A saved sample's pass line for a metric: its own, its report's, or 0.5. */
+export function savedPassLineOf(
+  report: SavedDatasetReport,
+  row: SavedSampleRow,
+  metric: string,
+): number {
+  return row.pass_lines?.[metric] ?? report.pass_lines?.[metric] ?? PASS_THRESHOLD;
+}
+
+/**
+ * The ids a saved report did not pass: samples below a pass line or with a metric failure,
+ * samples the SUT could not answer, and samples that never ran.
+ */
+export function notPassingIds(report: SavedDatasetReport): Set<string> {
+  const ids = new Set<string>([
+    ...(report.sample_errors ?? []).map((error) => error.id),
+    ...(report.not_run ?? []),
+    ...report.failures.map((failure) => failure.sample_id),
+  ]);
+  for (const row of report.samples)
+    for (const [metric, entry] of Object.entries(row.scores))
+      if (entry.score === null || entry.score < savedPassLineOf(report, row, metric))
+        ids.add(row.id);
+  return ids;
+}
 /** A sample's or a repeat's answer and scores in a saved report. */
 export type SavedAnswerRow = z.infer<typeof AnswerRowSchema>;
 

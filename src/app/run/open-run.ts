@@ -15,7 +15,7 @@ import { EvalEngine, type GoldenDataset } from '../../engine/index.js';
 import { readEvalSetManifest, type EvalSetDefinition } from '../../eval-sets/index.js';
 import { ReportFileError, UsageError } from '../../errors.js';
 import { DEFAULT_CACHE_DIR, createDiskCache, type ResponseCache } from '../../response-cache.js';
-import { PASS_THRESHOLD, checkGateMetrics } from '../../reports/index.js';
+import { checkGateMetrics, notPassingIds } from '../../reports/index.js';
 import { SavedOutputs, loadSavedOutputsFile } from '../../sut/index.js';
 import { checkSweepManifest, registerAdversarialDataset } from '../adversarial-sweep.js';
 import { checkBaseline, readSavedReport, type Baseline } from '../compare-runs.js';
@@ -132,28 +132,11 @@ async function loadBaseline(
   }
 }
 
-/**
- * The ids a saved report did not pass, by dataset: samples below a pass line or with a metric
- * failure, samples the SUT could not answer, and samples that never ran.
- */
-async function notPassingIds(path: string, cwd: string): Promise<Map<string, Set<string>>> {
+/** The ids a saved report (or each report of an eval set) did not pass, by dataset. */
+async function notPassingByDataset(path: string, cwd: string): Promise<Map<string, Set<string>>> {
   const saved = await readSavedReport(resolve(cwd, path), path);
   const reports = saved.kind === 'dataset' ? [saved.report] : saved.reports;
-  return new Map(
-    reports.map((report) => {
-      const ids = new Set<string>([
-        ...(report.sample_errors ?? []).map((error) => error.id),
-        ...(report.not_run ?? []),
-        ...report.failures.map((failure) => failure.sample_id),
-      ]);
-      for (const sample of report.samples)
-        for (const [metric, entry] of Object.entries(sample.scores)) {
-          const line = sample.pass_lines?.[metric] ?? report.pass_lines?.[metric] ?? PASS_THRESHOLD;
-          if (entry.score === null || entry.score < line) ids.add(sample.id);
-        }
-      return [report.dataset, ids] as const;
-    }),
-  );
+  return new Map(reports.map((report) => [report.dataset, notPassingIds(report)] as const));
 }
 
 /** The pieces of an opened run that preparing a dataset needs. */
@@ -315,7 +298,8 @@ export async function openRun(request: RunRequest): Promise<OpenedRun> {
   await registerConfigMetrics(engine, loaded);
   const configReporter = await loadConfigReporter(loaded);
   const failingIn = request.selection?.failingIn;
-  const notPassing = failingIn === undefined ? undefined : await notPassingIds(failingIn, cwd);
+  const notPassing =
+    failingIn === undefined ? undefined : await notPassingByDataset(failingIn, cwd);
   const preparation: Preparation = { request, loaded, plan, engine, cache, resume, notPassing };
 
   let datasets: PreparedDataset[];
