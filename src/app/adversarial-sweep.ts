@@ -40,7 +40,8 @@ export function registerAdversarialDataset(
     name: request.name,
     samples: [...seeds.samples, ...(request.extraSamples?.samples ?? [])],
     metrics: seeds.metrics,
-    resolveMetric: (name) => engine.metrics.resolve(name),
+    resolveMetric: (name, options) =>
+      engine.metrics.resolve({ name, ...(options === undefined ? {} : { options }) }),
   });
   const seen = new Set<string>();
   for (const sample of dataset.samples) {

@@ -13,9 +13,18 @@ import type { LoadedConfig, SutConfig } from '../config/index.js';
 import { loadDatasetFile } from '../datasets/index.js';
 import type { EvalEngine, GoldenDataset } from '../engine/index.js';
 import { createEvalSet, type EvalSetDefinition } from '../eval-sets/index.js';
-import { ConfigError, InfraError, UsageError, errorMessage } from '../errors.js';
+import { ConfigError, InfraError, MetricSpecError, UsageError, errorMessage } from '../errors.js';
 import { importUserModule } from '../load-module.js';
-import { MetricRegistry, PROVIDER_OF_METRIC, isMetric, judgePrompts } from '../metrics/index.js';
+import {
+  MetricRegistry,
+  PROVIDER_OF_METRIC,
+  hasOptions,
+  isMetric,
+  judgePrompts,
+  type Metric,
+  type MetricEntry,
+  type MetricOptions,
+} from '../metrics/index.js';
 import type { ScoringProvider } from '../reports/index.js';
 import { createEmbeddingsClient, createJudgeClient } from '../providers/index.js';
 import {
@@ -87,12 +96,17 @@ async function importExport(path: string, exportName: string, where: string): Pr
   return module[exportName];
 }
 
-/** Call a factory or construct a class, turning a throw into a one-line error (exit 3). */
-function instantiate(exported: unknown, where: string): unknown {
+/**
+ * Call a factory or construct a class with the metric entry's options, turning a throw into a
+ * one-line error (exit 3).
+ */
+function instantiate(exported: unknown, where: string, options: MetricOptions = {}): unknown {
   const fn = exported as (...args: unknown[]) => unknown;
   try {
     const isClass = /^class[\s{]/.test(Function.prototype.toString.call(fn));
-    return isClass ? new (fn as unknown as new () => unknown)() : fn();
+    return isClass
+      ? new (fn as unknown as new (options: MetricOptions) => unknown)(options)
+      : fn(options);
   } catch (error) {
     throw new InfraError(`${where}: creating the export threw: ${errorMessage(error)}`, {
       cause: error,
@@ -126,9 +140,14 @@ export async function registerConfigMetrics(
         `${where}: export '${exportName}' of ${entry.path} must be a Metric object, a Metric class or a factory function; got ${debugType(exported)}.`,
       );
     }
-    engine.metrics.register(name, () =>
-      isMetric(exported) ? exported : instantiate(exported, where),
-    );
+    engine.metrics.register(name, (options) => {
+      if (!isMetric(exported)) return instantiate(exported, where, options);
+      if (hasOptions(options))
+        throw new MetricSpecError(
+          `Metric '${name}' (${where}) is a Metric object, so it takes no options; got '${Object.keys(options)[0]}'. Export a factory or a class to receive options.`,
+        );
+      return exported;
+    });
   }
 }
 
@@ -193,14 +212,33 @@ export async function prepareDataset(
     );
   }
   const name = configured !== undefined ? selection.dataset : document.name;
-  const names = metrics.map((entry) => (typeof entry === 'string' ? entry : entry.name));
-  return engine
+  const entries = metrics.map((entry): MetricEntry => {
+    if (typeof entry === 'string') return { name: entry };
+    const { name: metric, threshold: _line, ...options } = entry;
+    // Paths in a config entry's options are relative to the config file, like every config path.
+    return { name: metric, options, baseDir: loaded.dir };
+  });
+  const builder = engine
     .dataset(name)
     .useDocument(document)
-    .withMetrics(names)
+    .withMetrics(entries)
     .withPassLines(configPassLines(loaded, metrics))
-    .fromFile(path)
-    .register();
+    .fromFile(path);
+  try {
+    return builder.register();
+  } catch (error) {
+    // A metric's options are checked as the dataset registers: say where they were written.
+    if (
+      error instanceof MetricSpecError &&
+      configured?.metrics !== undefined &&
+      selection.metricFlags.length === 0
+    )
+      throw new ConfigError(
+        `datasets.${selection.dataset}.metrics in ${loaded.path ?? 'the config'}: ${error.message}`,
+        { cause: error },
+      );
+    throw error;
+  }
 }
 
 /**
@@ -209,7 +247,14 @@ export async function prepareDataset(
  */
 function configPassLines(
   loaded: LoadedConfig,
-  metrics: readonly (string | { readonly name: string; readonly threshold?: number | undefined })[],
+  metrics: readonly (
+    | string
+    | {
+        readonly name: string;
+        readonly threshold?: number | undefined;
+        readonly [option: string]: unknown;
+      }
+  )[],
 ): Record<string, number> {
   const lines: Record<string, number> = {};
   for (const entry of metrics) {
@@ -412,6 +457,8 @@ export function createMetricRegistry(loaded: LoadedConfig, cache?: ResponseCache
       timeoutSeconds: embeddings.timeoutSeconds,
     }),
     ...(judge.promptTemplate === undefined ? {} : { judgePromptTemplate: judge.promptTemplate }),
+    ...(judge.votes === undefined ? {} : { judgeVotes: judge.votes }),
+    prices: loaded.config.costs ?? {},
     ...(loaded.config.metrics?.retrieval?.defaultK === undefined
       ? {}
       : { retrievalDefaultK: loaded.config.metrics.retrieval.defaultK }),
@@ -427,8 +474,10 @@ export function scoringProviders(
   loaded: LoadedConfig,
   dataset: GoldenDataset,
 ): Record<string, ScoringProvider> {
+  // The dataset's metrics and the metrics of its samples' own checks both score with providers.
+  const metrics: Metric[] = [...dataset.metrics, ...dataset.assertionMetrics.values()];
   const used = new Set(
-    dataset.metrics.flatMap((metric) => {
+    metrics.flatMap((metric) => {
       const provider = PROVIDER_OF_METRIC[metric.name];
       return provider === undefined ? [] : [provider];
     }),
@@ -440,9 +489,7 @@ export function scoringProviders(
     const model = settings.model ?? null;
     const decides = {
       model,
-      ...(provider === 'judge'
-        ? { prompts: judgePrompts(loaded.providers.judge.promptTemplate) }
-        : {}),
+      ...(provider === 'judge' ? judgeDecides(loaded, metrics) : {}),
     };
     out[provider] = {
       model,
@@ -450,6 +497,27 @@ export function scoringProviders(
     };
   }
   return out;
+}
+
+/**
+ * What decides a judge's scores besides its model: the prompts of the judged metrics in use and,
+ * when a metric asks more than once, its votes (a mean of three is not a single grade). A dataset
+ * that asks once per sample keeps the fingerprint it had before votes existed.
+ */
+function judgeDecides(loaded: LoadedConfig, metrics: readonly Metric[]): Record<string, unknown> {
+  const names = [...new Set(metrics.map((metric) => metric.name))];
+  const votes = Object.fromEntries(
+    metrics.flatMap((metric) => {
+      const asked = (metric as { readonly votes?: unknown }).votes;
+      return PROVIDER_OF_METRIC[metric.name] === 'judge' && typeof asked === 'number' && asked > 1
+        ? [[metric.name, asked]]
+        : [];
+    }),
+  );
+  return {
+    prompts: judgePrompts(loaded.providers.judge.promptTemplate, names),
+    ...(Object.keys(votes).length === 0 ? {} : { votes }),
+  };
 }
 
 /**

@@ -80,10 +80,15 @@ export const SutSchema = z.discriminatedUnion('type', [
   CommandSutSchema,
 ]);
 
-/** A dataset's metric: a name, or a name with its pass line for this dataset. */
+/**
+ * A dataset's metric: a name, or a name with its pass line for this dataset and the metric's
+ * options beside them (`{ name: is-json, schema: ./answer.schema.json }`). The metric checks its
+ * options when the run opens, so a misspelt key is still refused, by the metric that knows its
+ * options.
+ */
 export const DatasetMetricSchema = z.union([
   nonEmpty,
-  strictObject({ name: nonEmpty, threshold: passLine.optional() }),
+  z.looseObject({ name: nonEmpty, threshold: passLine.optional() }),
 ]);
 
 /** `datasets.<name>`: a dataset file (path relative to the config file) and its metrics. */
@@ -192,11 +197,18 @@ export const ProviderSchema = strictObject({
   apiKeyEnv: nonEmpty.optional(),
   timeoutSeconds: z.number().int('must be a whole number').min(1, 'must be 1 or more').optional(),
   promptTemplate: nonEmpty.optional(),
+  /** How often each judged metric asks the judge per sample; the score is the votes' mean. */
+  votes: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be 1 or more')
+    .max(10, 'must be 10 or fewer')
+    .optional(),
 });
 
 export const ProvidersSchema = strictObject({
   judge: ProviderSchema.optional(),
-  embeddings: ProviderSchema.omit({ promptTemplate: true }).strict().optional(),
+  embeddings: ProviderSchema.omit({ promptTemplate: true, votes: true }).strict().optional(),
 });
 
 /** The whole config file. Strict at every level: an unknown key fails with its path. */

@@ -45,6 +45,8 @@ export interface ResolvedProvider {
   readonly apiKey: string;
   readonly timeoutSeconds: number;
   readonly promptTemplate?: string;
+  /** The judge's votes per judged metric and sample (`providers.judge.votes`). @defaultValue 1 */
+  readonly votes?: number;
 }
 
 /** Config-level batch defaults after config and env. */
@@ -147,6 +149,7 @@ function resolveProviders(
       timeoutSeconds:
         judge?.timeoutSeconds ?? normalizeTimeout(env['EVAL_HARNESS_JUDGE_TIMEOUT'], 60),
       ...(template === undefined ? {} : { promptTemplate: template }),
+      ...(judge?.votes === undefined ? {} : { votes: judge.votes }),
     },
     embeddings: {
       endpoint:

@@ -36,7 +36,8 @@ const CHECK_KEYS = ['name', 'value', 'not', 'threshold'];
 /**
  * A sample's `assert:` list. Each entry is a metric name (`is-json`), a metric with its target
  * (`{ contains-all: ["30 days", "receipt"] }`), or the long form `{ name, value?, not?,
- * threshold? }`; `not` and `threshold` may sit beside the shorthand too.
+ * threshold?, ...options }` whose other keys are the metric's options (`{ name: equals, value:
+ * Paris, ignoreCase: true }`); `not` and `threshold` may sit beside the shorthand too.
  */
 function parseAssertions(raw: unknown, where: string): SampleAssertion[] {
   if (!Array.isArray(raw))
@@ -51,7 +52,12 @@ function parseAssertions(raw: unknown, where: string): SampleAssertion[] {
     else if (isPlainObject(entry)) {
       const metricKeys = Object.keys(entry).filter((key) => !CHECK_KEYS.includes(key));
       const named = entry['name'];
-      if (named !== undefined ? metricKeys.length > 0 : metricKeys.length !== 1)
+      // In the long form the other keys are the metric's options; the metric checks them.
+      const options =
+        named !== undefined && metricKeys.length > 0
+          ? Object.fromEntries(metricKeys.map((key) => [key, entry[key]]))
+          : undefined;
+      if (named === undefined && metricKeys.length !== 1)
         throw new DatasetSchemaError(
           `${at} must name one metric: { name: <metric>, value: … } or { <metric>: <value> }; got keys ${Object.keys(entry).join(', ') || '(none)'}.`,
         );
@@ -75,6 +81,7 @@ function parseAssertions(raw: unknown, where: string): SampleAssertion[] {
         not,
         ...(value === undefined ? {} : { value }),
         ...(threshold === undefined ? {} : { threshold: threshold as number }),
+        ...(options === undefined ? {} : { options }),
       };
     } else
       throw new DatasetSchemaError(

@@ -17,6 +17,18 @@ export interface SampleAssertion {
   readonly not: boolean;
   /** This check's pass line for this sample. */
   readonly threshold?: number;
+  /** The metric's options for this check (the long form's other keys). */
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Which resolved metric scores a check: its metric's name, with its options when it has any, so
+ * checks that configure one metric differently get a metric each.
+ */
+export function assertionMetricKey(assertion: SampleAssertion): string {
+  return assertion.options === undefined
+    ? assertion.metric
+    : `${assertion.metric} ${JSON.stringify(assertion.options)}`;
 }
 
 /** The name a check's score is reported under: the metric's, or `not:<metric>` when inverted. */

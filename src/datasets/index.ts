@@ -4,6 +4,7 @@ export {
   createSample,
   sampleTags,
   sampleThresholds,
+  assertionMetricKey,
   assertionName,
   type DatasetSample,
   type SampleAssertion,

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import {
   DATASET_SCHEMA_V1,
   loadDatasetFile,
@@ -129,7 +130,13 @@ export class DatasetBuilder {
       metrics: this.metricSpecs.map((spec) => this.metrics.resolve(spec)),
       schemaVersion: this.source.kind === 'yaml' ? this.source.schemaVersion : DATASET_SCHEMA_V1,
       passLines: this.passLines,
-      resolveMetric: (name) => this.metrics.resolve(name),
+      // Paths in a check's options are relative to the dataset file that holds the check.
+      resolveMetric: (name, options) =>
+        this.metrics.resolve({
+          name,
+          ...(options === undefined ? {} : { options }),
+          ...(this.sourcePath === undefined ? {} : { baseDir: dirname(this.sourcePath) }),
+        }),
       ...(this.sourcePath === undefined ? {} : { sourcePath: this.sourcePath }),
     });
     this.onRegister(dataset);

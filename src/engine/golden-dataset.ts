@@ -1,6 +1,7 @@
 import {
   DATASET_SCHEMA_V1,
   SUPPORTED_DATASET_SCHEMAS,
+  assertionMetricKey,
   assertionName,
   type DatasetSample,
 } from '../datasets/index.js';
@@ -17,7 +18,10 @@ export interface GoldenDataset {
   readonly metrics: readonly Metric[];
   /** Each metric's pass line (0–1), where it is not the default 0.5; a sample may override it. */
   readonly passLines: Readonly<Record<string, number>>;
-  /** The metrics of the samples' own checks (`assert:`), by metric name. */
+  /**
+   * The metrics of the samples' own checks (`assert:`), by metric name and options (see
+   * assertionMetricKey).
+   */
   readonly assertionMetrics: ReadonlyMap<string, Metric>;
   /** The file the samples came from, when they came from one (CI annotations point into it). */
   readonly sourcePath?: string;
@@ -30,8 +34,11 @@ export function createGoldenDataset(dataset: {
   schemaVersion?: string;
   passLines?: Readonly<Record<string, number>>;
   sourcePath?: string;
-  /** Resolves the metrics samples name in `assert:`; needed when any sample has checks. */
-  resolveMetric?: (name: string) => Metric;
+  /**
+   * Resolves the metrics samples name in `assert:` (with a check's options); needed when any
+   * sample has checks.
+   */
+  resolveMetric?: (name: string, options?: Readonly<Record<string, unknown>>) => Metric;
 }): GoldenDataset {
   const schemaVersion = dataset.schemaVersion ?? DATASET_SCHEMA_V1;
   if (!SUPPORTED_DATASET_SCHEMAS.includes(schemaVersion)) {
@@ -78,13 +85,24 @@ export function createGoldenDataset(dataset: {
   const assertionMetrics = new Map<string, Metric>();
   for (const sample of dataset.samples as DatasetSample[])
     for (const check of sample.assert ?? []) {
-      if (assertionMetrics.has(check.metric)) continue;
+      const key = assertionMetricKey(check);
+      if (assertionMetrics.has(key)) continue;
+      // A check without options of its own scores with the dataset's metric of that name, so it
+      // keeps the options the dataset gave it (a schema, ignoreCase) with the sample's target.
+      const configured =
+        check.options === undefined
+          ? dataset.metrics.find((metric) => metric.name === check.metric)
+          : undefined;
+      if (configured !== undefined) {
+        assertionMetrics.set(key, configured);
+        continue;
+      }
       if (dataset.resolveMetric === undefined)
         throw new DatasetSchemaError(
           `Dataset '${dataset.name}' sample '${sample.id}' has checks (assert:), but no metric resolver was given to resolve '${check.metric}'.`,
         );
       try {
-        assertionMetrics.set(check.metric, dataset.resolveMetric(check.metric));
+        assertionMetrics.set(key, dataset.resolveMetric(check.metric, check.options));
       } catch (error) {
         throw new DatasetSchemaError(
           `Dataset '${dataset.name}' sample '${sample.id}' assert: ${(error as Error).message}`,

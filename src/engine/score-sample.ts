@@ -1,4 +1,4 @@
-import { assertionName, type DatasetSample } from '../datasets/index.js';
+import { assertionMetricKey, assertionName, type DatasetSample } from '../datasets/index.js';
 import { MetricError, errorMessage } from '../errors.js';
 import { createMetricScore, isMetric, type Metric, type MetricScore } from '../metrics/index.js';
 import type { SampleFailure, SampleResult } from '../reports/index.js';
@@ -8,7 +8,7 @@ import { isPlainObject } from '../values.js';
 export interface ScoringOptions {
   /** Re-throw MetricErrors instead of capturing them. */
   readonly raiseExceptions: boolean;
-  /** The metrics of the samples' own checks (`assert:`), by metric name. */
+  /** The metrics of the samples' own checks (`assert:`), by assertionMetricKey. */
   readonly assertionMetrics?: ReadonlyMap<string, Metric>;
 }
 
@@ -47,7 +47,7 @@ function checksOf(
   assertionMetrics: ReadonlyMap<string, Metric> | undefined,
 ): Check[] {
   const own = (sample.assert ?? []).map((check): Check => {
-    const metric = assertionMetrics?.get(check.metric);
+    const metric = assertionMetrics?.get(assertionMetricKey(check));
     if (metric === undefined)
       throw new MetricError(
         `Sample '${sample.id}' checks metric '${check.metric}', which is not resolved.`,

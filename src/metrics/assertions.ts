@@ -1,13 +1,18 @@
 // Deterministic assertions: checks app teams write first, each reading its target from the
 // sample's expected_output and scoring 0 or 1 unless said, with details naming what failed.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import * as z from 'zod';
 import { distance } from 'fastest-levenshtein';
 import type { DatasetSample } from '../datasets/index.js';
-import { MetricError } from '../errors.js';
+import { MetricError, MetricSpecError, errorMessage } from '../errors.js';
+import { priceBookCost, type PriceBook } from '../price-book.js';
 import { debugType, isPlainObject } from '../values.js';
 import type { SutAnswer } from '../sut/index.js';
 import { expectedString } from './_expected.js';
 import { createMetricScore, type Metric, type MetricScore } from './metric.js';
+import { parseMetricOptions, type MetricContext, type MetricOptions } from './metric-options.js';
 
 /** The expected output as a list of non-empty strings: one string, or a list of them. */
 function expectedStrings(sample: DatasetSample, metric: string): string[] {
@@ -98,41 +103,50 @@ function parseProblem(text: string): string | undefined {
 const ajv = new Ajv({ allErrors: true, strict: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
-/**
- * The JSON Schema a sample asks its answer to follow: `{ schema: {…} }` as the check's target
- * (or expected_output). Anything else means "any JSON".
- */
-function schemaOf(sample: DatasetSample, metric: string): ValidateFunction | undefined {
-  const target = sample.expectedOutput;
-  if (!isPlainObject(target) || !('schema' in target)) return undefined;
-  const schema = target['schema'];
-  if (!isPlainObject(schema) && typeof schema !== 'boolean')
-    throw new MetricError(
-      `Sample '${sample.id}' ${metric} schema must be a JSON Schema object; got ${debugType(schema)}.`,
-    );
+/** A schema compiled once per schema object (a dataset or an option holds it for the run). */
+function compileSchema(schema: object | boolean, where: string): ValidateFunction {
   if (typeof schema === 'boolean') return ajv.compile(schema);
   let validate = compiled.get(schema);
   if (validate === undefined) {
     try {
       validate = ajv.compile(schema);
     } catch (error) {
-      throw new MetricError(
-        `Sample '${sample.id}' ${metric} schema is not a valid JSON Schema: ${(error as Error).message}.`,
-        { cause: error },
-      );
+      throw new MetricError(`${where} is not a valid JSON Schema: ${(error as Error).message}.`, {
+        cause: error,
+      });
     }
     compiled.set(schema, validate);
   }
   return validate;
 }
 
+/**
+ * The JSON Schema a sample asks its answer to follow: `{ schema: {…} }` as the check's target
+ * (or expected_output), else the metric's `schema` option. Neither means "any JSON".
+ */
+function schemaOf(
+  sample: DatasetSample,
+  metric: string,
+  option: ValidateFunction | undefined,
+): ValidateFunction | undefined {
+  const target = sample.expectedOutput;
+  if (!isPlainObject(target) || !('schema' in target)) return option;
+  const schema = target['schema'];
+  if (!isPlainObject(schema) && typeof schema !== 'boolean')
+    throw new MetricError(
+      `Sample '${sample.id}' ${metric} schema must be a JSON Schema object; got ${debugType(schema)}.`,
+    );
+  return compileSchema(schema, `Sample '${sample.id}' ${metric} schema`);
+}
+
 /** A parsed answer checked against the sample's schema, if any: the score and its details. */
 function againstSchema(
   sample: DatasetSample,
   metric: string,
+  option: ValidateFunction | undefined,
   json: string,
 ): { readonly score: 0 | 1; readonly details: Record<string, unknown> } {
-  const validate = schemaOf(sample, metric);
+  const validate = schemaOf(sample, metric, option);
   if (validate === undefined) return { score: 1, details: {} };
   if (validate(JSON.parse(json))) return { score: 1, details: { schema_valid: true } };
   return {
@@ -156,12 +170,14 @@ function againstSchema(
  */
 export class IsJsonMetric implements Metric {
   readonly name = 'is-json';
+  /** @param schema the `schema` option: what a sample without a schema of its own follows. */
+  constructor(private readonly schema?: ValidateFunction) {}
 
   score(sample: DatasetSample, actualOutput: string): MetricScore {
     const text = actualOutput.trim();
     const problem = parseProblem(text);
     if (problem !== undefined) return createMetricScore(0, { valid: false, error: problem });
-    const checked = againstSchema(sample, this.name, text);
+    const checked = againstSchema(sample, this.name, this.schema, text);
     return createMetricScore(checked.score, { valid: true, ...checked.details });
   }
 }
@@ -207,11 +223,13 @@ function balancedEnd(text: string, start: number): number | undefined {
 /** 1 when the answer holds a JSON object or list, in a fenced block or inside prose. */
 export class ContainsJsonMetric implements Metric {
   readonly name = 'contains-json';
+  /** @param schema the `schema` option: what a sample without a schema of its own follows. */
+  constructor(private readonly schema?: ValidateFunction) {}
 
   score(sample: DatasetSample, actualOutput: string): MetricScore {
     const found = findJson(actualOutput);
     if (found === undefined) return createMetricScore(0, { found: false });
-    const checked = againstSchema(sample, this.name, found.json);
+    const checked = againstSchema(sample, this.name, this.schema, found.json);
     return createMetricScore(checked.score, {
       found: true,
       at: found.at,
@@ -221,20 +239,35 @@ export class ContainsJsonMetric implements Metric {
   }
 }
 
+/** A limit from a check's target when it is a positive number, else from the metric's option. */
+function limitOf(
+  sample: DatasetSample,
+  option: number | undefined,
+  problem: (got: string) => string,
+): number {
+  const target = sample.expectedOutput;
+  if (typeof target === 'number' && target > 0 && Number.isFinite(target)) return target;
+  if (option !== undefined) return option;
+  throw new MetricError(`Sample '${sample.id}' ${problem(debugType(target))}`);
+}
+
 /**
- * 1 when the SUT answered within the target's milliseconds (`{ latency: 2000 }`): the wall time
- * of the call that answered, as the harness measured it in every batch mode. Saved outputs and
- * resumed samples carry no latency, which is this metric's failure, never a pass.
+ * 1 when the SUT answered within the limit in milliseconds (`{ latency: 2000 }` as a check, or the
+ * `maxMs` option): the wall time of the call that answered, as the harness measured it in every
+ * batch mode. Saved outputs and resumed samples carry no latency, which is this metric's failure,
+ * never a pass.
  */
 export class LatencyMetric implements Metric {
   readonly name = 'latency';
+  constructor(private readonly maxMs?: number) {}
 
   score(sample: DatasetSample, _actualOutput: string, answer: SutAnswer): MetricScore {
-    const maxMs = sample.expectedOutput;
-    if (typeof maxMs !== 'number' || !(maxMs > 0) || !Number.isFinite(maxMs))
-      throw new MetricError(
-        `Sample '${sample.id}' latency needs a positive number of milliseconds as its target, such as { latency: 2000 }; got ${debugType(maxMs)}.`,
-      );
+    const maxMs = limitOf(
+      sample,
+      this.maxMs,
+      (got) =>
+        `latency needs a positive number of milliseconds: a check such as { latency: 2000 }, or the option maxMs; got ${got}.`,
+    );
     const latency = answer.latencyMs;
     if (latency === undefined)
       throw new MetricError(
@@ -247,14 +280,156 @@ export class LatencyMetric implements Metric {
   }
 }
 
-/** The assertion metrics by name, for the registry. */
+/**
+ * 1 when the SUT answer's known cost is within the limit in USD (`{ cost: 0.002 }` as a check, or
+ * the `maxUsd` option). The cost is the answer's token usage priced with the config's `costs:`;
+ * an answer without usage, from the response cache, or of a model the price book does not list
+ * has no known cost, which is this metric's failure, never a pass. Scoring calls (a judge) are
+ * the harness's spend, not the application's, and do not count.
+ */
+export class CostMetric implements Metric {
+  readonly name = 'cost';
+  constructor(
+    private readonly prices: PriceBook,
+    private readonly maxUsd?: number,
+  ) {}
+
+  score(sample: DatasetSample, _actualOutput: string, answer: SutAnswer): MetricScore {
+    const maxUsd = limitOf(
+      sample,
+      this.maxUsd,
+      (got) =>
+        `cost needs a positive limit in USD: a check such as { cost: 0.002 }, or the option maxUsd; got ${got}.`,
+    );
+    const { usage } = answer;
+    const unknown = (why: string): never => {
+      throw new MetricError(
+        `Sample '${sample.id}' has no known cost (${why}), so cost cannot score it.`,
+      );
+    };
+    if (usage === undefined)
+      return unknown('the SUT reported no token usage; saved outputs may carry it as usage:');
+    if (usage.cached === true) return unknown('its answer came from the response cache');
+    const costUsd = priceBookCost(usage.model, usage.inputTokens, usage.outputTokens, this.prices);
+    if (costUsd === null)
+      return unknown(`model '${usage.model}' has no price under costs: in the config`);
+    return createMetricScore(costUsd <= maxUsd ? 1 : 0, {
+      cost_usd: costUsd,
+      max_usd: maxUsd,
+      model: usage.model,
+      input_tokens: usage.inputTokens,
+      output_tokens: usage.outputTokens,
+    });
+  }
+}
+
+/**
+ * 1 when the answer equals the expected text after the options' normalising: `trim` (surrounding
+ * whitespace, on by default: models end answers with a newline) and `ignoreCase` (Unicode case
+ * folding, off by default). `exact-match` is the strict form.
+ */
+export class EqualsMetric implements Metric {
+  readonly name = 'equals';
+  constructor(private readonly options: { readonly trim: boolean; readonly ignoreCase: boolean }) {}
+
+  score(sample: DatasetSample, actualOutput: string): MetricScore {
+    const expected = expectedString(sample, this.name);
+    const normalise = (text: string): string => {
+      const trimmed = this.options.trim ? text.trim() : text;
+      return this.options.ignoreCase ? trimmed.toUpperCase().toLowerCase() : trimmed;
+    };
+    const match = normalise(expected) === normalise(actualOutput);
+    return createMetricScore(match ? 1 : 0, {
+      expected,
+      match,
+      trim: this.options.trim,
+      ignore_case: this.options.ignoreCase,
+    });
+  }
+}
+
+/** The assertion metrics that take no options, by name, for the registry. */
 export const assertionMetrics = {
   'starts-with': () => new StartsWithMetric(),
   'contains-any': () => new ContainsAnyMetric(),
   'contains-all': () => new ContainsAllMetric(),
   'not-contains': () => new NotContainsMetric(),
   levenshtein: () => new LevenshteinMetric(),
-  'is-json': () => new IsJsonMetric(),
-  'contains-json': () => new ContainsJsonMetric(),
-  latency: () => new LatencyMetric(),
 } satisfies Record<string, () => Metric>;
+
+const positive = z.number().positive('must be a positive number');
+
+/** A `schema` option: a JSON Schema object, or a path to a JSON file holding one. */
+const SchemaOptions = z.strictObject({
+  schema: z
+    .union([z.string().min(1), z.record(z.string(), z.unknown()), z.boolean()], {
+      error: 'must be a JSON Schema object or the path of a .json file holding one',
+    })
+    .optional(),
+});
+
+/** The schema a `schema` option names, read and compiled once when the run opens. */
+function schemaOption(
+  metric: string,
+  options: MetricOptions,
+  context: MetricContext,
+): ValidateFunction | undefined {
+  const { schema } = parseMetricOptions(metric, SchemaOptions, options, ['schema']);
+  if (schema === undefined) return undefined;
+  if (typeof schema !== 'string') return compileSchema(schema, `Metric '${metric}' option schema`);
+  const path = resolve(context.baseDir, schema);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new MetricSpecError(
+      `Metric '${metric}' option schema: ${path} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read as JSON (${errorMessage(error)})`}; give the path of a JSON Schema file, relative to ${context.baseDir}.`,
+      { cause: error },
+    );
+  }
+  if (!isPlainObject(parsed) && typeof parsed !== 'boolean')
+    throw new MetricSpecError(
+      `Metric '${metric}' option schema: ${path} must hold a JSON Schema object; got ${debugType(parsed)}.`,
+    );
+  try {
+    return compileSchema(parsed, `Metric '${metric}' option schema (${path})`);
+  } catch (error) {
+    throw new MetricSpecError(errorMessage(error), { cause: error });
+  }
+}
+
+/** The assertion metrics with options, by name; `cost` prices answers with the config's book. */
+export function optionedAssertionMetrics(
+  prices: PriceBook,
+): Record<string, (options: MetricOptions, context: MetricContext) => Metric> {
+  return {
+    'is-json': (options, context) => new IsJsonMetric(schemaOption('is-json', options, context)),
+    'contains-json': (options, context) =>
+      new ContainsJsonMetric(schemaOption('contains-json', options, context)),
+    equals: (options) =>
+      new EqualsMetric(
+        parseMetricOptions(
+          'equals',
+          z.strictObject({
+            trim: z.boolean({ error: 'must be true or false' }).default(true),
+            ignoreCase: z.boolean({ error: 'must be true or false' }).default(false),
+          }),
+          options,
+          ['trim', 'ignoreCase'],
+        ),
+      ),
+    latency: (options) =>
+      new LatencyMetric(
+        parseMetricOptions('latency', z.strictObject({ maxMs: positive.optional() }), options, [
+          'maxMs',
+        ]).maxMs,
+      ),
+    cost: (options) =>
+      new CostMetric(
+        prices,
+        parseMetricOptions('cost', z.strictObject({ maxUsd: positive.optional() }), options, [
+          'maxUsd',
+        ]).maxUsd,
+      ),
+  };
+}

@@ -17,11 +17,36 @@ export {
 export {
   BertScoreLikeMetric,
   CosineEmbeddingMetric,
-  LlmAsJudgeMetric,
   PROVIDER_OF_METRIC,
-  RefusalQualityMetric,
-  judgePrompts,
 } from './provider-metrics.js';
+export {
+  AnswerRelevanceMetric,
+  ContextPrecisionMetric,
+  ContextRecallMetric,
+  FaithfulnessMetric,
+  LlmAsJudgeMetric,
+  MAX_JUDGE_VOTES,
+  RefusalQualityMetric,
+} from './judged-metrics.js';
+export { JUDGE_PROMPTS_VERSION, judgePrompts } from './judge-prompts.js';
+export {
+  hasOptions,
+  type MetricContext,
+  type MetricEntry,
+  type MetricOptions,
+} from './metric-options.js';
+export {
+  ContainsAllMetric,
+  ContainsAnyMetric,
+  ContainsJsonMetric,
+  CostMetric,
+  EqualsMetric,
+  IsJsonMetric,
+  LatencyMetric,
+  LevenshteinMetric,
+  NotContainsMetric,
+  StartsWithMetric,
+} from './assertions.js';
 export {
   AnswerContainmentAtKMetric,
   DEFAULT_RETRIEVAL_K,

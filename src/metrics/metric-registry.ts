@@ -1,15 +1,24 @@
+import * as z from 'zod';
 import { MetricSpecError } from '../errors.js';
+import type { PriceBook } from '../price-book.js';
 import { debugType } from '../values.js';
-import { assertionMetrics } from './assertions.js';
+import { assertionMetrics, optionedAssertionMetrics } from './assertions.js';
 import { CitationGroundednessMetric } from './citation-groundedness.js';
 import { ContainsMetric } from './contains.js';
 import { ExactMatchMetric } from './exact-match.js';
 import { isMetric, type Metric } from './metric.js';
 import {
+  hasOptions,
+  parseMetricOptions,
+  type MetricContext,
+  type MetricEntry,
+  type MetricOptions,
+} from './metric-options.js';
+import { judgedMetricFactories } from './judged-metrics.js';
+import {
   BertScoreLikeMetric,
   CosineEmbeddingMetric,
-  LlmAsJudgeMetric,
-  RefusalQualityMetric,
+  PROVIDER_OF_METRIC,
 } from './provider-metrics.js';
 import type { EmbeddingsClient, JudgeClient } from '../providers/index.js';
 import { RegexMetric } from './regex.js';
@@ -18,10 +27,16 @@ import { trajectoryMetrics } from './trajectory.js';
 import { RougeLMetric } from './rouge-l.js';
 import { suggestKey } from '../suggest.js';
 
-/** Creates a fresh metric for each resolution. */
-export type MetricFactory = () => unknown;
+/**
+ * Creates a fresh metric for each resolution, with the options written beside its name (an empty
+ * object when none) and the folder relative paths in them are read from.
+ */
+export type MetricFactory = (options: MetricOptions, context: MetricContext) => unknown;
 
-/** The built-in metrics that need no provider; the provider-backed ones are added by alias too. */
+/**
+ * The built-in metrics that need no provider and take no options; the provider-backed ones and
+ * the ones with options are added by alias too.
+ */
 export const builtinMetrics = {
   'exact-match': () => new ExactMatchMetric(),
   contains: () => new ContainsMetric(),
@@ -35,53 +50,64 @@ export const builtinMetrics = {
 export type BuiltinMetricName = keyof typeof builtinMetrics;
 
 /** The provider-backed built-ins; available once a judge or embeddings client is configured. */
-const PROVIDER_METRICS: readonly string[] = [
-  'cosine-embedding',
-  'bertscore-like',
-  'llm-as-judge',
-  'refusal-quality',
-];
+const PROVIDER_METRICS: readonly string[] = Object.keys(PROVIDER_OF_METRIC);
 
-/** A metric spec: a Metric, or a registered / built-in name. */
-export type MetricSpec = Metric | string;
+/** A metric spec: a Metric, a registered / built-in name, or a name with its options. */
+export type MetricSpec = Metric | string | MetricEntry;
 
-/**
- * Resolves metric specs. User registrations win over built-ins, so a
- * team can replace `exact-match` with its own normalising variant.
- */
 export interface MetricProviders {
-  /** The shared judge client of llm-as-judge and refusal-quality. */
+  /** The shared judge client of the judged metrics (llm-as-judge, refusal-quality, the RAG ones). */
   readonly judge?: JudgeClient;
   /** The shared embeddings client of cosine-embedding and bertscore-like. */
   readonly embeddings?: EmbeddingsClient;
   /** Overrides the llm-as-judge prompt (placeholders {question}, {expected}, {actual}). */
   readonly judgePromptTemplate?: string;
+  /** How often each judged metric asks the judge per sample, unless its entry says. @defaultValue 1 */
+  readonly judgeVotes?: number;
   /** k of the retrieval metrics when a sample sets no `metadata.k`. @defaultValue 5 */
   readonly retrievalDefaultK?: number;
+  /** The price book the `cost` metric prices a SUT answer's tokens with (`costs:`). */
+  readonly prices?: PriceBook;
 }
 
+/**
+ * Resolves metric specs. User registrations win over built-ins, so a team can replace
+ * `exact-match` with its own normalising variant.
+ */
 export class MetricRegistry {
   private readonly registered = new Map<string, MetricFactory>();
   private readonly providerMetrics = new Map<string, MetricFactory>();
-  /** Built-ins that take settings (the retrieval metrics' default k). */
+  /** Built-ins that take settings or options (retrieval k, schemas, limits). */
   private readonly configured: ReadonlyMap<string, MetricFactory>;
 
   constructor(providers: MetricProviders = {}) {
     const { judge, embeddings } = providers;
-    this.configured = new Map(
-      Object.entries(retrievalMetricFactories(providers.retrievalDefaultK)),
-    );
+    this.configured = new Map<string, MetricFactory>([
+      ...Object.entries(retrievalMetricFactories(providers.retrievalDefaultK)).map(
+        ([name, make]): [string, MetricFactory] => [name, plain(name, make)],
+      ),
+      ...Object.entries(optionedAssertionMetrics(providers.prices ?? {})),
+    ]);
     if (embeddings !== undefined) {
-      this.providerMetrics.set('cosine-embedding', () => new CosineEmbeddingMetric(embeddings));
-      this.providerMetrics.set('bertscore-like', () => new BertScoreLikeMetric(embeddings));
-    }
-    if (judge !== undefined) {
       this.providerMetrics.set(
-        'llm-as-judge',
-        () => new LlmAsJudgeMetric(judge, providers.judgePromptTemplate),
+        'cosine-embedding',
+        plain('cosine-embedding', () => new CosineEmbeddingMetric(embeddings)),
       );
-      this.providerMetrics.set('refusal-quality', () => new RefusalQualityMetric(judge));
+      this.providerMetrics.set(
+        'bertscore-like',
+        plain('bertscore-like', () => new BertScoreLikeMetric(embeddings)),
+      );
     }
+    if (judge !== undefined)
+      for (const [name, factory] of Object.entries(
+        judgedMetricFactories(judge, {
+          votes: providers.judgeVotes ?? 1,
+          ...(providers.judgePromptTemplate === undefined
+            ? {}
+            : { template: providers.judgePromptTemplate }),
+        }),
+      ))
+        this.providerMetrics.set(name, factory);
   }
 
   register(name: string, factory: MetricFactory): this {
@@ -113,35 +139,58 @@ export class MetricRegistry {
 
   resolve(spec: unknown): Metric {
     if (isMetric(spec)) return spec;
-    if (typeof spec !== 'string' || spec === '') {
-      throw new MetricSpecError(
-        `Metric spec must be a Metric instance, FQCN, or alias string; got ${debugType(spec)}.`,
-      );
-    }
+    const entry = entryOf(spec);
+    const { name } = entry;
     const factory =
-      this.registered.get(spec) ??
-      this.providerMetrics.get(spec) ??
-      this.configured.get(spec) ??
-      (Object.hasOwn(builtinMetrics, spec) ? builtinMetrics[spec as BuiltinMetricName] : undefined);
-    if (factory === undefined && PROVIDER_METRICS.includes(spec)) {
+      this.registered.get(name) ??
+      this.providerMetrics.get(name) ??
+      this.configured.get(name) ??
+      (Object.hasOwn(builtinMetrics, name)
+        ? plain(name, builtinMetrics[name as BuiltinMetricName])
+        : undefined);
+    if (factory === undefined && PROVIDER_METRICS.includes(name)) {
+      const embeddingsMetric = PROVIDER_OF_METRIC[name] === 'embeddings';
       throw new MetricSpecError(
-        `Metric '${spec}' needs ${spec.includes('embedding') || spec.startsWith('bert') ? 'an embeddings' : 'an LLM judge'} provider: set providers.${spec.includes('embedding') || spec.startsWith('bert') ? 'embeddings' : 'judge'} in the config (or the EVAL_HARNESS_* / OPENAI_API_KEY variables), register your own '${spec}' under metrics:, or pass another --metric.`,
+        `Metric '${name}' needs ${embeddingsMetric ? 'an embeddings' : 'an LLM judge'} provider: set providers.${embeddingsMetric ? 'embeddings' : 'judge'} in the config (or the EVAL_HARNESS_* / OPENAI_API_KEY variables), register your own '${name}' under metrics:, or pass another --metric.`,
         { code: 'E_UNKNOWN_METRIC' },
       );
     }
     if (factory === undefined) {
-      const suggestion = suggestKey(spec, this.names());
+      const suggestion = suggestKey(name, this.names());
       throw new MetricSpecError(
-        `Metric '${spec}' does not exist: it is neither built in nor registered${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}. Known metrics: ${this.names().join(', ')}.`,
+        `Metric '${name}' does not exist: it is neither built in nor registered${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}. Known metrics: ${this.names().join(', ')}.`,
         { code: 'E_UNKNOWN_METRIC' },
       );
     }
-    const metric = factory();
+    const metric = factory(entry.options ?? {}, { baseDir: entry.baseDir ?? process.cwd() });
     if (!isMetric(metric)) {
       throw new MetricSpecError(
-        `Metric '${spec}' resolves to '${debugType(metric)}' which does not implement Metric (it needs a string name and a score(sample, actualOutput) function).`,
+        `Metric '${name}' resolves to '${debugType(metric)}' which does not implement Metric (it needs a string name and a score(sample, actualOutput) function).`,
       );
     }
     return metric;
   }
+}
+
+/** A spec as a name with options, or the error that says what a spec may be. */
+function entryOf(spec: unknown): MetricEntry {
+  if (typeof spec === 'string' && spec !== '') return { name: spec };
+  if (
+    spec !== null &&
+    typeof spec === 'object' &&
+    typeof (spec as MetricEntry).name === 'string' &&
+    (spec as MetricEntry).name !== ''
+  )
+    return spec as MetricEntry;
+  throw new MetricSpecError(
+    `Metric spec must be a Metric instance, an alias string or { name, options }; got ${debugType(spec)}.`,
+  );
+}
+
+/** A built-in that takes no options: any option given to it is refused, naming it. */
+function plain(name: string, make: () => Metric): MetricFactory {
+  return (options) => {
+    if (hasOptions(options)) parseMetricOptions(name, z.strictObject({}), options, []);
+    return make();
+  };
 }

@@ -17,5 +17,6 @@ export {
   createJudgeClient,
   type JudgeClient,
   type JudgeClientOptions,
+  type JudgeOptions,
   type JudgeResult,
 } from './judge-client.js';

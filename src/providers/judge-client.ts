@@ -9,23 +9,36 @@ export interface JudgeResult {
   readonly usage: ProviderUsage;
 }
 
+export interface JudgeOptions {
+  /**
+   * Which of a metric's votes this call is (0 for the first). Each vote is its own request with
+   * its own seed, so the response cache keeps one answer per vote rather than answering every
+   * vote with the first one's reply.
+   */
+  readonly vote?: number;
+}
+
 export interface JudgeClient {
-  judge(prompt: string): Promise<JudgeResult>;
+  judge(prompt: string, options?: JudgeOptions): Promise<JudgeResult>;
 }
 
 export type JudgeClientOptions = Omit<ProviderRequestOptions, 'operation'> & {
   readonly model: string;
 };
 
-/** An OpenAI-compatible chat-completions judge with deterministic settings. */
+/**
+ * An OpenAI-compatible chat-completions judge with deterministic settings: temperature 0 and a
+ * fixed seed per vote. Judges still vary between identical requests (batching on the provider's
+ * side); votes measure that variation instead of hiding it.
+ */
 export function createJudgeClient(options: JudgeClientOptions): JudgeClient {
   return {
-    async judge(prompt) {
+    async judge(prompt, { vote = 0 } = {}) {
       const response = await postJson(
         {
           model: options.model,
           temperature: 0,
-          seed: 42,
+          seed: 42 + vote,
           response_format: { type: 'json_object' },
           messages: [{ role: 'user', content: prompt }],
         },

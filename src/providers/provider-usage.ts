@@ -7,7 +7,12 @@ import { isPlainObject, nonNegativeFinite, tokenCount } from '../values.js';
  */
 export type ProviderUsage = Partial<
   Record<'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost_usd' | 'latency_ms', number>
-> & { model?: string; cached?: true };
+> & {
+  model?: string;
+  cached?: true;
+  /** How many calls the record sums (a judged metric's votes); one when absent. */
+  calls?: number;
+};
 
 export function extractUsage(body: unknown, model?: string): ProviderUsage {
   const usage: ProviderUsage = {};

@@ -41,6 +41,9 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
     cohorts: summary.cohorts,
     adversarial: summary.adversarial,
     macro_f1: summary.macroF1,
+    ...(summary.judgeDisagreement.length === 0
+      ? {}
+      : { judge_disagreement: summary.judgeDisagreement }),
   };
   const tail: Record<string, unknown> = {
     failures: report.failures.map((failure) => ({

@@ -172,6 +172,23 @@ export function renderMarkdownReport(
     if (repeated.some((name) => (summary.flakySamples[name] ?? []).length > 0)) lines.push('');
   }
 
+  // With judge votes: the scores the judge was least sure of, for a reader to look at first.
+  if (summary.judgeDisagreement.length > 0) {
+    lines.push(
+      '## Judge disagreement',
+      '',
+      "The judged scores whose votes differ most (the score is the votes' mean).",
+      '',
+      '| sample | metric | spread | votes |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const entry of summary.judgeDisagreement)
+      lines.push(
+        `| <code>${code(entry.sample_id)}</code> | ${markdownCell(entry.metric)} | ${entry.spread.toFixed(2)} | ${entry.votes.map((vote) => vote.toFixed(2)).join(', ')} |`,
+      );
+    lines.push('');
+  }
+
   if (report.budget !== undefined) {
     const budget = report.budget;
     lines.push(

@@ -49,7 +49,20 @@ export interface ReportSummary {
   readonly sampleAdversarial: readonly (SampleAdversarial | null)[];
   /** With `--repeat`: per metric, the ids of samples that passed in some repeats only. */
   readonly flakySamples: Readonly<Record<string, readonly string[]>>;
+  /** The judged scores whose votes disagree most (largest spread first); empty without votes. */
+  readonly judgeDisagreement: readonly JudgeDisagreement[];
 }
+
+/** One judged score whose votes differ: the sample, the metric, and the votes' scores. */
+export interface JudgeDisagreement {
+  readonly sample_id: string;
+  readonly metric: string;
+  readonly spread: number;
+  readonly votes: readonly number[];
+}
+
+/** How many of the most disputed judged scores a report lists. */
+export const MAX_JUDGE_DISAGREEMENTS = 10;
 
 /**
  * Metric names in first-seen order over sample scores, then those seen only in failures.
@@ -153,10 +166,14 @@ export function summarizeReport(report: EvalReport, options: SummaryOptions = {}
   }
 
   const usages: unknown[] = [];
+  const disputed = new DisputedScores(MAX_JUDGE_DISAGREEMENTS);
   for (const result of results)
     for (const scored of result.repeats ?? [result]) {
       if (scored.usage !== undefined) usages.push(sutUsage(scored.usage));
-      for (const score of scored.metricScores.values()) usages.push(score.details['usage']);
+      for (const [name, score] of scored.metricScores) {
+        usages.push(score.details['usage']);
+        disputed.offer(result.sample.id, name, score.details);
+      }
     }
   for (const failure of report.failures) usages.push(failure.details['usage']);
 
@@ -174,7 +191,31 @@ export function summarizeReport(report: EvalReport, options: SummaryOptions = {}
     sampleTags: tags,
     sampleAdversarial: results.map((result) => sampleAdversarial(result.sample)),
     flakySamples,
+    judgeDisagreement: disputed.list(),
   };
+}
+
+/**
+ * The judged scores with the widest spread of votes, kept to a fixed number as scores stream by,
+ * so a large run keeps no list per sample.
+ */
+class DisputedScores {
+  private readonly kept: JudgeDisagreement[] = [];
+  constructor(private readonly limit: number) {}
+
+  offer(sampleId: string, metric: string, details: Readonly<Record<string, unknown>>): void {
+    const spread = details['vote_spread'];
+    const votes = details['vote_scores'];
+    if (typeof spread !== 'number' || !(spread > 0) || !Array.isArray(votes)) return;
+    if (this.kept.length === this.limit && spread <= (this.kept.at(-1)?.spread ?? 0)) return;
+    this.kept.push({ sample_id: sampleId, metric, spread, votes: votes as number[] });
+    this.kept.sort((a, b) => b.spread - a.spread);
+    if (this.kept.length > this.limit) this.kept.pop();
+  }
+
+  list(): JudgeDisagreement[] {
+    return [...this.kept];
+  }
 }
 
 /**

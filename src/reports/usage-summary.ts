@@ -1,3 +1,4 @@
+import { priceBookCost, type PriceBook } from '../price-book.js';
 import { isPlainObject, nonNegativeFinite, tokenCount } from '../values.js';
 
 export interface UsageSummary {
@@ -32,10 +33,7 @@ export interface ModelUsage {
   cost_usd: number | null;
 }
 
-/** USD per million tokens, by model name as the config and providers name it. */
-export type PriceBook = Readonly<
-  Record<string, { readonly inputPerMillion: number; readonly outputPerMillion: number }>
->;
+export type { PriceBook };
 
 const TOKEN_FIELDS = ['prompt_tokens', 'completion_tokens', 'total_tokens'] as const;
 
@@ -123,25 +121,14 @@ function countModel(
   });
   const input = tokenCount(usage['prompt_tokens']) ?? 0;
   const output = tokenCount(usage['completion_tokens']) ?? 0;
-  entry.calls++;
+  const calls = tokenCount(usage['calls']);
+  entry.calls += calls !== undefined && calls > 0 ? calls : 1;
   entry.input_tokens += input;
   entry.output_tokens += output;
   const cost = priceBookCost(model, input, output, prices);
   if (cost === null) return null;
   entry.cost_usd = (entry.cost_usd ?? 0) + cost;
   return cost;
-}
-
-/** What `input` and `output` tokens of `model` cost by the price book; null when unpriced. */
-function priceBookCost(
-  model: string,
-  input: number,
-  output: number,
-  prices: PriceBook,
-): number | null {
-  const price = Object.hasOwn(prices, model) ? prices[model] : undefined;
-  if (price === undefined) return null;
-  return (input * price.inputPerMillion + output * price.outputPerMillion) / 1_000_000;
 }
 
 /**

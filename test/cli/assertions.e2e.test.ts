@@ -65,4 +65,47 @@ export default async ({ id }) => ANSWERS[id];
       prose: { 'contains-json': 0, 'is-json': 0 },
     });
   });
+
+  it('takes metric options from the config entry and from a sample check, a check inheriting the entry', async () => {
+    const dir = await makeWorkspace({
+      'capitals.yml': [
+        'name: capitals',
+        'samples:',
+        '  - { id: france, input: { q: France }, expected_output: Paris }',
+        '  - { id: italy, input: { q: Italy }, expected_output: Rome }',
+        // Its own target; with no options it keeps the entry's ignoreCase.
+        '  - { id: spain, input: { q: Spain }, expected_output: x, assert: [{ equals: madrid }] }',
+        // Its own options: case counts for this check.
+        '  - id: japan',
+        '    input: { q: Japan }',
+        '    expected_output: x',
+        '    assert: [{ name: equals, value: tokyo, ignoreCase: false }]',
+      ].join('\n'),
+      'sut.mjs': `const ANSWERS = { France: 'PARIS\\n', Italy: 'Milan', Spain: 'Madrid', Japan: 'Tokyo' };
+export default async ({ input }) => ANSWERS[input.q];
+`,
+      'eval-harness.config.json': JSON.stringify({
+        datasets: {
+          capitals: { path: 'capitals.yml', metrics: [{ name: 'equals', ignoreCase: true }] },
+        },
+        sut: { type: 'module', path: './sut.mjs' },
+      }),
+    });
+    const result = await runCli(['run', 'capitals', '--json', '--no-progress'], { cwd: dir });
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout);
+    const equals = Object.fromEntries(
+      report.samples.map(
+        (s: { id: string; scores: Record<string, { score: number; details: unknown }> }) => [
+          s.id,
+          s.scores['equals']?.score,
+        ],
+      ),
+    );
+    expect(equals).toEqual({ france: 1, italy: 0, spain: 1, japan: 0 });
+    expect(report.samples[0].scores['equals'].details).toMatchObject({
+      trim: true,
+      ignore_case: true,
+    });
+  });
 });

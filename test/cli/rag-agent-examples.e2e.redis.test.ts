@@ -98,7 +98,7 @@ describe('the RAG and agent examples', () => {
     expect(agent?.stdout).not.toContain('A-17"'); // tool arguments stay out
   });
 
-  it('checks the structured example against its JSON Schema, naming each error at its JSON pointer', async () => {
+  it('checks the structured example against its JSON Schema file and its cost limit, naming each schema error at its JSON pointer', async () => {
     const result = await runCli(
       ['run', 'structured.orders', '-c', 'examples/structured/eval-harness.config.ts', '--json'],
       { cwd: REPO_ROOT },
@@ -125,6 +125,13 @@ describe('the RAG and agent examples', () => {
       byId['order-chatty']['contains-json'].score,
     ]).toEqual([0, 1]);
     expect(report.metrics['contains-all'].mean).toBe(1);
+    // cost prices each answer's reported tokens: 120 in, 30 out is $0.000105; 200 out is over.
+    expect(byId['order-shipped']['cost'].details).toMatchObject({
+      max_usd: 0.0002,
+      model: 'order-model',
+    });
+    expect(byId['order-shipped']['cost'].details.cost_usd).toBeCloseTo(0.000105, 12);
+    expect(byId['order-chatty']['cost'].score).toBe(0);
   });
 
   it.each(EXAMPLES)('npm run $script runs the example from the README', async ({ script }) => {

@@ -20,7 +20,7 @@ describe('MetricRegistry', () => {
     const metric = new ExactMatchMetric();
     expect(registry.resolve(metric)).toBe(metric);
     expect(() => registry.resolve(['exact-match'])).toThrow(
-      'must be a Metric instance, FQCN, or alias string; got a list',
+      'must be a Metric instance, an alias string or { name, options }; got a list',
     );
     expect(() => registry.resolve('')).toThrow('must be a Metric instance');
     expect(() => registry.resolve('App\\NonExistent\\Metric')).toThrow('does not exist');
