@@ -6,6 +6,7 @@ import { benchCore } from './core.mjs';
 import { benchHtml } from './html.mjs';
 import { benchProducer } from './producer.mjs';
 import { benchQueue } from './queue.mjs';
+import { benchScale } from './scale.mjs';
 
 const suites = {
   core: benchCore,
@@ -13,6 +14,7 @@ const suites = {
   queue: benchQueue,
   cache: benchCache,
   html: benchHtml,
+  scale: benchScale,
 };
 const requested = process.argv.slice(2);
 const names = requested.length > 0 ? requested : Object.keys(suites);

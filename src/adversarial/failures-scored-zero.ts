@@ -12,7 +12,8 @@ export function failuresScoredZero(report: EvalReport): EvalReport {
     set.add(failure.metricName);
     failed.set(failure.sampleId, set);
   }
-  const sampleResults: SampleResult[] = report.sampleResults.map((result) => {
+  // An adversarial sweep is a few hundred samples at most: an array is fine here.
+  const sampleResults: SampleResult[] = [...report.sampleResults].map((result) => {
     const metrics = failed.get(result.sample.id);
     if (metrics === undefined) return result;
     const scores = new Map(result.metricScores);

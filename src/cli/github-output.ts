@@ -82,7 +82,7 @@ export async function writeCiOutput(ci: CiOutput, io: CliIo, report: CiReport): 
     if (left <= 0) break;
     const file = report.datasetFiles?.get(run.datasetName);
     const lines = file === undefined ? undefined : await readLines(file);
-    for (const sample of samplesBelowPassLine(run).slice(0, left)) {
+    for (const sample of samplesBelowPassLine(run, left).worst) {
       left--;
       const at =
         file === undefined

@@ -1,3 +1,4 @@
+import type { DatasetSample } from '../datasets/index.js';
 import { systemClock, type Clock } from '../clock.js';
 import {
   createBatchId,
@@ -35,7 +36,8 @@ import {
 import { isPlainObject, listIds } from '../values.js';
 import { DatasetBuilder } from './dataset-builder.js';
 import type { GoldenDataset } from './golden-dataset.js';
-import { ScoringPool, type ScoredSample } from './scoring-pool.js';
+import { SpoolResultStore } from './result-spool.js';
+import { ScoringPool, type ScoredSample, type ScoredSamples } from './scoring-pool.js';
 import { SpendMeter, type Budget } from './spend-meter.js';
 
 export interface RuntimeOptions {
@@ -55,7 +57,19 @@ export interface EvalEngineOptions {
   readonly clock?: Clock;
   readonly metrics?: MetricRegistry;
   readonly runtime?: RuntimeOptions;
+  /**
+   * Datasets with more samples than this keep their scored results in a temporary file until
+   * the reports are written, not in memory (a report then reads them back as it iterates).
+   * @defaultValue SPOOL_RESULTS_ABOVE
+   */
+  readonly spoolResultsAbove?: number;
 }
+
+/**
+ * Above this many samples a run's results go to disk: below it the file costs more than it
+ * saves (10,000 results are about 15 MB in memory).
+ */
+export const SPOOL_RESULTS_ABOVE = 10_000;
 
 /** Per-sample progress, for live displays; fires in every mode. */
 export interface SampleProgress {
@@ -147,9 +161,11 @@ export class EvalEngine {
   private readonly clock: Clock;
   private readonly runtime: Required<RuntimeOptions>;
   private readonly datasets = new Map<string, GoldenDataset>();
+  private readonly spoolResultsAbove: number;
 
   constructor(options: EvalEngineOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.spoolResultsAbove = options.spoolResultsAbove ?? SPOOL_RESULTS_ABOVE;
     this.metrics = options.metrics ?? new MetricRegistry();
     this.runtime = {
       raiseExceptions: options.runtime?.raiseExceptions ?? false,
@@ -234,6 +250,14 @@ export class EvalEngine {
         assertionMetrics: dataset.assertionMetrics,
         limit: this.runtime.metricConcurrency,
         repeat,
+        ...(dataset.samples.length > this.spoolResultsAbove
+          ? {
+              store: new SpoolResultStore(
+                dataset.samples.length,
+                (index) => dataset.samples[index] as DatasetSample,
+              ),
+            }
+          : {}),
         ...(meter === undefined && options.onSampleFinished === undefined
           ? {}
           : {
@@ -379,7 +403,7 @@ export class EvalEngine {
   private finish(
     dataset: GoldenDataset,
     startedAt: number,
-    scored: readonly (ScoredSample | undefined)[],
+    scored: ScoredSamples,
     run: {
       readonly end: ProducerLoopEnd;
       readonly repeat: number;
@@ -395,18 +419,23 @@ export class EvalEngine {
     },
   ): EvalReport {
     const { repeat, errors, attempts } = run;
-    const results: SampleResult[] = [];
+    // The scored samples by dataset index, read back from the store in dataset order; a
+    // resumed sample's result comes from the report it was kept from.
+    const order: number[] = [];
+    const kept = new Map<number, SampleResult>();
+    const calls = new Map<number, number>();
     const failures: SampleFailure[] = [];
     const sampleErrors: SampleError[] = [];
     const notRun: string[] = [];
     dataset.samples.forEach((sample, i) => {
-      const kept = run.resume?.get(sample.id) ?? undefined;
-      if (kept !== undefined) {
-        results.push(kept.result);
-        failures.push(...kept.failures);
+      const resumed = run.resume?.get(sample.id) ?? undefined;
+      if (resumed !== undefined) {
+        order.push(i);
+        kept.set(i, resumed.result);
+        failures.push(...resumed.failures);
         return;
       }
-      let calls = 0;
+      let made = 0;
       for (let r = 0; r < repeat; r++) {
         const unit = i * repeat + r;
         const error = errors.get(unit);
@@ -420,15 +449,19 @@ export class EvalEngine {
           });
           return;
         }
-        calls += attempts.get(unit) ?? 1;
+        made += attempts.get(unit) ?? 1;
       }
-      const done = scored[i];
-      if (done === undefined) {
+      if (!scored.has(i)) {
         notRun.push(sample.id);
         return;
       }
-      results.push(calls > repeat ? { ...done.result, attempts: calls } : done.result);
-      failures.push(...done.failures);
+      order.push(i);
+      if (made > repeat) calls.set(i, made);
+      failures.push(...scored.failures(i));
+    });
+    const results = scored.store.list(order, (i, result) => {
+      const made = calls.get(i);
+      return kept.get(i) ?? (made === undefined ? result : { ...result, attempts: made });
     });
     return createEvalReport({
       datasetName: dataset.name,
@@ -448,7 +481,7 @@ export class EvalEngine {
             budget: budgetOutcome(
               run.meter,
               run.end.status === 'budget-halted',
-              results.length,
+              order.length,
               dataset.samples.length,
             ),
           }),

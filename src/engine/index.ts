@@ -1,4 +1,5 @@
 export {
+  SPOOL_RESULTS_ABOVE,
   EvalEngine,
   type EvalEngineOptions,
   type FinishedSample,

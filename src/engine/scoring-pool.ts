@@ -3,12 +3,23 @@ import type { Metric } from '../metrics/index.js';
 import type { SampleFailure, SampleRepeat, SampleResult } from '../reports/index.js';
 import type { SutAnswer } from '../sut/index.js';
 import { createMetricScore, type MetricScore } from '../metrics/index.js';
+import { MemoryResultStore, type ResultStore } from './result-spool.js';
 import { scoreSample, type ScoringOptions } from './score-sample.js';
 
 /** One sample's scoring: its result (repeats combined) and the metric failures it captured. */
 export interface ScoredSample {
   readonly result: SampleResult;
   readonly failures: readonly SampleFailure[];
+}
+
+/** What a drained pool scored, by dataset sample index; results may be on disk. */
+export interface ScoredSamples {
+  /** Whether every repeat of sample `index` was scored. */
+  has(index: number): boolean;
+  /** The metric failures sample `index` captured (numbered by repeat with `--repeat`). */
+  failures(index: number): readonly SampleFailure[];
+  /** Where the results are: read them through `list`. */
+  readonly store: ResultStore;
 }
 
 /**
@@ -21,8 +32,15 @@ export interface ScoredSample {
  * repeat is scored on its own; a sample's result averages its repeats per metric and keeps them.
  */
 export class ScoringPool {
-  private readonly results: SampleResult[];
-  private readonly failuresBySample: SampleFailure[][];
+  /** Each sample's result once every repeat of it is scored. */
+  private readonly store: ResultStore;
+  /** Repeats of a sample scored so far, until its last one is (with `--repeat` only). */
+  private readonly partial = new Map<
+    number,
+    { units: SampleResult[]; failures: SampleFailure[][] }
+  >();
+  /** Failures by sample, only for samples that have any. */
+  private readonly failuresBySample = new Map<number, SampleFailure[]>();
   private readonly queue: { index: number; answer: SutAnswer }[] = [];
   private next = 0;
   private active = 0;
@@ -44,12 +62,12 @@ export class ScoringPool {
         failures: readonly SampleFailure[],
         unit: number,
       ) => void;
+      /** Where finished results wait for the report. @defaultValue memory */
+      readonly store?: ResultStore;
     },
     private readonly onScored?: (completed: number, failures: number) => void,
   ) {
-    const units = samples.length * this.repeat;
-    this.results = new Array<SampleResult>(units);
-    this.failuresBySample = new Array<SampleFailure[]>(units);
+    this.store = options.store ?? new MemoryResultStore();
   }
 
   /** Units scored so far. */
@@ -73,36 +91,48 @@ export class ScoringPool {
   }
 
   /**
-   * Every submitted output scored: per dataset sample, its result and captured metric failures,
-   * or undefined when not every repeat of it was scored (it errored or did not run). Throws the
-   * first strict-mode error.
+   * Every submitted output scored: which samples have every repeat scored, their failures, and
+   * the store their results are in. Throws the first strict-mode error.
    */
-  async drain(): Promise<(ScoredSample | undefined)[]> {
+  async drain(): Promise<ScoredSamples> {
     if (this.active > 0 || (this.next < this.queue.length && this.error === undefined)) {
       await new Promise<void>((resolve) => {
         this.idle = resolve;
       });
     }
     if (this.error !== undefined) throw this.error;
+    const { store, failuresBySample } = this;
+    return {
+      store,
+      has: (index) => store.has(index),
+      failures: (index) => failuresBySample.get(index) ?? [],
+    };
+  }
+
+  /** A scored unit: stored at once, or kept until its sample's other repeats are scored too. */
+  private keep(unit: number, result: SampleResult, failures: SampleFailure[]): void {
     const n = this.repeat;
-    return this.samples.map((_, i) => {
-      const units: SampleResult[] = [];
-      // A loop, not some(): the arrays are sparse, and array methods skip their holes.
-      for (let unit = i * n; unit < i * n + n; unit++) {
-        const result = this.results[unit];
-        if (result === undefined) return undefined;
-        units.push(result);
-      }
-      const failures = this.failuresBySample.slice(i * n, i * n + n);
-      return n === 1
-        ? { result: units[0] as SampleResult, failures: failures[0] ?? [] }
-        : {
-            result: combineRepeats(units),
-            failures: failures.flatMap((list, r) =>
-              (list ?? []).map((failure) => ({ ...failure, repeat: r + 1 })),
-            ),
-          };
-    });
+    if (n === 1) {
+      this.store.put(unit, result);
+      if (failures.length > 0) this.failuresBySample.set(unit, failures);
+      return;
+    }
+    const index = Math.floor(unit / n);
+    let partial = this.partial.get(index);
+    if (partial === undefined) {
+      partial = { units: new Array<SampleResult>(n), failures: new Array<SampleFailure[]>(n) };
+      this.partial.set(index, partial);
+    }
+    partial.units[unit % n] = result;
+    partial.failures[unit % n] = failures;
+    // A loop, not every(): the arrays are sparse, and array methods skip their holes.
+    for (let r = 0; r < n; r++) if (partial.units[r] === undefined) return;
+    this.partial.delete(index);
+    this.store.put(index, combineRepeats(partial.units));
+    const numbered = partial.failures.flatMap((list, r) =>
+      (list ?? []).map((failure) => ({ ...failure, repeat: r + 1 })),
+    );
+    if (numbered.length > 0) this.failuresBySample.set(index, numbered);
   }
 
   private pump(): void {
@@ -123,8 +153,7 @@ export class ScoringPool {
         failures,
       ).then(
         (result) => {
-          this.results[index] = result;
-          this.failuresBySample[index] = failures;
+          this.keep(index, result, failures);
           this.options.onUnitScored?.(result, failures, index);
           this.completed++;
           this.failureCount += failures.length;

@@ -75,30 +75,31 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 /**
- * Build the report's adversarial block. `aggregate(indexes)` returns the per-metric aggregates
- * over the given sample result indexes, so this module stays free of score bookkeeping.
+ * Build the report's adversarial block from the samples' adversarial metadata, in one pass.
+ * `aggregate(category)` returns the per-metric aggregates of that category's samples, so this
+ * module stays free of score bookkeeping.
  */
 export function summarizeAdversarial(
-  samples: readonly DatasetSample[],
-  aggregate: (sampleIndexes: readonly number[]) => Record<string, MetricAggregate>,
+  samples: Iterable<DatasetSample>,
+  aggregate: (category: string) => Record<string, MetricAggregate>,
 ): AdversarialSummary {
   const categories = new Map<
     string,
-    { label: string; severity: string | null; frameworks: Set<string>; indexes: number[] }
+    { label: string; severity: string | null; frameworks: Set<string>; count: number }
   >();
   const frameworks = new Map<string, { samples: number; categories: Set<string> }>();
   let total = 0;
-  samples.forEach((sample, index) => {
+  for (const sample of samples) {
     const adversarial = sampleAdversarial(sample);
-    if (adversarial === null) return;
+    if (adversarial === null) continue;
     total++;
     let entry = categories.get(adversarial.category);
     if (entry === undefined) {
-      entry = { label: adversarial.label, severity: null, frameworks: new Set(), indexes: [] };
+      entry = { label: adversarial.label, severity: null, frameworks: new Set(), count: 0 };
       categories.set(adversarial.category, entry);
     }
     entry.severity = higherSeverity(entry.severity, adversarial.severity);
-    entry.indexes.push(index);
+    entry.count++;
     for (const framework of adversarial.compliance_frameworks) {
       entry.frameworks.add(framework);
       let fw = frameworks.get(framework);
@@ -109,7 +110,7 @@ export function summarizeAdversarial(
       fw.samples++;
       fw.categories.add(adversarial.category);
     }
-  });
+  }
   return {
     total_samples: total,
     categories: [...categories.entries()]
@@ -118,9 +119,9 @@ export function summarizeAdversarial(
         category,
         label: entry.label,
         severity: entry.severity,
-        sample_count: entry.indexes.length,
+        sample_count: entry.count,
         compliance_frameworks: [...entry.frameworks].sort(compareCodePoints),
-        metrics: aggregate(entry.indexes),
+        metrics: aggregate(category),
       })),
     compliance_frameworks: [...frameworks.entries()]
       .sort(([a], [b]) => compareCodePoints(a, b))

@@ -1,3 +1,4 @@
+import { sampleTags } from '../datasets/index.js';
 import { EvalRunError, ReportFileError } from '../errors.js';
 import { AGGREGATE_NAMES, type AggregateName } from './aggregates.js';
 import { savedPassLines, type EvalReport } from './eval-report.js';
@@ -294,9 +295,9 @@ export function savedReportOf(report: EvalReport, summary: ReportSummary): Saved
     metrics: summary.metrics,
     macro_f1: summary.macroF1,
     cohorts: summary.cohorts.map((cohort) => ({ ...cohort })),
-    samples: report.sampleResults.map((result, index) => ({
+    samples: Array.from(report.sampleResults, (result) => ({
       id: result.sample.id,
-      tags: summary.sampleTags[index] ?? [],
+      tags: sampleTags(result.sample),
       actual_output: result.actualOutput,
       scores: Object.fromEntries(
         [...result.metricScores].map(([name, score]) => [name, { score: score.score }]),

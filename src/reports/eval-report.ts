@@ -42,6 +42,16 @@ export interface SampleRepeat extends ReportedParts {
   readonly metricScores: ReadonlyMap<string, MetricScore>;
 }
 
+/**
+ * The scored samples of a report, in dataset order. A plain array for small runs and reports
+ * built in code; a large run's engine spools them to disk and reads each back as it is iterated,
+ * so a report of a million samples does not hold a million result objects. Read it in one pass
+ * where you can: each iteration of a spooled list reads the file again.
+ */
+export interface SampleResultList extends Iterable<SampleResult> {
+  readonly length: number;
+}
+
 /** A metric that threw on a sample, captured instead of aborting the run. */
 export interface SampleFailure {
   readonly sampleId: string;
@@ -88,7 +98,7 @@ export interface EvalReport {
   /** Epoch seconds, fractional. */
   readonly startedAt: number;
   readonly finishedAt: number;
-  readonly sampleResults: readonly SampleResult[];
+  readonly sampleResults: SampleResultList;
   readonly failures: readonly SampleFailure[];
   /** With a spending budget. */
   readonly budget?: BudgetOutcome;
@@ -121,7 +131,7 @@ export function createEvalReport(report: {
   datasetName: string;
   startedAt: number;
   finishedAt: number;
-  sampleResults: readonly SampleResult[];
+  sampleResults: SampleResultList;
   failures: readonly SampleFailure[];
   budget?: BudgetOutcome;
   status?: RunStatus;

@@ -14,6 +14,7 @@ export {
   type BudgetOutcome,
   type SampleRepeat,
   type SampleResult,
+  type SampleResultList,
 } from './eval-report.js';
 export {
   AGGREGATE_NAMES,

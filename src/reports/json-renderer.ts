@@ -1,4 +1,6 @@
+import { sampleTags } from '../datasets/index.js';
 import { ReportSchemaError } from '../errors.js';
+import { sampleAdversarial } from './adversarial-summary.js';
 import { findIllFormedString } from '../values.js';
 import {
   datasetSampleCount,
@@ -68,15 +70,11 @@ function headAndTail(report: EvalReport, summary: ReportSummary, extras: ReportJ
   return { head, tail };
 }
 
-function sampleRow(
-  result: SampleResult,
-  index: number,
-  summary: ReportSummary,
-): Record<string, unknown> {
+function sampleRow(result: SampleResult): Record<string, unknown> {
   return {
     id: result.sample.id,
-    tags: summary.sampleTags[index] ?? [],
-    adversarial: summary.sampleAdversarial[index] ?? null,
+    tags: sampleTags(result.sample),
+    adversarial: sampleAdversarial(result.sample),
     ...answerFields(result),
     ...(result.repeats === undefined ? {} : { repeats: result.repeats.map(answerFields) }),
     ...(result.attempts === undefined ? {} : { attempts: result.attempts }),
@@ -111,7 +109,7 @@ export function buildReportJson(
   const { head, tail } = headAndTail(report, summary, extras);
   return {
     ...head,
-    samples: report.sampleResults.map((result, i) => sampleRow(result, i, summary)),
+    samples: Array.from(report.sampleResults, sampleRow),
     ...tail,
   };
 }
@@ -132,7 +130,7 @@ export function renderJsonReportChunks(
 ): Iterable<string> {
   const { head, tail } = headAndTail(report, summary, extras);
   const badPath =
-    findIllFormedString(head) ?? findIllFormedString(tail) ?? firstIllFormedSample(report, summary);
+    findIllFormedString(head) ?? findIllFormedString(tail) ?? firstIllFormedSample(report);
   if (badPath !== undefined) {
     throw new ReportSchemaError(
       `Failed to encode report as JSON: malformed UTF-8 at ${badPath}. The report contained values that cannot be serialised (most often invalid UTF-8 in actual_output or metric details).`,
@@ -147,13 +145,11 @@ export function renderJsonReportChunks(
       yield ',\n    "samples": []';
     } else {
       yield ',\n    "samples": [';
-      for (let i = 0; i < results.length; i++) {
-        const row = JSON.stringify(
-          sampleRow(results[i] as SampleResult, i, summary),
-          null,
-          4,
-        ).replace(/\n/g, '\n        ');
-        yield `${i === 0 ? '' : ','}\n        ${row}`;
+      let first = true;
+      for (const result of results) {
+        const row = JSON.stringify(sampleRow(result), null, 4).replace(/\n/g, '\n        ');
+        yield `${first ? '' : ','}\n        ${row}`;
+        first = false;
       }
       yield '\n    ]';
     }
@@ -173,9 +169,10 @@ export function renderJsonReport(
   return [...renderJsonReportChunks(report, summary, extras)].join('');
 }
 
-function firstIllFormedSample(report: EvalReport, summary: ReportSummary): string | undefined {
-  for (let i = 0; i < report.sampleResults.length; i++) {
-    const result = report.sampleResults[i] as SampleResult;
+function firstIllFormedSample(report: EvalReport): string | undefined {
+  let i = -1;
+  for (const result of report.sampleResults) {
+    i++;
     if (!result.actualOutput.isWellFormed() || !result.sample.id.isWellFormed())
       return `$.samples[${i}]`;
     for (const [r, repeat] of (result.repeats ?? []).entries()) {
@@ -193,15 +190,13 @@ function firstIllFormedSample(report: EvalReport, summary: ReportSummary): strin
       const found = findIllFormedString(score.details, `$.samples[${i}].scores.${name}.details`);
       if (found !== undefined) return found;
     }
-    const tags = summary.sampleTags[i];
-    if (tags !== undefined && tags.some((tag) => !tag.isWellFormed()))
-      return `$.samples[${i}].tags`;
+    if (sampleTags(result.sample).some((tag) => !tag.isWellFormed())) return `$.samples[${i}].tags`;
     if (result.retrieved?.some((item) => !item.id.isWellFormed()))
       return `$.samples[${i}].retrieved_ids`;
     if (result.trajectory?.some((step) => !step.tool.isWellFormed()))
       return `$.samples[${i}].tools`;
     const adversarial = findIllFormedString(
-      summary.sampleAdversarial[i] ?? null,
+      sampleAdversarial(result.sample),
       `$.samples[${i}].adversarial`,
     );
     if (adversarial !== undefined) return adversarial;

@@ -2,7 +2,6 @@ import type { ReportSelection } from '../datasets/index.js';
 import { durationSeconds, runOutcomeLine, type EvalReport } from './eval-report.js';
 import { samplesBelowPassLine } from './below-pass-line.js';
 import { PASS_THRESHOLD, type MetricAggregate } from './aggregates.js';
-import { sampleThresholds } from '../datasets/index.js';
 import type { ReportSummary } from './report-summary.js';
 import type { ScoreGateResult } from './score-gate.js';
 import type { UsageSummary } from './usage-summary.js';
@@ -46,7 +45,7 @@ export function renderMarkdownReport(
   ];
   for (const name of summary.metricNames) {
     lines.push(
-      `| ${markdownCell(name)} | ${passLineCell(report, name)} | ${aggregateCells(summary.metrics[name])} |`,
+      `| ${markdownCell(name)} | ${passLineCell(report, summary, name)} | ${aggregateCells(summary.metrics[name])} |`,
     );
   }
   lines.push(
@@ -265,11 +264,9 @@ export function renderMarkdownReport(
 }
 
 /** A metric's pass line as `>= 0.7`; `(per sample)` is added when samples set their own. */
-function passLineCell(report: EvalReport, metric: string): string {
+function passLineCell(report: EvalReport, summary: ReportSummary, metric: string): string {
   const line = report.passLines[metric] ?? PASS_THRESHOLD;
-  const own = report.sampleResults.some(
-    (result) => sampleThresholds(result.sample)[metric] !== undefined,
-  );
+  const own = summary.metricsWithOwnLines.has(metric);
   return `>= ${line}${own ? ' (some samples set their own)' : ''}`;
 }
 
@@ -284,11 +281,10 @@ const ANSWER_CHARS = 80;
  * actual answers on one line each.
  */
 function belowPassLineSection(report: EvalReport, maxRows: number): string[] {
-  const rows = samplesBelowPassLine(report);
-  if (rows.length === 0) return [];
-  const shown = rows.slice(0, Math.max(0, maxRows));
+  const { worst: shown, total } = samplesBelowPassLine(report, Math.max(0, maxRows));
+  if (total === 0) return [];
   const out = [
-    `## Samples below the pass line (${rows.length})`,
+    `## Samples below the pass line (${total})`,
     '',
     '| sample | below the line | expected | actual |',
     '| --- | --- | --- | --- |',
@@ -297,8 +293,8 @@ function belowPassLineSection(report: EvalReport, maxRows: number): string[] {
         `| <code>${code(row.id)}</code> | ${markdownCell(row.why.join('; '))} | ${markdownCell(cut(row.expected))} | ${markdownCell(cut(row.actual))} |`,
     ),
   ];
-  if (rows.length > shown.length)
-    out.push('', `… and ${rows.length - shown.length} more (--max-rows to show more).`);
+  if (total > shown.length)
+    out.push('', `… and ${total - shown.length} more (--max-rows to show more).`);
   out.push('');
   return out;
 }

@@ -1,5 +1,6 @@
-import { sampleTags } from '../datasets/index.js';
+import { sampleTags, sampleThresholds, type DatasetSample } from '../datasets/index.js';
 import {
+  ScoreColumn,
   aggregateScores,
   histogram,
   type HistogramBucket,
@@ -10,10 +11,9 @@ import {
   sampleAdversarial,
   summarizeAdversarial,
   type AdversarialSummary,
-  type SampleAdversarial,
 } from './adversarial-summary.js';
-import { passLineOf, type EvalReport } from './eval-report.js';
-import { summarizeUsage, type PriceBook, type UsageSummary } from './usage-summary.js';
+import { passLineOf, type EvalReport, type SampleResult } from './eval-report.js';
+import { UsageTally, type PriceBook, type UsageSummary } from './usage-summary.js';
 import type { SutUsage } from '../sut/index.js';
 
 /** A SUT's usage in the providers' shape, so one summary counts both. */
@@ -45,12 +45,12 @@ export interface ReportSummary {
   readonly adversarial: AdversarialSummary;
   /** Mean pass rate over the metrics that have at least one score (a "macro" pass rate). */
   readonly macroF1: number;
-  readonly sampleTags: readonly string[][];
-  readonly sampleAdversarial: readonly (SampleAdversarial | null)[];
   /** With `--repeat`: per metric, the ids of samples that passed in some repeats only. */
   readonly flakySamples: Readonly<Record<string, readonly string[]>>;
   /** The judged scores whose votes disagree most (largest spread first); empty without votes. */
   readonly judgeDisagreement: readonly JudgeDisagreement[];
+  /** Metrics for which some sample sets its own pass line (`metadata.thresholds`, a check). */
+  readonly metricsWithOwnLines: ReadonlySet<string>;
 }
 
 /** One judged score whose votes differ: the sample, the metric, and the votes' scores. */
@@ -80,119 +80,193 @@ export interface SummaryOptions {
   readonly prices?: PriceBook;
 }
 
-export function summarizeReport(report: EvalReport, options: SummaryOptions = {}): ReportSummary {
-  const metricNames = reportMetricNames(report);
-  const results = report.sampleResults;
+/** Score columns by metric name, for one group of samples (all, a cohort, a category). */
+type ColumnsByMetric = Map<string, ScoreColumn>;
 
-  // Each score with the pass line it is held to: the sample's own, else the metric's.
-  const scoresOf = (
-    name: string,
-    indexes?: readonly number[],
-  ): { scores: number[]; lines: number[] } => {
-    const scores: number[] = [];
-    const lines: number[] = [];
-    const pick = (i: number): void => {
-      const result = results[i];
-      const score = result?.metricScores.get(name);
-      if (result === undefined || score === undefined) return;
-      scores.push(score.score);
-      lines.push(passLineOf(report, result.sample, name));
-    };
-    if (indexes === undefined) for (let i = 0; i < results.length; i++) pick(i);
-    else for (const i of indexes) pick(i);
-    return { scores, lines };
-  };
-  const aggregatesFor = (indexes?: readonly number[]): Record<string, MetricAggregate> => {
-    const out: Record<string, MetricAggregate> = {};
-    for (const name of metricNames) {
-      const { scores, lines } = scoresOf(name, indexes);
-      out[name] = aggregateScores(scores, lines);
+function addScore(group: ColumnsByMetric, name: string, score: number, line: number): void {
+  let column = group.get(name);
+  if (column === undefined) {
+    column = new ScoreColumn();
+    group.set(name, column);
+  }
+  column.add(score, line);
+}
+
+/** pass_all / pass_any bookkeeping of one metric over the samples' repeats. */
+interface RepeatTally {
+  scored: number;
+  all: number;
+  any: number;
+  flaky: string[];
+}
+
+/**
+ * The summary of a report in one pass over its samples (a spooled report is read once): each
+ * metric's scores go into compact columns (overall, per cohort, per adversarial category), from
+ * which aggregates, histograms and pass rates are computed; no sample object is kept.
+ */
+export function summarizeReport(report: EvalReport, options: SummaryOptions = {}): ReportSummary {
+  const seen = new Set<string>();
+  const overall: ColumnsByMetric = new Map();
+  const cohortColumns = new Map<string, { count: number; columns: ColumnsByMetric }>();
+  const untagged = { count: 0, columns: new Map() as ColumnsByMetric };
+  const categoryColumns = new Map<string, ColumnsByMetric>();
+  const adversarialSamples: DatasetSample[] = [];
+  const repeatTallies = new Map<string, RepeatTally>();
+  let repeated = false;
+  const usage = new UsageTally(options.prices);
+  const disputed = new DisputedScores(MAX_JUDGE_DISAGREEMENTS);
+  const metricsWithOwnLines = new Set<string>();
+
+  for (const result of report.sampleResults) {
+    const { sample } = result;
+    for (const name of Object.keys(sampleThresholds(sample))) metricsWithOwnLines.add(name);
+    const tags = sampleTags(sample);
+    const groups: { count: number; columns: ColumnsByMetric }[] = [];
+    if (tags.length === 0) groups.push(untagged);
+    for (const tag of tags) {
+      let cohort = cohortColumns.get(tag);
+      if (cohort === undefined) {
+        cohort = { count: 0, columns: new Map() };
+        cohortColumns.set(tag, cohort);
+      }
+      groups.push(cohort);
     }
+    for (const group of groups) group.count++;
+    const adversarial = sampleAdversarial(sample);
+    let category: ColumnsByMetric | undefined;
+    if (adversarial !== null) {
+      adversarialSamples.push(sample);
+      category = categoryColumns.get(adversarial.category);
+      if (category === undefined) {
+        category = new Map();
+        categoryColumns.set(adversarial.category, category);
+      }
+    }
+    for (const [name, score] of result.metricScores) {
+      seen.add(name);
+      const line = passLineOf(report, sample, name);
+      addScore(overall, name, score.score, line);
+      for (const group of groups) addScore(group.columns, name, score.score, line);
+      if (category !== undefined) addScore(category, name, score.score, line);
+    }
+    if (result.repeats !== undefined) repeated = true;
+    tallyRepeats(report, result, repeatTallies);
+    for (const scored of result.repeats ?? [result]) {
+      if (scored.usage !== undefined) usage.add(sutUsage(scored.usage));
+      for (const [name, score] of scored.metricScores) {
+        usage.add(score.details['usage']);
+        disputed.offer(sample.id, name, score.details);
+      }
+    }
+  }
+  for (const failure of report.failures) {
+    seen.add(failure.metricName);
+    usage.add(failure.details['usage']);
+  }
+  const metricNames = [...seen];
+
+  const aggregatesOf = (group: ColumnsByMetric | undefined): Record<string, MetricAggregate> => {
+    const out: Record<string, MetricAggregate> = {};
+    for (const name of metricNames)
+      out[name] = group?.get(name)?.aggregate() ?? aggregateScores([]);
     return out;
   };
 
-  const allScores = new Map(metricNames.map((name) => [name, scoresOf(name)]));
-  const repeated = results.some((result) => result.repeats !== undefined);
   const flakySamples: Record<string, string[]> = {};
   const metrics: Record<string, MetricAggregate> = {};
   const distributions: Record<string, HistogramBucket[]> = {};
   let passRateSum = 0;
   let scoredMetrics = 0;
   for (const name of metricNames) {
-    const { scores, lines } = allScores.get(name) ?? { scores: [], lines: [] };
-    const aggregate = aggregateScores(scores, lines);
+    const column = overall.get(name);
+    const aggregate = column?.aggregate() ?? aggregateScores([]);
     if (repeated) {
-      const over = repeatAggregates(report, name);
-      metrics[name] = { ...aggregate, ...over.aggregates };
-      flakySamples[name] = over.flaky;
+      const tally = repeatTallies.get(name) ?? { scored: 0, all: 0, any: 0, flaky: [] };
+      metrics[name] = {
+        ...aggregate,
+        pass_all: tally.scored === 0 ? 0 : tally.all / tally.scored,
+        pass_any: tally.scored === 0 ? 0 : tally.any / tally.scored,
+        flaky_samples: tally.flaky.length,
+      };
+      flakySamples[name] = tally.flaky;
     } else {
       metrics[name] = aggregate;
     }
-    distributions[name] = histogram(scores);
-    if (scores.length > 0) {
+    distributions[name] = histogram(column?.scores() ?? []);
+    if ((column?.count ?? 0) > 0) {
       passRateSum += aggregate.pass_rate;
       scoredMetrics++;
     }
   }
 
-  const tags = results.map((result) => sampleTags(result.sample));
-  const cohortIndexes = new Map<string, number[]>();
-  const untagged: number[] = [];
-  tags.forEach((sampleTagList, index) => {
-    if (sampleTagList.length === 0) untagged.push(index);
-    for (const tag of sampleTagList) {
-      const list = cohortIndexes.get(tag);
-      if (list === undefined) cohortIndexes.set(tag, [index]);
-      else list.push(index);
-    }
-  });
-  const cohorts: CohortSummary[] = [...cohortIndexes.entries()]
+  const cohorts: CohortSummary[] = [...cohortColumns.entries()]
     .sort(([a], [b]) => compareCodePoints(a, b))
-    .map(([tag, indexes]) => ({
+    .map(([tag, cohort]) => ({
       name: tag,
       label: tag,
       is_untagged: false,
-      sample_count: indexes.length,
-      metrics: aggregatesFor(indexes),
+      sample_count: cohort.count,
+      metrics: aggregatesOf(cohort.columns),
     }));
-  if (untagged.length > 0) {
+  if (untagged.count > 0) {
     cohorts.push({
       name: null,
       label: '(untagged)',
       is_untagged: true,
-      sample_count: untagged.length,
-      metrics: aggregatesFor(untagged),
+      sample_count: untagged.count,
+      metrics: aggregatesOf(untagged.columns),
     });
   }
-
-  const usages: unknown[] = [];
-  const disputed = new DisputedScores(MAX_JUDGE_DISAGREEMENTS);
-  for (const result of results)
-    for (const scored of result.repeats ?? [result]) {
-      if (scored.usage !== undefined) usages.push(sutUsage(scored.usage));
-      for (const [name, score] of scored.metricScores) {
-        usages.push(score.details['usage']);
-        disputed.offer(result.sample.id, name, score.details);
-      }
-    }
-  for (const failure of report.failures) usages.push(failure.details['usage']);
 
   return {
     metricNames,
     metrics,
     distributions,
-    usage: summarizeUsage(usages, options.prices),
+    usage: usage.summary(),
     cohorts,
-    adversarial: summarizeAdversarial(
-      results.map((result) => result.sample),
-      aggregatesFor,
+    adversarial: summarizeAdversarial(adversarialSamples, (name) =>
+      aggregatesOf(categoryColumns.get(name)),
     ),
     macroF1: scoredMetrics === 0 ? 0 : passRateSum / scoredMetrics,
-    sampleTags: tags,
-    sampleAdversarial: results.map((result) => sampleAdversarial(result.sample)),
     flakySamples,
     judgeDisagreement: disputed.list(),
+    metricsWithOwnLines,
   };
+}
+
+/**
+ * pass_all, pass_any and the flaky samples per metric over one sample's repeats (a sample without
+ * repeats is its own single repeat). A repeat in which the metric failed to score counts as not
+ * passed; a metric no repeat scored is left out for the sample.
+ */
+function tallyRepeats(
+  report: EvalReport,
+  result: SampleResult,
+  tallies: Map<string, RepeatTally>,
+): void {
+  const repeats = result.repeats ?? [result];
+  const names = new Set<string>();
+  for (const repeat of repeats) for (const name of repeat.metricScores.keys()) names.add(name);
+  for (const name of names) {
+    const line = passLineOf(report, result.sample, name);
+    let passedAll = true;
+    let passedAny = false;
+    for (const repeat of repeats) {
+      const passed = (repeat.metricScores.get(name)?.score ?? -1) >= line;
+      passedAll &&= passed;
+      passedAny ||= passed;
+    }
+    let tally = tallies.get(name);
+    if (tally === undefined) {
+      tally = { scored: 0, all: 0, any: 0, flaky: [] };
+      tallies.set(name, tally);
+    }
+    tally.scored++;
+    if (passedAll) tally.all++;
+    if (passedAny) tally.any++;
+    if (passedAny && !passedAll) tally.flaky.push(result.sample.id);
+  }
 }
 
 /**
@@ -216,41 +290,4 @@ class DisputedScores {
   list(): JudgeDisagreement[] {
     return [...this.kept];
   }
-}
-
-/**
- * pass_all, pass_any and the flaky samples of one metric over the samples' repeats. A repeat in
- * which the metric failed to score counts as not passed; samples it never scored are left out.
- */
-function repeatAggregates(
-  report: EvalReport,
-  name: string,
-): {
-  aggregates: Pick<MetricAggregate, 'pass_all' | 'pass_any' | 'flaky_samples'>;
-  flaky: string[];
-} {
-  let scored = 0;
-  let all = 0;
-  let any = 0;
-  const flaky: string[] = [];
-  for (const result of report.sampleResults) {
-    const repeats = result.repeats ?? [result];
-    const line = passLineOf(report, result.sample, name);
-    const passes = repeats.map((repeat) => (repeat.metricScores.get(name)?.score ?? -1) >= line);
-    if (!repeats.some((repeat) => repeat.metricScores.has(name))) continue;
-    scored++;
-    const passedAll = passes.every(Boolean);
-    const passedAny = passes.some(Boolean);
-    if (passedAll) all++;
-    if (passedAny) any++;
-    if (passedAny && !passedAll) flaky.push(result.sample.id);
-  }
-  return {
-    aggregates: {
-      pass_all: scored === 0 ? 0 : all / scored,
-      pass_any: scored === 0 ? 0 : any / scored,
-      flaky_samples: flaky.length,
-    },
-    flaky,
-  };
 }

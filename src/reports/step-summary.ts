@@ -43,14 +43,14 @@ export function renderStepSummary(input: {
         '',
       );
     }
-    const short = samplesBelowPassLine(report);
-    if (short.length > 0)
+    const short = samplesBelowPassLine(report, STEP_SUMMARY_ROWS);
+    if (short.total > 0)
       lines.push(
-        `Samples below the pass line: ${short.length}, worst first:`,
+        `Samples below the pass line: ${short.total}, worst first:`,
         '',
-        ...short.slice(0, STEP_SUMMARY_ROWS).map(shortLine),
-        ...(short.length > STEP_SUMMARY_ROWS
-          ? [`- … and ${short.length - STEP_SUMMARY_ROWS} more`]
+        ...short.worst.map(shortLine),
+        ...(short.total > STEP_SUMMARY_ROWS
+          ? [`- … and ${short.total - STEP_SUMMARY_ROWS} more`]
           : []),
         '',
       );

@@ -43,7 +43,14 @@ const TOKEN_FIELDS = ['prompt_tokens', 'completion_tokens', 'total_tokens'] as c
  * provider reported itself is taken as is, never priced again.
  */
 export function summarizeUsage(usages: Iterable<unknown>, prices: PriceBook = {}): UsageSummary {
-  const summary: UsageSummary = {
+  const tally = new UsageTally(prices);
+  for (const usage of usages) tally.add(usage);
+  return tally.summary();
+}
+
+/** Usage summed as it is seen, so a report's summary keeps no list of usage records. */
+export class UsageTally {
+  private readonly totals: UsageSummary = {
     observations: 0,
     prompt_tokens: 0,
     completion_tokens: 0,
@@ -58,11 +65,15 @@ export function summarizeUsage(usages: Iterable<unknown>, prices: PriceBook = {}
     },
     latency_ms: { count: 0, total: 0, mean: 0, max: 0 },
   };
-  for (const usage of usages) {
-    if (!isPlainObject(usage)) continue;
+
+  constructor(private readonly prices: PriceBook = {}) {}
+
+  add(usage: unknown): void {
+    if (!isPlainObject(usage)) return;
+    const summary = this.totals;
     if (usage['cached'] === true) {
       summary.cached_calls = (summary.cached_calls ?? 0) + 1;
-      continue;
+      return;
     }
     let observed = false;
     for (const field of TOKEN_FIELDS) {
@@ -80,7 +91,7 @@ export function summarizeUsage(usages: Iterable<unknown>, prices: PriceBook = {}
     }
     const model = usage['model'];
     if (typeof model === 'string' && model !== '') {
-      const priced = countModel(summary, model, usage, prices);
+      const priced = countModel(summary, model, usage, this.prices);
       if (cost === undefined && priced !== null) {
         summary.cost_usd += priced;
         summary.reported.cost_usd++;
@@ -96,13 +107,18 @@ export function summarizeUsage(usages: Iterable<unknown>, prices: PriceBook = {}
     }
     if (observed) summary.observations++;
   }
-  summary.latency_ms.mean =
-    summary.latency_ms.count === 0 ? 0 : summary.latency_ms.total / summary.latency_ms.count;
-  if (summary.by_model !== undefined)
-    summary.unpriced_models = Object.keys(summary.by_model).filter(
-      (name) => summary.by_model?.[name]?.cost_usd === null,
-    );
-  return summary;
+
+  /** The summary of everything added so far. */
+  summary(): UsageSummary {
+    const summary = structuredClone(this.totals);
+    summary.latency_ms.mean =
+      summary.latency_ms.count === 0 ? 0 : summary.latency_ms.total / summary.latency_ms.count;
+    if (summary.by_model !== undefined)
+      summary.unpriced_models = Object.keys(summary.by_model).filter(
+        (name) => summary.by_model?.[name]?.cost_usd === null,
+      );
+    return summary;
+  }
 }
 
 /** Count one call of `model`; returns its price-book cost, or null when it has no price. */

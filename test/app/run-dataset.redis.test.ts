@@ -71,7 +71,7 @@ describe('runDataset, the application layer', () => {
     ],
   ] as const)('runs a config dataset %s and applies its gates', async (_mode, batch, workers) => {
     const { outcome, checkpoints } = await runIn(batch, workers);
-    expect(outcome.report.sampleResults.map((r) => r.actualOutput)).toEqual([
+    expect([...outcome.report.sampleResults].map((r) => r.actualOutput)).toEqual([
       'answer 0',
       'answer 1',
       'answer 2',
@@ -102,7 +102,7 @@ describe('runDataset, the application layer', () => {
         },
         { dataset, source: { kind: 'sut', runner: await resolveRunner(loaded, undefined, cwd) } },
       );
-      expect(report.sampleResults.map((r) => r.actualOutput).at(-1)).toBe('wrong');
+      expect([...report.sampleResults].map((r) => r.actualOutput).at(-1)).toBe('wrong');
     } finally {
       await worker.stop();
     }

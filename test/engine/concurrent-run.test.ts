@@ -37,12 +37,12 @@ describe('concurrent mode (EvalEngine.run with the in-process transport)', () =>
     };
     const report = await engineWith(12).run('ds', runner, { batch: concurrent() });
     expect(maxInFlight).toBe(4);
-    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(
+    expect([...report.sampleResults].map((r) => r.sample.id)).toEqual(
       Array.from({ length: 12 }, (_, i) => `s${i}`),
     );
-    expect(report.sampleResults.every((r) => r.metricScores.get('exact-match')?.score === 1)).toBe(
-      true,
-    );
+    expect(
+      [...report.sampleResults].every((r) => r.metricScores.get('exact-match')?.score === 1),
+    ).toBe(true);
   });
 
   it('starts scoring an output before later samples are called', async () => {
@@ -102,7 +102,7 @@ describe('concurrent mode (EvalEngine.run with the in-process transport)', () =>
       progress: reporter,
     });
     expect(report.status).toBe('stopped-on-error');
-    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s0']);
+    expect([...report.sampleResults].map((r) => r.sample.id)).toEqual(['s0']);
     expect(report.sampleErrors).toEqual([
       {
         sampleId: 's1',
@@ -122,7 +122,7 @@ describe('concurrent mode (EvalEngine.run with the in-process transport)', () =>
     };
     const report = await engineWith(4).run('ds', throwing, { batch: concurrent() });
     // Four went out at once: the others finish and are scored, s2 is the error.
-    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s0', 's1', 's3']);
+    expect([...report.sampleResults].map((r) => r.sample.id)).toEqual(['s0', 's1', 's3']);
     expect(report.sampleErrors.map((e) => e.error)).toEqual([
       "System-under-test failed for sample 's2': model offline",
     ]);
@@ -170,7 +170,7 @@ describe('concurrent mode, rolling dispatch', () => {
     expect(report.sampleErrors.map((e) => e.sampleId)).toEqual(['s1']);
     // The samples in flight were not cancelled: they finished and were scored.
     expect(cancelled).toEqual([]);
-    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s0', 's2']);
+    expect([...report.sampleResults].map((r) => r.sample.id)).toEqual(['s0', 's2']);
     // The error stopped dispatch: no sample after the first three was called.
     expect(started).toBe(3);
     expect(report.notRun).toEqual(['s3', 's4', 's5', 's6', 's7']);
@@ -182,7 +182,7 @@ describe('concurrent mode, rolling dispatch', () => {
       return `answer ${input['n']}`;
     };
     const strip = (report: Awaited<ReturnType<EvalEngine['run']>>) =>
-      report.sampleResults.map((r) => [
+      [...report.sampleResults].map((r) => [
         r.sample.id,
         r.actualOutput,
         r.metricScores.get('exact-match')?.score,

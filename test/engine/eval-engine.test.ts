@@ -50,7 +50,7 @@ describe('EvalEngine.run', () => {
     const report = await engine.run('ds', (invocation) => answers[invocation.id] as string);
     expect(report.sampleResults).toHaveLength(3);
     expect(report.failures).toHaveLength(0);
-    expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(['4', '6', 'ten']);
+    expect([...report.sampleResults].map((r) => r.actualOutput)).toEqual(['4', '6', 'ten']);
     expect(report.startedAt).toBe(1);
     expect(report.finishedAt).toBe(3.5);
   });
@@ -70,7 +70,7 @@ describe('EvalEngine.run', () => {
     };
     const report = await engine.run('ds', runner);
     expect(seen).toEqual(['s1', 's2']);
-    expect(report.sampleResults.map((r) => r.metricScores.get('exact-match')?.score)).toEqual([
+    expect([...report.sampleResults].map((r) => r.metricScores.get('exact-match')?.score)).toEqual([
       1, 1,
     ]);
   });
@@ -136,7 +136,7 @@ describe('EvalEngine.run', () => {
       { maxErrors: 1 },
     );
     expect(report.status).toBe('complete');
-    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s1', 's3']);
+    expect([...report.sampleResults].map((r) => r.sample.id)).toEqual(['s1', 's3']);
     expect(report.sampleErrors.map((e) => e.sampleId)).toEqual(['s2']);
   });
 
@@ -152,7 +152,7 @@ describe('EvalEngine.run', () => {
       },
       { sut: { timeoutSeconds: 5, retries: 1 } },
     );
-    expect(report.sampleResults[0]?.attempts).toBe(2);
+    expect([...report.sampleResults][0]?.attempts).toBe(2);
     expect(report.sampleErrors).toEqual([]);
   });
 
@@ -192,13 +192,13 @@ describe('EvalEngine.run', () => {
       },
       {
         resume: new Map(
-          first.sampleResults.map((result) => [result.sample.id, { result, failures: [] }]),
+          [...first.sampleResults].map((result) => [result.sample.id, { result, failures: [] }]),
         ),
       },
     );
     expect(called).toEqual(['s2']);
     expect(resumed.status).toBe('complete');
-    expect(resumed.sampleResults.map((r) => r.sample.id)).toEqual(['s1', 's2']);
+    expect([...resumed.sampleResults].map((r) => r.sample.id)).toEqual(['s1', 's2']);
   });
 
   it('captures metric failures and keeps scoring', async () => {
@@ -221,8 +221,8 @@ describe('EvalEngine.run', () => {
       { sampleId: 's1', metricName: 'buggy-metric', error: 'programmer bug', details: {} },
       { sampleId: 's2', metricName: 'buggy-metric', error: 'programmer bug', details: {} },
     ]);
-    expect(report.sampleResults[0]?.metricScores.has('buggy-metric')).toBe(false);
-    expect(report.sampleResults[0]?.metricScores.get('exact-match')?.score).toBe(1);
+    expect([...report.sampleResults][0]?.metricScores.has('buggy-metric')).toBe(false);
+    expect([...report.sampleResults][0]?.metricScores.get('exact-match')?.score).toBe(1);
   });
 
   it('re-throws MetricErrors in strict mode only', async () => {
@@ -252,7 +252,7 @@ describe('EvalEngine.run', () => {
       'ds',
       () => 'x',
     );
-    expect(report.sampleResults[0]?.metricScores.get('async')?.score).toBe(0.75);
+    expect([...report.sampleResults][0]?.metricScores.get('async')?.score).toBe(0.75);
     expect(report.failures[0]?.error).toContain("Metric 'invalid' returned an invalid score");
   });
 
@@ -303,7 +303,7 @@ describe('EvalEngine.scoreOutputs', () => {
 
   it('scores a keyed map', async () => {
     const report = await engine.scoreOutputs('ds', { s1: '4', s2: 'wrong' });
-    expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(['4', 'wrong']);
+    expect([...report.sampleResults].map((r) => r.actualOutput)).toEqual(['4', 'wrong']);
     expect(report.failures).toEqual([]);
   });
 
@@ -328,7 +328,7 @@ describe('EvalEngine.scoreOutputs', () => {
   it('keeps ids verbatim', async () => {
     const padded = engineWith([{ id: ' s1 ', expected: 'a' }]);
     expect(
-      (await padded.scoreOutputs('ds', { ' s1 ': 'a' })).sampleResults[0]?.metricScores.get(
+      [...(await padded.scoreOutputs('ds', { ' s1 ': 'a' })).sampleResults][0]?.metricScores.get(
         'exact-match',
       )?.score,
     ).toBe(1);
@@ -343,6 +343,6 @@ describe('EvalEngine.scoreOutputs', () => {
         { id: '0', actual_output: 'zero' },
       ]),
     );
-    expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(['zero', 'double zero']);
+    expect([...report.sampleResults].map((r) => r.actualOutput)).toEqual(['zero', 'double zero']);
   });
 });

@@ -58,12 +58,10 @@ describe('--repeat: each sample runs n times', () => {
       reports.push(report);
     }
     for (const report of reports) {
-      expect(report.sampleResults.map((r) => r.metricScores.get('exact-match')?.score)).toEqual([
-        1,
-        0,
-        1 / 3,
-      ]);
-      expect(report.sampleResults[2]?.repeats?.map((r) => r.actualOutput)).toEqual([
+      expect(
+        [...report.sampleResults].map((r) => r.metricScores.get('exact-match')?.score),
+      ).toEqual([1, 0, 1 / 3]);
+      expect([...report.sampleResults][2]?.repeats?.map((r) => r.actualOutput)).toEqual([
         'answer 2',
         'wrong',
         'wrong',

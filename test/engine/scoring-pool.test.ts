@@ -42,7 +42,7 @@ describe('bounded metric concurrency (runtime.metricConcurrency)', () => {
       slowMetric(stats, (id) => 40 - Number(id.slice(1)) * 4),
     ).scoreOutputs('d', Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`s${i}`, 'x'])));
     expect(stats.max).toBe(4);
-    expect(report.sampleResults.map((r) => r.sample.id)).toEqual([
+    expect([...report.sampleResults].map((r) => r.sample.id)).toEqual([
       's0',
       's1',
       's2',
@@ -52,7 +52,7 @@ describe('bounded metric concurrency (runtime.metricConcurrency)', () => {
       's6',
       's7',
     ]);
-    expect(report.sampleResults[7]?.metricScores.get('slow')?.score).toBe(0.7);
+    expect([...report.sampleResults][7]?.metricScores.get('slow')?.score).toBe(0.7);
     expect(report.failures.map((f) => f.sampleId)).toEqual(['s5']);
   });
 
@@ -71,7 +71,7 @@ describe('bounded metric concurrency (runtime.metricConcurrency)', () => {
     ).run('d', ({ id }) => (calls.push(id), 'x'));
     expect(calls).toHaveLength(8);
     expect(wide.max).toBeGreaterThan(1);
-    expect(report.sampleResults.map((r) => r.sample.id)[0]).toBe('s0');
+    expect([...report.sampleResults].map((r) => r.sample.id)[0]).toBe('s0');
   });
 
   it('stops at the first MetricError in strict mode', async () => {

@@ -192,7 +192,7 @@ describe('comparing eval sets', () => {
   });
   const named = (r: EvalReport, name: string) =>
     report(
-      r.sampleResults.map((s) => s),
+      [...r.sampleResults].map((s) => s),
       [...r.failures],
       0,
       1,

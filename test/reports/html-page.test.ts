@@ -7,7 +7,7 @@ import {
 } from '../../src/reports/html/sample-columns.js';
 import { embedJson } from '../../src/reports/html/html-page.js';
 import { renderHtmlPage, runPageModel, summarizeReport } from '../../src/reports/index.js';
-import { report, result } from '../helpers/reports.js';
+import { failure, report, result } from '../helpers/reports.js';
 
 const outcomeOf = (r: ReturnType<typeof report>) => ({
   report: r,
@@ -94,6 +94,38 @@ describe('the page model of a run', () => {
       [0, null],
     ]);
     expect(model.datasets[0]?.aggregates?.['contains']?.mean).toBe(0.5);
+  });
+
+  it('above its row limit, keeps the samples below the pass line, the worst first, and says so', () => {
+    const r = report(
+      [
+        result('s1', { contains: 1 }),
+        result('s2', { contains: 0.4 }),
+        result('s3', { contains: 0 }),
+        result('s4', { contains: 0.9 }),
+        result('s5', { contains: 1 }),
+        result('s6', { contains: 0.5 }),
+      ],
+      [failure('s5', 'rouge-l', 'boom')],
+    );
+    const ids = (model: ReturnType<typeof runPageModel>) =>
+      model.samples.map((row) => fieldReader<RunSampleFields>(RUN_COLUMNS)(row, 'id'));
+    const page = (maxRows: number) =>
+      runPageModel({ title: 't', generator: 'g', outcomes: [outcomeOf(r)], maxRows });
+    expect(ids(page(6))).toEqual(['s1', 's2', 's3', 's4', 's5', 's6']);
+    expect(page(6).rowsNote).toBeUndefined();
+    // s6 sits on its pass line: not below it. s5's failed metric puts it below.
+    const fits = page(4);
+    expect(ids(fits)).toEqual(['s2', 's3', 's5']);
+    expect(fits.rowsNote).toBe(
+      'This page shows the 3 samples below the pass line, out of 6: a page holds at most 4 rows. Every aggregate, chart and cohort covers all 6 samples; the JSON report lists each of them.',
+    );
+    const worst = page(2);
+    expect(ids(worst)).toEqual(['s3', 's5']);
+    expect(worst.rowsNote).toContain(
+      'the 2 samples furthest below the pass line of the 3 below it, out of 6',
+    );
+    expect(worst.datasets[0]?.aggregates?.['contains']?.mean).toBeCloseTo(3.8 / 6, 12);
   });
 
   it('withholds sample inputs when asked (adversarial sweeps)', () => {

@@ -5,6 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, openReport } from '../helpers/browser.js';
 import { makeWorkspace, runCli } from '../helpers/cli.js';
+import { report, result } from '../helpers/reports.js';
+import { renderHtmlPage, runPageModel, summarizeReport } from '../../src/reports/index.js';
 
 // HTML reports opened from disk in Debian's Chromium: what a person sees must be what the JSON
 // report says, every control must work, and nothing from a dataset or an output may run.
@@ -301,6 +303,34 @@ describe('the HTML page of an eval set in Chromium', () => {
       'n/a',
       'n/a',
     ]);
+    expect(watch.errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('a run above the page row limit in Chromium', () => {
+  it('shows the samples below the pass line and says the page holds only those', async () => {
+    const sampleResults = Array.from({ length: 12 }, (_, i) =>
+      result(`s${i}`, { contains: i % 4 === 0 ? 0 : 1 }),
+    );
+    const r = report(sampleResults);
+    const model = runPageModel({
+      title: 'capped',
+      generator: 'test',
+      outcomes: [{ report: r, summary: summarizeReport(r), gates: undefined }],
+      maxRows: 5,
+    });
+    const path = join(dir, 'capped.html');
+    await writeFile(path, renderHtmlPage(model));
+    const { page, watch } = await openReport(browser, path);
+    expect(await rowIds(page)).toEqual(['s0', 's4', 's8']);
+    expect(await text(page, '#rows-note')).toBe(
+      'This page shows the 3 samples below the pass line, out of 12: a page holds at most 5 rows. Every aggregate, chart and cohort covers all 12 samples; the JSON report lists each of them.',
+    );
+    // The aggregates are over every sample, not over the rows shown.
+    expect(
+      await text(page, '#aggregates-0 td[data-metric="contains"][data-aggregate="mean"]'),
+    ).toBe('0.7500');
     expect(watch.errors).toEqual([]);
     await page.close();
   });

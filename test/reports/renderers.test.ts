@@ -466,7 +466,7 @@ describe('Markdown report', () => {
 const stopped = (): EvalReport =>
   createEvalReport({
     ...worked(),
-    sampleResults: worked().sampleResults.slice(0, 1),
+    sampleResults: [...worked().sampleResults].slice(0, 1),
     status: 'stopped-on-error',
     stopReason: "stopped at the first sample error (sample 's2')",
     sampleErrors: [

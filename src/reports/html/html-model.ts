@@ -1,3 +1,4 @@
+import { sampleTags } from '../../datasets/index.js';
 import { PASS_THRESHOLD, histogram, type MetricAggregate } from '../aggregates.js';
 import {
   crossedSampleCount,
@@ -35,6 +36,8 @@ export interface HtmlModel {
   readonly datasets: readonly HtmlDataset[];
   readonly gates: readonly HtmlGate[];
   readonly samples: readonly SampleRow[];
+  /** Said above the samples when the page holds only some of them (see MAX_PAGE_ROWS). */
+  readonly rowsNote?: string;
 }
 
 export interface HtmlDataset {
@@ -116,6 +119,63 @@ export interface RunPageInput {
    * prompts, which no report of this tool holds.
    */
   readonly withholdInputs?: boolean;
+  /** The most sample rows the page holds. @defaultValue MAX_PAGE_ROWS */
+  readonly maxRows?: number;
+}
+
+/**
+ * The most sample rows a page holds: a browser stays responsive with 100,000 rows (the HTML
+ * benchmark), not with a million. Above it the page keeps the samples below the pass line, the
+ * worst first; every aggregate, chart and cohort still covers every sample.
+ */
+export const MAX_PAGE_ROWS = 100_000;
+
+/** Which samples of each outcome a run page shows, and what the page says when not all. */
+interface PageRows {
+  /** Per outcome, per sample: 1 when the page shows the sample; undefined: every sample. */
+  readonly shown: readonly Uint8Array[] | undefined;
+  readonly note?: string;
+}
+
+/**
+ * The rows of a run page: every sample up to `maxRows`; above it, the samples below the pass line
+ * (a score under its line, or a metric that failed), all of them when they fit, else the
+ * `maxRows` furthest below their lines. One pass over the scores, no row objects.
+ */
+export function pageRows(outcomes: readonly GatedReport[], maxRows: number): PageRows {
+  const total = outcomes.reduce((sum, { report }) => sum + report.sampleResults.length, 0);
+  if (total <= maxRows) return { shown: undefined };
+  // How far each sample is below its lines: its lowest score minus that metric's line.
+  const margins = outcomes.map(({ report }) => {
+    const failed = new Set(report.failures.map((failure) => failure.sampleId));
+    const margin = new Float64Array(report.sampleResults.length);
+    let i = 0;
+    for (const result of report.sampleResults) {
+      let lowest = failed.has(result.sample.id) ? -Infinity : Infinity;
+      for (const [name, score] of result.metricScores)
+        lowest = Math.min(lowest, score.score - passLineOf(report, result.sample, name));
+      margin[i++] = lowest;
+    }
+    return margin;
+  });
+  const below: [number, number][] = [];
+  margins.forEach((margin, d) => {
+    for (let i = 0; i < margin.length; i++) if ((margin[i] as number) < 0) below.push([d, i]);
+  });
+  const worst = below.length > maxRows;
+  if (worst)
+    below.sort(
+      ([d1, i1], [d2, i2]) =>
+        (margins[d1]?.[i1] as number) - (margins[d2]?.[i2] as number) || d1 - d2 || i1 - i2,
+    );
+  const kept = below.slice(0, maxRows);
+  const shown = outcomes.map(({ report }) => new Uint8Array(report.sampleResults.length));
+  for (const [d, i] of kept) (shown[d] as Uint8Array)[i] = 1;
+  const count = (n: number) => n.toLocaleString('en');
+  return {
+    shown,
+    note: `This page shows ${worst ? `the ${count(kept.length)} samples furthest below the pass line of the ${count(below.length)} below it` : `the ${count(kept.length)} samples below the pass line`}, out of ${count(total)}: a page holds at most ${count(maxRows)} rows. Every aggregate, chart and cohort covers all ${count(total)} samples; the JSON report lists each of them.`,
+  };
 }
 
 /** Shown instead of a withheld input. */
@@ -203,6 +263,7 @@ export function runPageModel(input: RunPageInput): HtmlModel {
   const comparisons = new Map(
     (input.comparison?.datasets ?? []).map((dataset) => [dataset.dataset, dataset]),
   );
+  const rowsShown = pageRows(input.outcomes, input.maxRows ?? MAX_PAGE_ROWS);
   const datasets = input.outcomes.map((outcome, d): HtmlDataset => {
     const { report, summary } = outcome;
     for (const name of summary.metricNames) indexOf(name);
@@ -212,7 +273,10 @@ export function runPageModel(input: RunPageInput): HtmlModel {
       bySample.set(failure.metricName, failure.error);
       errors.set(failure.sampleId, bySample);
     }
-    report.sampleResults.forEach((result, i) => {
+    let i = -1;
+    for (const result of report.sampleResults) {
+      i++;
+      if (rowsShown.shown !== undefined && rowsShown.shown[d]?.[i] !== 1) continue;
       const scores: (number | null)[] = new Array<number | null>(metrics.length).fill(null);
       const details: (unknown | null)[] = new Array<unknown>(metrics.length).fill(null);
       const failed: (string | null)[] = new Array<string | null>(metrics.length).fill(null);
@@ -229,7 +293,7 @@ export function runPageModel(input: RunPageInput): HtmlModel {
         toRow<RunSampleFields>(RUN_COLUMNS, {
           dataset: d,
           id: result.sample.id,
-          tags: summary.sampleTags[i] ?? [],
+          tags: sampleTags(result.sample),
           input: input.withholdInputs === true ? WITHHELD_INPUT : json(result.sample.input),
           expected: json(result.sample.expectedOutput),
           output: result.actualOutput,
@@ -242,7 +306,7 @@ export function runPageModel(input: RunPageInput): HtmlModel {
           }),
         }),
       );
-    });
+    }
     for (const gate of outcome.gates ?? [])
       gates.push({
         label: `${report.datasetName}: ${gate.aggregate === 'macro_f1' ? 'macro_f1' : `${gate.metric}:${gate.aggregate}`} >= ${gate.threshold}`,
@@ -291,6 +355,7 @@ export function runPageModel(input: RunPageInput): HtmlModel {
     datasets,
     gates,
     samples,
+    ...(rowsShown.note === undefined ? {} : { rowsNote: rowsShown.note }),
   };
 }
 

@@ -115,7 +115,7 @@ describe('lazy-parallel run() on real Redis', () => {
       const report = await runOnQueue(opened, engineWith(12), options, {
         progress: { reportCheckpoint: (_b, n) => void checkpoints.push(n) },
       });
-      expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(
+      expect([...report.sampleResults].map((r) => r.actualOutput)).toEqual(
         Array.from({ length: 12 }, (_, i) => `answer ${i}`),
       );
       expect(report.failures).toEqual([]);
@@ -134,7 +134,7 @@ describe('lazy-parallel run() on real Redis', () => {
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 2 });
     const report = await runOnQueue(opened, engineWith(2), options);
     expect(report.status).toBe('stopped-on-error');
-    expect(report.sampleResults.map((r) => r.sample.id)).toEqual(['s0']);
+    expect([...report.sampleResults].map((r) => r.sample.id)).toEqual(['s0']);
     expect(report.sampleErrors).toEqual([
       {
         sampleId: 's1',
@@ -161,7 +161,7 @@ describe('lazy-parallel run() on real Redis', () => {
       { sut: { timeoutSeconds: 5, retries: 2 } },
     );
     expect(report.status).toBe('complete');
-    expect(report.sampleResults.map((r) => r.attempts)).toEqual([undefined, 3]);
+    expect([...report.sampleResults].map((r) => r.attempts)).toEqual([undefined, 3]);
     expect(calls.get('s1')).toBe(3);
   });
 
@@ -212,7 +212,7 @@ describe('lazy-parallel run() on real Redis', () => {
         ),
       { batch: options },
     );
-    expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(
+    expect([...report.sampleResults].map((r) => r.actualOutput)).toEqual(
       Array.from({ length: 40 }, (_, i) => `answer ${i}`),
     );
     // Every outcome came with its notice; the only reads are the half-second fallback, which a
@@ -236,10 +236,10 @@ describe('lazy-parallel run() on real Redis', () => {
       .withMetrics(['exact-match'])
       .register();
     const [first, second] = await Promise.all([run(engineWith(8)), run(other)]);
-    expect(first.sampleResults.map((r) => r.actualOutput)).toEqual(
+    expect([...first.sampleResults].map((r) => r.actualOutput)).toEqual(
       Array.from({ length: 8 }, (_, i) => `answer ${i}`),
     );
-    expect(second.sampleResults.map((r) => r.actualOutput)).toEqual(
+    expect([...second.sampleResults].map((r) => r.actualOutput)).toEqual(
       Array.from({ length: 8 }, (_, i) => `answer ${i + 100}`),
     );
   });
@@ -263,7 +263,7 @@ describe('lazy-parallel dispatch strategies on real Redis', () => {
     );
     const options = createBatchOptions({ mode: 'lazy-parallel', concurrency: 4 });
     const report = await runOnQueue(opened, engineWith(30), options);
-    expect(report.sampleResults.map((r) => r.actualOutput)).toEqual(
+    expect([...report.sampleResults].map((r) => r.actualOutput)).toEqual(
       Array.from({ length: 30 }, (_, i) => `answer ${i}`),
     );
     expect(maxRunning).toBe(4);

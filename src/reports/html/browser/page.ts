@@ -397,6 +397,9 @@ const detail = el('section', { id: 'detail', hidden: '' });
 root.appendChild(
   el('section', { id: 'samples' }, [
     el('h2', { text: 'Samples' }),
+    ...(data.rowsNote === undefined
+      ? []
+      : [el('p', { id: 'rows-note', className: 'muted', text: data.rowsNote })]),
     controls,
     el('table', { id: 'sample-table' }, [
       el('thead', null, [
