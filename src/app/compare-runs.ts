@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { JSONParser } from '@streamparser/json';
 import { ReportFileError, errorMessage } from '../errors.js';
 import {
   checkComparisonGateMetrics,
@@ -7,6 +9,7 @@ import {
   evaluateComparisonGates,
   parseSavedReport,
   savedReportOf,
+  SavedReportBuilder,
   type Comparison,
   type ComparisonGate,
   type ComparisonGateResult,
@@ -14,21 +17,94 @@ import {
   type SavedReport,
 } from '../reports/index.js';
 
+/**
+ * Reports larger than this are read as a stream rather than as one string: V8 cannot hold a
+ * string of much more than 512 MB, which a report of about 400,000 samples passes.
+ */
+export const STREAMED_REPORT_BYTES = 128 * 1024 * 1024;
+
+export interface ReadReportOptions {
+  /** Keep each score's details when the report is streamed (merging writes them back). */
+  readonly keepDetails?: boolean;
+  /** @defaultValue STREAMED_REPORT_BYTES */
+  readonly streamAbove?: number;
+}
+
 /** Read and check a saved JSON report; every problem is one line naming the file (exit 2). */
-export async function readSavedReport(path: string, source = path): Promise<SavedReport> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
+export async function readSavedReport(
+  path: string,
+  source = path,
+  options: ReadReportOptions = {},
+): Promise<SavedReport> {
+  const unreadable = (error: unknown): ReportFileError => {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ReportFileError(
+    return new ReportFileError(
       code === 'ENOENT'
         ? `${source} does not exist; pass a JSON report written with --json.`
         : `${source} cannot be read: ${errorMessage(error)}`,
       { code: code === 'ENOENT' ? 'E_REPORT_MISSING' : 'E_REPORT_FILE', cause: error },
     );
+  };
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    throw unreadable(error);
+  }
+  if (size > (options.streamAbove ?? STREAMED_REPORT_BYTES))
+    return streamSavedReport(path, source, options.keepDetails === true, unreadable);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw unreadable(error);
   }
   return parseSavedReport(text, source);
+}
+
+/**
+ * A large report read as a stream: each sample row is taken out of the parsed document as soon as
+ * it is complete and checked on its own, so the document in memory never holds the rows twice
+ * and no string holds the whole file.
+ */
+async function streamSavedReport(
+  path: string,
+  source: string,
+  keepDetails: boolean,
+  unreadable: (error: unknown) => ReportFileError,
+): Promise<SavedReport> {
+  const builder = new SavedReportBuilder(source, keepDetails);
+  let top: unknown;
+  const parser = new JSONParser({
+    paths: ['$', '$.samples.*', '$.reports.*.samples.*'],
+    stringBufferSize: 64 * 1024,
+  });
+  parser.onValue = ({ value, parent, stack }) => {
+    if (stack.length === 0) {
+      top = value;
+      return;
+    }
+    // A row: [root, samples] in a dataset report, [root, reports, report, samples] in a set's.
+    builder.row(stack.length === 4 ? Number(stack[2]?.key) : undefined, value);
+    (parent as unknown[]).pop();
+  };
+  const notJson = (error: unknown) =>
+    new ReportFileError(
+      `${source} is not JSON (${errorMessage(error)}); pass a report written with --json.`,
+    );
+  try {
+    for await (const chunk of createReadStream(path)) {
+      try {
+        parser.write(chunk as Buffer);
+      } catch (error) {
+        throw error instanceof ReportFileError ? error : notJson(error);
+      }
+    }
+  } catch (error) {
+    throw error instanceof ReportFileError ? error : unreadable(error);
+  }
+  if (top === undefined) throw notJson(new Error('the file ends before the report does'));
+  return builder.finish(top);
 }
 
 /** Two reports compared, with the gates applied. */
@@ -46,6 +122,8 @@ export interface CompareRequest {
   readonly confidence?: number;
   /** Gate on evidence (intervals, McNemar) instead of point estimates. */
   readonly significant?: boolean;
+  /** Keep each score's details of a streamed report (the HTML page shows them). */
+  readonly keepDetails?: boolean;
 }
 
 /** Compare two saved reports (`eval-harness compare`). */
@@ -54,8 +132,9 @@ export async function compareReportFiles(
   head: { readonly path: string; readonly source: string },
   request: CompareRequest,
 ): Promise<ComparedRuns> {
-  const baseReport = await readSavedReport(base.path, base.source);
-  const headReport = await readSavedReport(head.path, head.source);
+  const reading = { keepDetails: request.keepDetails === true };
+  const baseReport = await readSavedReport(base.path, base.source, reading);
+  const headReport = await readSavedReport(head.path, head.source, reading);
   const comparison = compareReports(baseReport, headReport, {
     baseSource: base.source,
     headSource: head.source,

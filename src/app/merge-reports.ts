@@ -48,7 +48,10 @@ export async function mergeReportFiles(
     throw new ReportFileError('merge joins two or more reports; pass every shard report.');
   const reports: { source: string; report: SavedDatasetReport }[] = [];
   for (const input of inputs) {
-    const saved = await readSavedReport(resolve(cwd, input.path), input.source);
+    // The merged report writes each row back, details included.
+    const saved = await readSavedReport(resolve(cwd, input.path), input.source, {
+      keepDetails: true,
+    });
     if (saved.kind !== 'dataset')
       throw new ReportFileError(
         `${input.source} is an eval-set report; merge joins the reports of one dataset's shards.`,

@@ -19,7 +19,8 @@ export interface ResumeSource {
 
 /** Read the report `--resume` names: a dataset report written with `--json` (exit 2 otherwise). */
 export async function readResumeReport(path: string, source: string): Promise<ResumeSource> {
-  const saved = await readSavedReport(path, source);
+  // Resumed samples keep their details in the new report.
+  const saved = await readSavedReport(path, source, { keepDetails: true });
   if (saved.kind !== 'dataset')
     throw new ReportFileError(
       `${source} is an eval-set report; --resume takes one dataset's report (an eval set resumes through --manifest).`,

@@ -71,6 +71,7 @@ export { EVAL_SET_RUN_SCHEMA_V1, type GatedReport } from './gated-report.js';
 export {
   notPassingIds,
   parseSavedReport,
+  SavedReportBuilder,
   savedPassLineOf,
   type SavedAnswerRow,
   type SavedDatasetReport,

@@ -28,7 +28,18 @@ const AnswerRowSchema = z.object({
   ),
 });
 
-const DatasetReportSchema = z.object({
+/** One sample row of a dataset report. */
+const SampleRowSchema = AnswerRowSchema.extend({
+  id: z.string(),
+  tags: z.array(z.string()),
+  repeats: z.array(AnswerRowSchema).optional(),
+  attempts: z.number().int().min(1).optional(),
+  /** The sample's own pass lines, when it set any. */
+  pass_lines: z.record(z.string(), z.number()).optional(),
+});
+
+/** A dataset report without its sample rows, which a large report's reader checks one by one. */
+const DatasetReportHeadSchema = z.object({
   schema_version: z.literal(REPORT_SCHEMA_V1),
   dataset: z.string(),
   started_at: z.number(),
@@ -41,16 +52,6 @@ const DatasetReportSchema = z.object({
       label: z.string(),
       sample_count: z.number(),
       metrics: z.record(z.string(), AggregateSchema),
-    }),
-  ),
-  samples: z.array(
-    AnswerRowSchema.extend({
-      id: z.string(),
-      tags: z.array(z.string()),
-      repeats: z.array(AnswerRowSchema).optional(),
-      attempts: z.number().int().min(1).optional(),
-      /** The sample's own pass lines, when it set any. */
-      pass_lines: z.record(z.string(), z.number()).optional(),
     }),
   ),
   /** Each metric's pass line; reports written before pass lines used 0.5 throughout. */
@@ -89,6 +90,8 @@ const DatasetReportSchema = z.object({
     .loose()
     .optional(),
 });
+
+const DatasetReportSchema = DatasetReportHeadSchema.extend({ samples: z.array(SampleRowSchema) });
 
 const EvalSetReportSchema = z.object({
   schema_version: z.literal(EVAL_SET_RUN_SCHEMA_V1),
@@ -140,19 +143,8 @@ export type SavedReport =
 
 const KNOWN_SCHEMAS = [REPORT_SCHEMA_V1, EVAL_SET_RUN_SCHEMA_V1];
 
-/**
- * Parse the text of a JSON report written by `run --json` or `adversarial --json` (a dataset or
- * an eval-set report). `source` names the file in every error, each one line and exit 2.
- */
-export function parseSavedReport(text: string, source: string): SavedReport {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ReportFileError(
-      `${source} is not JSON (${(error as Error).message}); pass a report written with --json.`,
-    );
-  }
+/** The schema version of a parsed report, or the error that says it is not one this reads. */
+function checkedVersion(value: unknown, source: string): string {
   const version =
     typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)['schema_version']
@@ -167,7 +159,23 @@ export function parseSavedReport(text: string, source: string): SavedReport {
       `${source} has schema_version '${version}', which this version cannot compare (it reads ${KNOWN_SCHEMAS.join(' and ')}).`,
     );
   }
-  if (version === REPORT_SCHEMA_V1) {
+  return version;
+}
+
+/**
+ * Parse the text of a JSON report written by `run --json` or `adversarial --json` (a dataset or
+ * an eval-set report). `source` names the file in every error, each one line and exit 2.
+ */
+export function parseSavedReport(text: string, source: string): SavedReport {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ReportFileError(
+      `${source} is not JSON (${(error as Error).message}); pass a report written with --json.`,
+    );
+  }
+  if (checkedVersion(value, source) === REPORT_SCHEMA_V1) {
     const parsed = DatasetReportSchema.safeParse(value);
     if (!parsed.success) throw new ReportFileError(formatIssues(source, parsed.error.issues));
     return { kind: 'dataset', report: parsed.data };
@@ -175,4 +183,81 @@ export function parseSavedReport(text: string, source: string): SavedReport {
   const parsed = EvalSetReportSchema.safeParse(value);
   if (!parsed.success) throw new ReportFileError(formatIssues(source, parsed.error.issues));
   return { kind: 'eval-set', evalSet: parsed.data.eval_set, reports: parsed.data.reports };
+}
+
+/** An eval-set report whose dataset reports come without their rows. */
+const EvalSetReportHeadSchema = EvalSetReportSchema.extend({
+  reports: z.array(DatasetReportHeadSchema),
+});
+
+/**
+ * A report read in pieces, for files too large to hold as one string: each sample row is
+ * checked as it arrives (and its metric details dropped unless asked for: a comparison reads
+ * scores, not details), then the rest of the report once the rows are out of it.
+ */
+export class SavedReportBuilder {
+  private readonly rows: SavedSampleRow[][] = [];
+
+  constructor(
+    private readonly source: string,
+    private readonly keepDetails: boolean,
+  ) {}
+
+  /** A sample row: of the dataset report, or of the eval set's dataset report `report`. */
+  row(report: number | undefined, value: unknown): void {
+    const rows = (this.rows[report ?? 0] ??= []);
+    const parsed = SampleRowSchema.safeParse(value);
+    if (!parsed.success)
+      throw new ReportFileError(
+        formatIssues(
+          this.source,
+          parsed.error.issues.map((issue) => ({
+            ...issue,
+            path: [
+              ...(report === undefined ? [] : ['reports', report]),
+              'samples',
+              rows.length,
+              ...issue.path,
+            ],
+          })),
+        ),
+      );
+    rows.push(this.keepDetails ? parsed.data : withoutDetails(parsed.data));
+  }
+
+  /** The whole report: `top` is the report with its `samples` lists emptied. */
+  finish(top: unknown): SavedReport {
+    if (checkedVersion(top, this.source) === REPORT_SCHEMA_V1) {
+      const parsed = DatasetReportHeadSchema.safeParse(top);
+      if (!parsed.success)
+        throw new ReportFileError(formatIssues(this.source, parsed.error.issues));
+      return { kind: 'dataset', report: { ...parsed.data, samples: this.rows[0] ?? [] } };
+    }
+    const parsed = EvalSetReportHeadSchema.safeParse(top);
+    if (!parsed.success) throw new ReportFileError(formatIssues(this.source, parsed.error.issues));
+    return {
+      kind: 'eval-set',
+      evalSet: parsed.data.eval_set,
+      reports: parsed.data.reports.map((report, index) => ({
+        ...report,
+        samples: this.rows[index] ?? [],
+      })),
+    };
+  }
+}
+
+function withoutDetails(row: SavedSampleRow): SavedSampleRow {
+  const scoresOnly = (scores: SavedAnswerRow['scores']) =>
+    Object.fromEntries(
+      Object.entries(scores).map(([name, entry]) => [name, { score: entry.score }]),
+    );
+  return {
+    ...row,
+    scores: scoresOnly(row.scores),
+    ...(row.repeats === undefined
+      ? {}
+      : {
+          repeats: row.repeats.map((repeat) => ({ ...repeat, scores: scoresOnly(repeat.scores) })),
+        }),
+  };
 }
