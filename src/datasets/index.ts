@@ -25,3 +25,4 @@ export {
   type ReportSelection,
   type SampleSelection,
 } from './sample-selection.js';
+export { readLines, type NumberedLine } from './dataset-jsonl.js';

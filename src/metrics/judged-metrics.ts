@@ -172,14 +172,17 @@ function numbered(texts: readonly string[]): string {
   return texts.map((text, index) => `[${index + 1}] ${text}`).join('\n');
 }
 
-/** A list of marked items in a reply: each a text and a verdict. */
-function markedList(
+/**
+ * A list of marked items in a reply (claims, statements), each a text and a true / false verdict:
+ * how many there are, how many are marked true, and the first few texts marked false.
+ */
+function markedShare(
   reply: Record<string, unknown>,
   key: string,
   textKey: string,
   verdictKey: string,
   prefix: string,
-): { readonly text: string; readonly verdict: boolean }[] {
+): { readonly total: number; readonly marked: number; readonly unmarked: string[] } {
   const schema = z.array(
     z.object({ [textKey]: z.string(), [verdictKey]: z.boolean() }) as z.ZodType<
       Record<string, unknown>
@@ -190,10 +193,12 @@ function markedList(
     throw new MetricError(
       `${prefix} '${key}' must be a list of { "${textKey}": string, "${verdictKey}": true|false }; got ${debugType(reply[key])}.`,
     );
-  return parsed.data.map((entry) => ({
-    text: entry[textKey] as string,
-    verdict: entry[verdictKey] as boolean,
-  }));
+  const unmarked = parsed.data.filter((entry) => entry[verdictKey] !== true);
+  return {
+    total: parsed.data.length,
+    marked: parsed.data.length - unmarked.length,
+    unmarked: firstFew(unmarked.map((entry) => entry[textKey] as string)),
+  };
 }
 
 /** At most five items of a list, each cut to 200 characters, for details a reader can scan. */
@@ -227,22 +232,19 @@ export class FaithfulnessMetric implements Metric {
       votes: this.votes,
       prompt: () => prompt,
       read: (content) => {
-        const claims = markedList(
+        const claims = markedShare(
           replyObject(content, prefix),
           'claims',
           'claim',
           'supported',
           prefix,
         );
-        const supported = claims.filter((claim) => claim.verdict).length;
         return {
-          score: claims.length === 0 ? 1 : supported / claims.length,
+          score: claims.total === 0 ? 1 : claims.marked / claims.total,
           details: {
-            claims: claims.length,
-            supported,
-            unsupported_claims: firstFew(
-              claims.filter((claim) => !claim.verdict).map((claim) => claim.text),
-            ),
+            claims: claims.total,
+            supported: claims.marked,
+            unsupported_claims: claims.unmarked,
           },
         };
       },
@@ -339,26 +341,23 @@ export class ContextRecallMetric implements Metric {
       votes: this.votes,
       prompt: () => prompt,
       read: (content) => {
-        const statements = markedList(
+        const statements = markedShare(
           replyObject(content, prefix),
           'statements',
           'statement',
           'attributed',
           prefix,
         );
-        if (statements.length === 0)
+        if (statements.total === 0)
           throw new MetricError(
             `${prefix} lists no statements of the expected answer, so context-recall cannot score it; check the sample's expected_output.`,
           );
-        const attributed = statements.filter((statement) => statement.verdict).length;
         return {
-          score: attributed / statements.length,
+          score: statements.marked / statements.total,
           details: {
-            statements: statements.length,
-            attributed,
-            missing_statements: firstFew(
-              statements.filter((statement) => !statement.verdict).map((entry) => entry.text),
-            ),
+            statements: statements.total,
+            attributed: statements.marked,
+            missing_statements: statements.unmarked,
           },
         };
       },

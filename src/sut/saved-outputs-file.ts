@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
-import { EvalRunError } from '../errors.js';
+import { DatasetSchemaError, EvalRunError } from '../errors.js';
 import { isPlainObject } from '../values.js';
 import { parseYaml } from '../yaml.js';
 import { SavedOutputs, savedEntry, type SavedOutputEntry } from './saved-outputs.js';
 import { pathInfo } from '../path-info.js';
+import { readLines } from '../datasets/index.js';
 
 /**
  * The list form, `outputs: [{ id, actual_output, retrieved?, trajectory?, usage? }]`. The answer
@@ -30,13 +31,30 @@ export async function loadSavedOutputsFile(path: string): Promise<SavedOutputs> 
   if (!info?.isFile()) {
     throw new EvalRunError(`Saved outputs file '${path}' does not exist or is not a regular file.`);
   }
+  const unreadable = (error: unknown): EvalRunError => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'is not readable' : 'could not be read';
+    return new EvalRunError(`Saved outputs file '${path}' ${why}.`, { cause: error });
+  };
+  // JSON Lines are read line by line: a million outputs never sit in one string.
+  if (path.toLowerCase().endsWith('.jsonl')) {
+    const lines = new SavedOutputLines(path);
+    try {
+      for await (const line of readLines(path)) lines.add(line.text, line.number);
+    } catch (error) {
+      if (error instanceof EvalRunError) throw error;
+      // The reader names the file and the line after which the bytes stop being UTF-8.
+      if (error instanceof DatasetSchemaError)
+        throw new EvalRunError(`Saved outputs file ${error.message}`, { cause: error });
+      throw unreadable(error);
+    }
+    return lines.finish();
+  }
   let contents: string;
   try {
     contents = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'is not readable' : 'could not be read';
-    throw new EvalRunError(`Saved outputs file '${path}' ${why}.`, { cause: error });
+    throw unreadable(error);
   }
   return parseSavedOutputs(contents, path);
 }
@@ -46,13 +64,16 @@ export async function loadSavedOutputsFile(path: string): Promise<SavedOutputs> 
  * text or a whole answer `{ output, retrieved?, trajectory?, usage? }` (or the parts beside
  * `output` on the line). Blank lines are skipped; every problem names the line.
  */
-function parseSavedOutputLines(contents: string, source: string): SavedOutputs {
-  const entries: SavedOutputEntry[] = [];
-  const lineOf = new Map<string, number>();
-  contents.split('\n').forEach((raw, index) => {
+class SavedOutputLines {
+  private readonly entries: SavedOutputEntry[] = [];
+  private readonly lineOf = new Map<string, number>();
+
+  constructor(private readonly source: string) {}
+
+  add(raw: string, number: number): void {
     const text = raw.replace(/\r$/, '');
     if (text.trim() === '') return;
-    const at = `line ${index + 1} of '${source}'`;
+    const at = `line ${number} of '${this.source}'`;
     let line: unknown;
     try {
       line = JSON.parse(text);
@@ -66,15 +87,15 @@ function parseSavedOutputLines(contents: string, source: string): SavedOutputs {
         `Saved outputs ${at} must be an object with a non-empty string id and an output, such as {"id": "s1", "output": "Paris"}.`,
       );
     const id = line['id'];
-    const earlier = lineOf.get(id);
+    const earlier = this.lineOf.get(id);
     if (earlier !== undefined)
       throw new EvalRunError(
         `Duplicate saved output for sample '${id}' at ${at} (first at line ${earlier}).`,
       );
-    lineOf.set(id, index + 1);
+    this.lineOf.set(id, number);
     const { id: _id, output, actual_output: actualOutput, ...parts } = line;
     const answer = output ?? actualOutput;
-    entries.push(
+    this.entries.push(
       savedEntry(
         id,
         typeof answer === 'string' && Object.keys(parts).length > 0
@@ -83,10 +104,19 @@ function parseSavedOutputLines(contents: string, source: string): SavedOutputs {
         `at ${at}`,
       ),
     );
-  });
-  if (entries.length === 0)
-    throw new EvalRunError(`Saved outputs in '${source}' must hold at least one line.`);
-  return new SavedOutputs(entries);
+  }
+
+  finish(): SavedOutputs {
+    if (this.entries.length === 0)
+      throw new EvalRunError(`Saved outputs in '${this.source}' must hold at least one line.`);
+    return new SavedOutputs(this.entries);
+  }
+}
+
+function parseSavedOutputLines(contents: string, source: string): SavedOutputs {
+  const lines = new SavedOutputLines(source);
+  contents.split('\n').forEach((raw, index) => lines.add(raw, index + 1));
+  return lines.finish();
 }
 
 /** Parse saved outputs from text; `source` names the origin in messages and picks the format. */

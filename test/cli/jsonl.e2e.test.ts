@@ -81,6 +81,22 @@ describe('JSON Lines datasets and saved outputs', () => {
     expectOneLineError(result, 2, 'latin.jsonl is not valid UTF-8');
   });
 
+  it('refuses .jsonl saved outputs that are not UTF-8, naming the file', async () => {
+    const dir = await workspace({ 'keyed.jsonl': [sample(1), sample(2)].join('\n') });
+    await writeFile(
+      join(dir, 'latin-outputs.jsonl'),
+      Buffer.concat([
+        Buffer.from(`${line({ id: 's1', output: 'answer 1' })}\n{"id": "s2", "output": "caf`),
+        Buffer.from([0xe9]),
+        Buffer.from('"}\n'),
+      ]),
+    );
+    const result = await runCli(['run', 'keyed', '--outputs', 'latin-outputs.jsonl'], {
+      cwd: dir,
+    });
+    expectOneLineError(result, 2, 'latin-outputs.jsonl is not valid UTF-8');
+  });
+
   it('scores .jsonl saved outputs, text or whole answers, and names a bad line', async () => {
     const dir = await workspace({
       'keyed.jsonl': [sample(1), sample(2)].join('\n'),
