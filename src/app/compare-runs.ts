@@ -24,8 +24,12 @@ import {
 export const STREAMED_REPORT_BYTES = 128 * 1024 * 1024;
 
 export interface ReadReportOptions {
-  /** Keep each score's details when the report is streamed (merging writes them back). */
-  readonly keepDetails?: boolean;
+  /**
+   * Keep whole rows (outputs, repeats, details) when the report is streamed: merging and
+   * resuming write them back, and a comparison page shows them. Otherwise a streamed report
+   * keeps what a comparison reads: ids, tags, scores and pass lines.
+   */
+  readonly wholeRows?: boolean;
   /** @defaultValue STREAMED_REPORT_BYTES */
   readonly streamAbove?: number;
 }
@@ -52,7 +56,7 @@ export async function readSavedReport(
     throw unreadable(error);
   }
   if (size > (options.streamAbove ?? STREAMED_REPORT_BYTES))
-    return streamSavedReport(path, source, options.keepDetails === true, unreadable);
+    return streamSavedReport(path, source, options.wholeRows === true, unreadable);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -70,10 +74,10 @@ export async function readSavedReport(
 async function streamSavedReport(
   path: string,
   source: string,
-  keepDetails: boolean,
+  wholeRows: boolean,
   unreadable: (error: unknown) => ReportFileError,
 ): Promise<SavedReport> {
-  const builder = new SavedReportBuilder(source, keepDetails);
+  const builder = new SavedReportBuilder(source, wholeRows);
   let top: unknown;
   const parser = new JSONParser({
     paths: ['$', '$.samples.*', '$.reports.*.samples.*'],
@@ -122,8 +126,8 @@ export interface CompareRequest {
   readonly confidence?: number;
   /** Gate on evidence (intervals, McNemar) instead of point estimates. */
   readonly significant?: boolean;
-  /** Keep each score's details of a streamed report (the HTML page shows them). */
-  readonly keepDetails?: boolean;
+  /** Keep whole rows of a streamed report (the HTML page shows outputs and details). */
+  readonly wholeRows?: boolean;
 }
 
 /** Compare two saved reports (`eval-harness compare`). */
@@ -132,7 +136,7 @@ export async function compareReportFiles(
   head: { readonly path: string; readonly source: string },
   request: CompareRequest,
 ): Promise<ComparedRuns> {
-  const reading = { keepDetails: request.keepDetails === true };
+  const reading = { wholeRows: request.wholeRows === true };
   const baseReport = await readSavedReport(base.path, base.source, reading);
   const headReport = await readSavedReport(head.path, head.source, reading);
   const comparison = compareReports(baseReport, headReport, {

@@ -50,7 +50,7 @@ export async function mergeReportFiles(
   for (const input of inputs) {
     // The merged report writes each row back, details included.
     const saved = await readSavedReport(resolve(cwd, input.path), input.source, {
-      keepDetails: true,
+      wholeRows: true,
     });
     if (saved.kind !== 'dataset')
       throw new ReportFileError(

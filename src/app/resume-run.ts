@@ -19,8 +19,8 @@ export interface ResumeSource {
 
 /** Read the report `--resume` names: a dataset report written with `--json` (exit 2 otherwise). */
 export async function readResumeReport(path: string, source: string): Promise<ResumeSource> {
-  // Resumed samples keep their details in the new report.
-  const saved = await readSavedReport(path, source, { keepDetails: true });
+  // Resumed samples keep their outputs and details in the new report.
+  const saved = await readSavedReport(path, source, { wholeRows: true });
   if (saved.kind !== 'dataset')
     throw new ReportFileError(
       `${source} is an eval-set report; --resume takes one dataset's report (an eval set resumes through --manifest).`,

@@ -192,15 +192,16 @@ const EvalSetReportHeadSchema = EvalSetReportSchema.extend({
 
 /**
  * A report read in pieces, for files too large to hold as one string: each sample row is
- * checked as it arrives (and its metric details dropped unless asked for: a comparison reads
- * scores, not details), then the rest of the report once the rows are out of it.
+ * checked as it arrives, then the rest of the report once the rows are out of it. Unless whole
+ * rows are asked for, a row keeps what a comparison and a selection read (its id, tags, scores
+ * and pass lines): outputs, repeats, ids retrieved and metric details are dropped.
  */
 export class SavedReportBuilder {
   private readonly rows: SavedSampleRow[][] = [];
 
   constructor(
     private readonly source: string,
-    private readonly keepDetails: boolean,
+    private readonly wholeRows: boolean,
   ) {}
 
   /** A sample row: of the dataset report, or of the eval set's dataset report `report`. */
@@ -222,7 +223,7 @@ export class SavedReportBuilder {
           })),
         ),
       );
-    rows.push(this.keepDetails ? parsed.data : withoutDetails(parsed.data));
+    rows.push(this.wholeRows ? parsed.data : scoresOnly(parsed.data));
   }
 
   /** The whole report: `top` is the report with its `samples` lists emptied. */
@@ -246,18 +247,15 @@ export class SavedReportBuilder {
   }
 }
 
-function withoutDetails(row: SavedSampleRow): SavedSampleRow {
-  const scoresOnly = (scores: SavedAnswerRow['scores']) =>
-    Object.fromEntries(
-      Object.entries(scores).map(([name, entry]) => [name, { score: entry.score }]),
-    );
+/** What a comparison reads of a row: its id, tags, scores (no details) and pass lines. */
+function scoresOnly(row: SavedSampleRow): SavedSampleRow {
   return {
-    ...row,
-    scores: scoresOnly(row.scores),
-    ...(row.repeats === undefined
-      ? {}
-      : {
-          repeats: row.repeats.map((repeat) => ({ ...repeat, scores: scoresOnly(repeat.scores) })),
-        }),
+    id: row.id,
+    tags: row.tags,
+    actual_output: '',
+    scores: Object.fromEntries(
+      Object.entries(row.scores).map(([name, entry]) => [name, { score: entry.score }]),
+    ),
+    ...(row.pass_lines === undefined ? {} : { pass_lines: row.pass_lines }),
   };
 }

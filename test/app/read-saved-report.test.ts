@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSavedReport } from '../../src/app/index.js';
 import { EXIT_CODES, ReportFileError } from '../../src/errors.js';
-import { renderJsonReport, summarizeReport, type EvalReport } from '../../src/reports/index.js';
+import {
+  compareReports,
+  renderJsonReport,
+  summarizeReport,
+  type EvalReport,
+} from '../../src/reports/index.js';
 import { makeWorkspace } from '../helpers/cli.js';
 import { failure, report, result } from '../helpers/reports.js';
 
@@ -22,6 +27,11 @@ const demo = report(
   [failure('c', 'exact-match', 'boom')],
 );
 const other = report([result('x', { contains: 1 })], [], 0, 1, 'other');
+const changed = report([
+  result('a', { contains: 0, 'exact-match': 1 }, { tags: ['geo'] }),
+  result('b', { contains: 1, 'exact-match': 0 }, { thresholds: { contains: 0.2 } }),
+  result('c', { contains: 0.5, 'exact-match': 1 }),
+]);
 const json = (r: EvalReport) => renderJsonReport(r, summarizeReport(r));
 
 async function fileWith(text: string): Promise<string> {
@@ -30,25 +40,36 @@ async function fileWith(text: string): Promise<string> {
   return path;
 }
 
-const streamed = (path: string, keepDetails = true) =>
-  readSavedReport(path, 'report.json', { streamAbove: 0, keepDetails });
+const streamed = (path: string, wholeRows = true) =>
+  readSavedReport(path, 'report.json', { streamAbove: 0, wholeRows });
 
 describe('reading a large report as a stream', () => {
-  it('gives the same dataset report as reading the whole file, details dropped unless kept', async () => {
+  it('gives the same dataset report as reading the whole file, or only what a comparison reads', async () => {
     const path = await fileWith(json(demo));
     const whole = await readSavedReport(path, 'report.json');
     expect(await streamed(path)).toEqual(whole);
     const lean = await streamed(path, false);
     expect(lean.kind).toBe('dataset');
     if (lean.kind !== 'dataset' || whole.kind !== 'dataset') return;
-    expect(lean.report.samples[0]?.scores).toEqual({
-      contains: { score: 1 },
-      'exact-match': { score: 1 },
+    expect(lean.report.samples[0]).toEqual({
+      id: 'a',
+      tags: ['geo'],
+      actual_output: '',
+      scores: { contains: { score: 1 }, 'exact-match': { score: 1 } },
     });
     expect({ ...lean.report, samples: [] }).toEqual({ ...whole.report, samples: [] });
     expect(lean.report.samples.map((row) => row.pass_lines)).toEqual(
       whole.report.samples.map((row) => row.pass_lines),
     );
+    // A comparison reads nothing the lean rows dropped.
+    const headPath = await fileWith(json(changed));
+    const compare = async (rows: boolean) =>
+      compareReports(
+        await streamed(path, rows),
+        await readSavedReport(headPath, 'head.json', { streamAbove: 0, wholeRows: rows }),
+        { baseSource: 'report.json', headSource: 'head.json' },
+      );
+    expect(await compare(false)).toEqual(await compare(true));
   });
 
   it('gives each dataset of an eval-set report its own rows', async () => {

@@ -58,7 +58,7 @@ export async function compareCommand(
       gates,
       allowDatasetMismatch: options.allowDatasetMismatch === true,
       ...comparisonEvidenceOf(options),
-      keepDetails: options.html !== undefined,
+      wholeRows: options.html !== undefined,
     },
   );
   const sources = { base: basePath, head: headPath };
