@@ -132,6 +132,9 @@ describe('the RAG and agent examples', () => {
     });
     expect(byId['order-shipped']['cost'].details.cost_usd).toBeCloseTo(0.000105, 12);
     expect(byId['order-chatty']['cost'].score).toBe(0);
+    // The per-sample checks: the answer opens as JSON, and no status outside the schema leaks.
+    expect(byId['order-shipped']['starts-with'].score).toBe(1);
+    expect(byId['order-unknown']['not-contains'].details).toMatchObject({ found: ['"lost"'] });
   });
 
   it.each(EXAMPLES)('npm run $script runs the example from the README', async ({ script }) => {
