@@ -6,7 +6,15 @@ import {
   type RunSampleFields,
 } from '../../src/reports/html/sample-columns.js';
 import { embedJson } from '../../src/reports/html/html-page.js';
-import { renderHtmlPage, runPageModel, summarizeReport } from '../../src/reports/index.js';
+import {
+  compareReports,
+  comparePageModel,
+  parseSavedReport,
+  renderHtmlPage,
+  renderJsonReport,
+  runPageModel,
+  summarizeReport,
+} from '../../src/reports/index.js';
 import { failure, report, result } from '../helpers/reports.js';
 
 const outcomeOf = (r: ReturnType<typeof report>) => ({
@@ -126,6 +134,54 @@ describe('the page model of a run', () => {
       'the 2 samples furthest below the pass line of the 3 below it, out of 6',
     );
     expect(worst.datasets[0]?.aggregates?.['contains']?.mean).toBeCloseTo(3.8 / 6, 12);
+  });
+
+  it('above its row limit, a compare page keeps the samples that changed and says so', () => {
+    const savedOf = (r: ReturnType<typeof report>) => {
+      const read = parseSavedReport(renderJsonReport(r, summarizeReport(r)), 'r.json');
+      if (read.kind !== 'dataset') throw new Error('a dataset report');
+      return read.report;
+    };
+    const base = savedOf(
+      report([
+        result('same', { contains: 1 }),
+        result('worse', { contains: 1 }),
+        result('better', { contains: 0 }),
+        result('gone', { contains: 1 }),
+      ]),
+    );
+    const head = savedOf(
+      report([
+        result('same', { contains: 1 }),
+        result('worse', { contains: 0 }),
+        result('better', { contains: 1 }),
+        result('new', { contains: 1 }),
+      ]),
+    );
+    const comparison = compareReports(
+      { kind: 'dataset', report: base },
+      { kind: 'dataset', report: head },
+      { baseSource: 'base.json', headSource: 'head.json' },
+    );
+    const page = (maxRows: number) =>
+      comparePageModel({
+        title: 't',
+        generator: 'g',
+        comparison,
+        base: new Map([['demo', base]]),
+        head: new Map([['demo', head]]),
+        maxRows,
+      });
+    const ids = (model: ReturnType<typeof comparePageModel>) => model.samples.map((row) => row[1]);
+    expect(ids(page(5))).toEqual(['same', 'worse', 'better', 'new', 'gone']);
+    expect(page(5).rowsNote).toBeUndefined();
+    const changed = page(4);
+    expect(ids(changed)).toEqual(['worse', 'better', 'new', 'gone']);
+    expect(changed.rowsNote).toContain(
+      'the 4 samples that changed (regressed, improved or in one run only), out of 5',
+    );
+    expect(ids(page(2))).toEqual(['worse', 'better']);
+    expect(page(2).rowsNote).toContain('the first 2 of the 4 samples that changed');
   });
 
   it('withholds sample inputs when asked (adversarial sweeps)', () => {

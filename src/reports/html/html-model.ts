@@ -130,6 +130,9 @@ export interface RunPageInput {
  */
 export const MAX_PAGE_ROWS = 100_000;
 
+/** A count as a page says it: 1,000,000. */
+const count = (n: number): string => n.toLocaleString('en');
+
 /** Which samples of each outcome a run page shows, and what the page says when not all. */
 interface PageRows {
   /** Per outcome, per sample: 1 when the page shows the sample; undefined: every sample. */
@@ -171,7 +174,6 @@ export function pageRows(outcomes: readonly GatedReport[], maxRows: number): Pag
   const kept = below.slice(0, maxRows);
   const shown = outcomes.map(({ report }) => new Uint8Array(report.sampleResults.length));
   for (const [d, i] of kept) (shown[d] as Uint8Array)[i] = 1;
-  const count = (n: number) => n.toLocaleString('en');
   return {
     shown,
     note: `This page shows ${worst ? `the ${count(kept.length)} samples furthest below the pass line of the ${count(below.length)} below it` : `the ${count(kept.length)} samples below the pass line`}, out of ${count(total)}: a page holds at most ${count(maxRows)} rows. Every aggregate, chart and cohort covers all ${count(total)} samples; the JSON report lists each of them.`,
@@ -367,6 +369,8 @@ export interface ComparePageInput {
   readonly base: ReadonlyMap<string, SavedDatasetReport>;
   readonly head: ReadonlyMap<string, SavedDatasetReport>;
   readonly gates?: readonly ComparisonGateResult[];
+  /** The most sample rows the page holds. @defaultValue MAX_PAGE_ROWS */
+  readonly maxRows?: number;
 }
 
 function scoreHistograms(report: SavedDatasetReport | undefined, metric: string): number[] {
@@ -383,6 +387,16 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
   const metrics: string[] = [];
   const indexOf = metricIndex(metrics);
   const samples: SampleRow[] = [];
+  // Above the row limit the page keeps the samples that changed (regressed, improved, or in one
+  // run only), in report order, up to the limit: the unchanged ones are what a reader skips.
+  const maxRows = input.maxRows ?? MAX_PAGE_ROWS;
+  let total = 0;
+  for (const comparison of input.comparison.datasets)
+    total +=
+      (input.head.get(comparison.dataset)?.samples.length ?? 0) +
+      comparison.samples.only_in_base.length;
+  const capped = total > maxRows;
+  let changed = 0;
   const datasets = input.comparison.datasets.map((comparison, d): HtmlDataset => {
     const base = input.base.get(comparison.base_dataset ?? comparison.dataset);
     const head = input.head.get(comparison.dataset);
@@ -436,12 +450,27 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
         }),
       });
     };
+    const add = (
+      id: string,
+      tags: string[],
+      before: SavedDatasetReport['samples'][number] | undefined,
+      after: SavedDatasetReport['samples'][number] | undefined,
+    ): void => {
+      if (capped) {
+        const unchanged =
+          before !== undefined && after !== undefined && !regressed.has(id) && !improved.has(id);
+        if (unchanged) return;
+        changed++;
+        if (changed > maxRows) return;
+      }
+      samples.push(row(id, tags, before, after));
+    };
     for (const sample of head?.samples ?? []) {
       headIds.add(sample.id);
-      samples.push(row(sample.id, sample.tags, baseById.get(sample.id), sample));
+      add(sample.id, sample.tags, baseById.get(sample.id), sample);
     }
     for (const sample of base?.samples ?? [])
-      if (!headIds.has(sample.id)) samples.push(row(sample.id, sample.tags, sample, undefined));
+      if (!headIds.has(sample.id)) add(sample.id, sample.tags, sample, undefined);
     return {
       name: comparison.dataset,
       facts: [
@@ -483,5 +512,10 @@ export function comparePageModel(input: ComparePageInput): HtmlModel {
     datasets,
     gates: comparisonGates(input.gates),
     samples,
+    ...(capped
+      ? {
+          rowsNote: `This page shows ${changed > maxRows ? `the first ${count(maxRows)} of the ${count(changed)} samples that changed` : `the ${count(changed)} samples that changed`} (regressed, improved or in one run only), out of ${count(total)}: a page holds at most ${count(maxRows)} rows. The comparison's numbers cover every sample; the JSON comparison lists each change.`,
+        }
+      : {}),
   };
 }
