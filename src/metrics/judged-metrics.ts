@@ -39,6 +39,20 @@ function replyObject(content: string, prefix: string): Record<string, unknown> {
   return parsed;
 }
 
+/** What a judged metric holds: the judge, and how many times it asks per sample. */
+abstract class JudgedMetric implements Metric {
+  abstract readonly name: string;
+  constructor(
+    protected readonly client: JudgeClient,
+    readonly votes = 1,
+  ) {}
+  abstract score(
+    sample: DatasetSample,
+    actualOutput: string,
+    answer: SutAnswer,
+  ): Promise<MetricScore>;
+}
+
 /** A judge model grades the output against the expected answer. */
 export class LlmAsJudgeMetric implements Metric {
   readonly name = 'llm-as-judge';
@@ -83,12 +97,8 @@ export class LlmAsJudgeMetric implements Metric {
 }
 
 /** A judge model grades whether a refusal was handled correctly. */
-export class RefusalQualityMetric implements Metric {
+export class RefusalQualityMetric extends JudgedMetric {
   readonly name = 'refusal-quality';
-  constructor(
-    private readonly client: JudgeClient,
-    readonly votes = 1,
-  ) {}
 
   async score(sample: DatasetSample, actualOutput: string): Promise<MetricScore> {
     if (!('refusal_expected' in sample.metadata))
@@ -210,12 +220,8 @@ function firstFew(texts: readonly string[]): string[] {
  * The share of the answer's claims the retrieved texts support: the judge lists the claims and
  * marks each. An answer without factual claims has nothing unfaithful in it and scores 1.
  */
-export class FaithfulnessMetric implements Metric {
+export class FaithfulnessMetric extends JudgedMetric {
   readonly name = 'faithfulness';
-  constructor(
-    private readonly client: JudgeClient,
-    readonly votes = 1,
-  ) {}
 
   async score(
     sample: DatasetSample,
@@ -257,12 +263,8 @@ export class FaithfulnessMetric implements Metric {
  * and expected answer or not, and the score is the mean of precision@k over the ranks k of the
  * relevant ones (0 when none is), so relevant texts ranked first score higher.
  */
-export class ContextPrecisionMetric implements Metric {
+export class ContextPrecisionMetric extends JudgedMetric {
   readonly name = 'context-precision';
-  constructor(
-    private readonly client: JudgeClient,
-    readonly votes = 1,
-  ) {}
 
   async score(
     sample: DatasetSample,
@@ -318,12 +320,8 @@ export class ContextPrecisionMetric implements Metric {
  * expected answer into statements and marks each. An expected answer the judge finds no statement
  * in cannot measure recall, which is a failure.
  */
-export class ContextRecallMetric implements Metric {
+export class ContextRecallMetric extends JudgedMetric {
   readonly name = 'context-recall';
-  constructor(
-    private readonly client: JudgeClient,
-    readonly votes = 1,
-  ) {}
 
   async score(
     sample: DatasetSample,
@@ -366,12 +364,8 @@ export class ContextRecallMetric implements Metric {
 }
 
 /** The judge's 0-1 grade of how directly the answer addresses the question (not its truth). */
-export class AnswerRelevanceMetric implements Metric {
+export class AnswerRelevanceMetric extends JudgedMetric {
   readonly name = 'answer-relevance';
-  constructor(
-    private readonly client: JudgeClient,
-    readonly votes = 1,
-  ) {}
 
   async score(sample: DatasetSample, actualOutput: string): Promise<MetricScore> {
     const prompt = fill(ANSWER_RELEVANCE_TEMPLATE, {
