@@ -19,7 +19,7 @@ export type SavedOutputEntry = { readonly id: string; readonly actual_output: st
  * numeric (`"0"` vs `"00"`) stay distinct.
  */
 export class SavedOutputs {
-  readonly entries: readonly SavedOutputEntry[];
+  /** One answer per id, in the order they were saved: the only copy kept (a million are read). */
   private readonly byId: ReadonlyMap<string, SutAnswer>;
 
   constructor(entries: unknown) {
@@ -29,7 +29,6 @@ export class SavedOutputs {
       );
     }
     const byId = new Map<string, SutAnswer>();
-    const list: SavedOutputEntry[] = [];
     entries.forEach((entry: unknown, index) => {
       if (!isPlainObject(entry))
         throw new EvalRunError(`Saved output entry at index ${index} must be an array.`);
@@ -51,9 +50,7 @@ export class SavedOutputs {
           `Saved output for sample '${id}'${checked.problem.replace(/^returned an object whose /, ': ')}.`,
         );
       byId.set(id, checked.answer);
-      list.push({ id, ...savedFields(checked.answer) });
     });
-    this.entries = list;
     this.byId = byId;
   }
 
@@ -70,8 +67,13 @@ export class SavedOutputs {
     return new SavedOutputs(entries);
   }
 
+  /** The saved entries, in order, built on request (selecting part of a run filters them). */
+  get entries(): readonly SavedOutputEntry[] {
+    return Array.from(this.byId, ([id, answer]) => ({ id, ...savedFields(answer) }));
+  }
+
   get size(): number {
-    return this.entries.length;
+    return this.byId.size;
   }
 
   /** The output text saved for a sample. */
@@ -85,7 +87,7 @@ export class SavedOutputs {
   }
 
   ids(): string[] {
-    return this.entries.map((entry) => entry.id);
+    return [...this.byId.keys()];
   }
 }
 
