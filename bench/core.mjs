@@ -64,6 +64,29 @@ export function writeCoreFixtures(count, format) {
   return { datasetPath, outputsPath };
 }
 
+/**
+ * The benchmarks' scoring run: a dataset scored from saved outputs with exact-match, contains
+ * and rouge-l, the JSON report written to `reportPath`.
+ */
+export function scoreSavedOutputsArgs(datasetPath, outputsPath, reportPath) {
+  return [
+    'run',
+    datasetPath,
+    '--metric',
+    'exact-match',
+    '--metric',
+    'contains',
+    '--metric',
+    'rouge-l',
+    '--outputs',
+    outputsPath,
+    '--json',
+    '--out',
+    reportPath,
+    '--no-progress',
+  ];
+}
+
 /** Run the CLI once; resolves with wall time and the child's peak RSS. */
 export function timeCli(args, env = {}) {
   const rssFile = join(OUT_DIR, `rss-${process.pid}-${Date.now()}.txt`);
@@ -104,22 +127,7 @@ export async function benchCore() {
   for (const format of ['json', 'yml']) {
     const { datasetPath, outputsPath } = writeCoreFixtures(SAMPLES, format);
     const outPath = join(OUT_DIR, `core-report-${format}.json`);
-    const args = [
-      'run',
-      datasetPath,
-      '--metric',
-      'exact-match',
-      '--metric',
-      'contains',
-      '--metric',
-      'rouge-l',
-      '--outputs',
-      outputsPath,
-      '--json',
-      '--out',
-      outPath,
-    ];
-    const run = await timeCli(args);
+    const run = await timeCli(scoreSavedOutputsArgs(datasetPath, outputsPath, outPath));
     if (run.code !== 0) throw new Error(`eval-harness exited ${run.code}: ${run.stderr}`);
     rows.push({
       dataset: `.${format}`,

@@ -6,7 +6,7 @@
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { timeCli } from './core.mjs';
+import { scoreSavedOutputsArgs, timeCli } from './core.mjs';
 import { OUT_DIR, formatMiB, seededRandom } from './util.mjs';
 
 const SIZES = (process.env.EVAL_HARNESS_BENCH_SCALE_SIZES ?? '100000,300000,1000000')
@@ -71,22 +71,7 @@ async function scoreRun(count, withContext, variant = 0) {
     OUT_DIR,
     `scale-${count}-${withContext ? 'ctx' : 'plain'}-${variant}.json`,
   );
-  const run = await timeCli([
-    'run',
-    datasetPath,
-    '--metric',
-    'exact-match',
-    '--metric',
-    'contains',
-    '--metric',
-    'rouge-l',
-    '--outputs',
-    outputsPath,
-    '--json',
-    '--out',
-    reportPath,
-    '--no-progress',
-  ]);
+  const run = await timeCli(scoreSavedOutputsArgs(datasetPath, outputsPath, reportPath));
   rmSync(datasetPath, { force: true });
   rmSync(outputsPath, { force: true });
   return { ...run, reportPath, reportBytes: run.code === 0 ? statSync(reportPath).size : NaN };
